@@ -1,0 +1,21 @@
+# Every dependency comes from a Debian package (see scripts/install-deps);
+# nothing is downloaded at build time.
+set(THREADS_PREFER_PTHREAD_FLAG ON)
+find_package(Threads REQUIRED)
+find_package(OpenSSL REQUIRED)
+find_package(Boost 1.74 REQUIRED)
+find_package(fmt REQUIRED)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(yaml-cpp REQUIRED)
+find_package(Protobuf REQUIRED)
+find_package(gRPC REQUIRED)
+# cnats-config.cmake in Debian names a static archive the package does not ship.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(hiredis REQUIRED IMPORTED_TARGET hiredis)
+pkg_check_modules(tomlplusplus REQUIRED IMPORTED_TARGET tomlplusplus)
+pkg_check_modules(libnats REQUIRED IMPORTED_TARGET libnats)
+find_program(GRPC_CPP_PLUGIN grpc_cpp_plugin REQUIRED)
+if(CABLE_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+endif()
