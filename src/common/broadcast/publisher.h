@@ -1,0 +1,69 @@
+#pragma once
+// Publishing broadcasts to an AnyCable deployment, the way a backend does:
+// HTTP POST /_broadcast, Redis PUBLISH, Redis Streams XADD, or NATS publish.
+// Shared by `cable broadcast`, the `cable rpc` backend (actions that
+// broadcast), `cable bench` and `cable conformance`.
+//
+// A Publisher is used from one thread at a time; it connects lazily and
+// reconnects on the next call after a failure.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace cable::broadcast {
+
+// One publication (spec: `{"stream":..,"data":..,"meta":{..}}`). `data` is
+// the already JSON-encoded payload string that clients receive as `message`.
+struct Publication {
+  std::string stream;
+  std::string data;
+  std::optional<std::string> exclude_socket;  // meta.exclude_socket: sid to skip
+};
+
+// Remote command: disconnect every session whose identifiers string equals
+// `identifiers`.
+struct RemoteDisconnect {
+  std::string identifiers;
+  bool reconnect = false;
+};
+
+// JSON encodings exactly as AnyCable servers parse them.
+std::string ToJson(const Publication& publication);
+std::string ToJson(const std::vector<Publication>& batch);
+std::string ToJson(const RemoteDisconnect& command);
+
+struct PublisherConfig {
+  std::string adapter = "http";  // http | redis | redisx | nats
+  // http
+  std::string http_url = "http://localhost:8090/_broadcast";
+  std::string broadcast_key;  // Bearer key; empty = no Authorization header
+  // redis / redisx
+  std::string redis_url = "redis://localhost:6379";
+  std::string redis_channel = "__anycable__";  // PUBLISH channel (redis)
+  std::string redisx_stream = "__anycable__";  // XADD stream (redisx)
+  // nats
+  std::string nats_servers = "nats://127.0.0.1:4222";
+  std::string nats_channel = "__anycable__";
+  int timeout_ms = 5000;
+};
+
+class Publisher {
+ public:
+  virtual ~Publisher() = default;
+  // Sends one raw publication body (single object, batch array, or command).
+  virtual Status PublishRaw(const std::string& body) = 0;
+
+  Status Publish(const Publication& p) { return PublishRaw(ToJson(p)); }
+  Status PublishBatch(const std::vector<Publication>& batch) { return PublishRaw(ToJson(batch)); }
+  Status Disconnect(const RemoteDisconnect& d) { return PublishRaw(ToJson(d)); }
+};
+
+// Builds a publisher for config.adapter; an Error names an unknown adapter or
+// a malformed URL.
+Result<std::unique_ptr<Publisher>> MakePublisher(const PublisherConfig& config);
+
+}  // namespace cable::broadcast
