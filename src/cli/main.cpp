@@ -26,13 +26,16 @@ std::vector<std::string> ExpandMultiCall(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   using namespace cable::cli;
-  CLI::App root{"cable: a toolkit for AnyCable deployments: server, mock RPC backend, tokens, "
-                "signed streams, broadcasts, benchmarks and conformance.",
-                "cable"};
+  CLI::App root{
+      "cable: a toolkit for AnyCable deployments: server, mock RPC backend, tokens, "
+      "signed streams, broadcasts, benchmarks and conformance.",
+      "cable"};
   root.require_subcommand(1);
   root.footer("Run `cable <command> --help` for the flags of a command.");
 
   Commands commands;
+  AddServeCommand(root, commands);
+  AddBroadcastCommand(root, commands);
   AddVersionCommand(root, commands);
 
   std::vector<std::string> args = ExpandMultiCall(argc, argv);
@@ -54,7 +57,8 @@ int main(int argc, char** argv) {
     std::string where = "cable";
     for (const CLI::App* sub : root.get_subcommands()) where += " " + sub->get_name();
     std::string what = e.what();
-    for (char& c : what) if (c == '\n') c = ' ';
+    for (char& c : what)
+      if (c == '\n') c = ' ';
     std::cerr << where << ": error: " << what << " (see `" << where << " --help`)\n";
     return kExitUsage;
   }

@@ -1,0 +1,206 @@
+// `cable serve`: the AnyCable-compatible WebSocket server. Flags and
+// ANYCABLE_* variables carry anycable-go's names and defaults; both
+// `--rpc_host` and `--rpc-host` spellings are accepted.
+
+#include <iostream>
+
+#include "cli/command.h"
+#include "common/log.h"
+#include "server/app.h"
+
+namespace cable::cli {
+
+namespace {
+
+std::vector<std::string> SplitCsv(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    size_t comma = s.find(',', start);
+    std::string item =
+        s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    while (!item.empty() && item.front() == ' ') item.erase(0, 1);
+    while (!item.empty() && item.back() == ' ') item.pop_back();
+    if (!item.empty()) out.push_back(item);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// "--rpc_host" -> "--rpc_host,--rpc-host" with env ANYCABLE_RPC_HOST.
+std::string Names(const std::string& name) {
+  std::string dashed = name;
+  for (char& c : dashed) c = c == '_' ? '-' : c;
+  std::string underscored = name;
+  for (char& c : underscored) c = c == '-' ? '_' : c;
+  if (dashed == underscored) return "--" + name;
+  return "--" + underscored + ",--" + dashed;
+}
+
+std::string EnvName(const std::string& name) {
+  std::string env = "ANYCABLE_";
+  for (char c : name)
+    env.push_back(c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  return env;
+}
+
+struct ServeOptions {
+  server::ServerConfig config;
+  std::string paths = "/cable";
+  std::string allowed_origins;
+  std::string headers = "cookie";
+  std::string proxy_cookies;
+  std::string broadcast_adapter = "http,redis";
+  bool debug = false;
+};
+
+template <typename T>
+CLI::Option* Flag(CLI::App* app, const std::string& name, T& value, const std::string& help,
+                  const std::string& group) {
+  return app->add_option(Names(name), value, help)
+      ->envname(EnvName(name))
+      ->group(group)
+      ->capture_default_str();
+}
+
+CLI::Option* Switch(CLI::App* app, const std::string& name, bool& value, const std::string& help,
+                    const std::string& group) {
+  return app->add_flag(Names(name), value, help)->envname(EnvName(name))->group(group);
+}
+
+}  // namespace
+
+void AddServeCommand(CLI::App& root, Commands& commands) {
+  auto* sub = root.add_subcommand("serve", "Run the AnyCable-compatible WebSocket server");
+  auto o = std::make_shared<ServeOptions>();
+  auto& c = o->config;
+  sub->footer(
+      "Every flag also reads ANYCABLE_<NAME> (e.g. ANYCABLE_RPC_HOST); flags win.\n"
+      "Examples:\n"
+      "  cable serve --backend demo                 # in-process demo backend, no Rails needed\n"
+      "  cable serve --rpc_host localhost:50051     # in front of an AnyCable RPC server\n"
+      "  cable serve --norpc --broadcast_key none   # broadcasts only");
+
+  const std::string kServer = "Server";
+  Flag(sub, "host", c.host, "Address to listen on", kServer);
+  Flag(sub, "port", c.port, "Port to listen on", kServer)
+      ->envname("ANYCABLE_PORT")
+      ->check(CLI::Range(0, 65535));
+  Flag(sub, "path", o->paths, "WebSocket paths, comma-separated (`/*` and `{param}` patterns)",
+       kServer);
+  Flag(sub, "health-path", c.health_path, "Health check path", kServer);
+  Flag(sub, "allowed_origins", o->allowed_origins,
+       "Allowed Origin hosts, comma-separated; `*.example.com` matches by suffix (empty: any)",
+       kServer);
+  Flag(sub, "max-conn", c.max_conn, "Max concurrent TCP connections (0: unlimited)", kServer)
+      ->check(CLI::NonNegativeNumber);
+  Flag(sub, "max_message_size", c.max_message_size, "Max inbound WebSocket message, bytes",
+       kServer);
+  Flag(sub, "workers", c.workers, "Event-loop threads (0: one per core)", kServer)
+      ->check(CLI::NonNegativeNumber);
+
+  const std::string kProtocol = "Protocol";
+  Flag(sub, "ping_interval", c.ping_interval_s, "Seconds between server pings", kProtocol)
+      ->check(CLI::NonNegativeNumber);
+  Flag(sub, "ping_timestamp_precision", c.ping_timestamp_precision,
+       "Ping timestamp precision: s, ms or ns", kProtocol)
+      ->check(CLI::IsMember({"s", "ms", "ns"}));
+  Flag(sub, "ws_write_timeout", c.ws_write_timeout_s,
+       "Seconds a blocked write may wait before the client is dropped", kProtocol)
+      ->check(CLI::PositiveNumber);
+  sub->add_option(
+         "--ws_max_pending_size,--ws-max-pending-size", c.ws_max_pending_size,
+         "Max bytes queued for one client before it is disconnected as too slow (0: unlimited)")
+      ->group(kProtocol)
+      ->capture_default_str();
+
+  const std::string kAuth = "Authentication";
+  Flag(sub, "secret", c.secret, "Common secret: broadcast key (derived) and more", kAuth);
+  Switch(sub, "noauth", c.noauth, "Accept every connection without authentication", kAuth);
+  Switch(sub, "public", c.is_public,
+         "No authentication anywhere (noauth, public streams, open broadcasts)", kAuth);
+
+  const std::string kRpc = "RPC";
+  Flag(sub, "rpc_host", c.rpc_host,
+       "RPC server: host:port, dns:///host:port or grpc-list://h1:p1,h2:p2", kRpc);
+  sub->add_option(
+         "--backend", c.rpc_inline,
+         "Run a `cable rpc` backend in-process from YAML files (comma-separated) or a built-in "
+         "name (demo, anyt, benchmark) instead of calling an RPC server")
+      ->envname("CABLE_BACKEND")
+      ->group(kRpc);
+  Switch(sub, "norpc", c.norpc, "Run without an RPC server", kRpc);
+  Flag(sub, "rpc_concurrency", c.rpc_concurrency, "Max concurrent RPC calls", kRpc)
+      ->check(CLI::PositiveNumber);
+  Flag(sub, "rpc_request_timeout", c.rpc_request_timeout_ms,
+       "Per-attempt RPC timeout, ms (0: none)", kRpc)
+      ->check(CLI::NonNegativeNumber);
+  Flag(sub, "rpc_command_timeout", c.rpc_command_timeout_ms,
+       "Overall RPC command timeout including retries, ms", kRpc)
+      ->check(CLI::PositiveNumber);
+  Flag(sub, "headers", o->headers, "Request headers passed to RPC, comma-separated", kRpc);
+  Flag(sub, "proxy-cookies", o->proxy_cookies,
+       "Cookies passed to RPC, comma-separated (empty: all)", kRpc);
+  Flag(sub, "disconnect_mode", c.disconnect_mode, "When to call Disconnect: auto, always or never",
+       kRpc)
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+  Flag(sub, "disconnect_rate", c.disconnect_rate, "Max Disconnect calls per second", kRpc)
+      ->check(CLI::PositiveNumber);
+  Flag(sub, "disconnect_backlog_size", c.disconnect_backlog_size,
+       "Disconnect calls queued before they bypass the rate", kRpc)
+      ->check(CLI::PositiveNumber);
+
+  const std::string kBroadcast = "Broadcasting";
+  Flag(sub, "broadcast_adapter", o->broadcast_adapter,
+       "Broadcast adapters, comma-separated: http, redis, redisx, nats", kBroadcast);
+  Flag(sub, "broadcast_key", c.broadcast_key,
+       "Bearer key for HTTP broadcasts (default: derived from --secret; `none` disables)",
+       kBroadcast);
+  Flag(sub, "http_broadcast_port", c.http_broadcast_port,
+       "HTTP broadcast port (0: main port when a key is set, else 8090)", kBroadcast)
+      ->check(CLI::Range(0, 65535));
+  Flag(sub, "http_broadcast_path", c.http_broadcast_path, "HTTP broadcast path", kBroadcast);
+
+  const std::string kOps = "Operations";
+  Flag(sub, "shutdown_timeout", c.shutdown_timeout_s, "Seconds allowed for a graceful shutdown",
+       kOps)
+      ->check(CLI::NonNegativeNumber);
+  Flag(sub, "shutdown_delay", c.shutdown_delay_s, "Seconds to wait before shutting down", kOps)
+      ->check(CLI::NonNegativeNumber);
+  Flag(sub, "log_level", c.log_level, "Log level: debug, info, warn, error", kOps)
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+  Flag(sub, "log_format", c.log_format, "Log format: text or json", kOps)
+      ->check(CLI::IsMember({"text", "json"}));
+  Switch(sub, "debug", o->debug, "Debug logging (same as --log_level debug)", kOps);
+
+  commands[sub] = [o] {
+    auto& c = o->config;
+    c.paths = SplitCsv(o->paths);
+    c.allowed_origins = SplitCsv(o->allowed_origins);
+    c.headers.clear();
+    for (auto& h : SplitCsv(o->headers)) c.headers.push_back(Lower(h));
+    c.proxy_cookies = SplitCsv(o->proxy_cookies);
+    c.broadcast_adapters = SplitCsv(o->broadcast_adapter);
+    if (c.paths.empty()) throw UsageError("--path: at least one path is required");
+    if (o->debug) c.log_level = "debug";
+    log::Level level;
+    if (log::ParseLevel(c.log_level, &level)) log::SetLevel(level);
+    log::SetFormat(c.log_format == "json" ? log::Format::kJson : log::Format::kText);
+
+    auto app = server::App::Create(c);
+    if (!app.ok()) throw UsageError(app.error().message);
+    if (auto s = app.value()->Start(); !s.ok()) {
+      log::Error("{}", s.error().message);
+      return kExitFailure;
+    }
+    return app.value()->RunUntilSignal();
+  };
+}
+
+}  // namespace cable::cli

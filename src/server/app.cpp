@@ -1,0 +1,180 @@
+#include "server/app.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <thread>
+
+#include "common/auth/derived_key.h"
+#include "common/log.h"
+#include "server/controller/grpc_controller.h"
+#include "server/controller/inline_controller.h"
+#include "server/controller/null_controller.h"
+#include "server/node.h"
+#include "server/transport/listener.h"
+
+namespace cable::server {
+
+namespace {
+constexpr int kDefaultBroadcastPort = 8090;
+
+bool HasAdapter(const ServerConfig& c, const std::string& name) {
+  for (const auto& a : c.broadcast_adapters) {
+    if (a == name) return true;
+  }
+  return false;
+}
+
+std::vector<std::string> SplitList(const std::string& s) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= s.size()) {
+    size_t comma = s.find(',', start);
+    std::string item =
+        s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (!item.empty()) out.push_back(item);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+}  // namespace
+
+Result<std::unique_ptr<App>> App::Create(ServerConfig config) {
+  std::unique_ptr<App> app(new App());
+  if (config.is_public) config.noauth = true;
+
+  std::unique_ptr<Controller> controller;
+  InlineController* inline_controller = nullptr;
+  if (!config.rpc_inline.empty()) {
+    auto loaded = InlineController::Load(SplitList(config.rpc_inline));
+    if (!loaded.ok()) return loaded.error();
+    inline_controller = loaded.value().get();
+    app->controller_summary_ = "in-process backend (" + inline_controller->Summary() + ")";
+    controller = std::move(loaded.value());
+  } else if (config.norpc) {
+    controller = std::make_unique<NullController>();
+    app->controller_summary_ = "no RPC";
+  } else {
+    app->controller_summary_ = "RPC " + config.rpc_host;
+  }
+
+  // The broadcast key: explicit, else derived from the common secret;
+  // "none" (and --public) turns authentication off.
+  std::string key = config.broadcast_key;
+  if (key.empty() && !config.secret.empty())
+    key = auth::DeriveKey(config.secret, auth::kBroadcastKeyPhrase);
+  const bool keyed = !key.empty() && key != "none";
+  if (config.http_broadcast_port == 0) {
+    config.http_broadcast_port = keyed ? config.port : kDefaultBroadcastPort;
+  }
+  if (key == "none" || config.is_public) key.clear();
+  app->broadcast_key_ = key;
+
+  if (!controller) {
+    // gRPC needs the node's metrics, so the node is created with a
+    // placeholder and the controller installed right after.
+    app->config_ = config;
+    auto node = std::make_unique<Node>(config, nullptr);
+    auto grpc = GrpcController::Create(node->config(), node->metrics());
+    if (!grpc.ok()) return grpc.error();
+    node->SetController(std::move(grpc.value()));
+    app->node_ = std::move(node);
+  } else {
+    app->config_ = config;
+    app->node_ = std::make_unique<Node>(config, std::move(controller));
+  }
+  if (inline_controller) inline_controller->AttachNode(app->node_.get());
+  return app;
+}
+
+App::~App() {
+  if (node_) node_->Shutdown();
+}
+
+Status App::Start() {
+  node_->Start();
+  Routes main_routes;
+  main_routes.websocket = true;
+  main_routes.health = true;
+  const bool http_broadcast = HasAdapter(config_, "http");
+  const bool same_port = config_.http_broadcast_port == config_.port;
+  if (http_broadcast && same_port) {
+    main_routes.broadcast = true;
+    main_routes.broadcast_key = broadcast_key_;
+  }
+  main_listener_ = std::make_shared<Listener>(*node_, main_routes);
+  if (auto s = main_listener_->Open(config_.host, config_.port); !s.ok()) return s;
+  if (http_broadcast && !same_port) {
+    Routes b;
+    b.broadcast = true;
+    b.health = true;
+    b.broadcast_key = broadcast_key_;
+    broadcast_listener_ = std::make_shared<Listener>(*node_, b);
+    if (auto s = broadcast_listener_->Open(config_.host, config_.http_broadcast_port); !s.ok())
+      return s;
+  }
+  main_listener_->Start();
+  if (broadcast_listener_) broadcast_listener_->Start();
+
+  for (const auto& a : config_.broadcast_adapters) {
+    if (a != "http")
+      log::Warn("broadcast adapter \"{}\" is not available in this build; ignored", a);
+  }
+  std::string paths;
+  for (const auto& p : config_.paths) paths += (paths.empty() ? "" : ",") + p;
+  log::Info("cable serve listening on {}:{}{} ({} workers, {})", config_.host,
+            main_listener_->port(), paths, node_->workers().size(), controller_summary_);
+  if (http_broadcast) {
+    log::Info("HTTP broadcasts: POST {}:{}{} ({})", config_.host,
+              broadcast_listener_ ? broadcast_listener_->port() : main_listener_->port(),
+              config_.http_broadcast_path,
+              broadcast_key_.empty() ? "no authentication" : "Bearer key");
+  }
+  return Status::Ok();
+}
+
+int App::port() const {
+  return main_listener_ ? main_listener_->port() : 0;
+}
+int App::broadcast_port() const {
+  return broadcast_listener_ ? broadcast_listener_->port() : port();
+}
+
+void App::Shutdown() {
+  if (main_listener_) main_listener_->Stop();
+  if (broadcast_listener_) broadcast_listener_->Stop();
+  node_->Shutdown();
+}
+
+int App::RunUntilSignal() {
+  boost::asio::io_context signals_ctx;
+  boost::asio::signal_set signals(signals_ctx, SIGINT, SIGTERM);
+  signals.async_wait([](const boost::system::error_code&, int sig) {
+    log::Info("Received {}, shutting down (send again to exit at once)",
+              sig == SIGINT ? "SIGINT" : "SIGTERM");
+  });
+  signals_ctx.run();
+  // A second signal during the graceful shutdown exits immediately.
+  std::thread force([&] {
+    boost::asio::io_context ctx;
+    boost::asio::signal_set again(ctx, SIGINT, SIGTERM);
+    again.async_wait([](const boost::system::error_code& ec, int) {
+      if (!ec) {
+        log::Warn("Second signal: exiting now");
+        _exit(1);
+      }
+    });
+    ctx.run_for(std::chrono::seconds(config_.shutdown_timeout_s + 5));
+  });
+  force.detach();
+  if (config_.shutdown_delay_s > 0)
+    std::this_thread::sleep_for(std::chrono::seconds(config_.shutdown_delay_s));
+  Shutdown();
+  log::Info("Shutdown complete");
+  return 0;
+}
+
+}  // namespace cable::server

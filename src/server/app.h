@@ -1,0 +1,44 @@
+#pragma once
+// `cable serve` assembled: the node, its controller, the listeners, and the
+// process lifecycle (signals, graceful shutdown). The only place that knows
+// how the parts fit together.
+
+#include <memory>
+#include <vector>
+
+#include "common/result.h"
+#include "server/config.h"
+
+namespace cable::server {
+
+class Node;
+class Listener;
+
+class App {
+ public:
+  // Validates the configuration and builds every part; nothing listens yet.
+  static Result<std::unique_ptr<App>> Create(ServerConfig config);
+  ~App();
+
+  // Binds the ports and starts serving; an Error names what failed.
+  Status Start();
+  // Blocks until SIGINT/SIGTERM, then shuts down gracefully (a second signal
+  // exits at once). Returns the process exit code.
+  int RunUntilSignal();
+  // Graceful shutdown without a signal (tests, embedding).
+  void Shutdown();
+
+  int port() const;
+  int broadcast_port() const;
+
+ private:
+  App() = default;
+  ServerConfig config_;
+  std::unique_ptr<Node> node_;
+  std::shared_ptr<Listener> main_listener_;
+  std::shared_ptr<Listener> broadcast_listener_;
+  std::string broadcast_key_;
+  std::string controller_summary_;
+};
+
+}  // namespace cable::server

@@ -1,0 +1,77 @@
+#include "server/broadcast/publication_parser.h"
+
+#include <nlohmann/json.hpp>
+
+namespace cable::server {
+
+namespace {
+using json = nlohmann::json;
+
+Error Invalid(std::string message) {
+  return Error{"invalid_publication", std::move(message)};
+}
+
+Result<BroadcastPtr> ParseOne(const json& item) {
+  if (!item.is_object()) return Invalid("publication must be a JSON object");
+  auto stream = item.find("stream");
+  if (stream == item.end() || !stream->is_string() ||
+      stream->get_ref<const std::string&>().empty()) {
+    return Invalid("publication needs a non-empty string \"stream\"");
+  }
+  auto data = item.find("data");
+  if (data == item.end() || !data->is_string()) {
+    return Invalid("publication \"data\" must be a string (the JSON-encoded payload)");
+  }
+  std::string exclude;
+  if (auto meta = item.find("meta"); meta != item.end() && meta->is_object()) {
+    if (auto ex = meta->find("exclude_socket"); ex != meta->end() && ex->is_string()) {
+      exclude = ex->get<std::string>();
+    }
+  }
+  return MakeBroadcast(stream->get<std::string>(), data->get<std::string>(), std::move(exclude));
+}
+}  // namespace
+
+Result<IngressMessage> ParsePublication(std::string_view body) {
+  json doc = json::parse(body.begin(), body.end(), nullptr, false);
+  if (doc.is_discarded()) return Invalid("body is not valid JSON");
+  IngressMessage out;
+  if (doc.is_object() && doc.contains("stream")) {
+    auto one = ParseOne(doc);
+    if (!one.ok()) return one.error();
+    out.broadcasts.push_back(std::move(one.value()));
+    return out;
+  }
+  if (doc.is_array()) {
+    if (doc.empty()) return Invalid("batch is empty");
+    for (size_t i = 0; i < doc.size(); ++i) {
+      auto one = ParseOne(doc[i]);
+      if (!one.ok()) return Invalid("batch item " + std::to_string(i) + ": " + one.error().message);
+      out.broadcasts.push_back(std::move(one.value()));
+    }
+    return out;
+  }
+  if (doc.is_object() && doc.contains("command")) {
+    const auto& cmd = doc["command"];
+    if (!cmd.is_string() || cmd.get<std::string>() != "disconnect") {
+      return Invalid("unknown remote command");
+    }
+    auto payload = doc.find("payload");
+    if (payload == doc.end() || !payload->is_object())
+      return Invalid("disconnect needs a \"payload\" object");
+    auto id = payload->find("identifier");
+    if (id == payload->end() || !id->is_string()) {
+      return Invalid("disconnect payload needs a string \"identifier\"");
+    }
+    RemoteCommand rc;
+    rc.identifiers = id->get<std::string>();
+    if (auto rec = payload->find("reconnect"); rec != payload->end() && rec->is_boolean()) {
+      rc.reconnect = rec->get<bool>();
+    }
+    out.disconnects.push_back(std::move(rc));
+    return out;
+  }
+  return Invalid("invalid publication format");
+}
+
+}  // namespace cable::server

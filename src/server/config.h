@@ -1,0 +1,66 @@
+#pragma once
+// Settings of `cable serve`. Names, meanings and defaults follow anycable-go
+// (flag `--rpc_host` <-> field rpc_host <-> env ANYCABLE_RPC_HOST); see
+// docs/configuration.md for the full table.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace cable::server {
+
+struct ServerConfig {
+  // Transport
+  std::string host = "localhost";
+  int port = 8080;
+  std::vector<std::string> paths = {"/cable"};
+  std::string health_path = "/health";
+  std::vector<std::string> allowed_origins;  // empty = no check
+  int max_conn = 0;                          // 0 = unlimited
+  std::string ssl_cert, ssl_key;
+  size_t max_message_size = 65536;
+  int read_header_timeout_ms = 5000;
+  int workers = 0;  // 0 = number of cores
+
+  // Protocol
+  int ping_interval_s = 3;
+  std::string ping_timestamp_precision = "s";  // s | ms | ns
+  int pong_timeout_s = 0;
+  int ws_write_timeout_s = 2;
+  size_t ws_max_pending_size = 1048576;  // 0 = unlimited
+
+  // Secrets and modes
+  std::string secret;
+  bool noauth = false;
+  bool is_public = false;
+
+  // RPC
+  std::string rpc_host = "localhost:50051";
+  std::string rpc_inline;  // non-empty: in-process `cable rpc` backend from these YAML files
+  bool norpc = false;
+  int rpc_concurrency = 28;
+  int rpc_request_timeout_ms = 0;
+  int rpc_command_timeout_ms = 3000;
+  std::vector<std::string> headers = {"cookie"};
+  std::vector<std::string> proxy_cookies;  // empty = all
+  std::string http_rpc_secret;
+  std::string disconnect_mode = "auto";  // auto | always | never
+  int disconnect_rate = 100;
+  int disconnect_backlog_size = 4096;
+
+  // HTTP broadcast
+  std::vector<std::string> broadcast_adapters = {"http", "redis"};
+  std::string broadcast_key;
+  int http_broadcast_port = 0;  // 0 = auto (main port when a key exists, else 8090)
+  std::string http_broadcast_path = "/_broadcast";
+  size_t http_broadcast_max_body = 10 * 1024 * 1024;
+
+  // Operations
+  int shutdown_timeout_s = 30;
+  int shutdown_delay_s = 0;
+  std::string log_level = "info";
+  std::string log_format = "text";
+  std::string node_id;
+};
+
+}  // namespace cable::server

@@ -1,0 +1,217 @@
+#include "server/controller/grpc_controller.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <thread>
+
+#include "anycable/rpc.grpc.pb.h"
+#include "common/log.h"
+#include "server/controller/concurrency_limiter.h"
+#include "server/controller/proto_convert.h"
+
+namespace cable::server {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+
+Result<std::string> GrpcTarget(const std::string& rpc_host) {
+  static const std::string kList = "grpc-list://";
+  if (rpc_host.rfind(kList, 0) == 0) {
+    std::string hosts = rpc_host.substr(kList.size());
+    if (hosts.empty()) return Error{"rpc_host", "grpc-list:// needs at least one host:port"};
+    // gRPC's ipv4:/ipv6: schemes take literal addresses; names are resolved
+    // by the dns resolver, which cannot take a list, so only addresses are
+    // accepted here.
+    std::string target = "ipv4:";
+    size_t start = 0;
+    bool first = true;
+    while (start <= hosts.size()) {
+      size_t comma = hosts.find(',', start);
+      std::string h =
+          hosts.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      if (h.rfind("localhost:", 0) == 0) h = "127.0.0.1:" + h.substr(10);
+      if (!h.empty()) {
+        if (!first) target += ",";
+        target += h;
+        first = false;
+      }
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+    return target;
+  }
+  if (rpc_host.empty()) return Error{"rpc_host", "--rpc_host is empty"};
+  return rpc_host;
+}
+
+struct GrpcController::Impl {
+  const ServerConfig& config;
+  Metrics& metrics;
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<anycable::RPC::Stub> stub;
+  ConcurrencyLimiter limiter;
+  asio::io_context timers{1};
+  std::unique_ptr<asio::executor_work_guard<asio::io_context::executor_type>> guard;
+  std::thread timer_thread;
+
+  Impl(const ServerConfig& c, Metrics& m, std::shared_ptr<grpc::Channel> ch)
+      : config(c),
+        metrics(m),
+        channel(std::move(ch)),
+        stub(anycable::RPC::NewStub(channel)),
+        limiter(static_cast<size_t>(std::max(1, c.rpc_concurrency)), m) {
+    guard = std::make_unique<asio::executor_work_guard<asio::io_context::executor_type>>(
+        timers.get_executor());
+    timer_thread = std::thread([this] { timers.run(); });
+  }
+  ~Impl() {
+    guard.reset();
+    timers.stop();
+    timer_thread.join();
+  }
+
+  // One RPC with retries. `Invoke(ctx, req, resp, cb)` issues one attempt.
+  template <typename Req, typename Resp, typename Reply>
+  struct Call : std::enable_shared_from_this<Call<Req, Resp, Reply>> {
+    Impl* impl;
+    std::string sid;
+    Req request;
+    Resp response;
+    std::unique_ptr<grpc::ClientContext> context;
+    std::function<void(grpc::ClientContext*, const Req*, Resp*, std::function<void(grpc::Status)>)>
+        invoke;
+    std::function<void(Reply)> done;
+    Clock::time_point deadline;
+    int attempt = 0;
+
+    void Start() {
+      auto self = this->shared_from_this();
+      impl->limiter.Acquire([self] { self->Attempt(); });
+    }
+
+    void Attempt() {
+      context = std::make_unique<grpc::ClientContext>();
+      context->AddMetadata("sid", sid);
+      context->AddMetadata("protov", "v1");
+      auto attempt_deadline = deadline;
+      if (impl->config.rpc_request_timeout_ms > 0) {
+        attempt_deadline =
+            std::min(deadline,
+                     Clock::now() + std::chrono::milliseconds(impl->config.rpc_request_timeout_ms));
+      }
+      // gRPC takes wall-clock deadlines.
+      context->set_deadline(std::chrono::system_clock::now() + (attempt_deadline - Clock::now()));
+      response.Clear();
+      Inc(impl->metrics.rpc_call_total);
+      auto self = this->shared_from_this();
+      invoke(context.get(), &request, &response,
+             [self](grpc::Status status) { self->OnDone(status); });
+    }
+
+    void OnDone(const grpc::Status& status) {
+      if (status.ok()) {
+        impl->limiter.Release();
+        done(FromProto(response));
+        return;
+      }
+      const auto code = status.error_code();
+      const bool retryable =
+          code == grpc::StatusCode::RESOURCE_EXHAUSTED || code == grpc::StatusCode::UNAVAILABLE;
+      auto backoff = std::chrono::milliseconds(
+          (code == grpc::StatusCode::RESOURCE_EXHAUSTED ? 10 : 100) << std::min(attempt, 10));
+      if (retryable && Clock::now() + backoff < deadline) {
+        ++attempt;
+        Inc(impl->metrics.rpc_retries_total);
+        auto self = this->shared_from_this();
+        auto timer = std::make_shared<asio::steady_timer>(impl->timers, backoff);
+        timer->async_wait([self, timer](const boost::system::error_code&) { self->Attempt(); });
+        return;
+      }
+      impl->limiter.Release();
+      Inc(impl->metrics.rpc_error_total);
+      if (code == grpc::StatusCode::DEADLINE_EXCEEDED) Inc(impl->metrics.rpc_timeout_total);
+      Reply reply;
+      reply.status = RpcStatus::kError;
+      reply.error =
+          "rpc error: " + std::to_string(static_cast<int>(code)) + " " + status.error_message();
+      done(std::move(reply));
+    }
+  };
+
+  template <typename Req, typename Resp, typename Reply, typename Invoke>
+  void Run(const std::string& sid, Req request, Invoke invoke, std::function<void(Reply)> done) {
+    auto call = std::make_shared<Call<Req, Resp, Reply>>();
+    call->impl = this;
+    call->sid = sid;
+    call->request = std::move(request);
+    call->invoke = std::move(invoke);
+    call->done = std::move(done);
+    call->deadline =
+        Clock::now() + std::chrono::milliseconds(std::max(1, config.rpc_command_timeout_ms));
+    call->Start();
+  }
+};
+
+Result<std::unique_ptr<GrpcController>> GrpcController::Create(const ServerConfig& config,
+                                                               Metrics& metrics) {
+  auto target = GrpcTarget(config.rpc_host);
+  if (!target.ok()) return target.error();
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  args.SetLoadBalancingPolicyName("round_robin");
+  auto channel = grpc::CreateCustomChannel(*target, grpc::InsecureChannelCredentials(), args);
+  return std::unique_ptr<GrpcController>(
+      new GrpcController(std::make_unique<Impl>(config, metrics, std::move(channel))));
+}
+
+GrpcController::GrpcController(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+GrpcController::~GrpcController() = default;
+
+void GrpcController::Connect(const std::string& sid, ConnectRequest request,
+                             std::function<void(ConnectReply)> done) {
+  auto* stub = impl_->stub.get();
+  impl_->Run<anycable::ConnectionRequest, anycable::ConnectionResponse, ConnectReply>(
+      sid, ToProto(request),
+      [stub](grpc::ClientContext* ctx, const anycable::ConnectionRequest* req,
+             anycable::ConnectionResponse* resp, std::function<void(grpc::Status)> cb) {
+        stub->async()->Connect(ctx, req, resp, std::move(cb));
+      },
+      std::move(done));
+}
+
+void GrpcController::Command(const std::string& sid, CommandRequest request,
+                             std::function<void(CommandReply)> done) {
+  auto* stub = impl_->stub.get();
+  impl_->Run<anycable::CommandMessage, anycable::CommandResponse, CommandReply>(
+      sid, ToProto(request),
+      [stub](grpc::ClientContext* ctx, const anycable::CommandMessage* req,
+             anycable::CommandResponse* resp, std::function<void(grpc::Status)> cb) {
+        stub->async()->Command(ctx, req, resp, std::move(cb));
+      },
+      std::move(done));
+}
+
+void GrpcController::Disconnect(const std::string& sid, DisconnectRequest request,
+                                std::function<void(DisconnectReply)> done) {
+  auto* stub = impl_->stub.get();
+  impl_->Run<anycable::DisconnectRequest, anycable::DisconnectResponse, DisconnectReply>(
+      sid, ToProto(request),
+      [stub](grpc::ClientContext* ctx, const anycable::DisconnectRequest* req,
+             anycable::DisconnectResponse* resp, std::function<void(grpc::Status)> cb) {
+        stub->async()->Disconnect(ctx, req, resp, std::move(cb));
+      },
+      std::move(done));
+}
+
+void GrpcController::Shutdown(int timeout_ms) {
+  auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (impl_->limiter.in_flight() > 0 && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+}  // namespace cable::server

@@ -1,0 +1,36 @@
+#pragma once
+// Process-wide counters and gauges, named as anycable-go names them
+// (without the `anycable_go_` prefix the exporters add).
+
+#include <atomic>
+#include <cstdint>
+
+namespace cable::server {
+
+struct Metrics {
+  std::atomic<int64_t> clients_num{0};
+  std::atomic<uint64_t> client_msg_total{0};
+  std::atomic<uint64_t> failed_client_msg_total{0};
+  std::atomic<uint64_t> server_msg_total{0};
+  std::atomic<uint64_t> failed_server_msg_total{0};
+  std::atomic<uint64_t> data_sent_total{0};
+  std::atomic<uint64_t> data_rcvd_total{0};
+  std::atomic<uint64_t> failed_auths_total{0};
+  std::atomic<uint64_t> disconnected_slow_clients_total{0};
+  std::atomic<uint64_t> broadcast_msg_total{0};
+  std::atomic<uint64_t> failed_broadcast_msg_total{0};
+  std::atomic<uint64_t> remote_commands_total{0};
+  std::atomic<uint64_t> rpc_call_total{0};
+  std::atomic<uint64_t> rpc_error_total{0};
+  std::atomic<uint64_t> rpc_retries_total{0};
+  std::atomic<uint64_t> rpc_timeout_total{0};
+  std::atomic<uint64_t> rpc_canceled_total{0};
+  std::atomic<int64_t> rpc_pending_num{0};
+  std::atomic<int64_t> disconnect_queue_size{0};
+};
+
+inline void Inc(std::atomic<uint64_t>& c, uint64_t n = 1) {
+  c.fetch_add(n, std::memory_order_relaxed);
+}
+
+}  // namespace cable::server

@@ -1,0 +1,78 @@
+#include "server/protocol/messages.h"
+
+#include <nlohmann/json.hpp>
+
+#include "server/protocol/json_writer.h"
+
+namespace cable::server::protocol {
+
+std::string Welcome(std::string_view sid) {
+  std::string out = R"({"type":"welcome")";
+  if (!sid.empty()) {
+    out += R"(,"sid":)";
+    AppendJsonString(out, sid);
+  }
+  out += '}';
+  return out;
+}
+
+std::string Ping(int64_t timestamp) {
+  return R"({"type":"ping","message":)" + std::to_string(timestamp) + "}";
+}
+
+std::string Pong() {
+  return R"({"type":"pong"})";
+}
+
+std::string Disconnect(std::string_view reason, bool reconnect) {
+  std::string out = R"({"type":"disconnect","reason":)";
+  AppendJsonString(out, reason);
+  out += reconnect ? R"(,"reconnect":true})" : R"(,"reconnect":false})";
+  return out;
+}
+
+namespace {
+std::string SubscriptionReply(std::string_view type, std::string_view identifier) {
+  std::string out = R"({"type":")";
+  out += type;
+  out += R"(","identifier":)";
+  AppendJsonString(out, identifier);
+  out += '}';
+  return out;
+}
+}  // namespace
+
+std::string ConfirmSubscription(std::string_view identifier) {
+  return SubscriptionReply("confirm_subscription", identifier);
+}
+
+std::string RejectSubscription(std::string_view identifier) {
+  return SubscriptionReply("reject_subscription", identifier);
+}
+
+std::string BroadcastMessage(std::string_view identifier, std::string_view data,
+                             bool data_is_json) {
+  std::string out;
+  out.reserve(identifier.size() + data.size() + 32);
+  out += R"({"identifier":)";
+  AppendJsonString(out, identifier);
+  out += R"(,"message":)";
+  if (data_is_json) {
+    out += data;
+  } else {
+    AppendJsonString(out, data);
+  }
+  out += '}';
+  return out;
+}
+
+bool IsEmbeddableJson(std::string_view data) {
+  if (data.empty()) return false;
+  if (!nlohmann::json::accept(data.begin(), data.end())) return false;
+  // `null` (possibly padded with whitespace) is sent as the string "null".
+  size_t b = data.find_first_not_of(" \t\r\n");
+  size_t e = data.find_last_not_of(" \t\r\n");
+  return data.substr(b, e - b + 1) != "null";
+}
+
+}  // namespace cable::server::protocol

@@ -1,0 +1,38 @@
+#pragma once
+// Server -> client Action Cable messages, byte-compatible with anycable-go
+// (field order type, identifier, message, reason, reconnect, sid; empty
+// fields omitted, `reason` and `reconnect` always present in disconnect).
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace cable::server::protocol {
+
+std::string Welcome(std::string_view sid);
+std::string Ping(int64_t timestamp);
+std::string Pong();
+std::string Disconnect(std::string_view reason, bool reconnect);
+std::string ConfirmSubscription(std::string_view identifier);
+std::string RejectSubscription(std::string_view identifier);
+
+// `{"identifier":<identifier>,"message":<payload>}` where payload is `data`
+// itself when `data_is_json` (the caller validated it once per broadcast),
+// or `data` as a JSON string otherwise.
+std::string BroadcastMessage(std::string_view identifier, std::string_view data, bool data_is_json);
+
+// True if `data` is a JSON document other than `null` (such broadcast data is
+// embedded as is; anything else is sent as a string, spec §1.2).
+bool IsEmbeddableJson(std::string_view data);
+
+// Disconnect reasons (spec §13).
+namespace reason {
+inline constexpr std::string_view kUnauthorized = "unauthorized";
+inline constexpr std::string_view kTokenExpired = "token_expired";
+inline constexpr std::string_view kServerRestart = "server_restart";
+inline constexpr std::string_view kRemote = "remote";
+inline constexpr std::string_view kNoPong = "no_pong";
+inline constexpr std::string_view kTooSlow = "too_slow";
+}  // namespace reason
+
+}  // namespace cable::server::protocol

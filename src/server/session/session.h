@@ -1,0 +1,150 @@
+#pragma once
+// One WebSocket client after the upgrade: its socket, identity, subscriptions
+// and queued output. Lives on one worker; every method must be called on
+// that worker's thread.
+//
+// Reading is readiness-based: the session waits until the socket is readable
+// and then reads into the worker's shared scratch buffer, keeping bytes of
+// its own only for a partial frame. An idle session therefore holds no read
+// buffer at all. Output is queued (shared frames) and flushed by the worker
+// once per event-loop pass, several frames per syscall.
+//
+// Commands are processed one at a time, in order, as Action Cable requires
+// (a `message` must see the state its `subscribe` produced). While too many
+// commands wait, the session stops reading: TCP backpressure instead of an
+// unbounded queue.
+
+#include <boost/asio/ip/tcp.hpp>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "server/controller/controller.h"
+#include "server/protocol/client_command.h"
+#include "server/session/outbox.h"
+
+namespace cable::server {
+
+class Node;
+class Worker;
+
+enum class PingPrecision : uint8_t { kSeconds, kMillis, kNanos };
+
+// What the transport learned from the upgrade request.
+struct SessionInfo {
+  std::string sid;
+  std::string url;          // http(s)://host/path?query
+  HeaderList headers;       // proxied headers, lowercase names, incl. REMOTE_ADDR
+  std::string subprotocol;  // negotiated, may be empty
+  int ping_interval_ms = 3000;
+  PingPrecision ping_precision = PingPrecision::kSeconds;
+  std::shared_ptr<void> connection_slot;  // frees a --max-conn slot when dropped
+};
+
+struct Subscription {
+  std::string identifier;
+  std::vector<std::string> streams;
+  StateMap istate;
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(Node& node, Worker& worker, boost::asio::ip::tcp::socket socket, SessionInfo info);
+  ~Session();
+
+  // Queues the upgrade response, then begins authentication and reading.
+  // `leftover` holds bytes that arrived right behind the upgrade request.
+  void Start(std::string leftover, std::string handshake_response);
+
+  const std::string& sid() const { return info_.sid; }
+  const std::string& identifiers() const { return identifiers_; }
+  bool open() const { return state_ == State::kOpen; }
+  PingPrecision ping_precision() const { return info_.ping_precision; }
+
+  // Queues a frame; the worker flushes queued output after the current pass.
+  // Never touches the hub synchronously (it may be called while iterating it).
+  void Send(const FrameRef& frame);
+  void SendText(const std::string& json);
+
+  // Called by the worker: writes as much queued output as the socket takes.
+  void Flush();
+  void OnWriteTimeout();
+
+  // Sends a disconnect message (when `reason` is not empty), then a close
+  // frame, then closes the socket once the output is flushed.
+  void Disconnect(std::string_view reason, bool reconnect, uint16_t code,
+                  std::string_view close_reason);
+
+  // Wheel bookkeeping owned by the worker.
+  struct PingSlot {
+    int interval_ms = 0;
+    uint32_t slot = 0;
+    uint32_t index = 0;
+    uint8_t skip_rounds = 0;
+  };
+  PingSlot& ping_slot() { return ping_slot_; }
+
+  std::chrono::steady_clock::time_point write_blocked_since() const { return write_blocked_since_; }
+
+ private:
+  enum class State : uint8_t { kConnecting, kOpen, kClosing, kClosed };
+
+  void Authenticate();
+  void OnConnectReply(ConnectReply reply);
+  void ArmRead();
+  void OnReadable();
+  void ProcessInput(char* data, size_t len);
+  bool HandleFrame(uint8_t opcode, bool fin, std::string_view payload);
+  void HandleMessage(std::string_view text);
+  void ProcessNextCommand();
+  void RunCommand(protocol::ClientCommand cmd);
+  void Subscribe(protocol::ClientCommand cmd);
+  void Unsubscribe(protocol::ClientCommand cmd);
+  void Perform(protocol::ClientCommand cmd);
+  void ApplyCommandReply(const std::string& identifier, CommandReply& reply, bool subscribing);
+  void CommandDone();
+  Subscription* FindSubscription(const std::string& identifier);
+  void SubscribeStream(Subscription& sub, const std::string& stream);
+  void UnsubscribeStream(Subscription& sub, const std::string& stream);
+  void RemoveSubscription(const std::string& identifier);
+  RequestEnv MakeEnv(const StateMap* istate) const;
+  void Close(uint16_t code, std::string_view reason);
+  void Terminate();
+  void ArmWrite();
+  template <typename F>
+  void PostBack(F&& f);
+
+  Node& node_;
+  Worker& worker_;
+  boost::asio::ip::tcp::socket socket_;
+  SessionInfo info_;
+  State state_ = State::kConnecting;
+  bool read_armed_ = false;
+  bool write_armed_ = false;
+  bool dirty_ = false;
+  bool reading_paused_ = false;
+  bool command_running_ = false;
+  bool close_after_flush_ = false;
+  bool disconnect_interest_ = false;
+  bool authenticated_ = false;
+
+  std::string identifiers_;
+  StateMap cstate_;
+  std::vector<Subscription> subscriptions_;
+
+  Outbox outbox_;
+  std::string inbuf_;      // bytes of an incomplete frame
+  std::string fragments_;  // a fragmented message being reassembled
+  uint8_t fragment_opcode_ = 0;
+  std::vector<protocol::ClientCommand> pending_;
+  size_t pending_head_ = 0;
+
+  PingSlot ping_slot_;
+  std::chrono::steady_clock::time_point write_blocked_since_{};
+
+  friend class Worker;
+};
+
+}  // namespace cable::server

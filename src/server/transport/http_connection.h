@@ -1,0 +1,46 @@
+#pragma once
+// One accepted TCP connection before it becomes a WebSocket session: reads
+// HTTP requests (keep-alive) with a deadline per request, so a client that
+// trickles headers (slowloris) is cut off, and routes each request.
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <memory>
+#include <optional>
+
+namespace cable::server {
+
+class Listener;
+class Worker;
+
+class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
+ public:
+  HttpConnection(std::shared_ptr<Listener> listener, Worker& worker,
+                 boost::asio::ip::tcp::socket socket, std::shared_ptr<void> slot);
+  void Start();
+
+ private:
+  using Request = boost::beast::http::request<boost::beast::http::string_body>;
+
+  void ReadHeader();
+  void ReadBody();
+  void OnRequest();
+  void Upgrade(Request& req);
+  void HandleBroadcast(Request& req);
+  void Respond(unsigned status, std::string body, bool keep_alive);
+  void ArmDeadline(std::chrono::milliseconds timeout);
+  void Close();
+
+  std::shared_ptr<Listener> listener_;
+  Worker& worker_;
+  boost::asio::ip::tcp::socket socket_;
+  std::shared_ptr<void> slot_;
+  boost::asio::steady_timer deadline_;
+  boost::beast::flat_buffer buffer_;
+  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  bool upgraded_ = false;
+};
+
+}  // namespace cable::server

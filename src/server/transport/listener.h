@@ -1,0 +1,57 @@
+#pragma once
+// Accepts TCP connections on one address and hands each to a worker, where
+// an HttpConnection reads the request and routes it: WebSocket upgrade on the
+// configured paths, the health check, and the HTTP broadcast endpoint.
+// The main port and a separate broadcast port are two Listeners with
+// different routes.
+
+#include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <memory>
+#include <string>
+
+#include "common/result.h"
+
+namespace cable::server {
+
+class Node;
+
+struct Routes {
+  bool websocket = false;
+  bool health = false;
+  bool broadcast = false;
+  std::string broadcast_key;  // empty = no authentication
+};
+
+class Listener : public std::enable_shared_from_this<Listener> {
+ public:
+  Listener(Node& node, Routes routes);
+  // Binds and listens; an Error names the address when that fails.
+  Status Open(const std::string& host, int port);
+  void Start();
+  void Stop();
+  int port() const { return port_; }
+  const Routes& routes() const { return routes_; }
+  Node& node() { return node_; }
+
+  // Connection accounting for --max-conn: while at the limit the listener
+  // stops accepting (clients wait in the kernel backlog, as with Go's
+  // limit listener).
+  // The returned token is held by the connection (and later its session);
+  // dropping it frees the slot.
+  std::shared_ptr<void> AcquireSlot();
+
+ private:
+  void Accept();
+  void ReleaseSlot();
+
+  Node& node_;
+  Routes routes_;
+  std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
+  int port_ = 0;
+  std::atomic<int> connections_{0};
+  std::atomic<bool> accept_paused_{false};
+  std::atomic<bool> stopped_{false};
+};
+
+}  // namespace cable::server

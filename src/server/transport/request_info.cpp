@@ -1,0 +1,154 @@
+#include "server/transport/request_info.h"
+
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace cable::server::transport {
+
+namespace {
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+}  // namespace
+
+std::string UrlDecode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out.push_back(' ');
+    } else if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 &&
+               HexValue(s[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> ParseQuery(std::string_view query) {
+  std::vector<std::pair<std::string, std::string>> out;
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view part = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    if (part.empty()) continue;
+    size_t eq = part.find('=');
+    if (eq == std::string_view::npos) {
+      out.emplace_back(UrlDecode(part), "");
+    } else {
+      out.emplace_back(UrlDecode(part.substr(0, eq)), UrlDecode(part.substr(eq + 1)));
+    }
+  }
+  return out;
+}
+
+std::string QueryValue(const std::vector<std::pair<std::string, std::string>>& query,
+                       std::string_view name) {
+  for (const auto& [k, v] : query) {
+    if (k == name) return v;
+  }
+  return {};
+}
+
+bool PathMatches(std::string_view pattern, std::string_view path) {
+  while (true) {
+    if (pattern.empty() || path.empty()) return pattern == path;
+    if (pattern == "*") return true;
+    size_t ps = pattern.find('/', 1);
+    size_t ts = path.find('/', 1);
+    std::string_view pseg = pattern.substr(0, ps);
+    std::string_view tseg = path.substr(0, ts);
+    if (pseg == "/*") return true;
+    const bool placeholder = pseg.size() > 3 && pseg[1] == '{' && pseg.back() == '}';
+    if (placeholder ? tseg.size() < 2 : pseg != tseg) return false;
+    pattern = ps == std::string_view::npos ? std::string_view{} : pattern.substr(ps);
+    path = ts == std::string_view::npos ? std::string_view{} : path.substr(ts);
+  }
+}
+
+std::string RandomSid() {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+  unsigned char bytes[21];
+  RAND_bytes(bytes, sizeof bytes);
+  std::string sid(21, ' ');
+  for (size_t i = 0; i < sizeof bytes; ++i) sid[i] = kAlphabet[bytes[i] & 63];
+  return sid;
+}
+
+bool OriginAllowed(std::string_view origin, const std::vector<std::string>& allowed) {
+  if (allowed.empty()) return true;
+  std::string o = Lower(Trim(origin));
+  if (o.empty()) return false;
+  // host[:port] of the URL.
+  if (size_t scheme = o.find("://"); scheme != std::string::npos) o = o.substr(scheme + 3);
+  if (size_t slash = o.find('/'); slash != std::string::npos) o = o.substr(0, slash);
+  for (const auto& entry : allowed) {
+    std::string e = Lower(Trim(entry));
+    if (e.empty()) continue;
+    if (e[0] == '*') {
+      std::string_view suffix = std::string_view(e).substr(1);
+      if (o.size() >= suffix.size() &&
+          o.compare(o.size() - suffix.size(), suffix.size(), suffix) == 0) {
+        return true;
+      }
+    } else if (o == e) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string FilterCookies(std::string_view cookie_header, const std::vector<std::string>& keep) {
+  if (keep.empty()) return std::string(cookie_header);
+  std::string out;
+  while (!cookie_header.empty()) {
+    size_t semi = cookie_header.find(';');
+    std::string_view item = Trim(cookie_header.substr(0, semi));
+    cookie_header =
+        semi == std::string_view::npos ? std::string_view{} : cookie_header.substr(semi + 1);
+    std::string_view name = Trim(item.substr(0, item.find('=')));
+    if (std::find(keep.begin(), keep.end(), name) != keep.end()) {
+      out.append(item);
+      out.append(";");
+    }
+  }
+  return out;
+}
+
+std::string NegotiateSubprotocol(std::string_view offered) {
+  static constexpr std::string_view kSupported[] = {"actioncable-v1-json",
+                                                    "actioncable-v1-ext-json"};
+  std::vector<std::string_view> client;
+  while (!offered.empty()) {
+    size_t comma = offered.find(',');
+    client.push_back(Trim(offered.substr(0, comma)));
+    offered = comma == std::string_view::npos ? std::string_view{} : offered.substr(comma + 1);
+  }
+  for (auto s : kSupported) {
+    if (std::find(client.begin(), client.end(), s) != client.end()) return std::string(s);
+  }
+  return {};
+}
+
+}  // namespace cable::server::transport

@@ -1,0 +1,69 @@
+#pragma once
+// RFC 6455 framing, server side. Server frames are unmasked, so one encoded
+// frame can be shared by every subscriber of a broadcast; that is why the
+// server writes its own frames instead of going through a generic stream.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace cable::server::ws {
+
+enum class Opcode : uint8_t {
+  kContinuation = 0x0,
+  kText = 0x1,
+  kBinary = 0x2,
+  kClose = 0x8,
+  kPing = 0x9,
+  kPong = 0xA,
+};
+
+// Close codes the server sends (RFC 6455 §7.4.1).
+enum CloseCode : uint16_t {
+  kCloseNormal = 1000,
+  kCloseGoingAway = 1001,
+  kCloseProtocolError = 1002,
+  kCloseUnsupportedData = 1003,
+  kCloseInvalidPayload = 1007,
+  kClosePolicyViolation = 1008,
+  kCloseTooBig = 1009,
+  kCloseInternalError = 1011,
+};
+
+// Appends one complete unmasked frame (FIN set) to `out`.
+void AppendFrame(std::string& out, Opcode opcode, std::string_view payload);
+std::string EncodeFrame(Opcode opcode, std::string_view payload);
+std::string EncodeClose(uint16_t code, std::string_view reason);
+
+// Header of one client frame, as parsed from the wire.
+struct FrameHeader {
+  bool fin = false;
+  uint8_t rsv = 0;
+  Opcode opcode = Opcode::kText;
+  bool masked = false;
+  uint64_t payload_len = 0;
+  uint8_t mask[4] = {0, 0, 0, 0};
+  size_t header_len = 0;
+};
+
+enum class ParseStatus { kOk, kIncomplete, kError };
+
+// Parses the header at the start of `data`. kIncomplete when more bytes are
+// needed. kError (with `error_code`) for violations that must close the
+// connection: reserved bits, unknown opcodes, unmasked client frames,
+// fragmented or oversized control frames, payloads above `max_payload`.
+ParseStatus ParseHeader(std::string_view data, uint64_t max_payload, FrameHeader* out,
+                        uint16_t* error_code);
+
+// Unmasks `len` bytes in place; `offset` is the position within the payload
+// (for payloads unmasked in pieces).
+void Unmask(char* data, size_t len, const uint8_t mask[4], uint64_t offset = 0);
+
+// True if `text` is valid UTF-8 (RFC 3629: no overlongs, no surrogates).
+bool IsValidUtf8(std::string_view text);
+
+// The Sec-WebSocket-Accept value for a client's Sec-WebSocket-Key.
+std::string AcceptKey(std::string_view client_key);
+
+}  // namespace cable::server::ws

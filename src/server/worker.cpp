@@ -1,0 +1,201 @@
+#include "server/worker.h"
+
+#include <boost/asio/post.hpp>
+#include <chrono>
+
+#include "common/log.h"
+#include "server/protocol/messages.h"
+#include "server/session/session.h"
+#include "server/transport/ws_frame.h"
+
+namespace cable::server {
+
+namespace {
+// Large enough for a maximal inbound frame plus header, and for gathering
+// many queued frames into one send().
+constexpr size_t kScratchSize = 256 * 1024;
+
+int64_t PingTimestamp(PingPrecision precision) {
+  auto now = std::chrono::system_clock::now().time_since_epoch();
+  switch (precision) {
+    case PingPrecision::kMillis:
+      return std::chrono::duration_cast<std::chrono::milliseconds>(now).count();
+    case PingPrecision::kNanos:
+      return std::chrono::duration_cast<std::chrono::nanoseconds>(now).count();
+    default:
+      return std::chrono::duration_cast<std::chrono::seconds>(now).count();
+  }
+}
+}  // namespace
+
+Worker::Worker(int index) : index_(index), scratch_(kScratchSize) {
+  rng_state_ = 0x9E3779B97F4A7C15ULL ^ (static_cast<uint64_t>(index) << 32) ^
+               static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+}
+
+Worker::~Worker() {
+  Stop();
+}
+
+void Worker::Start() {
+  guard_ =
+      std::make_unique<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(
+          context_.get_executor());
+  ArmTick();
+  thread_ = std::thread([this] {
+    thread_id_ = std::this_thread::get_id();
+    context_.run();
+  });
+}
+
+void Worker::Stop() {
+  if (!thread_.joinable()) return;
+  guard_.reset();
+  context_.stop();
+  thread_.join();
+}
+
+void Worker::Deliver(BroadcastPtr broadcast) {
+  bool was_empty;
+  {
+    std::lock_guard lock(inbox_mu_);
+    was_empty = inbox_.empty();
+    inbox_.push_back(std::move(broadcast));
+  }
+  // One wake-up per burst: later broadcasts ride along with the first.
+  if (was_empty) boost::asio::post(context_, [this] { DrainInbox(); });
+}
+
+void Worker::DrainInbox() {
+  std::vector<BroadcastPtr> batch;
+  {
+    std::lock_guard lock(inbox_mu_);
+    batch.swap(inbox_);
+  }
+  for (const auto& b : batch) deliveries_ += hub_.Deliver(*b);
+}
+
+void Worker::MarkDirty(Session* session) {
+  dirty_.push_back(session);
+  if (!flush_posted_) {
+    flush_posted_ = true;
+    // Posted, not run inline: everything queued during this pass of the
+    // event loop goes out together.
+    boost::asio::post(context_, [this] { FlushDirty(); });
+  }
+}
+
+void Worker::FlushDirty() {
+  flush_posted_ = false;
+  std::vector<Session*> batch;
+  batch.swap(dirty_);
+  for (Session* s : batch) s->Flush();
+}
+
+void Worker::Register(const std::shared_ptr<Session>& session) {
+  sessions_.insert(session);
+}
+
+void Worker::Unregister(Session* session) {
+  CancelPings(session);
+  write_blocked_.erase(session);
+  for (auto& d : dirty_) {
+    if (d == session) d = nullptr;
+  }
+  std::erase(dirty_, nullptr);
+  // The shared_ptr in the set is found by its raw pointer.
+  std::shared_ptr<Session> key(std::shared_ptr<Session>{}, session);
+  sessions_.erase(key);
+}
+
+Worker::PingWheel& Worker::WheelFor(int interval_ms) {
+  auto& wheel = wheels_[interval_ms];
+  if (wheel.slots.empty()) {
+    wheel.interval_ms = interval_ms;
+    size_t n = static_cast<size_t>(std::max<int64_t>(1, interval_ms / kTick.count()));
+    wheel.slots.resize(n);
+  }
+  return wheel;
+}
+
+void Worker::SchedulePings(Session* session, int interval_ms) {
+  if (interval_ms <= 0) return;
+  auto& wheel = WheelFor(interval_ms);
+  // xorshift: cheap jitter, quality is irrelevant here.
+  rng_state_ ^= rng_state_ << 13;
+  rng_state_ ^= rng_state_ >> 7;
+  rng_state_ ^= rng_state_ << 17;
+  const size_t n = wheel.slots.size();
+  // First ping after [interval/2, 1.5*interval) spreads the ping load.
+  size_t delay = n / 2 + static_cast<size_t>(rng_state_ % std::max<size_t>(1, n));
+  auto& slot = session->ping_slot();
+  slot.interval_ms = interval_ms;
+  slot.slot = static_cast<uint32_t>((wheel.cursor + std::max<size_t>(1, delay % n)) % n);
+  slot.skip_rounds = delay >= n ? 1 : 0;
+  auto& bucket = wheel.slots[slot.slot];
+  slot.index = static_cast<uint32_t>(bucket.size());
+  bucket.push_back(session);
+}
+
+void Worker::CancelPings(Session* session) {
+  auto& slot = session->ping_slot();
+  if (slot.interval_ms <= 0) return;
+  auto it = wheels_.find(slot.interval_ms);
+  if (it != wheels_.end()) {
+    auto& bucket = it->second.slots[slot.slot];
+    if (slot.index < bucket.size() && bucket[slot.index] == session) {
+      bucket[slot.index] = bucket.back();
+      bucket[slot.index]->ping_slot().index = slot.index;
+      bucket.pop_back();
+    }
+  }
+  slot.interval_ms = 0;
+}
+
+void Worker::WriteBlocked(Session* session) {
+  write_blocked_.insert(session);
+}
+void Worker::WriteUnblocked(Session* session) {
+  write_blocked_.erase(session);
+}
+
+void Worker::ArmTick() {
+  tick_timer_.expires_after(kTick);
+  tick_timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec) return;
+    OnTick();
+    ArmTick();
+  });
+}
+
+void Worker::OnTick() {
+  // One ping frame per precision per tick, shared by every session pinged.
+  FrameRef ping_frames[3];
+  for (auto& [interval, wheel] : wheels_) {
+    wheel.cursor = (wheel.cursor + 1) % wheel.slots.size();
+    auto& bucket = wheel.slots[wheel.cursor];
+    for (Session* s : bucket) {
+      auto& slot = s->ping_slot();
+      if (slot.skip_rounds > 0) {
+        --slot.skip_rounds;
+        continue;
+      }
+      auto p = static_cast<size_t>(s->ping_precision());
+      if (!ping_frames[p]) {
+        ping_frames[p] = FrameRef::Make(
+            ws::EncodeFrame(ws::Opcode::kText, protocol::Ping(PingTimestamp(s->ping_precision()))));
+      }
+      s->Send(ping_frames[p]);
+    }
+  }
+  if (!write_blocked_.empty()) {
+    auto now = std::chrono::steady_clock::now();
+    std::vector<Session*> expired;
+    for (Session* s : write_blocked_) {
+      if (now - s->write_blocked_since() > write_timeout_) expired.push_back(s);
+    }
+    for (Session* s : expired) s->OnWriteTimeout();
+  }
+}
+
+}  // namespace cable::server

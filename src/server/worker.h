@@ -1,0 +1,107 @@
+#pragma once
+// One event-loop thread. Every session lives on exactly one worker for its
+// whole life and its state is touched only there, so the hot path takes no
+// locks. The worker owns what its sessions share: a scratch buffer for reads
+// and gathered writes, its shard of the hub, the list of sessions with
+// queued output, and a coarse timer wheel for pings and write timeouts
+// (one timer per worker instead of one per session keeps sessions small).
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+#include "server/hub/broadcast.h"
+#include "server/hub/hub_shard.h"
+
+namespace cable::server {
+
+class Session;
+
+class Worker {
+ public:
+  explicit Worker(int index);
+  ~Worker();
+
+  int index() const { return index_; }
+  boost::asio::io_context& context() { return context_; }
+
+  void Start();
+  // Stops the loop and joins the thread.
+  void Stop();
+  bool InThread() const { return std::this_thread::get_id() == thread_id_; }
+
+  // Thread-safe: queues a broadcast for this worker's subscribers. Broadcasts
+  // are delivered in arrival order; a burst is handled in one pass, and the
+  // output of the whole pass is flushed together (one write per socket).
+  void Deliver(BroadcastPtr broadcast);
+
+  // Worker-thread only.
+  HubShard& hub() { return hub_; }
+  // Shared scratch space for reads and gathered writes.
+  char* scratch() { return scratch_.data(); }
+  size_t scratch_size() const { return scratch_.size(); }
+  void MarkDirty(Session* session);
+  void Register(const std::shared_ptr<Session>& session);
+  void Unregister(Session* session);
+  const std::unordered_set<std::shared_ptr<Session>>& sessions() const { return sessions_; }
+
+  // Pings: `interval_ms` > 0 puts the session on the wheel for that interval
+  // with a first ping after a random delay in [interval/2, 1.5*interval).
+  void SchedulePings(Session* session, int interval_ms);
+  void CancelPings(Session* session);
+
+  // Sessions whose socket refused more bytes; checked for write timeouts.
+  void WriteBlocked(Session* session);
+  void WriteUnblocked(Session* session);
+
+  void SetWriteTimeout(std::chrono::milliseconds timeout) { write_timeout_ = timeout; }
+
+  uint64_t deliveries() const { return deliveries_; }
+
+ private:
+  static constexpr std::chrono::milliseconds kTick{100};
+
+  struct PingWheel {
+    int interval_ms = 0;
+    std::vector<std::vector<Session*>> slots;
+    size_t cursor = 0;
+  };
+
+  void DrainInbox();
+  void FlushDirty();
+  void OnTick();
+  void ArmTick();
+  PingWheel& WheelFor(int interval_ms);
+
+  int index_;
+  boost::asio::io_context context_{1};
+  std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> guard_;
+  std::thread thread_;
+  std::thread::id thread_id_;
+
+  std::mutex inbox_mu_;
+  std::vector<BroadcastPtr> inbox_;
+
+  HubShard hub_;
+  std::vector<char> scratch_;
+  std::vector<Session*> dirty_;
+  bool flush_posted_ = false;
+  std::unordered_set<std::shared_ptr<Session>> sessions_;
+
+  boost::asio::steady_timer tick_timer_{context_};
+  std::map<int, PingWheel> wheels_;
+  std::unordered_set<Session*> write_blocked_;
+  std::chrono::milliseconds write_timeout_{2000};
+  uint64_t deliveries_ = 0;
+  uint64_t rng_state_;
+};
+
+}  // namespace cable::server
