@@ -36,6 +36,8 @@ int main(int argc, char** argv) {
   Commands commands;
   AddServeCommand(root, commands);
   AddBroadcastCommand(root, commands);
+  AddTokenCommand(root, commands);
+  AddSignCommand(root, commands);
   AddVersionCommand(root, commands);
 
   std::vector<std::string> args = ExpandMultiCall(argc, argv);

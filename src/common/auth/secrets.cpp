@@ -1,0 +1,19 @@
+#include "common/auth/secrets.h"
+
+namespace cable::auth {
+
+std::string ResolveJwtSecret(const SecretSettings& settings) {
+  if (settings.jwt_secret == kJwtDisabled) return {};
+  return settings.jwt_secret.empty() ? settings.secret : settings.jwt_secret;
+}
+
+std::string ResolveStreamsSecret(const SecretSettings& settings) {
+  return settings.streams_secret.empty() ? settings.secret : settings.streams_secret;
+}
+
+std::string ResolveTurboStreamsSecret(const SecretSettings& settings) {
+  return settings.turbo_streams_secret.empty() ? ResolveStreamsSecret(settings)
+                                               : settings.turbo_streams_secret;
+}
+
+}  // namespace cable::auth
