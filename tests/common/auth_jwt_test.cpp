@@ -151,6 +151,16 @@ TEST(Jwt, RejectsAlgNoneAndNonHmacAlgorithms) {
   }
 }
 
+TEST(Jwt, RejectionMessagesQuoteOnlyShortPrintableAlgorithms) {
+  auto none = Verify(Forge(R"({"alg":"none"})", R"({"ext":"{}"})"), kSecret, kNow);
+  EXPECT_NE(none.error().message.find("\"none\""), std::string::npos) << none.error().message;
+  auto hostile = Verify(Forge(R"({"alg":"x\nFAKE LOG LINE"})", R"({"ext":"{}"})"), kSecret, kNow);
+  EXPECT_EQ(hostile.error().message.find("FAKE"), std::string::npos) << hostile.error().message;
+  auto long_alg = Verify(Forge(R"({"alg":")" + std::string(100, 'A') + "\"}", R"({"ext":"{}"})"),
+                         kSecret, kNow);
+  EXPECT_EQ(long_alg.error().message.find("AAAA"), std::string::npos);
+}
+
 TEST(Jwt, RejectsTampering) {
   auto token = Encode(kIdentifiers, kSecret, Algorithm::kHS256, kNow + 60);
   ASSERT_TRUE(token.ok());

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <ctime>
 
@@ -125,11 +126,16 @@ Result<VerifiedToken> Verify(std::string_view token, std::string_view secret, in
   if (alg_it == header.end() || !alg_it->is_string()) {
     return Unauthorized("token header has no alg");
   }
-  auto algorithm = ParseAlgorithm(alg_it->get_ref<const std::string&>());
+  const std::string& alg = alg_it->get_ref<const std::string&>();
+  auto algorithm = ParseAlgorithm(alg);
   if (!algorithm) {
+    // The name is the client's text and messages end up in logs: quote it
+    // only when it is short and printable.
+    bool quotable = alg.size() <= 16 && std::all_of(alg.begin(), alg.end(),
+                                                    [](char c) { return c >= 0x20 && c < 0x7f; });
     return Unauthorized(
-        fmt::format("token algorithm \"{}\" is not accepted; use HS256, HS384 or HS512",
-                    alg_it->get_ref<const std::string&>()));
+        fmt::format("token algorithm {}is not accepted; only HS256, HS384 and HS512",
+                    quotable ? "\"" + alg + "\" " : ""));
   }
 
   auto signature = Base64UrlDecode(signature_b64);
