@@ -1,0 +1,26 @@
+# Writes a C++ source holding every scenarios/backend/*.yml as a string, so
+# `cable rpc --channels anyt` works wherever the binary is copied.
+# Usage: cmake -DDIR=<scenarios/backend> -DOUT=<file.cpp> -P EmbedBackends.cmake
+file(GLOB _files ${DIR}/*.yml)
+list(SORT _files)
+set(_out "// Generated from scenarios/backend/*.yml by cmake/EmbedBackends.cmake.\n")
+string(APPEND _out "#include \"rpc/builtin.h\"\n\nnamespace cable::rpc {\n\n")
+string(APPEND _out "const std::vector<BuiltinDefinition>& BuiltinDefinitions() {\n")
+string(APPEND _out "  static const std::vector<BuiltinDefinition> kDefinitions = {\n")
+foreach(_file ${_files})
+  get_filename_component(_name ${_file} NAME_WE)
+  file(READ ${_file} _text)
+  string(FIND "${_text}" ")cable_yml\"" _clash)
+  if(NOT _clash EQUAL -1)
+    message(FATAL_ERROR "${_file} contains the raw-string delimiter )cable_yml\"")
+  endif()
+  string(APPEND _out "      {\"${_name}\", R\"cable_yml(${_text})cable_yml\"},\n")
+endforeach()
+string(APPEND _out "  };\n  return kDefinitions;\n}\n\n}  // namespace cable::rpc\n")
+# Rewrite only on change so dependents do not rebuild needlessly.
+if(EXISTS ${OUT})
+  file(READ ${OUT} _old)
+endif()
+if(NOT "${_old}" STREQUAL "${_out}")
+  file(WRITE ${OUT} "${_out}")
+endif()

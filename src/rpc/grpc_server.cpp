@@ -1,0 +1,111 @@
+#include "rpc/grpc_server.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include "anycable/rpc.grpc.pb.h"
+#include "common/log.h"
+#include "rpc/backend.h"
+#include "rpc/limits.h"
+
+namespace cable::rpc {
+namespace {
+
+std::string Sid(const grpc::ServerContext* ctx) {
+  const auto& md = ctx->client_metadata();
+  auto it = md.find("sid");
+  if (it == md.end()) return {};
+  std::string sid(it->second.data(), it->second.size());
+  // A session id is short (21 chars); a huge value is someone else's bug.
+  if (sid.size() > 256) sid.resize(256);
+  return sid;
+}
+
+const char* StatusName(anycable::Status s) {
+  switch (s) {
+    case anycable::SUCCESS:
+      return "SUCCESS";
+    case anycable::FAILURE:
+      return "FAILURE";
+    default:
+      return "ERROR";
+  }
+}
+
+}  // namespace
+
+struct GrpcServer::Service final : anycable::RPC::Service {
+  explicit Service(const Backend& b) : backend(b) {}
+
+  grpc::Status Connect(grpc::ServerContext* ctx, const anycable::ConnectionRequest* req,
+                       anycable::ConnectionResponse* res) override {
+    std::string sid = Sid(ctx);
+    *res = backend.Connect(*req, sid);
+    if (log::Enabled(log::Level::kDebug)) {
+      log::Debug("rpc Connect sid={} url={} status={} identifiers={}{}", sid, req->env().url(),
+                 StatusName(res->status()), res->identifiers(),
+                 res->error_msg().empty() ? "" : " error=" + res->error_msg());
+    }
+    return grpc::Status::OK;
+  }
+
+  grpc::Status Command(grpc::ServerContext* ctx, const anycable::CommandMessage* req,
+                       anycable::CommandResponse* res) override {
+    std::string sid = Sid(ctx);
+    *res = backend.Command(*req, sid);
+    if (log::Enabled(log::Level::kDebug)) {
+      log::Debug("rpc Command sid={} command={} identifier={} data={} status={}{}", sid,
+                 req->command(), req->identifier(), req->data(), StatusName(res->status()),
+                 res->error_msg().empty() ? "" : " error=" + res->error_msg());
+    }
+    return grpc::Status::OK;
+  }
+
+  grpc::Status Disconnect(grpc::ServerContext* ctx, const anycable::DisconnectRequest* req,
+                          anycable::DisconnectResponse* res) override {
+    std::string sid = Sid(ctx);
+    *res = backend.Disconnect(*req, sid);
+    if (log::Enabled(log::Level::kDebug)) {
+      log::Debug("rpc Disconnect sid={} identifiers={} subscriptions={} status={}{}", sid,
+                 req->identifiers(), req->subscriptions_size(), StatusName(res->status()),
+                 res->error_msg().empty() ? "" : " error=" + res->error_msg());
+    }
+    return grpc::Status::OK;
+  }
+
+  const Backend& backend;
+};
+
+Result<std::unique_ptr<GrpcServer>> GrpcServer::Start(const Backend& backend,
+                                                      const GrpcServerOptions& options) {
+  std::unique_ptr<GrpcServer> server(new GrpcServer());
+  server->service_ = std::make_unique<Service>(backend);
+  grpc::ServerBuilder builder;
+  // Without this, Linux gRPC binds with SO_REUSEPORT and a second server on
+  // the same port "succeeds" and steals half of the calls.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  int max_bytes =
+      options.max_message_bytes > 0 ? options.max_message_bytes : limits::kMaxGrpcMessageBytes;
+  builder.SetMaxReceiveMessageSize(max_bytes);
+  builder.SetMaxSendMessageSize(max_bytes);
+  builder.AddListeningPort(options.host, grpc::InsecureServerCredentials(), &server->port_);
+  builder.RegisterService(server->service_.get());
+  server->server_ = builder.BuildAndStart();
+  if (!server->server_ || server->port_ == 0) {
+    return Error{"listen_failed", "cannot listen on " + options.host +
+                                      " (address in use, or not a valid host:port)"};
+  }
+  return server;
+}
+
+void GrpcServer::Shutdown(std::chrono::milliseconds grace) {
+  if (stopped_ || !server_) return;
+  stopped_ = true;
+  server_->Shutdown(std::chrono::system_clock::now() + grace);
+  server_->Wait();
+}
+
+GrpcServer::~GrpcServer() {
+  Shutdown(std::chrono::milliseconds(0));
+}
+
+}  // namespace cable::rpc
