@@ -2,6 +2,7 @@
 
 #include "common/log.h"
 #include "rpc/backend.h"
+#include "rpc/builtin.h"
 #include "server/broadcast/publication_parser.h"
 #include "server/controller/proto_convert.h"
 #include "server/node.h"
@@ -10,7 +11,13 @@ namespace cable::server {
 
 Result<std::unique_ptr<InlineController>> InlineController::Load(
     const std::vector<std::string>& files) {
-  auto backend = rpc::Backend::LoadFiles(files);
+  std::vector<rpc::Source> sources;
+  for (const auto& f : files) {
+    auto source = rpc::ResolveDefinition(f);
+    if (!source.ok()) return source.error();
+    sources.push_back(std::move(source.value()));
+  }
+  auto backend = rpc::Backend::LoadSources(sources);
   if (!backend.ok()) return backend.error();
   return std::unique_ptr<InlineController>(new InlineController(std::move(backend.value())));
 }

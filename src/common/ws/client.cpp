@@ -1,0 +1,292 @@
+#include "common/ws/client.h"
+
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/rand.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "common/auth/base64.h"
+
+namespace cable::ws {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+int MillisLeft(Clock::time_point deadline) {
+  auto left =
+      std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+  return left < 0 ? 0 : static_cast<int>(left);
+}
+}  // namespace
+
+Client::~Client() {
+  Close();
+}
+
+Client::Client(Client&& other) noexcept {
+  *this = std::move(other);
+}
+
+Client& Client::operator=(Client&& other) noexcept {
+  if (this != &other) {
+    Close();
+    fd_ = std::exchange(other.fd_, -1);
+    status_ = other.status_;
+    subprotocol_ = std::move(other.subprotocol_);
+    response_headers_ = std::move(other.response_headers_);
+    buffer_ = std::move(other.buffer_);
+    tcp_closed_ = other.tcp_closed_;
+  }
+  return *this;
+}
+
+void Client::Close() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+std::string Client::ResponseHeader(const std::string& name) const {
+  std::string n = Lower(name);
+  for (const auto& [k, v] : response_headers_) {
+    if (k == n) return v;
+  }
+  return {};
+}
+
+Result<Client> Client::Connect(const ConnectOptions& options) {
+  const auto deadline = Clock::now() + options.timeout;
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  if (getaddrinfo(options.host.c_str(), std::to_string(options.port).c_str(), &hints, &res) != 0 ||
+      !res) {
+    return Error{"resolve", "cannot resolve " + options.host};
+  }
+  Client client;
+  client.fd_ = ::socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  int rc = ::connect(client.fd_, res->ai_addr, res->ai_addrlen);
+  freeaddrinfo(res);
+  if (rc != 0 && errno != EINPROGRESS) return Error{"connect", std::strerror(errno)};
+  pollfd p{client.fd_, POLLOUT, 0};
+  if (poll(&p, 1, MillisLeft(deadline)) <= 0) return Error{"timeout", "connect timed out"};
+  int err = 0;
+  socklen_t len = sizeof err;
+  getsockopt(client.fd_, SOL_SOCKET, SO_ERROR, &err, &len);
+  if (err != 0) return Error{"connect", std::strerror(err)};
+  int one = 1;
+  setsockopt(client.fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+
+  unsigned char nonce[16];
+  RAND_bytes(nonce, sizeof nonce);
+  std::string key =
+      auth::Base64Encode(std::string_view(reinterpret_cast<char*>(nonce), sizeof nonce));
+  std::string req = "GET " + options.target + " HTTP/1.1\r\nHost: " + options.host + ":" +
+                    std::to_string(options.port) +
+                    "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+                    "Sec-WebSocket-Key: " +
+                    key + "\r\n";
+  if (!options.subprotocols.empty()) {
+    std::string list;
+    for (const auto& s : options.subprotocols) list += (list.empty() ? "" : ", ") + s;
+    req += "Sec-WebSocket-Protocol: " + list + "\r\n";
+  }
+  for (const auto& [k, v] : options.headers) req += k + ": " + v + "\r\n";
+  req += "\r\n";
+  if (auto s = client.WriteAll(req); !s.ok()) return s.error();
+
+  // Read the response head.
+  while (client.buffer_.find("\r\n\r\n") == std::string::npos) {
+    if (client.buffer_.size() > 64 * 1024) return Error{"protocol", "response head too large"};
+    pollfd rp{client.fd_, POLLIN, 0};
+    if (poll(&rp, 1, MillisLeft(deadline)) <= 0) return Error{"timeout", "no upgrade response"};
+    char buf[4096];
+    ssize_t n = ::recv(client.fd_, buf, sizeof buf, 0);
+    if (n <= 0) return Error{"closed", "connection closed during the upgrade"};
+    client.buffer_.append(buf, static_cast<size_t>(n));
+  }
+  size_t end = client.buffer_.find("\r\n\r\n");
+  std::string head = client.buffer_.substr(0, end);
+  client.buffer_.erase(0, end + 4);
+  size_t line_end = head.find("\r\n");
+  std::string status_line = head.substr(0, line_end);
+  if (status_line.size() < 12) return Error{"protocol", "bad status line: " + status_line};
+  client.status_ = std::atoi(status_line.c_str() + 9);
+  size_t pos = line_end == std::string::npos ? head.size() : line_end + 2;
+  while (pos < head.size()) {
+    size_t e = head.find("\r\n", pos);
+    std::string line = head.substr(pos, e == std::string::npos ? std::string::npos : e - pos);
+    pos = e == std::string::npos ? head.size() : e + 2;
+    size_t colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string value = line.substr(colon + 1);
+    while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+    client.response_headers_.emplace_back(Lower(line.substr(0, colon)), value);
+  }
+  if (client.status_ != 101) {
+    return Error{"http_" + std::to_string(client.status_), "upgrade refused: " + status_line};
+  }
+  client.subprotocol_ = client.ResponseHeader("sec-websocket-protocol");
+  return client;
+}
+
+Status Client::WriteAll(std::string_view bytes) {
+  size_t off = 0;
+  while (off < bytes.size()) {
+    ssize_t n = ::send(fd_, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL);
+    if (n > 0) {
+      off += static_cast<size_t>(n);
+      continue;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      pollfd p{fd_, POLLOUT, 0};
+      if (poll(&p, 1, 5000) <= 0) return Error{"timeout", "write timed out"};
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    return Error{"closed", std::string("write failed: ") + std::strerror(errno)};
+  }
+  return Status::Ok();
+}
+
+Status Client::SendFrame(uint8_t opcode, std::string_view payload) {
+  std::string frame;
+  frame.push_back(static_cast<char>(0x80 | opcode));
+  const size_t len = payload.size();
+  if (len < 126) {
+    frame.push_back(static_cast<char>(0x80 | len));
+  } else if (len <= 0xFFFF) {
+    frame.push_back(static_cast<char>(0x80 | 126));
+    frame.push_back(static_cast<char>(len >> 8));
+    frame.push_back(static_cast<char>(len & 0xFF));
+  } else {
+    frame.push_back(static_cast<char>(0x80 | 127));
+    for (int i = 7; i >= 0; --i)
+      frame.push_back(static_cast<char>((uint64_t(len) >> (8 * i)) & 0xFF));
+  }
+  unsigned char mask[4];
+  RAND_bytes(mask, 4);
+  frame.append(reinterpret_cast<char*>(mask), 4);
+  size_t start = frame.size();
+  frame.append(payload);
+  for (size_t i = 0; i < len; ++i)
+    frame[start + i] = static_cast<char>(frame[start + i] ^ mask[i & 3]);
+  return WriteAll(frame);
+}
+
+Status Client::SendText(std::string_view text) {
+  return SendFrame(0x1, text);
+}
+Status Client::SendBinary(std::string_view data) {
+  return SendFrame(0x2, data);
+}
+Status Client::SendRaw(std::string_view bytes) {
+  return WriteAll(bytes);
+}
+Status Client::SendPing(std::string_view payload) {
+  return SendFrame(0x9, payload);
+}
+Status Client::SendClose(uint16_t code, std::string_view reason) {
+  std::string payload;
+  payload.push_back(static_cast<char>(code >> 8));
+  payload.push_back(static_cast<char>(code & 0xFF));
+  payload.append(reason);
+  return SendFrame(0x8, payload);
+}
+
+Result<Frame> Client::Receive(std::chrono::milliseconds timeout, bool return_control) {
+  const auto deadline = Clock::now() + timeout;
+  std::string message;
+  uint8_t message_opcode = 0;
+  while (true) {
+    // Try to parse one frame from the buffer.
+    if (buffer_.size() >= 2) {
+      const auto b0 = static_cast<uint8_t>(buffer_[0]);
+      const auto b1 = static_cast<uint8_t>(buffer_[1]);
+      if (b1 & 0x80) return Error{"protocol", "server frame is masked"};
+      uint64_t len = b1 & 0x7F;
+      size_t hdr = 2;
+      bool complete = true;
+      if (len == 126) {
+        if (buffer_.size() < 4)
+          complete = false;
+        else
+          len = (uint64_t(uint8_t(buffer_[2])) << 8) | uint8_t(buffer_[3]), hdr = 4;
+      } else if (len == 127) {
+        if (buffer_.size() < 10) {
+          complete = false;
+        } else {
+          len = 0;
+          for (int i = 0; i < 8; ++i) len = (len << 8) | uint8_t(buffer_[2 + i]);
+          hdr = 10;
+        }
+      }
+      if (complete && buffer_.size() >= hdr + len) {
+        std::string payload = buffer_.substr(hdr, len);
+        buffer_.erase(0, hdr + len);
+        const uint8_t opcode = b0 & 0x0F;
+        const bool fin = b0 & 0x80;
+        if (opcode == 0x9) {
+          SendFrame(0xA, payload);
+          if (return_control) return Frame{Frame::kPing, payload, 0};
+          continue;
+        }
+        if (opcode == 0xA) {
+          if (return_control) return Frame{Frame::kPong, payload, 0};
+          continue;
+        }
+        if (opcode == 0x8) {
+          Frame f{Frame::kClose, {}, 1005};
+          if (payload.size() >= 2) {
+            f.close_code = static_cast<uint16_t>((uint8_t(payload[0]) << 8) | uint8_t(payload[1]));
+            f.payload = payload.substr(2);
+          }
+          return f;
+        }
+        if (opcode != 0x0) message_opcode = opcode;
+        message += payload;
+        if (!fin) continue;
+        return Frame{message_opcode == 0x2 ? Frame::kBinary : Frame::kText, std::move(message), 0};
+      }
+    }
+    if (tcp_closed_) return Error{"closed", "connection closed"};
+    pollfd p{fd_, POLLIN, 0};
+    int left = MillisLeft(deadline);
+    int rc = poll(&p, 1, left);
+    if (rc == 0)
+      return Error{"timeout", "no frame within " + std::to_string(timeout.count()) + " ms"};
+    if (rc < 0) {
+      if (errno == EINTR) continue;
+      return Error{"closed", std::strerror(errno)};
+    }
+    char buf[65536];
+    ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+    if (n > 0) {
+      buffer_.append(buf, static_cast<size_t>(n));
+    } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+      tcp_closed_ = true;
+    }
+  }
+}
+
+Result<std::string> Client::ReceiveText(std::chrono::milliseconds timeout) {
+  auto f = Receive(timeout);
+  if (!f.ok()) return f.error();
+  if (f->kind == Frame::kClose) {
+    return Error{"close", "closed with " + std::to_string(f->close_code) + " " + f->payload};
+  }
+  return std::move(f->payload);
+}
+
+}  // namespace cable::ws

@@ -1,0 +1,79 @@
+#pragma once
+// A small blocking WebSocket client (RFC 6455) with a deadline on every
+// operation. Used by `cable conformance` and the integration tests, where
+// one client per step is simple and timing is explicit; `cable bench` has
+// its own event-driven client.
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/result.h"
+
+namespace cable::ws {
+
+struct ConnectOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  std::string target = "/cable";  // path and query
+  std::vector<std::string> subprotocols = {"actioncable-v1-json"};
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::chrono::milliseconds timeout{5000};
+};
+
+struct Frame {
+  enum Kind { kText, kBinary, kClose, kPing, kPong } kind = kText;
+  std::string payload;      // text/binary payload, close reason
+  uint16_t close_code = 0;  // for kClose (1005 when the frame had no code)
+};
+
+class Client {
+ public:
+  Client() = default;
+  ~Client();
+  Client(Client&& other) noexcept;
+  Client& operator=(Client&& other) noexcept;
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // Connects and performs the upgrade. A non-101 answer is an Error with
+  // code "http_<status>" (e.g. "http_403").
+  static Result<Client> Connect(const ConnectOptions& options);
+
+  int status() const { return status_; }
+  const std::string& subprotocol() const { return subprotocol_; }
+  // Response header value (case-insensitive name), empty when absent.
+  std::string ResponseHeader(const std::string& name) const;
+
+  Status SendText(std::string_view text);
+  Status SendBinary(std::string_view data);
+  // Writes bytes as they are (for malformed-frame tests).
+  Status SendRaw(std::string_view bytes);
+  Status SendClose(uint16_t code = 1000, std::string_view reason = {});
+  Status SendPing(std::string_view payload = {});
+
+  // Next frame, or Error "timeout" / "closed" (TCP closed without a close
+  // frame) / "protocol". Pings from the server are answered automatically
+  // and not returned unless `return_control` is set.
+  Result<Frame> Receive(std::chrono::milliseconds timeout, bool return_control = false);
+  // Next text frame (control frames skipped); a close frame is an Error
+  // with code "close" and the close code in the message.
+  Result<std::string> ReceiveText(std::chrono::milliseconds timeout);
+
+  bool tcp_closed() const { return tcp_closed_; }
+  void Close();
+
+ private:
+  Status WriteAll(std::string_view bytes);
+  Status SendFrame(uint8_t opcode, std::string_view payload);
+  int fd_ = -1;
+  int status_ = 0;
+  std::string subprotocol_;
+  std::vector<std::pair<std::string, std::string>> response_headers_;
+  std::string buffer_;
+  bool tcp_closed_ = false;
+};
+
+}  // namespace cable::ws
