@@ -31,5 +31,6 @@ void AddTokenCommand(CLI::App& root, Commands& commands);
 void AddSignCommand(CLI::App& root, Commands& commands);
 void AddRpcCommand(CLI::App& root, Commands& commands);
 void AddServeCommand(CLI::App& root, Commands& commands);
+void AddBroadcastCommand(CLI::App& root, Commands& commands);
 
 }  // namespace cable::cli

@@ -1,0 +1,31 @@
+#pragma once
+// Publisher for AnyCable's HTTP broadcast endpoint (POST /_broadcast).
+// Sends `Authorization: Bearer <key>` when a key is configured (and is not the
+// literal "none"). 2xx is success (anycable-go answers 201, even for bodies it
+// later fails to parse); 401 is "unauthorized"; any other status is
+// "http_status" with the status in the message.
+
+#include <memory>
+
+#include "common/broadcast/publisher.h"
+#include "common/http/http_client.h"
+
+namespace cable::broadcast {
+
+class HttpPublisher : public Publisher {
+ public:
+  // `url` must be an http:// URL (https:// fails on publish with "unsupported").
+  HttpPublisher(http::Url url, std::string broadcast_key, std::chrono::milliseconds timeout);
+
+  Status PublishRaw(const std::string& body) override;
+
+  // Connections opened so far (keep-alive reuse is observable in tests).
+  int connections_opened() const { return client_.connections_opened(); }
+
+ private:
+  http::Url url_;
+  std::string key_;
+  http::Client client_;
+};
+
+}  // namespace cable::broadcast

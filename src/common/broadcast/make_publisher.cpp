@@ -1,0 +1,46 @@
+// Chooses and configures the publisher for PublisherConfig::adapter. URLs are
+// validated here so that a typo is reported before anything is sent.
+
+#include <fmt/format.h>
+
+#include "common/broadcast/http_publisher.h"
+#include "common/broadcast/nats_publisher.h"
+#include "common/broadcast/publisher.h"
+#include "common/broadcast/redis_publisher.h"
+#include "common/http/url.h"
+
+namespace cable::broadcast {
+
+Result<std::unique_ptr<Publisher>> MakePublisher(const PublisherConfig& config) {
+  const std::chrono::milliseconds timeout(config.timeout_ms > 0 ? config.timeout_ms : 5000);
+  std::unique_ptr<Publisher> publisher;
+  if (config.adapter == "http") {
+    auto url = http::ParseUrl(config.http_url);
+    if (!url) return url.error();
+    if (url->scheme != "http") {
+      return Error{"unsupported", fmt::format("{}:// broadcast URLs are not supported, only "
+                                              "http:// (use a TLS-terminating proxy)",
+                                              url->scheme)};
+    }
+    publisher = std::make_unique<HttpPublisher>(std::move(*url), config.broadcast_key, timeout);
+  } else if (config.adapter == "redis" || config.adapter == "redisx") {
+    auto url = ParseRedisUrl(config.redis_url);
+    if (!url) return url.error();
+    const bool stream = config.adapter == "redisx";
+    publisher = std::make_unique<RedisPublisher>(
+        std::move(*url), stream ? RedisPublisher::Mode::kStream : RedisPublisher::Mode::kPubSub,
+        stream ? config.redisx_stream : config.redis_channel, timeout);
+  } else if (config.adapter == "nats") {
+    auto servers = NatsPublisher::SplitServers(config.nats_servers);
+    if (servers.empty()) return Error{"bad_url", "no NATS servers given"};
+    publisher = std::make_unique<NatsPublisher>(std::move(servers), config.nats_channel, timeout);
+  } else {
+    return Error{"unknown_adapter",
+                 fmt::format("unknown broadcast adapter \"{}\" (expected http, redis, redisx or "
+                             "nats)",
+                             config.adapter)};
+  }
+  return publisher;
+}
+
+}  // namespace cable::broadcast

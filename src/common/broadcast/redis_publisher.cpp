@@ -1,0 +1,145 @@
+#include "common/broadcast/redis_publisher.h"
+
+#include <fmt/format.h>
+#include <hiredis/hiredis.h>
+#include <signal.h>
+#include <sys/time.h>
+
+#include <cstring>
+#include <mutex>
+
+namespace cable::broadcast {
+namespace {
+
+void IgnoreSigpipeOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    struct sigaction current {};
+    if (sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) {
+      signal(SIGPIPE, SIG_IGN);
+    }
+  });
+}
+
+timeval ToTimeval(std::chrono::milliseconds ms) {
+  timeval tv{};
+  tv.tv_sec = static_cast<time_t>(ms.count() / 1000);
+  tv.tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000);
+  return tv;
+}
+
+// A server that closed an idle connection shows up as EOF (FIN) or a reset on
+// the next command; a timeout (EAGAIN) means the server may be busy with the
+// command, so that is never treated as stale.
+bool LooksStale(const redisContext* c) {
+  if (c->err == REDIS_ERR_EOF) return true;
+  if (c->err != REDIS_ERR_IO) return false;
+  return std::strcmp(c->errstr, std::strerror(ECONNRESET)) == 0 ||
+         std::strcmp(c->errstr, std::strerror(EPIPE)) == 0;
+}
+
+bool IsTimeout(const redisContext* c) {
+  return c->err == REDIS_ERR_IO && (std::strcmp(c->errstr, std::strerror(EAGAIN)) == 0 ||
+                                    std::strcmp(c->errstr, std::strerror(ETIMEDOUT)) == 0);
+}
+
+}  // namespace
+
+RedisPublisher::RedisPublisher(RedisUrl url, Mode mode, std::string target,
+                               std::chrono::milliseconds timeout)
+    : url_(std::move(url)), mode_(mode), target_(std::move(target)), timeout_(timeout) {
+  IgnoreSigpipeOnce();
+}
+
+RedisPublisher::~RedisPublisher() {
+  Drop();
+}
+
+void RedisPublisher::Drop() {
+  if (ctx_) redisFree(ctx_);
+  ctx_ = nullptr;
+}
+
+Status RedisPublisher::Connect() {
+  Drop();
+  ctx_ = redisConnectWithTimeout(url_.host.c_str(), url_.port, ToTimeval(timeout_));
+  if (ctx_ == nullptr) return Error{"io_error", "cannot allocate a Redis context"};
+  if (ctx_->err) {
+    Error e{"unreachable",
+            fmt::format("cannot connect to Redis at {}: {}", url_.Authority(), ctx_->errstr)};
+    Drop();
+    return e;
+  }
+  redisSetTimeout(ctx_, ToTimeval(timeout_));
+  redisEnableKeepAlive(ctx_);
+  ++connections_;
+  bool stale = false;
+  if (!url_.password.empty()) {
+    std::vector<std::string_view> auth{"AUTH"};
+    if (!url_.username.empty()) auth.push_back(url_.username);
+    auth.push_back(url_.password);
+    if (Status s = Run(auth, &stale); !s) {
+      Drop();
+      return Error{"unauthorized", fmt::format("Redis AUTH failed: {}", s.error().message)};
+    }
+  }
+  if (url_.db != 0) {
+    const std::string db = std::to_string(url_.db);
+    if (Status s = Run({"SELECT", db}, &stale); !s) {
+      Drop();
+      return s;
+    }
+  }
+  return Status::Ok();
+}
+
+Status RedisPublisher::Run(const std::vector<std::string_view>& args, bool* stale) {
+  *stale = false;
+  std::vector<const char*> argv;
+  std::vector<size_t> lens;
+  argv.reserve(args.size());
+  lens.reserve(args.size());
+  for (const auto& a : args) {
+    argv.push_back(a.data());
+    lens.push_back(a.size());
+  }
+  auto* reply = static_cast<redisReply*>(
+      redisCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(), lens.data()));
+  if (reply == nullptr) {
+    *stale = LooksStale(ctx_);
+    Error e = IsTimeout(ctx_)
+                  ? Error{"timeout", fmt::format("Redis at {} did not answer {} within {} ms",
+                                                 url_.Authority(), args[0], timeout_.count())}
+                  : Error{"io_error", fmt::format("Redis connection to {} failed: {}",
+                                                  url_.Authority(), ctx_->errstr)};
+    Drop();  // a hiredis context is unusable after an I/O error
+    return e;
+  }
+  Status result = Status::Ok();
+  if (reply->type == REDIS_REPLY_ERROR) {
+    result = Error{"redis_error", fmt::format("Redis {} failed: {}", args[0],
+                                              std::string(reply->str, reply->len))};
+  }
+  freeReplyObject(reply);
+  return result;
+}
+
+Status RedisPublisher::PublishRaw(const std::string& body) {
+  // Views, not copies: the body goes straight from the caller into hiredis.
+  const std::vector<std::string_view> args =
+      mode_ == Mode::kPubSub ? std::vector<std::string_view>{"PUBLISH", target_, body}
+                             : std::vector<std::string_view>{"XADD", target_, "*", "payload", body};
+  const bool reused = ctx_ != nullptr;
+  if (!reused) {
+    if (Status s = Connect(); !s) return s;
+  }
+  bool stale = false;
+  Status s = Run(args, &stale);
+  if (!s && reused && stale) {
+    if (Status c = Connect(); !c) return c;
+    s = Run(args, &stale);
+  }
+  return s;
+}
+
+}  // namespace cable::broadcast

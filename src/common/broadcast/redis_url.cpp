@@ -1,0 +1,114 @@
+#include "common/broadcast/redis_url.h"
+
+#include <fmt/format.h>
+
+namespace cable::broadcast {
+namespace {
+
+Error Bad(std::string_view url, std::string_view why) {
+  return Error{"bad_url", fmt::format("invalid Redis URL \"{}\": {}", url, why)};
+}
+
+// Passwords often hold characters that must be percent-encoded in a URL.
+bool PercentDecode(std::string_view in, std::string* out) {
+  out->clear();
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != '%') {
+      *out += in[i];
+      continue;
+    }
+    if (i + 2 >= in.size()) return false;
+    auto hex = [](char c) -> int {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+      return -1;
+    };
+    int hi = hex(in[i + 1]), lo = hex(in[i + 2]);
+    if (hi < 0 || lo < 0) return false;
+    *out += static_cast<char>(hi * 16 + lo);
+    i += 2;
+  }
+  return true;
+}
+
+bool ParseNumber(std::string_view s, int max, int* out) {
+  if (s.empty()) return false;
+  long v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + (c - '0');
+    if (v > max) return false;
+  }
+  *out = static_cast<int>(v);
+  return true;
+}
+
+}  // namespace
+
+std::string RedisUrl::Authority() const {
+  return host.find(':') != std::string::npos ? fmt::format("[{}]:{}", host, port)
+                                             : fmt::format("{}:{}", host, port);
+}
+
+Result<RedisUrl> ParseRedisUrl(std::string_view url) {
+  RedisUrl u;
+  auto sep = url.find("://");
+  if (sep == std::string_view::npos) return Bad(url, "expected redis://host:port");
+  std::string_view scheme = url.substr(0, sep);
+  if (scheme == "rediss") {
+    return Error{"unsupported", "TLS not supported: rediss:// URLs cannot be used, use redis://"};
+  }
+  if (scheme == "unix") return Error{"unsupported", "unix socket Redis URLs are not supported"};
+  if (scheme != "redis") return Bad(url, "scheme must be redis");
+
+  std::string_view rest = url.substr(sep + 3);
+  rest = rest.substr(0, rest.find('?'));
+  auto slash = rest.find('/');
+  std::string_view authority = rest.substr(0, slash);
+  if (slash != std::string_view::npos) {
+    std::string_view db = rest.substr(slash + 1);
+    if (!db.empty() && !ParseNumber(db, 1 << 20, &u.db)) return Bad(url, "db must be a number");
+  }
+
+  if (auto at = authority.rfind('@'); at != std::string_view::npos) {
+    std::string_view userinfo = authority.substr(0, at);
+    authority = authority.substr(at + 1);
+    auto colon = userinfo.find(':');
+    std::string_view user = userinfo.substr(0, colon);
+    std::string_view pass =
+        colon == std::string_view::npos ? std::string_view() : userinfo.substr(colon + 1);
+    // redis://secret@host is read as a password, as redis clients do.
+    if (colon == std::string_view::npos) std::swap(user, pass);
+    if (!PercentDecode(user, &u.username) || !PercentDecode(pass, &u.password)) {
+      return Bad(url, "bad percent-encoding in credentials");
+    }
+  }
+
+  std::string_view port_text;
+  if (!authority.empty() && authority[0] == '[') {
+    auto close = authority.find(']');
+    if (close == std::string_view::npos) return Bad(url, "unterminated IPv6 address");
+    u.host = std::string(authority.substr(1, close - 1));
+    std::string_view after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after[0] != ':') return Bad(url, "unexpected text after IPv6 address");
+      port_text = after.substr(1);
+      if (port_text.empty()) return Bad(url, "empty port");
+    }
+  } else {
+    auto colon = authority.rfind(':');
+    if (colon != std::string_view::npos) {
+      port_text = authority.substr(colon + 1);
+      if (port_text.empty()) return Bad(url, "empty port");
+    }
+    std::string_view host = authority.substr(0, colon);
+    if (!host.empty()) u.host = std::string(host);
+  }
+  if (!port_text.empty() && (!ParseNumber(port_text, 65535, &u.port) || u.port == 0)) {
+    return Bad(url, "port must be a number between 1 and 65535");
+  }
+  return u;
+}
+
+}  // namespace cable::broadcast

@@ -1,0 +1,188 @@
+#include "common/http/http_client.h"
+
+#include <fmt/format.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <optional>
+
+namespace cable::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+// Each step is an async operation driven on a private io_context until it
+// completes or the call's deadline passes; async is used only because it is
+// the one way Asio offers to put a deadline on resolve/connect/read.
+struct Client::Impl {
+  Url origin;
+  ClientOptions options;
+  asio::io_context ioc;
+  tcp::resolver resolver{ioc};
+  tcp::socket socket{ioc};
+  beast::flat_buffer buffer;
+  int connections = 0;
+
+  Impl(Url u, ClientOptions o)
+      : origin(std::move(u)), options(o), buffer(o.max_response_body + 16384) {}
+
+  void Close() {
+    beast::error_code ignored;
+    socket.shutdown(tcp::socket::shutdown_both, ignored);
+    socket.close(ignored);
+    buffer.consume(buffer.size());
+  }
+
+  // Runs handlers until `done` or `deadline`. On timeout cancels what is
+  // pending and drains the aborted handlers so the context is clean again.
+  bool RunUntil(const bool& done, Clock::time_point deadline) {
+    ioc.restart();
+    while (!done) {
+      if (ioc.run_one_until(deadline) == 0) break;
+    }
+    if (done) return true;
+    resolver.cancel();
+    Close();
+    ioc.restart();
+    ioc.run();
+    return false;
+  }
+
+  Error Timeout() const {
+    return Error{"timeout", fmt::format("no answer from {} within {} ms", origin.Authority(),
+                                        options.timeout.count())};
+  }
+
+  Status Connect(Clock::time_point deadline) {
+    Close();
+    bool done = false;
+    beast::error_code ec;
+    tcp::resolver::results_type endpoints;
+    resolver.async_resolve(origin.host, std::to_string(origin.port),
+                           [&](beast::error_code e, tcp::resolver::results_type r) {
+                             ec = e;
+                             endpoints = std::move(r);
+                             done = true;
+                           });
+    if (!RunUntil(done, deadline)) return Timeout();
+    if (ec) {
+      return Error{"unreachable", fmt::format("cannot resolve {}: {}", origin.host, ec.message())};
+    }
+    done = false;
+    asio::async_connect(socket, endpoints, [&](beast::error_code e, const tcp::endpoint&) {
+      ec = e;
+      done = true;
+    });
+    if (!RunUntil(done, deadline)) return Timeout();
+    if (ec) {
+      Close();
+      return Error{"unreachable",
+                   fmt::format("cannot connect to {}: {}", origin.Authority(), ec.message())};
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    ++connections;
+    return Status::Ok();
+  }
+
+  // One request/response on the open socket. `*pristine` tells whether the
+  // failure happened before any response byte was received.
+  Result<Response> Exchange(const bhttp::request<bhttp::string_body>& req,
+                            Clock::time_point deadline, bool* pristine) {
+    *pristine = true;
+    bool done = false;
+    beast::error_code ec;
+    bhttp::async_write(socket, req, [&](beast::error_code e, size_t) {
+      ec = e;
+      done = true;
+    });
+    if (!RunUntil(done, deadline)) {
+      *pristine = false;  // part of the request may have been sent
+      return Timeout();
+    }
+    if (ec) {
+      Close();
+      return Error{"io_error",
+                   fmt::format("sending to {} failed: {}", origin.Authority(), ec.message())};
+    }
+
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.body_limit(options.max_response_body);
+    done = false;
+    bhttp::async_read(socket, buffer, parser, [&](beast::error_code e, size_t) {
+      ec = e;
+      done = true;
+    });
+    if (!RunUntil(done, deadline)) {
+      *pristine = false;  // the server may be processing the request
+      return Timeout();
+    }
+    if (ec) {
+      *pristine = !parser.got_some();
+      Close();
+      if (ec == bhttp::error::body_limit || ec == bhttp::error::header_limit) {
+        return Error{"bad_response", fmt::format("response from {} too large (limit {} bytes)",
+                                                 origin.Authority(), options.max_response_body)};
+      }
+      return Error{"io_error", fmt::format("reading the response from {} failed: {}",
+                                           origin.Authority(), ec.message())};
+    }
+    auto res = parser.release();
+    if (!res.keep_alive()) Close();
+    Response out;
+    out.status = static_cast<int>(res.result_int());
+    out.reason = std::string(res.reason());
+    out.body = std::move(res.body());
+    return out;
+  }
+};
+
+Client::Client(Url origin, ClientOptions options)
+    : impl_(std::make_unique<Impl>(std::move(origin), options)) {}
+
+Client::~Client() = default;
+
+int Client::connections_opened() const {
+  return impl_->connections;
+}
+
+Result<Response> Client::Send(std::string_view method, std::string_view target, std::string body,
+                              const Headers& headers) {
+  Impl& d = *impl_;
+  if (d.origin.scheme != "http") {
+    return Error{"unsupported", fmt::format("{}:// is not supported, only http:// (put a TLS "
+                                            "terminating proxy in front if needed)",
+                                            d.origin.scheme)};
+  }
+  bhttp::request<bhttp::string_body> req;
+  req.method_string(beast::string_view(method.data(), method.size()));
+  req.target(beast::string_view(target.data(), target.size()));
+  req.version(11);
+  req.set(bhttp::field::host, d.origin.HostHeader());
+  req.set(bhttp::field::user_agent, "cable");
+  for (const auto& [name, value] : headers) req.set(name, value);
+  req.keep_alive(true);
+  req.body() = std::move(body);
+  req.prepare_payload();
+
+  const auto deadline = Clock::now() + d.options.timeout;
+  const bool reused = d.socket.is_open();
+  if (!reused) {
+    if (Status s = d.Connect(deadline); !s) return s.error();
+  }
+  bool pristine = false;
+  auto result = d.Exchange(req, deadline, &pristine);
+  if (!result && reused && pristine) {
+    // The idle connection was closed by the server; the request never reached it.
+    if (Status s = d.Connect(deadline); !s) return s.error();
+    result = d.Exchange(req, deadline, &pristine);
+  }
+  return result;
+}
+
+}  // namespace cable::http
