@@ -136,6 +136,19 @@ TEST(BroadcastCli, BadStdinLinesAreReportedAndSkipped) {
   EXPECT_EQ(requests[2].body, R"({"stream":"s","data":"[3]"})");
 }
 
+TEST(BroadcastCli, RawStdinLinesAreStrings) {
+  HttpSink sink;
+  auto r = Broadcast({"--url", sink.url(), "--stream", "log", "--raw", "-q"},
+                     "first line\n{\"stream\":\"x\",\"data\":1}\n");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "");
+  auto requests = sink.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[0].body, R"({"stream":"log","data":"\"first line\""})");
+  EXPECT_EQ(requests[1].body,
+            R"({"stream":"log","data":"\"{\\\"stream\\\":\\\"x\\\",\\\"data\\\":1}\""})");
+}
+
 TEST(BroadcastCli, PlainLinesWithoutStreamAreErrors) {
   HttpSink sink;
   auto r = Broadcast({"--url", sink.url()}, "42\n");
