@@ -70,6 +70,7 @@ class Reporter {
                 << (batch_size > 1 ? " (in a batch of " + std::to_string(batch_size) + ")" : "")
                 << "\n";
     }
+    std::cout.flush();  // progress is visible line by line when piped
   }
 
   void SentDisconnect(const std::string& identifiers) {
@@ -81,6 +82,7 @@ class Reporter {
     } else {
       std::cout << "sent disconnect for " << identifiers << "\n";
     }
+    std::cout.flush();
   }
 
   // `stream` may be empty (a line that never became a message).
@@ -97,6 +99,7 @@ class Reporter {
       std::cerr << "cable broadcast: " << (line > 0 ? "line " + std::to_string(line) + ": " : "")
                 << (stream.empty() ? "" : stream + ": ") << error.message << "\n";
     }
+    std::cout.flush();
   }
 
   void Summary() const {
@@ -123,7 +126,8 @@ class LineReader {
     *too_long = false;
     if (eof_) return false;
     for (;;) {
-      int c = std::getchar();
+      // Unlocked: this is the only reader of stdin, one call per byte.
+      int c = getc_unlocked(stdin);
       if (c == EOF) {
         eof_ = true;
         return !line->empty() || *too_long;

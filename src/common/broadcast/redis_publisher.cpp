@@ -80,7 +80,7 @@ Status RedisPublisher::Connect() {
     auth.push_back(url_.password);
     if (Status s = Run(auth, &stale); !s) {
       Drop();
-      return Error{"unauthorized", fmt::format("Redis AUTH failed: {}", s.error().message)};
+      return Error{"unauthorized", s.error().message};
     }
   }
   if (url_.db != 0) {

@@ -125,7 +125,8 @@ struct Client::Impl {
     if (ec) {
       *pristine = !parser.got_some();
       Close();
-      if (ec == bhttp::error::body_limit || ec == bhttp::error::header_limit) {
+      if (ec == bhttp::error::body_limit || ec == bhttp::error::header_limit ||
+          ec == bhttp::error::buffer_overflow) {
         return Error{"bad_response", fmt::format("response from {} too large (limit {} bytes)",
                                                  origin.Authority(), options.max_response_body)};
       }
