@@ -32,5 +32,6 @@ void AddSignCommand(CLI::App& root, Commands& commands);
 void AddRpcCommand(CLI::App& root, Commands& commands);
 void AddServeCommand(CLI::App& root, Commands& commands);
 void AddBroadcastCommand(CLI::App& root, Commands& commands);
+void AddConformanceCommand(CLI::App& root, Commands& commands);
 
 }  // namespace cable::cli

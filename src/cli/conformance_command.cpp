@@ -1,0 +1,308 @@
+// `cable conformance`: runs YAML conformance scenarios (docs/conformance.md)
+// against an Action Cable / AnyCable server, AnyT-style, and reports.
+
+#include <limits.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "cli/command.h"
+#include "common/broadcast/broadcast_key.h"
+#include "conformance/features.h"
+#include "conformance/loader.h"
+#include "conformance/process.h"
+#include "conformance/report.h"
+#include "conformance/runner.h"
+#include "conformance/selection.h"
+
+namespace cable::cli {
+namespace {
+
+namespace cf = cable::conformance;
+
+constexpr const char* kFooter = R"(Scenarios:
+  PATHS are scenario files or directories (default: scenarios/conformance).
+  Every file is checked before anything starts; a mistake is reported as
+  file:line:column and the run exits with 2.
+
+The target:
+  Without --command the runner tests whatever listens at --target-url.
+  With --command it starts that program (split on whitespace, no shell),
+  waits until its port accepts connections, restarts it when a scenario
+  asks, and stops it at the end (also on Ctrl-C). Placeholders in the
+  command and the URLs: {port} {broadcast_port} {rpc_host} {rpc_port}
+  {secret}. When the command uses {port} (and {rpc_host}), every job gets its
+  own server on free ports.
+
+  Scenarios that name backend definitions get a `cable rpc` backend serving
+  them (unless --no-rpc), at {rpc_host}: a free port when the command uses
+  the placeholder, else --rpc-listen or 127.0.0.1:50051.
+
+Features (--features, default all): )";
+
+constexpr const char* kFooterEnd = R"(
+  Groups: all, anyt. `-name` removes one: --features all,-jwt_enforced.
+  Scenarios that need a feature the target does not claim are skipped.
+
+Examples:
+  cable conformance --command "cable serve --port {port} --rpc_host {rpc_host} --headers cookie,x-api-token --secret s3cr3t" --secret s3cr3t --jobs 2
+  cable conformance --target-url ws://localhost:8080/cable --features anyt --only streams
+  cable conformance --format junit --output conformance.xml ...
+
+Exit status: 0 no failures, 1 a scenario failed, 2 usage or scenario error.)";
+
+struct Options {
+  std::vector<std::string> paths;
+  std::string target_url;
+  std::string command;
+  std::vector<std::string> only, except;
+  std::string filter;
+  std::string features = "all";
+  double timeout_scale = 1.0;
+  int jobs = 0;
+  std::string broadcast_url;
+  std::string broadcast_adapter = "http";
+  std::string broadcast_key;
+  std::string redis_url = "redis://localhost:6379";
+  std::string redis_channel = "__anycable__";
+  std::string nats_url = "nats://127.0.0.1:4222";
+  std::string nats_channel = "__anycable__";
+  std::string secret, jwt_secret, streams_secret, turbo_secret;
+  std::string rpc_listen;
+  bool no_rpc = false;
+  std::string format = "text";
+  std::string output;
+  bool list = false;
+  bool verbose = false;
+  bool debug = false;
+  double start_timeout = 10;
+};
+
+std::vector<std::string> SplitWords(const std::string& s) {
+  std::vector<std::string> out;
+  std::string word;
+  for (char c : s) {
+    if (c == ' ' || c == '\t' || c == '\n') {
+      if (!word.empty()) out.push_back(std::move(word));
+      word.clear();
+    } else {
+      word.push_back(c);
+    }
+  }
+  if (!word.empty()) out.push_back(word);
+  return out;
+}
+
+std::string SelfExe() {
+  char buf[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) return "cable";
+  return std::string(buf, static_cast<size_t>(n));
+}
+
+std::string FeatureHelp() {
+  std::string out;
+  for (const auto& f : cf::KnownFeatures())
+    out += "\n  " + std::string(f.name) +
+           std::string(f.name.size() < 18 ? 18 - f.name.size() : 1, ' ') + std::string(f.summary);
+  return out;
+}
+
+std::string MakeLogDir() {
+  const char* tmp = std::getenv("TMPDIR");
+  std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/cable-conformance-XXXXXX";
+  if (!mkdtemp(tmpl.data())) return {};
+  return tmpl;
+}
+
+int Run(const Options& o) {
+  // Before any thread exists, so all of them inherit the blocked signals
+  // and only the watcher takes them.
+  cf::InstallSignalWatcher();
+
+  std::vector<std::string> paths = o.paths;
+  if (paths.empty()) {
+    if (!std::filesystem::is_directory("scenarios/conformance"))
+      throw UsageError("no scenario paths given and ./scenarios/conformance does not exist");
+    paths.push_back("scenarios/conformance");
+  }
+  auto features = cf::ParseFeatureList(o.features);
+  if (!features.ok()) throw UsageError("--features: " + features.error().message);
+  if (o.format != "text" && o.format != "junit" && o.format != "json")
+    throw UsageError("--format: expected text, junit or json");
+
+  cf::LoadedSuite suite = cf::LoadSuite(paths);
+  if (!suite.errors.empty()) {
+    for (const auto& e : suite.errors) std::cerr << e << "\n";
+    std::cerr << "cable conformance: " << suite.errors.size()
+              << (suite.errors.size() == 1 ? " scenario file has" : " scenario files have")
+              << " errors; nothing was run\n";
+    return kExitUsage;
+  }
+  cf::SelectionOptions sel{o.only, o.except, o.filter};
+  auto selected = cf::Select(suite.scenarios, sel);
+  if (!selected.ok()) throw UsageError(selected.error().message);
+
+  if (o.list) {
+    for (const auto* s : *selected) {
+      std::string req;
+      for (const auto& f : s->requires_features) req += (req.empty() ? "" : ",") + f;
+      std::cout << s->id() << "  [" << req << "]  " << s->pos.str() << "\n";
+    }
+    return kExitOk;
+  }
+
+  // Backend definitions must load together, as one `cable rpc` loads them.
+  std::vector<std::string> backends;
+  for (const auto* s : *selected)
+    for (const auto& b : s->backends)
+      if (std::find(backends.begin(), backends.end(), b) == backends.end()) backends.push_back(b);
+  if (!backends.empty() && !o.no_rpc) {
+    if (auto st = cf::CheckBackends(backends); !st.ok()) {
+      std::cerr << st.error().message
+                << "\ncable conformance: backend definitions do not load; nothing was run\n";
+      return kExitUsage;
+    }
+  }
+
+  cf::RunnerOptions ro;
+  ro.features = *features;
+  unsigned cores = std::thread::hardware_concurrency();
+  ro.jobs = o.jobs > 0 ? o.jobs : static_cast<int>(cores ? cores : 1);
+  ro.settings.timeout_scale = o.timeout_scale;
+  ro.settings.jwt_secret = !o.jwt_secret.empty() ? o.jwt_secret : o.secret;
+  ro.settings.streams_secret = !o.streams_secret.empty() ? o.streams_secret : o.secret;
+  ro.settings.turbo_secret = !o.turbo_secret.empty() ? o.turbo_secret : ro.settings.streams_secret;
+  ro.settings.default_adapter = o.broadcast_adapter;
+
+  auto& io = ro.instance;
+  io.command = SplitWords(o.command);
+  bool per_port = o.command.find("{port}") != std::string::npos;
+  io.target_url = !o.target_url.empty() ? o.target_url
+                  : per_port            ? "ws://127.0.0.1:{port}/cable"
+                                        : "ws://127.0.0.1:8080/cable";
+  io.broadcast_url = o.broadcast_url;
+  io.default_adapter = o.broadcast_adapter;
+  io.publishing.broadcast_key = o.broadcast_key.empty() && !o.secret.empty()
+                                    ? broadcast::DeriveBroadcastKey(o.secret)
+                                    : o.broadcast_key;
+  if (broadcast::IsDisabledKey(io.publishing.broadcast_key)) io.publishing.broadcast_key.clear();
+  io.publishing.redis_url = o.redis_url;
+  io.publishing.redis_channel = o.redis_channel;
+  io.publishing.redisx_stream = o.redis_channel;
+  io.publishing.nats_servers = o.nats_url;
+  io.publishing.nats_channel = o.nats_channel;
+  io.start_rpc = !o.no_rpc;
+  io.rpc_listen = o.rpc_listen;
+  io.self_exe = SelfExe();
+  io.secret = o.secret;
+  io.timeout_scale = o.timeout_scale;
+  io.start_timeout = std::chrono::milliseconds(static_cast<int64_t>(o.start_timeout * 1000));
+  if (!o.debug) io.log_dir = MakeLogDir();
+
+  const bool tty = isatty(STDERR_FILENO);
+  std::mutex progress_mu;
+  auto progress = [&](const cf::ScenarioResult& r) {
+    if (!o.verbose) return;
+    std::lock_guard lock(progress_mu);
+    const char* tag = r.outcome == cf::Outcome::kPassed   ? "ok  "
+                      : r.outcome == cf::Outcome::kFailed ? "FAIL"
+                                                          : "skip";
+    std::cerr << tag << "  " << r.scenario->id() << "  (" << r.duration_s << "s)\n";
+  };
+  (void)tty;
+  cf::RunReport report = cf::RunScenarios(*selected, ro, progress);
+  if (!io.log_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(io.log_dir, ec);
+  }
+
+  const std::string summary = cf::SummaryLine(report);
+  const bool color = isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR");
+  if (o.format == "text") {
+    std::cout << cf::TextReport(report, color && o.output.empty());
+    if (!o.output.empty()) {
+      std::ofstream(o.output) << cf::TextReport(report, false) << summary << "\n";
+    }
+    std::cout << summary << std::endl;
+  } else {
+    std::string machine = o.format == "junit" ? cf::JunitReport(report) : cf::JsonReport(report);
+    if (o.output.empty()) {
+      std::cout << machine << std::flush;
+      std::cerr << summary << std::endl;
+    } else {
+      std::ofstream out(o.output);
+      out << machine;
+      if (!out) throw UsageError("cannot write " + o.output);
+      std::cout << cf::TextReport(report, color) << summary << std::endl;
+    }
+  }
+  return cf::Count(report).failed > 0 ? kExitFailure : kExitOk;
+}
+
+}  // namespace
+
+void AddConformanceCommand(CLI::App& root, Commands& commands) {
+  auto* sub = root.add_subcommand(
+      "conformance", "Run AnyT-style conformance scenarios (YAML) against a server and report");
+  sub->footer(std::string(kFooter) + FeatureHelp() + kFooterEnd);
+  auto o = std::make_shared<Options>();
+  sub->add_option("paths", o->paths, "Scenario files or directories");
+  sub->add_option("--target-url,-u", o->target_url,
+                  "WebSocket URL of the server under test (default ws://127.0.0.1:8080/cable, or "
+                  "ws://127.0.0.1:{port}/cable with a {port} command)");
+  sub->add_option("--command,-c", o->command, "Command that starts the server under test");
+  sub->add_option("--only", o->only, "Only scenario files whose path matches one of these regexes")
+      ->delimiter(',');
+  sub->add_option("--except", o->except, "Skip scenario files whose path matches one of these")
+      ->delimiter(',');
+  sub->add_option("--filter,-e", o->filter,
+                  "Only scenarios whose \"feature: name\" matches this regex (case-insensitive)");
+  sub->add_option("--features", o->features, "Features the target claims")->capture_default_str();
+  sub->add_option("--timeout-scale", o->timeout_scale, "Multiplies every timeout and wait")
+      ->check(CLI::Range(0.1, 100.0))
+      ->capture_default_str();
+  sub->add_option("--jobs,-j", o->jobs, "Scenarios run in parallel (default: number of cores)")
+      ->check(CLI::Range(1, 64));
+  sub->add_option("--broadcast-url", o->broadcast_url,
+                  "HTTP broadcast URL (default: the target's port with a key, else 8090)");
+  sub->add_option("--broadcast-adapter", o->broadcast_adapter,
+                  "How scenarios broadcast by default: http, redis, redisx or nats")
+      ->check(CLI::IsMember({"http", "redis", "redisx", "nats"}))
+      ->capture_default_str();
+  sub->add_option("--broadcast-key", o->broadcast_key,
+                  "HTTP broadcast key (default: derived from --secret; none: no key)");
+  sub->add_option("--redis-url", o->redis_url, "Redis for redis/redisx broadcasts")
+      ->capture_default_str();
+  sub->add_option("--redis-channel", o->redis_channel, "Redis channel / stream")
+      ->capture_default_str();
+  sub->add_option("--nats-url", o->nats_url, "NATS servers for nats broadcasts")
+      ->capture_default_str();
+  sub->add_option("--nats-channel", o->nats_channel, "NATS subject")->capture_default_str();
+  sub->add_option("--secret", o->secret,
+                  "The target's application secret: JWTs, signed streams, broadcast key");
+  sub->add_option("--jwt-secret", o->jwt_secret, "JWT secret, if not --secret");
+  sub->add_option("--streams-secret", o->streams_secret, "Signed streams secret, if not --secret");
+  sub->add_option("--turbo-secret", o->turbo_secret,
+                  "Turbo Streams secret, if not the streams one");
+  sub->add_option("--rpc-listen", o->rpc_listen, "Address for the started cable rpc backend");
+  sub->add_flag("--no-rpc", o->no_rpc, "Do not start cable rpc (the target has its own backend)");
+  sub->add_option("--format", o->format, "Report format: text, junit or json")
+      ->check(CLI::IsMember({"text", "junit", "json"}))
+      ->capture_default_str();
+  sub->add_option("--output,-o", o->output, "Write the report to this file");
+  sub->add_option("--start-timeout", o->start_timeout,
+                  "Seconds a started process may take to accept connections")
+      ->check(CLI::Range(0.1, 600.0))
+      ->capture_default_str();
+  sub->add_flag("--list,-l", o->list, "List the selected scenarios and exit");
+  sub->add_flag("--verbose,-v", o->verbose, "Print each scenario's result as it finishes");
+  sub->add_flag("--debug", o->debug, "Let started processes write to this terminal");
+  commands[sub] = [o] { return Run(*o); };
+}
+
+}  // namespace cable::cli

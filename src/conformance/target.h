@@ -1,0 +1,39 @@
+#pragma once
+// What a running scenario acts on: the server under test (where to connect,
+// how to broadcast to it, how to restart it) and the runner's settings.
+
+#include <string>
+
+#include "common/broadcast/publisher.h"
+#include "common/result.h"
+
+namespace cable::conformance {
+
+struct Endpoint {
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  std::string path = "/cable";
+  std::string query;  // from the target URL, without '?'
+};
+
+struct RunSettings {
+  double timeout_scale = 1.0;
+  std::string jwt_secret;      // mints `token:` JWTs
+  std::string streams_secret;  // signs `!signed` stream names
+  std::string turbo_secret;    // signs `!signed_turbo` stream names
+  std::string default_adapter = "http";
+};
+
+class Target {
+ public:
+  virtual ~Target() = default;
+  virtual Endpoint endpoint() const = 0;
+  // Publisher settings for `adapter` (http, redis, redisx, nats).
+  virtual broadcast::PublisherConfig Publishing(const std::string& adapter) const = 0;
+  virtual bool can_restart() const = 0;
+  // Stops the server under test (SIGTERM, then SIGKILL), starts it again and
+  // waits until it accepts connections.
+  virtual Status Restart() = 0;
+};
+
+}  // namespace cable::conformance
