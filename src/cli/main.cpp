@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
   AddBroadcastCommand(root, commands);
   AddTokenCommand(root, commands);
   AddSignCommand(root, commands);
+  AddRpcCommand(root, commands);
   AddConformanceCommand(root, commands);
   AddVersionCommand(root, commands);
 

@@ -1,6 +1,9 @@
 #include "rpc/grpc_server.h"
 
+#include <grpc/support/log.h>
 #include <grpcpp/grpcpp.h>
+
+#include <mutex>
 
 #include "anycable/rpc.grpc.pb.h"
 #include "common/log.h"
@@ -29,6 +32,18 @@ const char* StatusName(anycable::Status s) {
     default:
       return "ERROR";
   }
+}
+
+// gRPC's own log lines (multi-line error trees on stderr) go through the
+// cable logger at debug level: every failure that matters to a user (a port
+// in use, a bad address) is reported by this code in one clear sentence.
+void RouteGrpcLogs() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    gpr_set_log_function([](gpr_log_func_args* args) {
+      if (log::Enabled(log::Level::kDebug)) log::Debug("grpc: {}", args->message);
+    });
+  });
 }
 
 }  // namespace
@@ -77,6 +92,7 @@ struct GrpcServer::Service final : anycable::RPC::Service {
 
 Result<std::unique_ptr<GrpcServer>> GrpcServer::Start(const Backend& backend,
                                                       const GrpcServerOptions& options) {
+  RouteGrpcLogs();
   std::unique_ptr<GrpcServer> server(new GrpcServer());
   server->service_ = std::make_unique<Service>(backend);
   grpc::ServerBuilder builder;

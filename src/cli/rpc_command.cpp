@@ -1,0 +1,202 @@
+// `cable rpc`: serves a declarative mock AnyCable backend over gRPC
+// (anycable.RPC) from YAML channel definitions (docs/rpc-backend.md).
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/command.h"
+#include "common/broadcast/broadcast_key.h"
+#include "common/broadcast/publisher.h"
+#include "common/log.h"
+#include "rpc/backend.h"
+#include "rpc/builtin.h"
+#include "rpc/grpc_server.h"
+#include "rpc/publisher_sink.h"
+
+namespace cable::cli {
+namespace {
+
+constexpr const char* kFooter = R"(Definitions:
+  --channels takes YAML files (several merge) or the built-in names
+  anyt (every AnyT test channel and connect handler), benchmark
+  (BenchmarkChannel for websocket-bench / cable bench) and demo (a chat).
+  The format is described in docs/rpc-backend.md.
+
+Broadcasts made by channel actions go through --broadcast-adapter, like an
+AnyCable application's (flag, then environment, then default):
+  --broadcast-adapter  ANYCABLE_BROADCAST_ADAPTER   http
+  --broadcast-url      ANYCABLE_HTTP_BROADCAST_URL  http://localhost:8090/_broadcast
+  --broadcast-key      ANYCABLE_BROADCAST_KEY (or ANYCABLE_HTTP_BROADCAST_SECRET),
+                       else derived from --secret / ANYCABLE_SECRET
+  --redis-url          ANYCABLE_REDIS_URL, REDIS_URL  redis://localhost:6379
+  --redis-channel      ANYCABLE_REDIS_CHANNEL       __anycable__ (redisx: the stream)
+  --nats-servers       ANYCABLE_NATS_SERVERS        nats://127.0.0.1:4222
+  --nats-channel       ANYCABLE_NATS_CHANNEL        __anycable__
+
+Examples:
+  cable rpc --channels anyt
+  cable rpc --channels benchmark --host 0.0.0.0:50051 --broadcast-adapter redis
+  cable rpc --channels my_channels.yml more.yml --debug
+
+Exit status: 0 after SIGINT/SIGTERM, 1 cannot listen, 2 usage or definition error.)";
+
+struct RpcOptions {
+  std::vector<std::string> channels;
+  std::string host;
+  std::string adapter;
+  std::string broadcast_url;
+  std::string broadcast_key;
+  std::string secret;
+  std::string redis_url;
+  std::string redis_channel;
+  std::string nats_servers;
+  std::string nats_channel;
+  std::string log_level;
+  bool debug = false;
+};
+
+std::string Env(const char* name) {
+  const char* value = std::getenv(name);
+  return value ? value : "";
+}
+
+// Flag, then the first non-empty environment variable, then the default.
+std::string Pick(const std::string& flag, std::initializer_list<const char*> env,
+                 const std::string& fallback) {
+  if (!flag.empty()) return flag;
+  for (const char* name : env) {
+    if (std::string v = Env(name); !v.empty()) return v;
+  }
+  return fallback;
+}
+
+void ConfigureLogging(const RpcOptions& o) {
+  std::string level = o.debug ? "debug" : Pick(o.log_level, {"ANYCABLE_LOG_LEVEL"}, "");
+  if (level.empty() && !Env("ANYCABLE_DEBUG").empty() && Env("ANYCABLE_DEBUG") != "0" &&
+      Env("ANYCABLE_DEBUG") != "false") {
+    level = "debug";
+  }
+  if (level.empty()) level = "info";
+  log::Level parsed;
+  if (!log::ParseLevel(level, &parsed)) {
+    throw UsageError("unknown log level \"" + level + "\" (expected debug, info, warn, error)");
+  }
+  log::SetLevel(parsed);
+}
+
+broadcast::PublisherConfig PublisherSettings(const RpcOptions& o) {
+  broadcast::PublisherConfig c;
+  c.adapter = Pick(o.adapter, {"ANYCABLE_BROADCAST_ADAPTER"}, c.adapter);
+  c.http_url = Pick(o.broadcast_url, {"ANYCABLE_HTTP_BROADCAST_URL"}, c.http_url);
+  c.broadcast_key =
+      Pick(o.broadcast_key, {"ANYCABLE_BROADCAST_KEY", "ANYCABLE_HTTP_BROADCAST_SECRET"}, "");
+  if (c.broadcast_key.empty()) {
+    std::string secret = Pick(o.secret, {"ANYCABLE_SECRET"}, "");
+    if (!secret.empty()) c.broadcast_key = broadcast::DeriveBroadcastKey(secret);
+  }
+  if (broadcast::IsDisabledKey(c.broadcast_key)) c.broadcast_key.clear();
+  c.redis_url = Pick(o.redis_url, {"ANYCABLE_REDIS_URL", "REDIS_URL"}, c.redis_url);
+  c.redis_channel = Pick(o.redis_channel, {"ANYCABLE_REDIS_CHANNEL"}, c.redis_channel);
+  c.redisx_stream = c.redis_channel;
+  c.nats_servers = Pick(o.nats_servers, {"ANYCABLE_NATS_SERVERS"}, c.nats_servers);
+  c.nats_channel = Pick(o.nats_channel, {"ANYCABLE_NATS_CHANNEL"}, c.nats_channel);
+  return c;
+}
+
+std::string DescribeBroadcasts(const broadcast::PublisherConfig& c) {
+  if (c.adapter == "http") return "http " + c.http_url + (c.broadcast_key.empty() ? "" : " (key)");
+  if (c.adapter == "redis") return "redis " + c.redis_url + " channel " + c.redis_channel;
+  if (c.adapter == "redisx") return "redisx " + c.redis_url + " stream " + c.redisx_stream;
+  return c.adapter + " " + c.nats_servers + " subject " + c.nats_channel;
+}
+
+int Run(const RpcOptions& o) {
+  ConfigureLogging(o);
+
+  std::vector<rpc::Source> sources;
+  for (const std::string& name : o.channels) {
+    auto src = rpc::ResolveDefinition(name);
+    if (!src.ok()) throw UsageError(src.error().message);
+    sources.push_back(std::move(*src));
+  }
+  auto backend = rpc::Backend::LoadSources(sources);
+  if (!backend.ok()) throw UsageError(backend.error().message);
+
+  broadcast::PublisherConfig pc = PublisherSettings(o);
+  auto publisher = broadcast::MakePublisher(pc);
+  if (!publisher.ok()) throw UsageError(publisher.error().message);
+  (*backend)->SetBroadcastSink(rpc::MakePublisherSink(std::move(*publisher)));
+
+  // Signals are taken synchronously by this thread; blocking them before
+  // gRPC starts its threads keeps those threads from receiving them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  rpc::GrpcServerOptions so;
+  so.host = Pick(o.host, {"ANYCABLE_RPC_HOST"}, "127.0.0.1:50051");
+  auto server = rpc::GrpcServer::Start(**backend, so);
+  if (!server.ok()) {
+    std::cerr << "cable rpc: error: " << server.error().message << "\n";
+    return kExitFailure;
+  }
+  std::string where = so.host;
+  if (auto colon = where.rfind(':'); colon != std::string::npos) {
+    where = where.substr(0, colon + 1) + std::to_string((*server)->port());
+  }
+  std::cout << "cable rpc: serving " << (*backend)->Summary() << " on " << where
+            << " (broadcasts: " << DescribeBroadcasts(pc) << ")" << std::endl;
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  log::Info("cable rpc: {} received, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  // Calls take microseconds; a short grace matters because gRPC otherwise
+  // waits seconds for idle client connections to go away after GOAWAY.
+  (*server)->Shutdown(std::chrono::seconds(1));
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddRpcCommand(CLI::App& root, Commands& commands) {
+  auto* sub = root.add_subcommand(
+      "rpc", "Serve a mock AnyCable RPC backend (gRPC anycable.RPC) from YAML channel definitions");
+  sub->footer(kFooter);
+  auto o = std::make_shared<RpcOptions>();
+  sub->add_option("--channels,-c", o->channels,
+                  "Definition files (YAML) or built-in names: anyt, benchmark, demo")
+      ->required()
+      ->delimiter(',');
+  sub->add_option("--host,--rpc-host,--rpc_host", o->host,
+                  "Listen address host:port (env ANYCABLE_RPC_HOST; default 127.0.0.1:50051)");
+  sub->add_option("--broadcast-adapter,--broadcast_adapter", o->adapter,
+                  "http, redis, redisx or nats (env ANYCABLE_BROADCAST_ADAPTER; default http)");
+  sub->add_option("--broadcast-url,--http-broadcast-url,--http_broadcast_url", o->broadcast_url,
+                  "HTTP broadcast URL (env ANYCABLE_HTTP_BROADCAST_URL)");
+  sub->add_option("--broadcast-key,--broadcast_key", o->broadcast_key,
+                  "Bearer key for HTTP broadcasts; \"none\" disables (env ANYCABLE_BROADCAST_KEY)");
+  sub->add_option("--secret", o->secret,
+                  "Application secret; derives the broadcast key (env ANYCABLE_SECRET)");
+  sub->add_option("--redis-url,--redis_url", o->redis_url,
+                  "Redis URL (env ANYCABLE_REDIS_URL, REDIS_URL)");
+  sub->add_option("--redis-channel,--redis_channel", o->redis_channel,
+                  "Redis channel / redisx stream (env ANYCABLE_REDIS_CHANNEL)");
+  sub->add_option("--nats-servers,--nats_servers", o->nats_servers,
+                  "NATS servers (env ANYCABLE_NATS_SERVERS)");
+  sub->add_option("--nats-channel,--nats_channel", o->nats_channel,
+                  "NATS subject (env ANYCABLE_NATS_CHANNEL)");
+  sub->add_option("--log-level,--log_level", o->log_level,
+                  "debug, info, warn or error (env ANYCABLE_LOG_LEVEL; default info)");
+  sub->add_flag("--debug", o->debug, "Log every RPC call (same as --log-level debug)");
+  commands[sub] = [o] { return Run(*o); };
+}
+
+}  // namespace cable::cli
