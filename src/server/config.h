@@ -34,6 +34,22 @@ struct ServerConfig {
   bool noauth = false;
   bool is_public = false;
 
+  // JWT identification (enabled when a JWT secret resolves: jwt_secret, else secret)
+  std::string jwt_secret;
+  std::string jwt_param = "jid";
+  bool enforce_jwt = false;
+
+  // Signed and public streams
+  std::string streams_secret;  // else secret
+  bool public_streams = false;
+  bool streams_whisper = false;
+  bool streams_presence = true;
+  bool turbo_streams = false;
+  std::string turbo_streams_secret;  // else streams secret
+  bool cable_ready = false;
+  std::string cable_ready_secret;  // else streams secret
+  std::string pubsub_channel = "$pubsub";
+
   // RPC
   std::string rpc_host = "localhost:50051";
   std::string rpc_inline;  // non-empty: in-process `cable rpc` backend from these YAML files
@@ -54,6 +70,14 @@ struct ServerConfig {
   int http_broadcast_port = 0;  // 0 = auto (main port when a key exists, else 8090)
   std::string http_broadcast_path = "/_broadcast";
   size_t http_broadcast_max_body = 10 * 1024 * 1024;
+
+  // Redis / NATS broadcast adapters and node-to-node pub/sub
+  std::string redis_url = "redis://localhost:6379";
+  std::string redis_channel = "__anycable__";  // `redis` adapter
+  std::string redisx_stream = "__anycable__";  // `redisx` adapter
+  std::string nats_servers = "nats://127.0.0.1:4222";
+  std::string nats_channel = "__anycable__";  // `nats` adapter
+  std::string pubsub_adapter;                 // redis | nats | none; empty = auto (spec §8.3)
 
   // Operations
   int shutdown_timeout_s = 30;

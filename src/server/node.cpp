@@ -13,7 +13,7 @@
 namespace cable::server {
 
 Node::Node(ServerConfig config, std::unique_ptr<Controller> controller)
-    : config_(std::move(config)) {
+    : config_(std::move(config)), identity_(config_), local_channels_(config_) {
   if (controller) SetController(std::move(controller));
   int n = config_.workers > 0 ? config_.workers
                               : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -61,6 +61,43 @@ void Node::RemoteDisconnect(const std::string& identifiers, bool reconnect) {
         s->Disconnect(protocol::reason::kRemote, reconnect, ws::kCloseNormal, "Closed remotely");
       }
     });
+  }
+}
+
+void Node::Publish(BroadcastPtr broadcast) {
+  if (pubsub_) {
+    pubsub_->Publish(*broadcast);
+  } else {
+    Broadcast(std::move(broadcast));
+  }
+}
+
+void Node::PublishRemoteDisconnect(const std::string& identifiers, bool reconnect) {
+  if (pubsub_) {
+    pubsub_->PublishCommand(RemoteCommand{identifiers, reconnect});
+  } else {
+    RemoteDisconnect(identifiers, reconnect);
+  }
+}
+
+void Node::SetPubSub(std::unique_ptr<PubSub> pubsub) {
+  pubsub_ = std::move(pubsub);
+}
+
+void Node::StreamActivated(const std::string& stream) {
+  if (!pubsub_) return;
+  std::lock_guard lock(streams_mu_);
+  if (active_streams_[stream]++ == 0) pubsub_->Subscribe(stream);
+}
+
+void Node::StreamDeactivated(const std::string& stream) {
+  if (!pubsub_) return;
+  std::lock_guard lock(streams_mu_);
+  auto it = active_streams_.find(stream);
+  if (it == active_streams_.end()) return;
+  if (--it->second == 0) {
+    active_streams_.erase(it);
+    pubsub_->Unsubscribe(stream);
   }
 }
 

@@ -5,14 +5,19 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
+#include "server/channels/local_channels.h"
 #include "server/config.h"
 #include "server/controller/controller.h"
 #include "server/controller/disconnect_queue.h"
 #include "server/hub/broadcast.h"
+#include "server/identity/identity.h"
 #include "server/metrics/metrics.h"
+#include "server/pubsub/pubsub.h"
 #include "server/worker.h"
 
 namespace cable::server {
@@ -28,6 +33,8 @@ class Node {
   // needs the node's metrics). Call before Start().
   void SetController(std::unique_ptr<Controller> controller);
   Metrics& metrics() { return metrics_; }
+  const Identity& identity() const { return identity_; }
+  const LocalChannels& local_channels() const { return local_channels_; }
   DisconnectQueue& disconnector() { return *disconnector_; }
   std::vector<std::unique_ptr<Worker>>& workers() { return workers_; }
   // Round-robin choice of the worker for a new connection.
@@ -35,11 +42,26 @@ class Node {
 
   void Start();
 
-  // Thread-safe: fans a broadcast out to every worker.
+  // Thread-safe: fans a broadcast out to this node's workers.
   void Broadcast(BroadcastPtr broadcast);
-  // Thread-safe: disconnects every session whose identifiers equal
-  // `identifiers` (anycable-go stops at the first; all is what users mean).
+  // Thread-safe: disconnects every session on this node whose identifiers
+  // equal `identifiers` (anycable-go stops at the first; all is what users
+  // mean).
   void RemoteDisconnect(const std::string& identifiers, bool reconnect);
+
+  // Entry points for ingress that reaches one node only (HTTP, Redis
+  // Streams, whispers): through the pub/sub to every node when one is
+  // configured, else straight to this node.
+  void Publish(BroadcastPtr broadcast);
+  void PublishRemoteDisconnect(const std::string& identifiers, bool reconnect);
+
+  // Installs the node-to-node pub/sub; call before Start().
+  void SetPubSub(std::unique_ptr<PubSub> pubsub);
+  PubSub* pubsub() { return pubsub_.get(); }
+  // Called by sessions when a stream gains its first / loses its last
+  // subscriber on their worker; keeps pub/sub subscriptions granular.
+  void StreamActivated(const std::string& stream);
+  void StreamDeactivated(const std::string& stream);
 
   // Graceful shutdown (spec §10.2): every session gets `server_restart` and
   // close 1001, Disconnect calls drain, in-flight RPC calls are awaited.
@@ -51,9 +73,14 @@ class Node {
   ServerConfig config_;
   std::unique_ptr<Controller> controller_;
   Metrics metrics_;
+  Identity identity_;
+  LocalChannels local_channels_;
   std::unique_ptr<DisconnectQueue> disconnector_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<size_t> next_worker_{0};
+  std::unique_ptr<PubSub> pubsub_;
+  std::mutex streams_mu_;
+  std::unordered_map<std::string, int> active_streams_;  // workers with subscribers, per stream
   std::atomic<bool> shutting_down_{false};
 };
 

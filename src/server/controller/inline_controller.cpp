@@ -33,8 +33,8 @@ void InlineController::AttachNode(Node* node) {
       log::Error("Backend produced an invalid broadcast: {}", parsed.error().message);
       return;
     }
-    for (auto& b : parsed->broadcasts) node->Broadcast(std::move(b));
-    for (auto& d : parsed->disconnects) node->RemoteDisconnect(d.identifiers, d.reconnect);
+    for (auto& b : parsed->broadcasts) node->Publish(std::move(b));
+    for (auto& d : parsed->disconnects) node->PublishRemoteDisconnect(d.identifiers, d.reconnect);
   });
 }
 

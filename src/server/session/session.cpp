@@ -72,6 +72,25 @@ RequestEnv Session::MakeEnv(const StateMap* istate) const {
 }
 
 void Session::Authenticate() {
+  IdentityResult identity = node_.identity().Identify(info_.sid, info_.token);
+  switch (identity.kind) {
+    case IdentityResult::kAccepted:
+      // Identified by the server itself: no RPC Connect, so no Disconnect
+      // callback is owed either (disconnect_mode auto).
+      Accept(std::move(identity.identifiers), {protocol::Welcome(info_.sid)});
+      return;
+    case IdentityResult::kRejected:
+      Inc(node_.metrics().failed_auths_total);
+      log::Debug("Connection rejected sid={}: {}", info_.sid, identity.log);
+      Disconnect(identity.reason, false, ws::kCloseNormal, "Auth Failed");
+      return;
+    case IdentityResult::kError:
+      log::Error("Authentication error sid={}: {}", info_.sid, identity.log);
+      Close(ws::kCloseInternalError, "Auth Error");
+      return;
+    case IdentityResult::kPassThrough:
+      break;
+  }
   ConnectRequest request;
   request.env = MakeEnv(nullptr);
   auto self = shared_from_this();
@@ -85,15 +104,9 @@ void Session::OnConnectReply(ConnectReply reply) {
   if (state_ != State::kConnecting) return;
   switch (reply.status) {
     case RpcStatus::kSuccess:
-      identifiers_ = std::move(reply.identifiers);
       MergeState(cstate_, reply.cstate);
-      authenticated_ = true;
       disconnect_interest_ = true;
-      state_ = State::kOpen;
-      for (const auto& t : reply.transmissions) SendText(t);
-      worker_.SchedulePings(this, info_.ping_interval_ms);
-      log::Debug("Connected sid={} identifiers={}", info_.sid, identifiers_);
-      ProcessNextCommand();
+      Accept(std::move(reply.identifiers), std::move(reply.transmissions));
       return;
     case RpcStatus::kFailure:
       Inc(node_.metrics().failed_auths_total);
@@ -106,6 +119,16 @@ void Session::OnConnectReply(ConnectReply reply) {
       Close(ws::kCloseInternalError, "Auth Error");
       return;
   }
+}
+
+void Session::Accept(std::string identifiers, std::vector<std::string> transmissions) {
+  identifiers_ = std::move(identifiers);
+  authenticated_ = true;
+  state_ = State::kOpen;
+  for (const auto& t : transmissions) SendText(t);
+  worker_.SchedulePings(this, info_.ping_interval_ms);
+  log::Debug("Connected sid={} identifiers={}", info_.sid, identifiers_);
+  ProcessNextCommand();
 }
 
 // ------------------------------------------------------------------ reading
@@ -315,6 +338,9 @@ void Session::RunCommand(protocol::ClientCommand cmd) {
       return CommandDone();
     case CommandType::kPong:
       return CommandDone();
+    case CommandType::kWhisper:
+      Whisper(cmd);
+      return CommandDone();
     default:
       log::Warn("Unsupported command sid={} identifier={}", info_.sid, cmd.identifier);
       return CommandDone();
@@ -333,6 +359,7 @@ void Session::Subscribe(protocol::ClientCommand cmd) {
     log::Warn("Already subscribed sid={} identifier={}", info_.sid, cmd.identifier);
     return CommandDone();
   }
+  if (SubscribeLocally(cmd.identifier)) return CommandDone();
   CommandRequest request;
   request.command = "subscribe";
   request.identifier = cmd.identifier;
@@ -355,6 +382,10 @@ void Session::Unsubscribe(protocol::ClientCommand cmd) {
   Subscription* sub = FindSubscription(cmd.identifier);
   if (!sub) {
     log::Warn("Unknown subscription sid={} identifier={}", info_.sid, cmd.identifier);
+    return CommandDone();
+  }
+  if (sub->local) {
+    RemoveSubscription(cmd.identifier);
     return CommandDone();
   }
   CommandRequest request;
@@ -403,6 +434,36 @@ void Session::Perform(protocol::ClientCommand cmd) {
       });
 }
 
+bool Session::SubscribeLocally(const std::string& identifier) {
+  auto local = node_.local_channels().Subscribe(identifier);
+  if (!local) return false;
+  if (!local->confirmed) {
+    log::Debug("Subscription rejected sid={} identifier={}: {}", info_.sid, identifier, local->log);
+    SendText(protocol::RejectSubscription(identifier));
+    return true;
+  }
+  subscriptions_.push_back(Subscription{identifier, {}, std::move(local->istate), true});
+  SubscribeStream(subscriptions_.back(), local->stream);
+  SendText(protocol::ConfirmSubscription(identifier));
+  return true;
+}
+
+// Whispers go to the other subscribers of the subscription's whisper stream
+// (`$w` in its state); the sender never gets its own whisper back.
+void Session::Whisper(const protocol::ClientCommand& cmd) {
+  Subscription* sub = FindSubscription(cmd.identifier);
+  if (!sub) {
+    log::Warn("Unknown subscription sid={} identifier={}", info_.sid, cmd.identifier);
+    return;
+  }
+  auto it = sub->istate.find("$w");
+  if (it == sub->istate.end() || it->second.empty()) {
+    log::Debug("Whisper not allowed sid={} identifier={}", info_.sid, cmd.identifier);
+    return;
+  }
+  node_.Publish(MakeBroadcast(it->second, cmd.data, info_.sid));
+}
+
 // Applies a CommandResponse in anycable-go's order (spec §4.3).
 void Session::ApplyCommandReply(const std::string& identifier, CommandReply& reply,
                                 bool subscribing) {
@@ -412,6 +473,7 @@ void Session::ApplyCommandReply(const std::string& identifier, CommandReply& rep
   }
   Subscription* sub = FindSubscription(identifier);
   if (subscribing && reply.status == RpcStatus::kSuccess && !sub) {
+    disconnect_interest_ = true;
     subscriptions_.push_back(Subscription{identifier, {}, {}});
     sub = &subscriptions_.back();
   }
@@ -439,13 +501,13 @@ void Session::SubscribeStream(Subscription& sub, const std::string& stream) {
     if (s == stream) return;
   }
   sub.streams.push_back(stream);
-  worker_.hub().Add(stream, this, sub.identifier);
+  if (worker_.hub().Add(stream, this, sub.identifier)) node_.StreamActivated(stream);
 }
 
 void Session::UnsubscribeStream(Subscription& sub, const std::string& stream) {
   for (size_t i = 0; i < sub.streams.size(); ++i) {
     if (sub.streams[i] == stream) {
-      worker_.hub().Remove(stream, this, sub.identifier);
+      if (worker_.hub().Remove(stream, this, sub.identifier)) node_.StreamDeactivated(stream);
       sub.streams.erase(sub.streams.begin() + static_cast<std::ptrdiff_t>(i));
       return;
     }
@@ -455,7 +517,9 @@ void Session::UnsubscribeStream(Subscription& sub, const std::string& stream) {
 void Session::RemoveSubscription(const std::string& identifier) {
   for (size_t i = 0; i < subscriptions_.size(); ++i) {
     if (subscriptions_[i].identifier == identifier) {
-      for (const auto& s : subscriptions_[i].streams) worker_.hub().Remove(s, this, identifier);
+      for (const auto& s : subscriptions_[i].streams) {
+        if (worker_.hub().Remove(s, this, identifier)) node_.StreamDeactivated(s);
+      }
       subscriptions_.erase(subscriptions_.begin() + static_cast<std::ptrdiff_t>(i));
       return;
     }
@@ -600,7 +664,9 @@ void Session::Terminate() {
   state_ = State::kClosed;
   auto self = shared_from_this();  // keep alive until the end of this call
   for (auto& sub : subscriptions_) {
-    for (const auto& s : sub.streams) worker_.hub().Remove(s, this, sub.identifier);
+    for (const auto& s : sub.streams) {
+      if (worker_.hub().Remove(s, this, sub.identifier)) node_.StreamDeactivated(s);
+    }
   }
   boost::system::error_code ec;
   socket_.shutdown(boost::asio::socket_base::shutdown_both, ec);

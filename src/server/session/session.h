@@ -38,6 +38,7 @@ struct SessionInfo {
   std::string url;          // http(s)://host/path?query
   HeaderList headers;       // proxied headers, lowercase names, incl. REMOTE_ADDR
   std::string subprotocol;  // negotiated, may be empty
+  std::string token;        // JWT from header, subprotocol or query (when JWT is on)
   int ping_interval_ms = 3000;
   PingPrecision ping_precision = PingPrecision::kSeconds;
   std::shared_ptr<void> connection_slot;  // frees a --max-conn slot when dropped
@@ -47,6 +48,7 @@ struct Subscription {
   std::string identifier;
   std::vector<std::string> streams;
   StateMap istate;
+  bool local = false;  // answered by the server itself (signed/public/Turbo streams)
 };
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -103,6 +105,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void Subscribe(protocol::ClientCommand cmd);
   void Unsubscribe(protocol::ClientCommand cmd);
   void Perform(protocol::ClientCommand cmd);
+  void Whisper(const protocol::ClientCommand& cmd);
+  bool SubscribeLocally(const std::string& identifier);
+  void Accept(std::string identifiers, std::vector<std::string> transmissions);
   void ApplyCommandReply(const std::string& identifier, CommandReply& reply, bool subscribing);
   void CommandDone();
   Subscription* FindSubscription(const std::string& identifier);

@@ -146,8 +146,8 @@ void HttpConnection::HandleBroadcast(Request& req) {
     log::Warn("Rejected broadcast: {}", parsed.error().message);
     return Respond(422, parsed.error().message + "\n", req.keep_alive());
   }
-  for (auto& b : parsed->broadcasts) node.Broadcast(std::move(b));
-  for (auto& d : parsed->disconnects) node.RemoteDisconnect(d.identifiers, d.reconnect);
+  for (auto& b : parsed->broadcasts) node.Publish(std::move(b));
+  for (auto& d : parsed->disconnects) node.PublishRemoteDisconnect(d.identifiers, d.reconnect);
   Respond(201, "", req.keep_alive());
 }
 
@@ -181,7 +181,17 @@ void HttpConnection::Upgrade(Request& req) {
   boost::system::error_code ec;
   auto remote = socket_.remote_endpoint(ec);
   if (!ec) info.headers.emplace_back("REMOTE_ADDR", remote.address().to_string());
-  info.subprotocol = NegotiateSubprotocol(SV(req[http::field::sec_websocket_protocol]));
+  const std::string_view offered = SV(req[http::field::sec_websocket_protocol]);
+  info.subprotocol = NegotiateSubprotocol(offered);
+  if (node.identity().jwt_enabled()) {
+    // Token sources in anycable-go's order: X-<param> header, then the
+    // `anycable-token.<jwt>` subprotocol, then the query parameter.
+    const std::string header = "x-" + node.identity().jwt_param();
+    info.token = std::string(req[header]);
+    if (info.token.empty()) info.token = TokenFromSubprotocols(offered);
+    if (info.token.empty()) info.token = QueryValue(query, node.identity().jwt_param());
+    if (!info.token.empty()) info.headers.emplace_back(header, info.token);
+  }
 
   info.ping_interval_ms = config.ping_interval_s * 1000;
   if (auto pi = QueryValue(query, "pi"); !pi.empty()) {

@@ -151,4 +151,15 @@ std::string NegotiateSubprotocol(std::string_view offered) {
   return {};
 }
 
+std::string TokenFromSubprotocols(std::string_view offered) {
+  static constexpr std::string_view kPrefix = "anycable-token.";
+  while (!offered.empty()) {
+    size_t comma = offered.find(',');
+    std::string_view item = Trim(offered.substr(0, comma));
+    offered = comma == std::string_view::npos ? std::string_view{} : offered.substr(comma + 1);
+    if (item.substr(0, kPrefix.size()) == kPrefix) return std::string(item.substr(kPrefix.size()));
+  }
+  return {};
+}
+
 }  // namespace cable::server::transport

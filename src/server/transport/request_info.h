@@ -37,4 +37,7 @@ std::string FilterCookies(std::string_view cookie_header, const std::vector<std:
 // (the upgrade still succeeds, as with anycable-go).
 std::string NegotiateSubprotocol(std::string_view offered);
 
+// The JWT carried as an `anycable-token.<jwt>` subprotocol, or empty.
+std::string TokenFromSubprotocols(std::string_view offered);
+
 }  // namespace cable::server::transport
