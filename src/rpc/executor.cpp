@@ -101,6 +101,11 @@ class Runner {
   Result<bool> Do(const IncrementStep& s) {
     for (const auto& [key, amount_t] : s.amounts) {
       Json amount = amount_t.Render(scope_);
+      // Query params and headers are strings; "2" counts as 2.
+      if (amount.is_string()) {
+        auto parsed = ParseJson(amount.get_ref<const std::string&>(), 64);
+        if (parsed.ok() && parsed->is_number()) amount = std::move(*parsed);
+      }
       if (!amount.is_number()) {
         return Error{"not_a_number", "increment: the amount for '" + key + "' is " +
                                          DumpJson(amount) + ", not a number"};

@@ -23,6 +23,12 @@ std::string Sid(const grpc::ServerContext* ctx) {
   return sid;
 }
 
+// Debug lines show request fields up to this many bytes; data may be 1 MiB.
+std::string_view Clip(const std::string& s) {
+  constexpr std::size_t kMax = 300;
+  return s.size() <= kMax ? std::string_view(s) : std::string_view(s).substr(0, kMax);
+}
+
 const char* StatusName(anycable::Status s) {
   switch (s) {
     case anycable::SUCCESS:
@@ -56,8 +62,8 @@ struct GrpcServer::Service final : anycable::RPC::Service {
     std::string sid = Sid(ctx);
     *res = backend.Connect(*req, sid);
     if (log::Enabled(log::Level::kDebug)) {
-      log::Debug("rpc Connect sid={} url={} status={} identifiers={}{}", sid, req->env().url(),
-                 StatusName(res->status()), res->identifiers(),
+      log::Debug("rpc Connect sid={} url={} status={} identifiers={}{}", sid,
+                 Clip(req->env().url()), StatusName(res->status()), Clip(res->identifiers()),
                  res->error_msg().empty() ? "" : " error=" + res->error_msg());
     }
     return grpc::Status::OK;
@@ -69,7 +75,8 @@ struct GrpcServer::Service final : anycable::RPC::Service {
     *res = backend.Command(*req, sid);
     if (log::Enabled(log::Level::kDebug)) {
       log::Debug("rpc Command sid={} command={} identifier={} data={} status={}{}", sid,
-                 req->command(), req->identifier(), req->data(), StatusName(res->status()),
+                 Clip(req->command()), Clip(req->identifier()), Clip(req->data()),
+                 StatusName(res->status()),
                  res->error_msg().empty() ? "" : " error=" + res->error_msg());
     }
     return grpc::Status::OK;
@@ -81,7 +88,7 @@ struct GrpcServer::Service final : anycable::RPC::Service {
     *res = backend.Disconnect(*req, sid);
     if (log::Enabled(log::Level::kDebug)) {
       log::Debug("rpc Disconnect sid={} identifiers={} subscriptions={} status={}{}", sid,
-                 req->identifiers(), req->subscriptions_size(), StatusName(res->status()),
+                 Clip(req->identifiers()), req->subscriptions_size(), StatusName(res->status()),
                  res->error_msg().empty() ? "" : " error=" + res->error_msg());
     }
     return grpc::Status::OK;

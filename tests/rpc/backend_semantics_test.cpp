@@ -92,6 +92,8 @@ TEST_F(Semantics, IncrementUnsetAndErrors) {
   auto bump = rpc_.Perform(id_, R"({"action":"bump","by":2.5})", state);
   EXPECT_EQ(bump.status(), anycable::SUCCESS) << bump.error_msg();
   EXPECT_EQ(Json::parse(bump.transmissions(0))["message"], Json(12.5));
+  auto text = rpc_.Perform(id_, R"({"action":"bump","by":"2"})", state);
+  EXPECT_EQ(Json::parse(text.transmissions(0))["message"], Json(12));
   auto bad = rpc_.Perform(id_, R"({"action":"bump","by":"x"})", state);
   EXPECT_EQ(bad.status(), anycable::ERROR);
   EXPECT_NE(bad.error_msg().find("semantics.yml:"), std::string::npos) << bad.error_msg();
