@@ -33,5 +33,6 @@ void AddRpcCommand(CLI::App& root, Commands& commands);
 void AddServeCommand(CLI::App& root, Commands& commands);
 void AddBroadcastCommand(CLI::App& root, Commands& commands);
 void AddConformanceCommand(CLI::App& root, Commands& commands);
+void AddBenchCommand(CLI::App& root, Commands& commands);
 
 }  // namespace cable::cli

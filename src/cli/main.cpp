@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   Commands commands;
   AddServeCommand(root, commands);
   AddBroadcastCommand(root, commands);
+  AddBenchCommand(root, commands);
   AddTokenCommand(root, commands);
   AddSignCommand(root, commands);
   AddRpcCommand(root, commands);

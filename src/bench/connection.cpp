@@ -1,0 +1,349 @@
+#include "bench/connection.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "bench/clock.h"
+#include "bench/loop.h"
+#include "bench/scanner.h"
+#include "bench/ws_codec.h"
+
+namespace cable::bench {
+
+namespace {
+
+std::string_view ErrnoReason(int err) {
+  switch (err) {
+    case ECONNREFUSED:
+      return "refused";
+    case ECONNRESET:
+      return "reset";
+    case EPIPE:
+      return "reset";
+    case ETIMEDOUT:
+      return "timeout";
+    case EADDRNOTAVAIL:
+      return "no_local_port";
+    case EMFILE:
+    case ENFILE:
+      return "fd_limit";
+    case ENETUNREACH:
+    case EHOSTUNREACH:
+      return "unreachable";
+    default:
+      return "io_error";
+  }
+}
+
+}  // namespace
+
+Connection::Connection(Loop& loop, int client, int stream)
+    : loop_(loop), client_(client), stream_(stream) {}
+
+void Connection::Start(int64_t now_ns) {
+  start_ns_ = now_ns;
+  state_ = State::kConnecting;
+  const Plan& plan = loop_.plan();
+  const auto& ep = plan.endpoint;
+  fd_ = ::socket(ep.protocol().family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd_ < 0) return End(ErrnoReason(errno));
+  int one = 1;
+  setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (!plan.local_addrs.empty()) {
+    const auto& addr = plan.local_addrs[static_cast<size_t>(client_) % plan.local_addrs.size()];
+    boost::asio::ip::tcp::endpoint local(addr, 0);
+    if (::bind(fd_, local.data(), static_cast<socklen_t>(local.size())) != 0) {
+      return End(ErrnoReason(errno));
+    }
+  }
+  if (::connect(fd_, ep.data(), static_cast<socklen_t>(ep.size())) == 0) {
+    loop_.Watch(fd_, this, EPOLLIN);
+    return OnConnected();
+  }
+  if (errno != EINPROGRESS) return End(ErrnoReason(errno));
+  // Writable means the handshake finished (or failed: SO_ERROR says which).
+  loop_.Watch(fd_, this, EPOLLOUT);
+}
+
+void Connection::OnEvent(uint32_t events) {
+  if (state_ == State::kClosed || state_ == State::kIdle) return;
+  if (state_ == State::kConnecting) {
+    int err = 0;
+    socklen_t len = sizeof err;
+    getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len);
+    if (err != 0) return End(ErrnoReason(err));
+    if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return;
+    loop_.Modify(fd_, this, EPOLLIN);
+    return OnConnected();
+  }
+  if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) OnReadable();
+  if ((events & EPOLLOUT) && state_ != State::kClosed) OnWritable();
+}
+
+void Connection::OnConnected() {
+  loop_.OnTcpConnected(*this, NowNs());
+  state_ = State::kUpgrading;
+  std::string request = loop_.plan().UpgradeRequest(client_);
+  SendRaw(request.data(), request.size());
+}
+
+void Connection::OnReadable() {
+  // One recv per readiness report: the poller is level-triggered, so a
+  // socket with more data is simply reported again on the next turn, and
+  // one busy client cannot starve the others.
+  constexpr size_t kCap = Loop::kReadBufferSize;
+  char* buf = loop_.read_buffer();
+  size_t have = 0;
+  if (!carry_.empty()) {
+    FrameHeader h;
+    size_t need = kCap;
+    if (ParseFrameHeader(carry_.data(), carry_.size(), &h)) {
+      need = static_cast<size_t>(h.header_size + h.payload_size);
+    }
+    if (need > kCap / 2) {
+      // A message larger than half the shared buffer is assembled in carry_.
+      size_t old = carry_.size();
+      carry_.resize(std::max(need, old + 4096));
+      ssize_t n = ::recv(fd_, carry_.data() + old, carry_.size() - old, MSG_DONTWAIT);
+      carry_.resize(old + static_cast<size_t>(std::max<ssize_t>(n, 0)));
+      if (n == 0) return End("eof");
+      if (n < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
+        return End(ErrnoReason(errno));
+      }
+      loop_.OnBytes(n);
+      size_t used = Consume(carry_.data(), carry_.size());
+      if (state_ == State::kClosed) return;
+      carry_.erase(0, used);
+      return;
+    }
+    have = carry_.size();
+    std::memcpy(buf, carry_.data(), have);
+    carry_.clear();
+  }
+  ssize_t n = ::recv(fd_, buf + have, kCap - have, MSG_DONTWAIT);
+  if (n <= 0) {
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+      if (have) carry_.assign(buf, have);
+      return;
+    }
+    return End(n == 0 ? "eof" : ErrnoReason(errno));
+  }
+  loop_.OnBytes(n);
+  have += static_cast<size_t>(n);
+  size_t used = Consume(buf, have);
+  if (state_ == State::kClosed) return;
+  if (used < have) carry_.assign(buf + used, have - used);
+}
+
+size_t Connection::Consume(char* data, size_t size) {
+  if (state_ == State::kUpgrading) {
+    size_t used = ConsumeUpgrade(data, size);
+    if (state_ == State::kUpgrading || state_ == State::kClosed) return used;
+    return used + ConsumeFrames(data + used, size - used);
+  }
+  return ConsumeFrames(data, size);
+}
+
+size_t Connection::ConsumeUpgrade(char* data, size_t size) {
+  std::string_view text(data, size);
+  size_t end = text.find("\r\n\r\n");
+  if (end == std::string_view::npos) {
+    if (size > 16 * 1024) End("bad_upgrade_response");
+    return 0;
+  }
+  int status = 0;
+  if (text.size() > 12 && text.substr(0, 5) == "HTTP/") {
+    size_t sp = text.find(' ');
+    if (sp != std::string_view::npos) status = std::atoi(data + sp + 1);
+  }
+  if (status != 101) {
+    std::string reason = status ? "http_" + std::to_string(status) : "bad_upgrade_response";
+    End(reason);
+    return size;
+  }
+  state_ = State::kWelcoming;
+  loop_.OnUpgraded(*this);
+  return end + 4;
+}
+
+size_t Connection::ConsumeFrames(char* data, size_t size) {
+  size_t pos = 0;
+  while (pos < size) {
+    FrameHeader h;
+    if (!ParseFrameHeader(data + pos, size - pos, &h)) break;
+    if (h.header_size + h.payload_size > size - pos) break;
+    char* payload = data + pos + h.header_size;
+    auto len = static_cast<size_t>(h.payload_size);
+    pos += h.header_size + len;
+    if (h.masked) {  // servers must not mask, but decoding costs nothing
+      for (size_t i = 0; i < len; ++i) payload[i] = static_cast<char>(payload[i] ^ h.mask[i & 3]);
+    }
+    std::string_view body(payload, len);
+    switch (h.opcode) {
+      case kOpText:
+      case kOpBinary:
+        if (h.fin) {
+          OnMessage(body);
+        } else {
+          fragment_.assign(body);
+        }
+        break;
+      case kOpContinuation:
+        fragment_.append(body);
+        if (h.fin) {
+          std::string whole;
+          whole.swap(fragment_);
+          OnMessage(whole);
+        }
+        break;
+      case kOpPing: {
+        std::string& frame = loop_.frame_buffer();
+        frame.clear();
+        AppendClientFrame(frame, kOpPong, body, loop_.mask());
+        SendRaw(frame.data(), frame.size());
+        break;
+      }
+      case kOpPong:
+        break;
+      case kOpClose: {
+        uint16_t code;
+        std::string_view reason;
+        ParseClosePayload(body, &code, &reason);
+        End("close_" + std::to_string(code));
+        break;
+      }
+      default:
+        End("protocol_error");
+        break;
+    }
+    if (state_ == State::kClosed) return size;
+  }
+  return pos;
+}
+
+void Connection::OnMessage(std::string_view payload) {
+  ScannedMessage m = ScanMessage(payload);
+  switch (m.kind) {
+    case MessageKind::kPing:
+      loop_.OnPing();
+      // The extended protocol expects pongs once the server enforces them.
+      if (loop_.options().subprotocol == "actioncable-v1-ext-json" && state_ == State::kReady) {
+        SendText("{\"command\":\"pong\"}");
+      }
+      return;
+    case MessageKind::kData:
+      if (state_ == State::kReady) loop_.OnData(*this, m);
+      return;
+    case MessageKind::kDisconnect:
+      End("disconnect:" + std::string(m.reason.empty() ? "unknown" : m.reason));
+      return;
+    case MessageKind::kWelcome:
+      if (state_ != State::kWelcoming) return;
+      loop_.OnWelcome(*this, NowNs());
+      if (loop_.options().subscribe) {
+        state_ = State::kSubscribing;
+        SendText(loop_.plan().streams[static_cast<size_t>(stream_)].subscribe_command);
+      } else {
+        state_ = State::kReady;
+        was_ready_ = true;
+        loop_.OnReady(*this, NowNs());
+      }
+      return;
+    case MessageKind::kConfirm:
+      if (state_ != State::kSubscribing) return;
+      state_ = State::kReady;
+      was_ready_ = true;
+      loop_.OnReady(*this, NowNs());
+      return;
+    case MessageKind::kReject:
+      if (state_ == State::kSubscribing) End("rejected");
+      return;
+    case MessageKind::kInvalid:
+      if (state_ != State::kReady) End("protocol_error");
+      return;
+    case MessageKind::kOther:
+      return;
+  }
+}
+
+bool Connection::SendText(std::string_view payload) {
+  std::string& frame = loop_.frame_buffer();
+  frame.clear();
+  AppendClientFrame(frame, kOpText, payload, loop_.mask());
+  return SendRaw(frame.data(), frame.size());
+}
+
+bool Connection::SendRaw(const char* data, size_t size) {
+  if (state_ == State::kClosed || state_ == State::kIdle) return false;
+  if (!out_.empty()) {  // keep order behind what is already waiting
+    out_.append(data, size);
+    return true;
+  }
+  while (true) {
+    ssize_t n = ::send(fd_, data, size, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n == static_cast<ssize_t>(size)) return true;
+    if (n >= 0) {
+      out_.assign(data + n, size - static_cast<size_t>(n));
+      break;
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      out_.assign(data, size);
+      break;
+    }
+    End(ErrnoReason(errno));
+    return false;
+  }
+  if (!want_write_) {
+    want_write_ = true;
+    loop_.Modify(fd_, this, EPOLLIN | EPOLLOUT);
+  }
+  return true;
+}
+
+void Connection::OnWritable() {
+  std::string pending;
+  pending.swap(out_);
+  if (!pending.empty() && !SendRaw(pending.data(), pending.size())) return;
+  if (out_.empty() && want_write_ && state_ != State::kClosed) {
+    want_write_ = false;
+    loop_.Modify(fd_, this, EPOLLIN);
+  }
+}
+
+void Connection::TimeOut() {
+  End("timeout");
+}
+
+void Connection::End(std::string_view reason) {
+  if (state_ == State::kClosed) return;
+  bool handshaking = state_ != State::kReady;
+  state_ = State::kClosed;
+  Abort();
+  loop_.OnEnded(*this, reason, handshaking);
+}
+
+void Connection::Abort() {
+  if (fd_ >= 0) {
+    // RST instead of FIN: the run is over for this client, and 10k
+    // TIME_WAIT sockets would eat the ephemeral ports of the next run.
+    linger l{1, 0};
+    setsockopt(fd_, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    ::close(fd_);  // also leaves the loop's epoll set
+    fd_ = -1;
+  }
+  if (state_ != State::kIdle) state_ = State::kClosed;
+  carry_.clear();
+  carry_.shrink_to_fit();
+  out_.clear();
+}
+
+}  // namespace cable::bench

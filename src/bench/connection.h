@@ -1,0 +1,98 @@
+#pragma once
+// One simulated Action Cable client: a non-blocking TCP socket driven by
+// its loop through connect, upgrade, welcome, subscribe and then the
+// message phase.
+//
+// Reads are readiness-based (the loop's epoll reports the socket, one
+// non-blocking recv goes into the loop's shared buffer), so an idle client
+// owns no read buffer at all and a busy one never copies a message unless
+// it straddles two reads. Frames are parsed in place and handed to the loop
+// as views. Writes go straight to the socket; only the rare partial write
+// is buffered (and only then is write interest registered).
+//
+// All methods run on the owning loop's thread.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "bench/seq_tracker.h"
+
+namespace cable::bench {
+
+class Loop;
+struct ScannedMessage;
+
+class Connection {
+ public:
+  enum class State : uint8_t {
+    kIdle,
+    kConnecting,
+    kUpgrading,
+    kWelcoming,
+    kSubscribing,
+    kReady,
+    kClosed
+  };
+
+  Connection(Loop& loop, int client, int stream);
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Begins the TCP connect; the loop hears back through its On* callbacks.
+  void Start(int64_t now_ns);
+  // Readiness reported by the loop's epoll (EPOLLIN, EPOLLOUT, ...).
+  void OnEvent(uint32_t events);
+  // Sends one text message (framed and masked). False when the connection
+  // is gone.
+  bool SendText(std::string_view payload);
+  // Closes without a WebSocket close handshake (abortive: no TIME_WAIT
+  // left behind by a 10k-client run).
+  void Abort();
+  // Gives up on a handshake that is taking too long.
+  void TimeOut();
+
+  State state() const { return state_; }
+  bool ready() const { return state_ == State::kReady; }
+  bool was_ready() const { return was_ready_; }
+  int client() const { return client_; }
+  int stream() const { return stream_; }
+  int64_t start_ns() const { return start_ns_; }
+
+  SeqTracker& seq() { return seq_; }
+  const SeqTracker& seq() const { return seq_; }
+  // Echo sequence numbers this client has sent.
+  uint32_t sent = 0;
+  // Subscribed when publishing began, so every message to its stream is
+  // expected to arrive.
+  bool measured = false;
+
+ private:
+  void OnConnected();
+  void OnReadable();
+  // Consumes complete frames (or the upgrade response) from data[0, size);
+  // returns the bytes used. May close the connection.
+  size_t Consume(char* data, size_t size);
+  size_t ConsumeUpgrade(char* data, size_t size);
+  size_t ConsumeFrames(char* data, size_t size);
+  void OnMessage(std::string_view payload);
+  bool SendRaw(const char* data, size_t size);
+  void OnWritable();
+  // Handshake failure (never became ready) or loss after ready.
+  void End(std::string_view reason);
+
+  int fd_ = -1;
+  Loop& loop_;
+  int client_;
+  int stream_;
+  State state_ = State::kIdle;
+  bool was_ready_ = false;
+  bool want_write_ = false;  // EPOLLOUT registered
+  int64_t start_ns_ = 0;
+  std::string carry_;     // bytes of an incomplete frame from the previous read
+  std::string out_;       // bytes the socket did not take yet
+  std::string fragment_;  // a fragmented message being reassembled (rare)
+  SeqTracker seq_;
+};
+
+}  // namespace cable::bench

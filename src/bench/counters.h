@@ -1,0 +1,51 @@
+#pragma once
+// Counters a loop thread owns and any thread may read.
+//
+// Each counter has exactly one writer (its loop), so an increment is a
+// relaxed load and store: no locked instruction on the message path, and
+// readers (progress line, completion checks) see a value at most a few
+// instructions stale.
+
+#include <atomic>
+#include <cstdint>
+
+namespace cable::bench {
+
+class Counter {
+ public:
+  void Add(int64_t n = 1) {
+    v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+  int64_t Get() const { return v_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<int64_t> v_{0};
+};
+
+struct LoopCounters {
+  // Connection life cycle
+  Counter started;   // TCP connects begun
+  Counter upgraded;  // 101 Switching Protocols received
+  Counter welcomed;
+  Counter ready;        // welcomed and (when subscribing) confirmed
+  Counter failed;       // never became ready
+  Counter dropped;      // became ready, then lost the connection
+  Counter in_flight;    // handshakes under way
+  Counter late_starts;  // connects started > 10 ms after their scheduled time
+  // Messages
+  Counter sent;         // perform/echo commands written
+  Counter send_failed;  // could not be written (connection gone)
+  Counter received;     // data messages carrying a sequence number
+  Counter unique;
+  Counter duplicates;
+  Counter out_of_order;
+  Counter acks;   // broadcastResult replies
+  Counter other;  // data messages without a sequence number
+  Counter pings;
+  Counter bytes_in;
+  std::atomic<int64_t> last_ready_ns{0};  // when the latest client became ready
+  std::atomic<bool> connect_done{false};
+  std::atomic<bool> send_done{false};
+};
+
+}  // namespace cable::bench

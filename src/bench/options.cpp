@@ -1,0 +1,170 @@
+#include "bench/options.h"
+
+#include <cmath>
+
+#include "bench/resources.h"
+
+namespace cable::bench {
+
+const char* ScenarioName(Scenario s) {
+  switch (s) {
+    case Scenario::kBroadcast:
+      return "broadcast";
+    case Scenario::kEcho:
+      return "echo";
+    case Scenario::kConnect:
+      return "connect";
+  }
+  return "?";
+}
+
+const char* StreamTypeName(StreamType s) {
+  switch (s) {
+    case StreamType::kRpc:
+      return "rpc";
+    case StreamType::kPublic:
+      return "public";
+    case StreamType::kSigned:
+      return "signed";
+  }
+  return "?";
+}
+
+const char* PublishViaName(PublishVia p) {
+  switch (p) {
+    case PublishVia::kHttp:
+      return "http";
+    case PublishVia::kRedis:
+      return "redis";
+    case PublishVia::kRedisx:
+      return "redisx";
+    case PublishVia::kNats:
+      return "nats";
+    case PublishVia::kPerform:
+      return "perform";
+  }
+  return "?";
+}
+
+namespace {
+
+Status Usage(std::string message) {
+  return Error{"usage", std::move(message)};
+}
+
+Status ParseUrl(BenchOptions& o) {
+  std::string rest;
+  int default_port = 80;
+  if (o.url.rfind("ws://", 0) == 0) {
+    rest = o.url.substr(5);
+  } else if (o.url.rfind("http://", 0) == 0) {
+    rest = o.url.substr(7);
+  } else if (o.url.rfind("wss://", 0) == 0) {
+    return Usage(
+        "--url: wss:// is not supported; benchmark the server over ws:// (TLS would "
+        "measure OpenSSL, not the server)");
+  } else {
+    return Usage("--url must look like ws://host:port/path, got '" + o.url + "'");
+  }
+  size_t slash = rest.find_first_of("/?");
+  std::string authority = rest.substr(0, slash);
+  o.target = slash == std::string::npos ? "/" : rest.substr(slash);
+  if (o.target[0] == '?') o.target = "/" + o.target;
+  if (!authority.empty() && authority[0] == '[') {
+    size_t close = authority.find(']');
+    if (close == std::string::npos) return Usage("--url: unterminated IPv6 address");
+    o.host = authority.substr(1, close - 1);
+    authority = authority.substr(close + 1);
+    o.port = authority.size() > 1 && authority[0] == ':' ? std::atoi(authority.c_str() + 1)
+                                                         : default_port;
+  } else {
+    size_t colon = authority.rfind(':');
+    o.host = authority.substr(0, colon);
+    o.port = colon == std::string::npos ? default_port : std::atoi(authority.c_str() + colon + 1);
+  }
+  if (o.host.empty()) return Usage("--url: missing host in '" + o.url + "'");
+  if (o.port <= 0 || o.port > 65535) return Usage("--url: bad port in '" + o.url + "'");
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status Validate(BenchOptions& o) {
+  if (auto s = ParseUrl(o); !s.ok()) return s;
+  if (o.clients < 1) return Usage("--clients must be at least 1");
+  if (o.threads < 0) return Usage("--threads must not be negative");
+  if (o.threads == 0) o.threads = UsableCpus();
+  if (o.threads > o.clients) o.threads = o.clients;
+  if (o.streams < 1) return Usage("--streams must be at least 1");
+  if (o.streams > o.clients) return Usage("--streams must not exceed --clients");
+  if (o.connect_rate < 0) return Usage("--connect-rate must not be negative");
+  if (o.connect_concurrency < 1) return Usage("--connect-concurrency must be at least 1");
+  if (o.connect_timeout_s <= 0) return Usage("--connect-timeout must be positive");
+  if (o.payload_size < 0 || o.payload_size > 1 << 20) {
+    return Usage("--payload-size must be between 0 and 1048576 bytes");
+  }
+  if (o.rate < 0 || o.count < 0 || o.duration_s < 0 || o.burst < 0 || o.bursts < 1 ||
+      o.burst_interval_s < 0 || o.concurrent < 0 || o.warmup < 0 || o.wait_s < 0 ||
+      o.settle_s < 0 || o.hold_s < 0) {
+    return Usage("message rates, counts and durations must not be negative");
+  }
+  if (o.interval_s < 0.1) return Usage("--interval must be at least 0.1 s");
+  if (o.max_time_s <= 0) return Usage("--max-time must be positive");
+  if (o.publish_batch < 1) return Usage("--publish-batch must be at least 1");
+  if (o.subprotocol != "actioncable-v1-json" && o.subprotocol != "actioncable-v1-ext-json") {
+    return Usage("--subprotocol must be actioncable-v1-json or actioncable-v1-ext-json");
+  }
+  if (!o.jwt_secret.empty() && !o.token.empty()) {
+    return Usage("--jwt-secret and --token are mutually exclusive");
+  }
+  if (o.stream_type == StreamType::kSigned && o.streams_secret.empty()) {
+    return Usage("--stream-type signed needs --streams-secret (the server's streams secret)");
+  }
+  if (o.scenario != Scenario::kConnect && !o.subscribe) {
+    return Usage(std::string("the ") + ScenarioName(o.scenario) +
+                 " scenario needs subscribed clients; drop --no-subscribe");
+  }
+
+  switch (o.scenario) {
+    case Scenario::kBroadcast:
+      if (o.publish_via == PublishVia::kPerform && o.stream_type != StreamType::kRpc) {
+        return Usage(
+            "--publish perform needs an RPC channel with a `broadcast` action "
+            "(--stream-type rpc)");
+      }
+      if (o.concurrent > 0) return Usage("--concurrent applies to the echo scenario only");
+      if (o.burst > 0) {
+        if (o.rate > 0) return Usage("--burst and --rate are mutually exclusive");
+        o.count = static_cast<int64_t>(o.burst) * o.bursts;
+      } else {
+        if (o.rate == 0) o.rate = 10;
+        if (o.count == 0 && o.duration_s == 0) o.count = 100;
+      }
+      break;
+    case Scenario::kEcho:
+      if (o.stream_type != StreamType::kRpc) {
+        return Usage(
+            "the echo scenario needs an RPC channel with an `echo` action "
+            "(--stream-type rpc)");
+      }
+      if (o.burst > 0) return Usage("--burst applies to the broadcast scenario only");
+      if (o.concurrent > 0 && o.rate > 0) {
+        return Usage("--concurrent (closed loop) and --rate (open loop) are mutually exclusive");
+      }
+      if (o.concurrent == 0 && o.rate == 0) o.rate = 1000;
+      if (o.count == 0 && o.duration_s == 0) o.count = 10000;
+      break;
+    case Scenario::kConnect:
+      break;
+  }
+  if (o.scenario != Scenario::kConnect && o.rate > 0 && o.duration_s > 0 && o.count == 0) {
+    double n = o.rate * o.duration_s;
+    if (n > 1e9) return Usage("--rate x --duration is more than 1e9 messages");
+  }
+  if (o.publisher.http_url.empty()) {
+    o.publisher.http_url = "http://" + o.host + ":8090/_broadcast";
+  }
+  return Status::Ok();
+}
+
+}  // namespace cable::bench

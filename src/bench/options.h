@@ -1,0 +1,94 @@
+#pragma once
+// Everything that shapes one `cable bench` run. The CLI fills it from flags
+// (src/cli/bench_command.cpp); Validate() turns flag combinations into one
+// consistent plan or a usage error.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/broadcast/publisher.h"
+#include "common/result.h"
+
+namespace cable::bench {
+
+enum class Scenario { kBroadcast, kEcho, kConnect };
+// How clients subscribe: an RPC channel (BenchmarkChannel by default), a
+// public stream or a signed stream through the `$pubsub` channel.
+enum class StreamType { kRpc, kPublic, kSigned };
+// How broadcasts are published: through a server's broadcast adapter, or by
+// a subscribed client performing `broadcast` (the backend rebroadcasts).
+enum class PublishVia { kHttp, kRedis, kRedisx, kNats, kPerform };
+
+const char* ScenarioName(Scenario s);
+const char* StreamTypeName(StreamType s);
+const char* PublishViaName(PublishVia p);
+
+struct BenchOptions {
+  Scenario scenario = Scenario::kBroadcast;
+
+  // Target
+  std::string url = "ws://127.0.0.1:8080/cable";
+  std::string host;    // from url
+  int port = 0;        // from url
+  std::string target;  // path and query, from url
+  std::string subprotocol = "actioncable-v1-json";
+  std::string origin = "http://localhost";
+  std::vector<std::string> headers;      // "Name: value"
+  std::vector<std::string> local_addrs;  // source addresses, used round-robin
+
+  // Clients and load shape
+  int clients = 1000;
+  int threads = 0;                // 0: one per usable CPU
+  double connect_rate = 0;        // connects started per second; 0: as fast as allowed
+  int connect_concurrency = 500;  // handshakes in flight at once
+  double connect_timeout_s = 10;
+
+  // Authentication
+  std::string jwt_secret;  // per-client JWTs with ext {"user_id":"bench-<n>"}
+  std::string jwt_param = "jid";
+  std::string token;  // one token for every client (query param jwt_param)
+
+  // Subscription
+  bool subscribe = true;
+  StreamType stream_type = StreamType::kRpc;
+  std::string channel = "BenchmarkChannel";  // channel name or a JSON identifier
+  std::string stream_prefix = "all";
+  int streams = 1;
+  std::string streams_secret;
+
+  // Messages
+  int payload_size = 100;    // bytes of the message JSON each client receives
+  int payload_padding = -1;  // >= 0: a pad field of exactly this many bytes instead
+  double rate = 0;           // messages per second (broadcasts, or echoes across all clients)
+  int64_t count = 0;         // messages in total; 0 with duration: unbounded by count
+  double duration_s = 0;     // publishing time; 0 with count: until count is reached
+  int burst = 0;             // > 0: bursts of this many messages instead of a rate
+  int bursts = 1;
+  double burst_interval_s = 1;
+  int concurrent = 0;   // echo: > 0 keeps this many requests in flight (closed loop)
+  int warmup = 0;       // the first N messages of every stream are not measured
+  double settle_s = 1;  // pause between connecting and publishing
+  double wait_s = 5;    // how long to wait for outstanding deliveries
+  double hold_s = 0;    // connect: keep the connections open this long (idle)
+
+  PublishVia publish_via = PublishVia::kHttp;
+  broadcast::PublisherConfig publisher;  // adapter endpoints
+  int publish_batch = 1;                 // publications per request when behind schedule
+
+  // Observation and output
+  int server_pid = 0;
+  bool json = false;
+  std::string json_file;
+  std::string report_html;
+  bool quiet = false;
+  double interval_s = 1;    // progress and timeline resolution
+  double max_time_s = 900;  // hard bound on the whole run
+  std::string label;        // free text carried into reports
+};
+
+// Checks and completes options (url parts, defaults that depend on the
+// scenario). The Error message is a complete sentence for the user.
+Status Validate(BenchOptions& options);
+
+}  // namespace cable::bench

@@ -1,0 +1,41 @@
+#pragma once
+// What every client of a run shares, computed once before the first
+// connect: the resolved server address, per-stream identifiers and
+// pre-encoded subscribe commands, and the upgrade request. Read-only while
+// the loops run, so any thread may use it without locking.
+
+#include <boost/asio/ip/tcp.hpp>
+#include <string>
+#include <vector>
+
+#include "bench/options.h"
+#include "common/result.h"
+
+namespace cable::bench {
+
+struct StreamPlan {
+  std::string name;                // what publishers broadcast to
+  std::string identifier;          // channel identifier (JSON)
+  std::string escaped_identifier;  // the identifier as JSON string contents
+  std::string subscribe_command;   // {"command":"subscribe",...}
+};
+
+struct Plan {
+  const BenchOptions* options = nullptr;
+  boost::asio::ip::tcp::endpoint endpoint;
+  std::vector<boost::asio::ip::address> local_addrs;
+  std::vector<StreamPlan> streams;
+
+  // Stream index of client `client` (clients are spread round-robin).
+  int StreamOf(int client) const { return client % static_cast<int>(streams.size()); }
+  // The HTTP upgrade request for client `client` (with its own JWT when
+  // --jwt-secret is set). Built at connect time, off the message path.
+  std::string UpgradeRequest(int client) const;
+
+  std::string request_target;   // path and query without the token
+  std::string request_headers;  // everything after the request line
+};
+
+Result<Plan> MakePlan(const BenchOptions& options);
+
+}  // namespace cable::bench

@@ -1,0 +1,133 @@
+#include "bench/scanner.h"
+
+namespace cable::bench {
+
+namespace {
+
+bool IsSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+size_t SkipSpace(std::string_view s, size_t i) {
+  while (i < s.size() && IsSpace(s[i])) ++i;
+  return i;
+}
+
+// `i` is at an opening quote; returns the index just past the closing one
+// (s.size() when unterminated).
+size_t SkipString(std::string_view s, size_t i) {
+  for (++i; i < s.size(); ++i) {
+    if (s[i] == '\\') {
+      ++i;
+    } else if (s[i] == '"') {
+      return i + 1;
+    }
+  }
+  return s.size();
+}
+
+// Skips one JSON value starting at `i` without validating it.
+size_t SkipValue(std::string_view s, size_t i) {
+  if (i >= s.size()) return i;
+  char c = s[i];
+  if (c == '"') return SkipString(s, i);
+  if (c == '{' || c == '[') {
+    int depth = 0;
+    while (i < s.size()) {
+      char d = s[i];
+      if (d == '"') {
+        i = SkipString(s, i);
+        continue;
+      }
+      if (d == '{' || d == '[') ++depth;
+      if (d == '}' || d == ']') {
+        if (--depth == 0) return i + 1;
+      }
+      ++i;
+    }
+    return i;
+  }
+  while (i < s.size() && s[i] != ',' && s[i] != '}' && s[i] != ']') ++i;
+  return i;
+}
+
+// Finds `"key":<int>` (or the escaped form `\"key\":<int>` inside a JSON
+// string) in `s` and parses the integer.
+bool FindInt(std::string_view s, std::string_view key, int64_t* out) {
+  size_t from = 0;
+  while (true) {
+    size_t k = s.find(key, from);
+    if (k == std::string_view::npos) return false;
+    from = k + 1;
+    if (k == 0 || s[k - 1] != '"') continue;
+    size_t i = k + key.size();
+    if (i < s.size() && s[i] == '\\') ++i;
+    if (i >= s.size() || s[i] != '"') continue;
+    i = SkipSpace(s, i + 1);
+    if (i >= s.size() || s[i] != ':') continue;
+    i = SkipSpace(s, i + 1);
+    bool neg = i < s.size() && s[i] == '-';
+    if (neg) ++i;
+    if (i >= s.size() || s[i] < '0' || s[i] > '9') continue;
+    int64_t v = 0;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') v = v * 10 + (s[i++] - '0');
+    *out = neg ? -v : v;
+    return true;
+  }
+}
+
+MessageKind KindOf(std::string_view type) {
+  if (type == "ping") return MessageKind::kPing;
+  if (type == "welcome") return MessageKind::kWelcome;
+  if (type == "confirm_subscription") return MessageKind::kConfirm;
+  if (type == "reject_subscription") return MessageKind::kReject;
+  if (type == "disconnect") return MessageKind::kDisconnect;
+  return MessageKind::kOther;
+}
+
+}  // namespace
+
+ScannedMessage ScanMessage(std::string_view s) {
+  ScannedMessage m;
+  size_t i = SkipSpace(s, 0);
+  if (i >= s.size() || s[i] != '{') return m;
+  ++i;
+  std::string_view type, message;
+  while (true) {
+    i = SkipSpace(s, i);
+    if (i >= s.size() || s[i] != '"') break;
+    size_t key_end = SkipString(s, i);
+    std::string_view key = s.substr(i + 1, key_end - i - 2);
+    i = SkipSpace(s, key_end);
+    if (i >= s.size() || s[i] != ':') break;
+    i = SkipSpace(s, i + 1);
+    size_t value_end = SkipValue(s, i);
+    std::string_view value = s.substr(i, value_end - i);
+    if (key == "type" && value.size() >= 2 && value.front() == '"') {
+      type = value.substr(1, value.size() - 2);
+      // Pings are a third of all frames on an idle run: stop as soon as we know.
+      if (type == "ping") break;
+    } else if (key == "message") {
+      message = value;
+    } else if (key == "reason" && value.size() >= 2 && value.front() == '"') {
+      m.reason = value.substr(1, value.size() - 2);
+    }
+    i = SkipSpace(s, value_end);
+    if (i < s.size() && s[i] == ',') {
+      ++i;
+      continue;
+    }
+    break;
+  }
+  if (!type.empty()) {
+    m.kind = KindOf(type);
+    return m;
+  }
+  m.kind = MessageKind::kData;
+  m.has_ts = FindInt(message, "ts", &m.ts);
+  m.has_seq = FindInt(message, "seq", &m.seq);
+  m.broadcast_result = message.find("broadcastResult") != std::string_view::npos;
+  return m;
+}
+
+}  // namespace cable::bench

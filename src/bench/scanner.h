@@ -1,0 +1,41 @@
+#pragma once
+// Reads just enough of an Action Cable server message to account for it,
+// without building a JSON tree: the message kind and, for data messages,
+// the integer `ts` and `seq` fields `cable bench` put into its payloads.
+//
+// The scan is a single forward pass over bytes the receive path already
+// holds; it never allocates. It accepts the key orders and spacing real
+// servers produce (anycable-go writes `type` first, Rails writes
+// `identifier` first) and payloads delivered either as a JSON object or as
+// a JSON-encoded string (servers that could not parse the broadcast data
+// forward it as a string, so the keys appear as \"ts\").
+
+#include <cstdint>
+#include <string_view>
+
+namespace cable::bench {
+
+enum class MessageKind {
+  kData,  // {"identifier":..,"message":..}: a broadcast or transmission
+  kWelcome,
+  kPing,
+  kConfirm,  // confirm_subscription
+  kReject,   // reject_subscription
+  kDisconnect,
+  kOther,    // any other `type` (pong, confirm_history, presence, ...)
+  kInvalid,  // not a JSON object
+};
+
+struct ScannedMessage {
+  MessageKind kind = MessageKind::kInvalid;
+  bool has_ts = false;
+  bool has_seq = false;
+  bool broadcast_result = false;  // payload carries "action":"broadcastResult"
+  int64_t ts = 0;
+  int64_t seq = 0;
+  std::string_view reason;  // disconnect reason (view into the input)
+};
+
+ScannedMessage ScanMessage(std::string_view json);
+
+}  // namespace cable::bench

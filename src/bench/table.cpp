@@ -1,0 +1,137 @@
+// The final human-readable summary, drawn from the JSON report.
+
+#include <fmt/format.h>
+
+#include "bench/report.h"
+
+namespace cable::bench {
+
+namespace {
+
+double Num(const Json& j, const char* key) {
+  if (!j.is_object() || !j.contains(key) || !j[key].is_number()) return 0;
+  return j[key].get<double>();
+}
+
+std::string Ms(double us) {
+  if (us >= 100000) return fmt::format("{:.0f}", us / 1000);
+  if (us >= 10000) return fmt::format("{:.1f}", us / 1000);
+  return fmt::format("{:.3f}", us / 1000);
+}
+
+std::string Row(const std::string& name, const Json& p) {
+  if (Num(p, "count") == 0) return fmt::format("  {:<22} (no samples)\n", name);
+  return fmt::format("  {:<22} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}  n={}\n", name,
+                     Ms(Num(p, "min")), Ms(Num(p, "p50")), Ms(Num(p, "p90")), Ms(Num(p, "p95")),
+                     Ms(Num(p, "p99")), Ms(Num(p, "p999")), Ms(Num(p, "max")),
+                     static_cast<int64_t>(Num(p, "count")));
+}
+
+std::string Header() {
+  return fmt::format("  {:<22} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}\n", "(ms)", "min", "p50",
+                     "p90", "p95", "p99", "p99.9", "max");
+}
+
+std::string Reasons(const Json& m) {
+  std::string s;
+  for (auto it = m.begin(); it != m.end(); ++it) {
+    s += fmt::format("{}{}={}", s.empty() ? "" : ", ", it.key(), it.value().get<int64_t>());
+  }
+  return s;
+}
+
+}  // namespace
+
+std::string FormatTable(const Json& r) {
+  std::string out;
+  const Json& cfg = r["config"];
+  std::string scenario = r["scenario"].get<std::string>();
+  out += fmt::format("cable bench {}  {}  {} clients, {} stream(s) ({}), {}", scenario,
+                     cfg["url"].get<std::string>(), cfg["clients"].get<int64_t>(),
+                     cfg["streams"].get<int64_t>(), cfg["stream_type"].get<std::string>(),
+                     cfg["subprotocol"].get<std::string>());
+  if (scenario == "broadcast") {
+    out += fmt::format(", publish via {}, {} B payload", cfg["publish_via"].get<std::string>(),
+                       cfg["payload_bytes"].get<int64_t>());
+  } else if (scenario == "echo") {
+    out += fmt::format(", {} B payload", cfg["payload_bytes"].get<int64_t>());
+  }
+  out += "\n\n";
+
+  const Json& c = r["connections"];
+  out +=
+      fmt::format("Connections  ready {}/{}  failed {}  dropped {}  in {:.2f}s = {:.0f} conn/s\n",
+                  static_cast<int64_t>(Num(c, "ready")), static_cast<int64_t>(Num(c, "target")),
+                  static_cast<int64_t>(Num(c, "failed")), static_cast<int64_t>(Num(c, "dropped")),
+                  Num(c, "phase_s"), Num(c, "rate_per_s"));
+  if (!c["failures"].empty()) out += "  failures: " + Reasons(c["failures"]) + "\n";
+  if (!c["drops"].empty()) out += "  drops: " + Reasons(c["drops"]) + "\n";
+  out += Header();
+  out += Row("tcp connect", c["tcp_connect_us"]);
+  out += Row("welcome", c["welcome_us"]);
+  out += Row(cfg["subscribe"].get<bool>() ? "confirmed (ready)" : "ready", c["ready_us"]);
+
+  const Json& m = r["messages"];
+  if (scenario != "connect") {
+    out += fmt::format(
+        "\nMessages     sent {} in {:.2f}s ({:.0f}/s)  expected {}  received {}  missing {}  "
+        "duplicates {}  out-of-order {}\n",
+        static_cast<int64_t>(Num(m, "published")), Num(m, "send_phase_s"), Num(m, "sent_per_s"),
+        static_cast<int64_t>(Num(m, "expected")), static_cast<int64_t>(Num(m, "unique")),
+        static_cast<int64_t>(Num(m, "missing")), static_cast<int64_t>(Num(m, "duplicates")),
+        static_cast<int64_t>(Num(m, "out_of_order")));
+    out += fmt::format("             delivered {:.0f}/s over {:.2f}s", Num(m, "received_per_s"),
+                       Num(m, "phase_s"));
+    if (Num(m, "publish_failed") > 0) {
+      out += fmt::format("  publish failures {}", static_cast<int64_t>(Num(m, "publish_failed")));
+    }
+    if (Num(m, "publish_late") > 0) {
+      out +=
+          fmt::format("  late publishes {} (max lag {:.1f} ms)",
+                      static_cast<int64_t>(Num(m, "publish_late")), Num(m, "publish_max_lag_ms"));
+    }
+    out += "\n";
+    out += Header();
+    out += Row(scenario == "echo" ? "echo round trip" : "publish -> receipt", r["latency_us"]);
+    if (Num(r["ack_latency_us"], "count") > 0)
+      out += Row("sender ack (result)", r["ack_latency_us"]);
+  }
+
+  const Json& g = r["generator"];
+  out += fmt::format(
+      "\nGenerator    {} thread(s)  cpu {:.2f}s (user {:.2f}, sys {:.2f})  message phase {:.2f}s",
+      static_cast<int64_t>(Num(g, "threads")), Num(g, "cpu_s"), Num(g, "cpu_user_s"),
+      Num(g, "cpu_sys_s"), Num(g, "message_cpu_s"));
+  if (Num(g, "cpu_us_per_message") > 0) {
+    out += fmt::format(" = {:.2f} us/msg", Num(g, "cpu_us_per_message"));
+  }
+  out += fmt::format("  busiest thread {:.0f}%  rss {:.1f} MB\n", Num(g, "max_thread_cpu_pct"),
+                     Num(g, "rss_kb") / 1024);
+
+  const Json& s = r["server"];
+  if (!s["pid"].is_null()) {
+    out += fmt::format("Server       pid {}  cpu connect {:.2f}s, messages {:.2f}s",
+                       s["pid"].get<int64_t>(), Num(s, "connect_cpu_s"), Num(s, "message_cpu_s"));
+    if (Num(s, "cpu_us_per_message") > 0) {
+      out += fmt::format(" = {:.2f} us/msg", Num(s, "cpu_us_per_message"));
+    }
+    out += fmt::format(
+        "  max {:.0f}%\n             rss {:.1f} -> {:.1f} MB connected ({:.1f} KB/conn, pss "
+        "{:.1f} KB/conn) -> {:.1f} MB at end\n",
+        Num(s, "max_cpu_pct"), Num(s["before"], "rss_kb") / 1024,
+        Num(s["connected"], "rss_kb") / 1024, Num(s, "rss_per_connection_bytes") / 1024,
+        Num(s, "pss_per_connection_bytes") / 1024, Num(s["end"], "rss_kb") / 1024);
+  }
+
+  for (const auto& w : r["warnings"]) out += "\nwarning: " + w.get<std::string>();
+  if (!r["warnings"].empty()) out += "\n";
+  if (r["ok"].get<bool>()) {
+    out += "\nResult       OK\n";
+  } else {
+    out += "\nResult       FAILED\n";
+    for (const auto& p : r["problems"]) out += "  - " + p.get<std::string>() + "\n";
+  }
+  return out;
+}
+
+}  // namespace cable::bench

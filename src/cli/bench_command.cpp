@@ -1,0 +1,312 @@
+// `cable bench`: load generator for Action Cable / AnyCable servers.
+// Scenarios: broadcast (publish -> every subscriber), echo (perform round
+// trip) and connect (connection + welcome + subscribe rate, idle hold).
+// websocket-bench spellings (--concurrent, --sample-size, --payload-padding,
+// --sub-protocol, --wait-broadcasts, --server-type) are accepted.
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <fstream>
+#include <iostream>
+#include <optional>
+
+#include "bench/options.h"
+#include "bench/report.h"
+#include "bench/runner.h"
+#include "cli/command.h"
+
+namespace cable::cli {
+
+namespace {
+
+// "10", "10s", "1.5s", "500ms", "2m" -> seconds.
+std::optional<double> ParseDuration(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  size_t used = 0;
+  double v;
+  try {
+    v = std::stod(text, &used);
+  } catch (...) {
+    return std::nullopt;
+  }
+  std::string unit = text.substr(used);
+  if (unit.empty() || unit == "s") return v;
+  if (unit == "ms") return v / 1000;
+  if (unit == "m") return v * 60;
+  if (unit == "us") return v / 1e6;
+  return std::nullopt;
+}
+
+struct CliOptions {
+  bench::BenchOptions o;
+  std::string scenario;
+  std::string positional_url;
+  std::string stream_type = "rpc";
+  std::string publish = "http";
+  std::string server_type = "actioncable";
+  std::string connect_timeout = "10s", duration, burst_interval = "1s", settle = "1s", wait = "5s",
+              hold = "0", interval = "1s", max_time = "15m";
+  bool no_subscribe = false;
+  std::vector<std::string> compare;
+};
+
+void Duration(const std::string& flag, const std::string& text, double* out) {
+  if (text.empty()) return;
+  auto v = ParseDuration(text);
+  if (!v || *v < 0) {
+    throw UsageError(flag + ": '" + text + "' is not a duration (e.g. 10, 10s, 500ms, 2m)");
+  }
+  *out = *v;
+}
+
+int RunCompare(const std::vector<std::string>& files) {
+  auto a = bench::LoadReport(files[0]);
+  if (!a.ok()) throw UsageError("--compare: " + a.error().message);
+  auto b = bench::LoadReport(files[1]);
+  if (!b.ok()) throw UsageError("--compare: " + b.error().message);
+  std::cout << bench::CompareReports(*a, *b, files[0], files[1]);
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddBenchCommand(CLI::App& root, Commands& commands) {
+  auto* sub = root.add_subcommand(
+      "bench",
+      "Load-test an Action Cable / AnyCable server: broadcast latency, echo RTT, connects");
+  auto c = std::make_shared<CliOptions>();
+  auto& o = c->o;
+  sub->footer(
+      "Exit codes: 0 clean run, 1 loss/duplicates/failed connects or publishes, 2 bad flags.\n"
+      "Examples:\n"
+      "  cable bench broadcast ws://127.0.0.1:8080/cable --clients 10000 --burst 100\n"
+      "  cable bench broadcast --clients 1000 --rate 50 --duration 20s --report run.html\n"
+      "  cable bench echo --clients 500 --rate 5000 --count 50000 --json > echo.json\n"
+      "  cable bench connect --clients 10000 --connect-rate 2000 --hold 30s --server-pid 1234\n"
+      "  cable bench --compare before.json after.json\n"
+      "See docs/bench.md for the JSON schema and the method.");
+
+  sub->add_option("SCENARIO", c->scenario, "broadcast, echo or connect")
+      ->check(CLI::IsMember({"broadcast", "echo", "connect"}));
+  sub->add_option("URL", c->positional_url, "Server URL (same as --url)");
+  sub->add_option("--scenario", c->scenario, "broadcast, echo or connect")
+      ->check(CLI::IsMember({"broadcast", "echo", "connect"}));
+
+  const std::string kTarget = "Target";
+  sub->add_option("-u,--url", o.url, "WebSocket URL of the server")
+      ->capture_default_str()
+      ->group(kTarget);
+  sub->add_option("--subprotocol,--sub-protocol", o.subprotocol,
+                  "actioncable-v1-json or actioncable-v1-ext-json")
+      ->capture_default_str()
+      ->group(kTarget);
+  sub->add_option("--origin", o.origin, "Origin header (empty: none)")
+      ->capture_default_str()
+      ->group(kTarget);
+  sub->add_option("-H,--header", o.headers, "Extra request header 'Name: value' (repeatable)")
+      ->group(kTarget);
+  sub->add_option("-l,--local-addr", o.local_addrs,
+                  "Source address for client sockets (repeatable; spreads ports over 127.0.0.x)")
+      ->group(kTarget);
+  sub->add_option("--server-type", c->server_type, "Protocol (websocket-bench compatibility)")
+      ->check(CLI::IsMember({"actioncable"}))
+      ->group(kTarget);
+
+  const std::string kClients = "Clients";
+  sub->add_option("-n,--clients,--step-size", o.clients, "Number of clients")
+      ->capture_default_str()
+      ->group(kClients);
+  sub->add_option("-t,--threads", o.threads, "Event-loop threads (0: one per usable CPU)")
+      ->capture_default_str()
+      ->group(kClients);
+  sub->add_option("--connect-rate,--ramp-rate", o.connect_rate,
+                  "Connects started per second (0: as fast as --connect-concurrency allows)")
+      ->capture_default_str()
+      ->group(kClients);
+  sub->add_option("--connect-concurrency,--connect-concurrent", o.connect_concurrency,
+                  "Handshakes in flight at once")
+      ->capture_default_str()
+      ->group(kClients);
+  sub->add_option("--connect-timeout", c->connect_timeout,
+                  "Time allowed from TCP connect to confirmed subscription")
+      ->capture_default_str()
+      ->group(kClients);
+  sub->add_option("--jwt-secret", o.jwt_secret,
+                  "Sign a JWT per client (ext {\"user_id\":\"bench-N\"}) with this secret")
+      ->group(kClients);
+  sub->add_option("--jwt-param", o.jwt_param, "Query parameter carrying the token")
+      ->capture_default_str()
+      ->group(kClients);
+  sub->add_option("--token", o.token, "One token for every client (query parameter)")
+      ->group(kClients);
+
+  const std::string kSub = "Subscription";
+  sub->add_flag("--no-subscribe", c->no_subscribe, "connect: stop at welcome")->group(kSub);
+  sub->add_option("--stream-type", c->stream_type,
+                  "rpc (a channel, default BenchmarkChannel), public or signed ($pubsub)")
+      ->check(CLI::IsMember({"rpc", "public", "signed"}))
+      ->capture_default_str()
+      ->group(kSub);
+  sub->add_option("--channel", o.channel, "RPC channel name or JSON identifier")
+      ->capture_default_str()
+      ->group(kSub);
+  sub->add_option("--streams", o.streams,
+                  "Streams the clients are spread over (rpc: identifier id 0..N-1 -> stream allN)")
+      ->capture_default_str()
+      ->group(kSub);
+  sub->add_option("--stream-prefix", o.stream_prefix, "Stream names: prefix, or prefix<N>")
+      ->capture_default_str()
+      ->group(kSub);
+  sub->add_option("--streams-secret", o.streams_secret, "Secret for --stream-type signed")
+      ->group(kSub);
+
+  const std::string kMsg = "Messages";
+  sub->add_option("--payload-size", o.payload_size, "Bytes of each message's JSON")
+      ->capture_default_str()
+      ->group(kMsg);
+  sub->add_option("--payload-padding", o.payload_padding,
+                  "Pad field of exactly N bytes instead of --payload-size")
+      ->group(kMsg);
+  sub->add_option("-r,--rate", o.rate,
+                  "Messages per second (broadcast: 10, echo: 1000 when no other shape is given)")
+      ->group(kMsg);
+  sub->add_option("--count,-s,--sample-size", o.count,
+                  "Messages in total (broadcast: 100, echo: 10000 by default)")
+      ->group(kMsg);
+  sub->add_option("-d,--duration", c->duration, "Publishing time (instead of or with --count)")
+      ->group(kMsg);
+  sub->add_option("--burst", o.burst, "broadcast: bursts of N messages sent back to back")
+      ->group(kMsg);
+  sub->add_option("--bursts", o.bursts, "Number of bursts")->capture_default_str()->group(kMsg);
+  sub->add_option("--burst-interval", c->burst_interval, "Time between burst starts")
+      ->capture_default_str()
+      ->group(kMsg);
+  sub->add_option("-c,--concurrent", o.concurrent,
+                  "echo: keep N requests in flight (closed loop) instead of a rate")
+      ->group(kMsg);
+  sub->add_option("--warmup", o.warmup, "Leave the first N messages of each stream unmeasured")
+      ->capture_default_str()
+      ->group(kMsg);
+  sub->add_option("--settle", c->settle, "Pause between connecting and publishing")
+      ->capture_default_str()
+      ->group(kMsg);
+  sub->add_option("--wait,--wait-broadcasts", c->wait, "How long to wait for late deliveries")
+      ->capture_default_str()
+      ->group(kMsg);
+  sub->add_option("--hold", c->hold, "connect: keep the connections open (idle) this long")
+      ->capture_default_str()
+      ->group(kMsg);
+
+  const std::string kPub = "Publishing (broadcast)";
+  sub->add_option("--publish,--broadcast-adapter", c->publish,
+                  "http, redis, redisx, nats, or perform (a client performs `broadcast`)")
+      ->check(CLI::IsMember({"http", "redis", "redisx", "nats", "perform"}))
+      ->capture_default_str()
+      ->group(kPub);
+  sub->add_option("--broadcast-url", o.publisher.http_url,
+                  "HTTP broadcast endpoint (default http://<host>:8090/_broadcast)")
+      ->group(kPub);
+  sub->add_option("--broadcast-key", o.publisher.broadcast_key, "Bearer key for HTTP broadcasts")
+      ->group(kPub);
+  sub->add_option("--redis-url", o.publisher.redis_url, "Redis URL")
+      ->capture_default_str()
+      ->group(kPub);
+  sub->add_option("--redis-channel", o.publisher.redis_channel, "Redis channel")
+      ->capture_default_str()
+      ->group(kPub);
+  sub->add_option("--redisx-stream", o.publisher.redisx_stream, "Redis Stream")
+      ->capture_default_str()
+      ->group(kPub);
+  sub->add_option("--nats-url", o.publisher.nats_servers, "NATS servers")
+      ->capture_default_str()
+      ->group(kPub);
+  sub->add_option("--nats-channel", o.publisher.nats_channel, "NATS subject")
+      ->capture_default_str()
+      ->group(kPub);
+  sub->add_option("--publish-batch", o.publish_batch,
+                  "Most publications coalesced into one request when behind schedule")
+      ->capture_default_str()
+      ->group(kPub);
+
+  const std::string kOut = "Output";
+  sub->add_option("--server-pid", o.server_pid,
+                  "Server process to sample (CPU, RSS, PSS from /proc)")
+      ->group(kOut);
+  sub->add_flag("--json", o.json, "Print the JSON report on stdout instead of the table")
+      ->group(kOut);
+  sub->add_option("-o,--json-file", o.json_file, "Also write the JSON report to this file")
+      ->group(kOut);
+  sub->add_option("--report", o.report_html, "Write a self-contained HTML report")->group(kOut);
+  sub->add_option("--label", o.label, "Free text stored in the reports")->group(kOut);
+  sub->add_flag("-q,--quiet", o.quiet, "No progress line")->group(kOut);
+  sub->add_option("--interval", c->interval, "Progress and timeline interval")
+      ->capture_default_str()
+      ->group(kOut);
+  sub->add_option("--max-time", c->max_time, "Hard bound on the whole run")
+      ->capture_default_str()
+      ->group(kOut);
+  sub->add_option("--compare", c->compare, "Compare two JSON (or HTML) reports and exit")
+      ->expected(2)
+      ->group(kOut);
+
+  commands[sub] = [c] {
+    if (!c->compare.empty()) return RunCompare(c->compare);
+    auto& o = c->o;
+    if (c->scenario.empty()) {
+      throw UsageError("name a scenario: broadcast, echo or connect (or use --compare a b)");
+    }
+    o.scenario = c->scenario == "echo"      ? bench::Scenario::kEcho
+                 : c->scenario == "connect" ? bench::Scenario::kConnect
+                                            : bench::Scenario::kBroadcast;
+    if (!c->positional_url.empty()) o.url = c->positional_url;
+    o.subscribe = !c->no_subscribe;
+    o.stream_type = c->stream_type == "public"   ? bench::StreamType::kPublic
+                    : c->stream_type == "signed" ? bench::StreamType::kSigned
+                                                 : bench::StreamType::kRpc;
+    o.publish_via = c->publish == "redis"     ? bench::PublishVia::kRedis
+                    : c->publish == "redisx"  ? bench::PublishVia::kRedisx
+                    : c->publish == "nats"    ? bench::PublishVia::kNats
+                    : c->publish == "perform" ? bench::PublishVia::kPerform
+                                              : bench::PublishVia::kHttp;
+    Duration("--connect-timeout", c->connect_timeout, &o.connect_timeout_s);
+    Duration("--duration", c->duration, &o.duration_s);
+    Duration("--burst-interval", c->burst_interval, &o.burst_interval_s);
+    Duration("--settle", c->settle, &o.settle_s);
+    Duration("--wait", c->wait, &o.wait_s);
+    Duration("--hold", c->hold, &o.hold_s);
+    Duration("--interval", c->interval, &o.interval_s);
+    Duration("--max-time", c->max_time, &o.max_time_s);
+    if (auto s = bench::Validate(o); !s.ok()) throw UsageError(s.error().message);
+
+    bench::RunOutcome outcome = bench::RunBenchmark(o);
+    if (!outcome.fatal.empty()) {
+      std::cerr << "cable bench: error: " << outcome.fatal << "\n";
+      return outcome.exit_code;
+    }
+    const auto& report = outcome.report;
+    if (o.json) {
+      std::cout << report.dump(2) << "\n";
+    } else {
+      std::cout << bench::FormatTable(report);
+    }
+    std::cout.flush();
+    if (!o.json_file.empty()) {
+      std::ofstream f(o.json_file);
+      f << report.dump(2) << "\n";
+      if (!f) {
+        std::cerr << "cable bench: error: cannot write " << o.json_file << "\n";
+        return kExitFailure;
+      }
+    }
+    if (!o.report_html.empty()) {
+      if (auto s = bench::WriteHtmlReport(report, o.report_html); !s.ok()) {
+        std::cerr << "cable bench: error: " << s.error().message << "\n";
+        return kExitFailure;
+      }
+    }
+    return outcome.exit_code;
+  };
+}
+
+}  // namespace cable::cli

@@ -1,0 +1,248 @@
+#include "fake_cable_server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <openssl/sha.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "common/auth/base64.h"
+
+namespace cable::testing {
+
+namespace {
+
+std::string AcceptKey(const std::string& key) {
+  std::string s = key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+  unsigned char digest[SHA_DIGEST_LENGTH];
+  SHA1(reinterpret_cast<const unsigned char*>(s.data()), s.size(), digest);
+  return auth::Base64Encode(std::string_view(reinterpret_cast<char*>(digest), sizeof digest));
+}
+
+std::string Header(const std::string& head, const std::string& name) {
+  std::string lower = head;
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  size_t pos = lower.find("\r\n" + name + ":");
+  if (pos == std::string::npos) return {};
+  pos += name.size() + 3;
+  size_t end = head.find("\r\n", pos);
+  std::string v = head.substr(pos, end - pos);
+  while (!v.empty() && v.front() == ' ') v.erase(0, 1);
+  while (!v.empty() && v.back() == ' ') v.pop_back();
+  return v;
+}
+
+void WriteAll(int fd, const std::string& data) {
+  size_t off = 0;
+  while (off < data.size()) {
+    ssize_t n = ::send(fd, data.data() + off, data.size() - off, MSG_NOSIGNAL);
+    if (n <= 0) {
+      if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+      return;
+    }
+    off += static_cast<size_t>(n);
+  }
+}
+
+std::string ServerFrame(const std::string& text) {
+  std::string f;
+  f.push_back(static_cast<char>(0x81));
+  if (text.size() < 126) {
+    f.push_back(static_cast<char>(text.size()));
+  } else if (text.size() <= 0xFFFF) {
+    f.push_back(126);
+    f.push_back(static_cast<char>(text.size() >> 8));
+    f.push_back(static_cast<char>(text.size() & 0xFF));
+  } else {
+    f.push_back(127);
+    for (int i = 7; i >= 0; --i) f.push_back(static_cast<char>((text.size() >> (8 * i)) & 0xFF));
+  }
+  return f + text;
+}
+
+}  // namespace
+
+FakeCableServer::FakeCableServer(FakeFault fault) : fault_(fault) {
+  listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+  int one = 1;
+  setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      listen(listen_fd_, 1024) != 0) {
+    throw std::runtime_error("fake server: cannot listen");
+  }
+  socklen_t len = sizeof addr;
+  getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+  port_ = ntohs(addr.sin_port);
+  if (pipe(wake_) != 0) throw std::runtime_error("fake server: pipe");
+  thread_ = std::thread([this] { Run(); });
+}
+
+FakeCableServer::~FakeCableServer() {
+  stop_.store(true);
+  (void)!write(wake_[1], "x", 1);
+  thread_.join();
+  for (auto& p : peers_) Close(p);
+  ::close(listen_fd_);
+  ::close(wake_[0]);
+  ::close(wake_[1]);
+}
+
+void FakeCableServer::Run() {
+  while (!stop_.load()) {
+    std::vector<pollfd> fds = {{listen_fd_, POLLIN, 0}, {wake_[0], POLLIN, 0}};
+    for (auto& p : peers_) fds.push_back({p.fd, static_cast<short>(p.fd >= 0 ? POLLIN : 0), 0});
+    if (poll(fds.data(), fds.size(), 200) <= 0) continue;
+    if (fds[0].revents & POLLIN) {
+      int fd = accept(listen_fd_, nullptr, nullptr);
+      if (fd >= 0) {
+        Peer peer;
+        peer.fd = fd;
+        peers_.push_back(std::move(peer));
+      }
+    }
+    for (size_t i = 2; i < fds.size(); ++i) {
+      if (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) OnReadable(peers_[i - 2]);
+    }
+  }
+}
+
+void FakeCableServer::Close(Peer& p) {
+  if (p.fd >= 0) ::close(p.fd);
+  p.fd = -1;
+}
+
+void FakeCableServer::OnReadable(Peer& p) {
+  char buf[65536];
+  ssize_t n = recv(p.fd, buf, sizeof buf, 0);
+  if (n <= 0) {
+    Close(p);
+    return;
+  }
+  p.in.append(buf, static_cast<size_t>(n));
+  if (!p.websocket) {
+    while (p.fd >= 0 && !p.websocket && HandleHttp(p)) {
+    }
+  }
+  if (p.websocket) HandleFrames(p);
+}
+
+// Handles one complete HTTP request from p.in; false when more bytes are needed.
+bool FakeCableServer::HandleHttp(Peer& p) {
+  size_t end = p.in.find("\r\n\r\n");
+  if (end == std::string::npos) return false;
+  std::string head = p.in.substr(0, end + 2);
+  if (head.rfind("POST ", 0) == 0) {
+    size_t length = std::strtoul(Header(head, "content-length").c_str(), nullptr, 10);
+    if (p.in.size() < end + 4 + length) return false;
+    std::string body = p.in.substr(end + 4, length);
+    p.in.erase(0, end + 4 + length);
+    auto j = nlohmann::json::parse(body, nullptr, false);
+    std::vector<nlohmann::json> items;
+    if (j.is_array()) {
+      for (auto& e : j) items.push_back(e);
+    } else {
+      items.push_back(j);
+    }
+    for (auto& e : items) {
+      if (e.is_object() && e.contains("data") && e["data"].is_string()) {
+        Broadcast(e["data"].get<std::string>());
+      }
+    }
+    WriteAll(p.fd, "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n");
+    return true;
+  }
+  p.in.erase(0, end + 4);
+  std::string key = Header(head, "sec-websocket-key");
+  WriteAll(p.fd,
+           "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+           "Sec-WebSocket-Accept: " +
+               AcceptKey(key) + "\r\nSec-WebSocket-Protocol: actioncable-v1-json\r\n\r\n");
+  p.websocket = true;
+  SendText(p, R"({"type":"welcome","sid":"fake"})");
+  return true;
+}
+
+void FakeCableServer::HandleFrames(Peer& p) {
+  while (p.in.size() >= 2) {
+    auto* b = reinterpret_cast<const unsigned char*>(p.in.data());
+    uint64_t len = b[1] & 0x7F;
+    size_t pos = 2;
+    if (len == 126) {
+      if (p.in.size() < 4) return;
+      len = (uint64_t{b[2]} << 8) | b[3];
+      pos = 4;
+    } else if (len == 127) {
+      if (p.in.size() < 10) return;
+      len = 0;
+      for (int i = 0; i < 8; ++i) len = (len << 8) | b[2 + i];
+      pos = 10;
+    }
+    bool masked = b[1] & 0x80;
+    size_t need = pos + (masked ? 4 : 0) + len;
+    if (p.in.size() < need) return;
+    unsigned char mask[4] = {0, 0, 0, 0};
+    if (masked) std::memcpy(mask, b + pos, 4);
+    std::string payload = p.in.substr(pos + (masked ? 4 : 0), len);
+    for (size_t i = 0; i < payload.size(); ++i)
+      payload[i] = static_cast<char>(payload[i] ^ mask[i & 3]);
+    int opcode = b[0] & 0x0F;
+    p.in.erase(0, need);
+    if (opcode == 0x8) {
+      Close(p);
+      return;
+    }
+    if (opcode == 0x1) HandleCommand(p, payload);
+  }
+}
+
+void FakeCableServer::HandleCommand(Peer& p, const std::string& text) {
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_object()) return;
+  std::string command = j.value("command", "");
+  std::string identifier = j.value("identifier", "");
+  if (command == "subscribe") {
+    p.identifier = identifier;
+    subscribers_.push_back(static_cast<int>(&p - peers_.data()));
+    SendText(p,
+             nlohmann::json{{"identifier", identifier}, {"type", "confirm_subscription"}}.dump());
+  } else if (command == "message") {
+    auto data = nlohmann::json::parse(j.value("data", ""), nullptr, false);
+    if (!data.is_object()) return;
+    std::string action = data.value("action", "");
+    if (action == "broadcast") {
+      Broadcast(data.dump());
+      data["action"] = "broadcastResult";
+      SendText(p, nlohmann::json{{"identifier", identifier}, {"message", data}}.dump());
+    } else if (action == "echo") {
+      SendText(p, nlohmann::json{{"identifier", identifier}, {"message", data}}.dump());
+    }
+  }
+}
+
+void FakeCableServer::Broadcast(const std::string& data) {
+  int index = broadcasts_.fetch_add(1);
+  for (size_t s = 0; s < subscribers_.size(); ++s) {
+    Peer& p = peers_[static_cast<size_t>(subscribers_[s])];
+    if (p.fd < 0) continue;
+    std::string text =
+        R"({"identifier":)" + nlohmann::json(p.identifier).dump() + R"(,"message":)" + data + "}";
+    bool targeted = index == fault_.broadcast && static_cast<int>(s) == fault_.subscriber;
+    if (targeted && fault_.kind == FakeFault::kDrop) continue;
+    SendText(p, text);
+    if (targeted && fault_.kind == FakeFault::kDuplicate) SendText(p, text);
+  }
+}
+
+void FakeCableServer::SendText(Peer& p, const std::string& text) {
+  if (p.fd >= 0) WriteAll(p.fd, ServerFrame(text));
+}
+
+}  // namespace cable::testing
