@@ -60,6 +60,8 @@ CableServer::CableServer(const ServeOptions& options) {
   if (!options.broadcast_key.empty()) {
     argv.insert(argv.end(), {"--broadcast_key", options.broadcast_key});
     broadcast_port_ = port_;
+  } else if (options.default_broadcast_port) {
+    broadcast_port_ = port_;
   } else {
     broadcast_port_ = FreePort();
     argv.insert(argv.end(), {"--http_broadcast_port", std::to_string(broadcast_port_)});

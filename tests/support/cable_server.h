@@ -19,6 +19,9 @@ struct ServeOptions {
   // `--rpc_host` from args instead.
   std::string backend = "anyt";
   std::string broadcast_key;  // empty: no key, broadcasts on a separate port
+  // Pass no --http_broadcast_port and let the server choose (the main port
+  // when a key exists, e.g. derived from --secret in `args`).
+  bool default_broadcast_port = false;
   std::map<std::string, std::string> env;
 };
 

@@ -1,0 +1,31 @@
+#pragma once
+// Shared by the `cable serve` integration tests: the backend they run with
+// and a connect-or-fail macro.
+
+#include <string>
+
+#include "support/cable_client.h"
+#include "support/cable_server.h"
+#include "support/process.h"
+
+namespace cable::testing {
+
+// AnyT's channels plus Test::StreamChannel (stream name from the
+// `stream` param), run in-process by `cable serve`.
+inline std::string AnytWithTestChannels() {
+  return "anyt," + SourcePath("tests/server/fixtures/test_channels.yml");
+}
+
+inline std::string StreamIdentifier(const std::string& stream) {
+  return Identifier("Test::StreamChannel", {{"stream", stream}});
+}
+
+}  // namespace cable::testing
+
+// Declares `var` from a Result<ws::Client> expression and fails the test
+// (fatally) when it is an error.
+#define ASSERT_CONNECTED(var, expr)                                                    \
+  auto var##_result = (expr);                                                          \
+  ASSERT_TRUE(var##_result.ok()) << #expr << ": " << var##_result.error().code << ": " \
+                                 << var##_result.error().message;                      \
+  ::cable::ws::Client& var = var##_result.value()
