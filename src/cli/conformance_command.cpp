@@ -2,6 +2,7 @@
 // against an Action Cable / AnyCable server, AnyT-style, and reports.
 
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -123,6 +124,8 @@ int Run(const Options& o) {
   // Before any thread exists, so all of them inherit the blocked signals
   // and only the watcher takes them.
   cf::InstallSignalWatcher();
+  // Writes to sockets a server closed must fail, not kill the runner.
+  signal(SIGPIPE, SIG_IGN);
 
   std::vector<std::string> paths = o.paths;
   if (paths.empty()) {
@@ -203,8 +206,8 @@ int Run(const Options& o) {
   io.timeout_scale = o.timeout_scale;
   io.start_timeout = std::chrono::milliseconds(static_cast<int64_t>(o.start_timeout * 1000));
   if (!o.debug) io.log_dir = MakeLogDir();
+  cf::RemoveOnInterrupt(io.log_dir);
 
-  const bool tty = isatty(STDERR_FILENO);
   std::mutex progress_mu;
   auto progress = [&](const cf::ScenarioResult& r) {
     if (!o.verbose) return;
@@ -214,7 +217,6 @@ int Run(const Options& o) {
                                                           : "skip";
     std::cerr << tag << "  " << r.scenario->id() << "  (" << r.duration_s << "s)\n";
   };
-  (void)tty;
   cf::RunReport report = cf::RunScenarios(*selected, ro, progress);
   if (!io.log_dir.empty()) {
     std::error_code ec;

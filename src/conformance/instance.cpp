@@ -96,7 +96,9 @@ Status Instance::Allocate() {
     if (!port.ok()) return port.error();
     values_[name] = std::to_string(*port);
   }
-  if (options_.start_rpc) {
+  // {rpc_host} has a value even when no backend is started (no scenario
+  // names definitions), so the command never sees a raw placeholder.
+  {
     rpc_host_ = options_.rpc_listen;
     if (rpc_host_.empty()) {
       if (AnyContains(all, "{rpc_host}") || AnyContains(all, "{rpc_port}")) {
@@ -218,6 +220,10 @@ Status Instance::Start() {
   std::lock_guard lock(mu_);
   Status last;
   for (int attempt = 0; attempt < kStartAttempts; ++attempt) {
+    // Each attempt's output alone explains its failure.
+    for (const char* role : {"rpc", "server"}) {
+      if (std::string log = LogPath(role); !log.empty()) unlink(log.c_str());
+    }
     // Ports picked as free may be taken by the time a child binds them;
     // a fresh set is tried when a child exits during startup.
     if (auto s = Allocate(); !s.ok()) return s;
@@ -229,7 +235,7 @@ Status Instance::Start() {
     if (rpc_) rpc_->Stop(options_.stop_grace);
     server_.reset();
     rpc_.reset();
-    if (!values_.count("{port}") && !values_.count("{rpc_host}")) break;
+    if (!values_.count("{port}")) break;  // fixed ports: another try would fail alike
   }
   return last;
 }

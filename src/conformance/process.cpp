@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <mutex>
@@ -23,6 +24,7 @@ namespace {
 
 std::mutex g_registry_mu;
 std::set<pid_t> g_registry;
+std::string g_cleanup_dir;  // guarded by g_registry_mu
 
 void Register(pid_t pid) {
   std::lock_guard lock(g_registry_mu);
@@ -239,8 +241,22 @@ void InstallSignalWatcher() {
       for (pid_t p : g_registry) kill(-p, SIGKILL);
     }
     for (pid_t p : pids) waitpid(p, nullptr, 0);
+    std::string dir;
+    {
+      std::lock_guard lock(g_registry_mu);
+      dir = g_cleanup_dir;
+    }
+    if (!dir.empty()) {
+      std::error_code ec;
+      std::filesystem::remove_all(dir, ec);
+    }
     _exit(128 + sig);
   }).detach();
+}
+
+void RemoveOnInterrupt(const std::string& dir) {
+  std::lock_guard lock(g_registry_mu);
+  g_cleanup_dir = dir;
 }
 
 std::string FileTail(const std::string& path, size_t max_bytes) {

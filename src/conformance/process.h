@@ -53,6 +53,8 @@ class Process {
 // other thread starts, so every thread inherits the mask) and starts the
 // watcher thread that stops all children and exits on the first of them.
 void InstallSignalWatcher();
+// A directory the watcher removes before exiting (the children's logs).
+void RemoveOnInterrupt(const std::string& dir);
 
 // The last `max_bytes` of a file, for showing why a child failed.
 std::string FileTail(const std::string& path, size_t max_bytes);

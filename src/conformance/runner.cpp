@@ -175,6 +175,7 @@ RunReport RunScenarios(const std::vector<const Scenario*>& selected, const Runne
     for (const auto& st : started_ok)
       if (!st.ok() && start_error.empty()) start_error = st.error().message;
     report.target = targets[0]->Describe();
+    if (instances > 1) report.target += ", one per job (" + std::to_string(instances) + ")";
 
     if (!start_error.empty()) {
       for (const Scenario* s : runnable) {

@@ -1,0 +1,121 @@
+// The whole conformance suite against `cable serve`, through the real
+// binaries, one run per group of server flags. This is the end-to-end
+// check of the server behind README's test command.
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <fstream>
+
+#include "conformance_helpers.h"
+#include "support/nats_server.h"
+#include "support/redis_server.h"
+
+namespace cable::testing {
+namespace {
+
+std::string Join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ",") + s;
+  return out;
+}
+
+// The features `cable serve` claims with ServeCommand() plus `extra`.
+// Groups that need a flag the server does not have yet stay unclaimed, so
+// their scenarios are skipped rather than failed; they join as the flags
+// appear. slow_clients is left out while the server corrupts the stream
+// when it drops a slow client (see KnownBug_SlowClientGetsTooSlowDisconnect).
+std::vector<std::string> ClaimedFeatures(std::string* extra) {
+  std::vector<std::string> features = {
+      "rpc", "ping", "ping_params", "broadcast", "broadcast_batch", "broadcast_auth",
+      "exclude_socket", "remote_disconnect", "server_restart", "channel_state", "malformed_input",
+      "ext_protocol",
+      // With --secret: JWT identification and $pubsub signed streams.
+      "jwt", "signed_streams"};
+  if (ServeHasFlag("--public_streams")) {
+    features.insert(features.end(), {"public_streams", "whisper"});
+    *extra += " --public_streams";
+  }
+  if (ServeHasFlag("--turbo_streams")) {
+    features.push_back("turbo");
+    *extra += " --turbo_streams";
+  }
+  if (ServeHasFlag("--broker") && ServeHasFlag("--public_streams")) {
+    features.push_back("history");
+    *extra += " --broker memory";
+  }
+  return features;
+}
+
+TEST(ConformanceSuite, EverythingPassesAgainstCableServe) {
+  std::string extra;
+  std::vector<std::string> features = ClaimedFeatures(&extra);
+  char dir[] = "/tmp/cable-conformance-suite-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const std::string junit = std::string(dir) + "/report.xml";
+  auto started = std::chrono::steady_clock::now();
+  RunResult r =
+      Conformance({Scenarios(), "--command", ServeCommand(extra), "--secret", kSecret, "--features",
+                   Join(features), "--jobs", "4", "--format", "junit", "--output", junit});
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::cout << r.out << r.err;
+  EXPECT_EQ(r.exit_code, 0);
+  Summary s = ParseSummary(LastLine(r.out));
+  EXPECT_GE(s.passed, 60) << LastLine(r.out);
+  EXPECT_EQ(s.failed, 0) << LastLine(r.out);
+  EXPECT_LT(seconds, 60.0) << "the suite must stay under a minute";
+
+  std::ifstream in(junit);
+  std::stringstream xml;
+  xml << in.rdbuf();
+  EXPECT_NE(xml.str().find("<testsuites name=\"cable conformance\""), std::string::npos);
+  EXPECT_NE(xml.str().find("<testcase name=\"Client receives pings with timestamps\""),
+            std::string::npos);
+  std::remove(junit.c_str());
+  rmdir(dir);
+}
+
+// Broadcast adapters other than HTTP: one server (the adapters fan out to
+// every server listening, so parallel servers would see each other's
+// broadcasts), with throwaway redis-server and nats-server.
+TEST(ConformanceSuite, BroadcastAdapters) {
+  if (!ServeHasFlag("--redis_url") || !ServeHasFlag("--nats_servers"))
+    GTEST_SKIP() << "cable serve has no Redis/NATS broadcast flags yet";
+  if (!RedisServer::Available() || !NatsServer::Available())
+    GTEST_SKIP() << "redis-server or nats-server not installed";
+  RedisServer redis;
+  NatsServer nats;
+  RunResult r =
+      Conformance({Scenarios("/anycable/adapters.yml"), "--command",
+                   ServeCommand("--redis_url " + redis.url() + " --nats_servers " + nats.url(),
+                                "cookie,x-api-token", "http,redis,redisx,nats"),
+                   "--secret", kSecret, "--redis-url", redis.url(), "--nats-url", nats.url(),
+                   "--features", "rpc,broadcast,redis,redisx,nats", "--jobs", "1"});
+  std::cout << r.out << r.err;
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(LastLine(r.out), "4 passed, 0 failed, 0 skipped");
+}
+
+// Enable once `cable serve` keeps a partially written frame when it drops a
+// slow client: today the queue is cleared mid-frame, so the client reads a
+// truncated frame and then EOF instead of disconnect/too_slow + close.
+TEST(ConformanceSuite, DISABLED_KnownBug_SlowClientGetsTooSlowDisconnect) {
+  RunResult r = Conformance({Scenarios("/anycable/slow_clients.yml"), "--command", ServeCommand(),
+                             "--secret", kSecret, "--features", "rpc,broadcast,slow_clients"});
+  std::cout << r.out << r.err;
+  EXPECT_EQ(LastLine(r.out), "1 passed, 0 failed, 0 skipped");
+}
+
+TEST(ConformanceSuite, EnforcedJwtRejectsConnectionsWithoutToken) {
+  if (!ServeHasFlag("--enforce_jwt")) GTEST_SKIP() << "cable serve has no --enforce_jwt yet";
+  RunResult r = Conformance({Scenarios(), "--only", "jwt_enforced", "--command",
+                             ServeCommand("--enforce_jwt"), "--secret", kSecret, "--features",
+                             "rpc,jwt,jwt_enforced"});
+  std::cout << r.out << r.err;
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(LastLine(r.out), "2 passed, 0 failed, 0 skipped");
+}
+
+}  // namespace
+}  // namespace cable::testing
