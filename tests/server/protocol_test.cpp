@@ -149,6 +149,15 @@ TEST_F(AnytProtocolTest, IdentifierIsEchoedByteForByte) {
   EXPECT_TRUE(ReceivesMessage(client, Confirm(id)));
 }
 
+TEST_F(AnytProtocolTest, IdentifierWithEscapesAndUnicodeIsEchoedIntact) {
+  ASSERT_CONNECTED(client, ConnectWelcomed(server()));
+  const std::string id = R"({"channel":"Test::StreamChannel","stream":"caf\u00e9 \"q\" ✓ \\ /"})";
+  ASSERT_TRUE(client.SendText(SubscribeCommand(id)).ok());
+  EXPECT_TRUE(ReceivesMessage(client, Confirm(id)));
+  Broadcast("café \"q\" ✓ \\ /", "ok");
+  EXPECT_TRUE(ReceivesMessage(client, Data(id, "ok")));
+}
+
 TEST_F(AnytProtocolTest, PerformWithoutArgumentsTransmits) {
   ASSERT_CONNECTED(client, ConnectWelcomed(server()));
   const auto id = AnytIdentifier("SubscriptionPerformMethodsChannel");
@@ -227,6 +236,15 @@ TEST_F(AnytProtocolTest, BroadcastJsonStringStaysAString) {
   ASSERT_TRUE((*message)["message"].is_string()) << "decoded twice: " << message->dump();
   EXPECT_EQ((*message)["message"], text);
   EXPECT_EQ((*message)["identifier"], id);
+}
+
+TEST_F(AnytProtocolTest, BroadcastKeepsUnicodeAndEscapes) {
+  ASSERT_CONNECTED(client, ConnectWelcomed(server()));
+  const auto id = StreamIdentifier("unicode");
+  ASSERT_TRUE(Subscribes(client, id));
+  const Json payload = {{"text", "héllo ✓ 😀 \"quoted\" \\ </script>\n\t"}, {"n", -1.5}};
+  Broadcast("unicode", payload);
+  EXPECT_TRUE(ReceivesMessage(client, Data(id, payload)));
 }
 
 TEST_F(AnytProtocolTest, BroadcastThatIsNotJsonArrivesAsRawString) {

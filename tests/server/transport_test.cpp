@@ -97,6 +97,28 @@ TEST_F(TransportTest, SessionIdIsARandomNanoidWithoutRequestId) {
   EXPECT_NE((*w1)["sid"], (*w2)["sid"]);
 }
 
+TEST_F(TransportTest, WebSocketPingFrameIsAnsweredWithPong) {
+  ASSERT_CONNECTED(client, ConnectWelcomed(server()));
+  ASSERT_TRUE(client.SendPing("are you there").ok());
+  while (true) {
+    auto frame = client.Receive(kReceiveTimeout, /*return_control=*/true);
+    ASSERT_TRUE(frame.ok()) << frame.error().message;
+    if (frame->kind == ws::Frame::kText) continue;  // an app-level ping may come first
+    EXPECT_EQ(frame->kind, ws::Frame::kPong);
+    EXPECT_EQ(frame->payload, "are you there") << "a pong echoes the ping's payload";
+    break;
+  }
+}
+
+TEST_F(TransportTest, ClientCloseIsEchoedAndEndsTheSession) {
+  ASSERT_CONNECTED(client, ConnectWelcomed(server()));
+  ASSERT_TRUE(client.SendClose(1000, "bye").ok());
+  EXPECT_TRUE(ReceivesClose(client, 1000));
+  auto after = client.Receive(kReceiveTimeout);
+  ASSERT_FALSE(after.ok());
+  EXPECT_EQ(after.error().code, "closed") << "the server closes the TCP connection";
+}
+
 TEST_F(TransportTest, HealthAnswersOkWithBody) {
   std::string body;
   EXPECT_EQ(HttpGet(server().port(), "/health", &body), 200);

@@ -157,20 +157,6 @@ bool MatchesSubset(const Json& actual, const Json& expected) {
   return ::testing::AssertionSuccess();
 }
 
-::testing::AssertionResult ConnectionEnds(ws::Client& client, std::chrono::milliseconds timeout) {
-  const auto deadline = Clock::now() + timeout;
-  while (true) {
-    auto frame = client.Receive(Left(deadline));
-    if (frame.ok()) {
-      if (frame->kind == ws::Frame::kClose) return ::testing::AssertionSuccess();
-      continue;
-    }
-    if (frame.error().code == "closed") return ::testing::AssertionSuccess();
-    return ::testing::AssertionFailure()
-           << "connection still open: " << frame.error().code << ": " << frame.error().message;
-  }
-}
-
 ::testing::AssertionResult Subscribes(ws::Client& client, const std::string& identifier) {
   if (auto s = client.SendText(SubscribeCommand(identifier)); !s.ok()) {
     return ::testing::AssertionFailure() << "subscribe not sent: " << s.error().message;

@@ -67,11 +67,6 @@ bool MatchesSubset(const Json& actual, const Json& expected);
 // The next frame (pings skipped) is a close frame with `code`.
 ::testing::AssertionResult ReceivesClose(ws::Client& client, uint16_t code,
                                          std::chrono::milliseconds timeout = kReceiveTimeout);
-// The server ends the connection: a close frame or a TCP close, skipping
-// any text before it.
-::testing::AssertionResult ConnectionEnds(ws::Client& client,
-                                          std::chrono::milliseconds timeout = kReceiveTimeout);
-
 // Sends subscribe and expects confirm_subscription for `identifier`.
 ::testing::AssertionResult Subscribes(ws::Client& client, const std::string& identifier);
 // Sends the `ping` command and expects `pong` as the next message. Commands
