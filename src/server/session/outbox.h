@@ -41,6 +41,20 @@ class Outbox {
     Compact();
   }
 
+  // Drops every frame not yet started. A frame already partly written is
+  // kept: cutting it would corrupt the stream for whatever follows.
+  void DropUnstarted() {
+    if (empty()) return Clear();
+    FrameRef started = head_offset_ > 0 ? frames_[head_] : FrameRef();
+    const size_t offset = head_offset_;
+    Clear();
+    if (started) {
+      pending_bytes_ = started.size() - offset;
+      frames_.push_back(std::move(started));
+      head_offset_ = offset;
+    }
+  }
+
   void Clear() {
     frames_.clear();
     frames_.shrink_to_fit();

@@ -541,8 +541,7 @@ void Session::Send(const FrameRef& frame) {
     // event loop because we may be inside a hub iteration.
     Inc(node_.metrics().disconnected_slow_clients_total);
     log::Warn("Slow client disconnected sid={} pending={}B", info_.sid, outbox_.pending_bytes());
-    outbox_.Clear();
-    auto self = shared_from_this();
+    outbox_.DropUnstarted();
     close_after_flush_ = true;
     std::string msg =
         ws::EncodeFrame(ws::Opcode::kText, protocol::Disconnect(protocol::reason::kTooSlow, true));
