@@ -2,6 +2,7 @@
 // ANYCABLE_* variables carry anycable-go's names and defaults; both
 // `--rpc_host` and `--rpc-host` spellings are accepted.
 
+#include <cstdlib>
 #include <iostream>
 
 #include "cli/command.h"
@@ -58,6 +59,9 @@ struct ServeOptions {
   std::string proxy_cookies;
   std::string broadcast_adapter = "http,redis";
   bool debug = false;
+  // Deprecated anycable-go aliases, mapped onto the current settings.
+  std::string jwt_id_key, jwt_id_param, turbo_rails_key, cable_ready_key;
+  bool jwt_id_enforce = false;
 };
 
 template <typename T>
@@ -72,6 +76,27 @@ CLI::Option* Flag(CLI::App* app, const std::string& name, T& value, const std::s
 CLI::Option* Switch(CLI::App* app, const std::string& name, bool& value, const std::string& help,
                     const std::string& group) {
   return app->add_flag(Names(name), value, help)->envname(EnvName(name))->group(group);
+}
+
+void ApplyDeprecatedAliases(ServeOptions& o) {
+  auto& c = o.config;
+  auto use = [](const char* old_name, const char* new_name) {
+    log::Warn("{} is deprecated, use {}", old_name, new_name);
+  };
+  if (!o.jwt_id_key.empty() && c.jwt_secret.empty())
+    use("--jwt_id_key", "--jwt_secret"), c.jwt_secret = o.jwt_id_key;
+  if (!o.jwt_id_param.empty()) use("--jwt_id_param", "--jwt_param"), c.jwt_param = o.jwt_id_param;
+  if (o.jwt_id_enforce) use("--jwt_id_enforce", "--enforce_jwt"), c.enforce_jwt = true;
+  if (!o.turbo_rails_key.empty()) {
+    use("--turbo_rails_key", "--turbo_streams --turbo_streams_secret");
+    c.turbo_streams = true;
+    if (c.turbo_streams_secret.empty()) c.turbo_streams_secret = o.turbo_rails_key;
+  }
+  if (!o.cable_ready_key.empty()) {
+    use("--cable_ready_key", "--cable_ready --cable_ready_secret");
+    c.cable_ready = true;
+    if (c.cable_ready_secret.empty()) c.cable_ready_secret = o.cable_ready_key;
+  }
 }
 
 }  // namespace
@@ -125,10 +150,37 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
   Switch(sub, "noauth", c.noauth, "Accept every connection without authentication", kAuth);
   Switch(sub, "public", c.is_public,
          "No authentication anywhere (noauth, public streams, open broadcasts)", kAuth);
+  Flag(sub, "jwt_secret", c.jwt_secret, "JWT secret (default: --secret; `none` disables JWT)",
+       kAuth);
+  Flag(sub, "jwt_param", c.jwt_param, "Query parameter (and X-<param> header) carrying the token",
+       kAuth);
+  Switch(sub, "enforce_jwt", c.enforce_jwt, "Reject connections without a token", kAuth);
+  Flag(sub, "jwt_id_key", o->jwt_id_key, "Deprecated: use --jwt_secret", kAuth);
+  Flag(sub, "jwt_id_param", o->jwt_id_param, "Deprecated: use --jwt_param", kAuth);
+  Switch(sub, "jwt_id_enforce", o->jwt_id_enforce, "Deprecated: use --enforce_jwt", kAuth);
+
+  const std::string kStreams = "Signed and public streams";
+  Flag(sub, "streams_secret", c.streams_secret,
+       "Secret for signed stream names (default: --secret)", kStreams);
+  Switch(sub, "public_streams", c.public_streams, "Allow unsigned $pubsub stream names", kStreams);
+  Switch(sub, "streams_whisper", c.streams_whisper, "Allow whispers on signed streams", kStreams);
+  Flag(sub, "streams_presence", c.streams_presence, "Allow presence on signed streams", kStreams);
+  Switch(sub, "turbo_streams", c.turbo_streams, "Serve Turbo::StreamsChannel locally", kStreams);
+  Flag(sub, "turbo_streams_secret", c.turbo_streams_secret,
+       "Secret for Turbo stream names (default: streams secret)", kStreams);
+  Switch(sub, "cable_ready", c.cable_ready, "Serve CableReady::Stream locally", kStreams);
+  Flag(sub, "cable_ready_secret", c.cable_ready_secret,
+       "Secret for CableReady stream names (default: streams secret)", kStreams);
+  Flag(sub, "turbo_rails_key", o->turbo_rails_key,
+       "Deprecated: use --turbo_streams --turbo_streams_secret", kStreams);
+  Flag(sub, "cable_ready_key", o->cable_ready_key,
+       "Deprecated: use --cable_ready --cable_ready_secret", kStreams);
 
   const std::string kRpc = "RPC";
   Flag(sub, "rpc_host", c.rpc_host,
-       "RPC server: host:port, dns:///host:port or grpc-list://h1:p1,h2:p2", kRpc);
+       "RPC server: host:port, dns:///host:port, grpc-list://h1:p1,h2:p2, or http://host/path for "
+       "HTTP RPC",
+       kRpc);
   sub->add_option(
          "--backend", c.rpc_inline,
          "Run a `cable rpc` backend in-process from YAML files (comma-separated) or a built-in "
@@ -144,6 +196,8 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
   Flag(sub, "rpc_command_timeout", c.rpc_command_timeout_ms,
        "Overall RPC command timeout including retries, ms", kRpc)
       ->check(CLI::PositiveNumber);
+  Flag(sub, "http_rpc_secret", c.http_rpc_secret,
+       "Bearer secret for HTTP RPC (default: derived from --secret)", kRpc);
   Flag(sub, "headers", o->headers, "Request headers passed to RPC, comma-separated", kRpc);
   Flag(sub, "proxy-cookies", o->proxy_cookies,
        "Cookies passed to RPC, comma-separated (empty: all)", kRpc);
@@ -157,8 +211,10 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
       ->check(CLI::PositiveNumber);
 
   const std::string kBroadcast = "Broadcasting";
+  // Given twice, the last wins: wrappers can append their choice to defaults.
   Flag(sub, "broadcast_adapter", o->broadcast_adapter,
-       "Broadcast adapters, comma-separated: http, redis, redisx, nats", kBroadcast);
+       "Broadcast adapters, comma-separated: http, redis, redisx, nats", kBroadcast)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   Flag(sub, "broadcast_key", c.broadcast_key,
        "Bearer key for HTTP broadcasts (default: derived from --secret; `none` disables)",
        kBroadcast);
@@ -166,6 +222,20 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
        "HTTP broadcast port (0: main port when a key is set, else 8090)", kBroadcast)
       ->check(CLI::Range(0, 65535));
   Flag(sub, "http_broadcast_path", c.http_broadcast_path, "HTTP broadcast path", kBroadcast);
+  auto* redis_url =
+      Flag(sub, "redis_url", c.redis_url,
+           "Redis URL for the redis/redisx adapters and pub/sub (also REDIS_URL)", kBroadcast);
+  Flag(sub, "redis_channel", c.redis_channel, "Redis Pub/Sub channel of the `redis` adapter",
+       kBroadcast);
+  Flag(sub, "redisx_stream", c.redisx_stream, "Redis stream of the `redisx` adapter", kBroadcast);
+  Flag(sub, "nats_servers", c.nats_servers,
+       "NATS server URLs, comma-separated, for the `nats` adapter and pub/sub", kBroadcast);
+  Flag(sub, "nats_channel", c.nats_channel, "NATS subject of the `nats` adapter", kBroadcast);
+  Flag(sub, "pubsub", c.pubsub_adapter,
+       "Node-to-node pub/sub: redis, nats or none (default: none, or redis when a non-default "
+       "Redis URL or the redisx adapter is configured)",
+       kBroadcast)
+      ->check(CLI::IsMember({"redis", "nats", "none"}));
 
   const std::string kOps = "Operations";
   Flag(sub, "shutdown_timeout", c.shutdown_timeout_s, "Seconds allowed for a graceful shutdown",
@@ -179,7 +249,7 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
       ->check(CLI::IsMember({"text", "json"}));
   Switch(sub, "debug", o->debug, "Debug logging (same as --log_level debug)", kOps);
 
-  commands[sub] = [o] {
+  commands[sub] = [o, redis_url] {
     auto& c = o->config;
     c.paths = SplitCsv(o->paths);
     c.allowed_origins = SplitCsv(o->allowed_origins);
@@ -187,11 +257,23 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
     for (auto& h : SplitCsv(o->headers)) c.headers.push_back(Lower(h));
     c.proxy_cookies = SplitCsv(o->proxy_cookies);
     c.broadcast_adapters = SplitCsv(o->broadcast_adapter);
+    // anycable-go also reads the conventional REDIS_URL, after its own variable.
+    if (redis_url->count() == 0) {
+      if (const char* env = std::getenv("REDIS_URL"); env != nullptr && *env != '\0') {
+        c.redis_url = env;
+      }
+    }
     if (c.paths.empty()) throw UsageError("--path: at least one path is required");
     if (o->debug) c.log_level = "debug";
     log::Level level;
     if (log::ParseLevel(c.log_level, &level)) log::SetLevel(level);
     log::SetFormat(c.log_format == "json" ? log::Format::kJson : log::Format::kText);
+    ApplyDeprecatedAliases(*o);
+    if (c.is_public) {
+      log::Warn(
+          "--public: connections, streams and broadcasts are NOT authenticated; do not use in "
+          "production");
+    }
 
     auto app = server::App::Create(c);
     if (!app.ok()) throw UsageError(app.error().message);

@@ -10,6 +10,7 @@
 #include "common/auth/derived_key.h"
 #include "common/log.h"
 #include "server/controller/grpc_controller.h"
+#include "server/controller/http_rpc_controller.h"
 #include "server/controller/inline_controller.h"
 #include "server/controller/null_controller.h"
 #include "server/node.h"
@@ -78,9 +79,17 @@ Result<std::unique_ptr<App>> App::Create(ServerConfig config) {
     // placeholder and the controller installed right after.
     app->config_ = config;
     auto node = std::make_unique<Node>(config, nullptr);
-    auto grpc = GrpcController::Create(node->config(), node->metrics());
-    if (!grpc.ok()) return grpc.error();
-    node->SetController(std::move(grpc.value()));
+    const bool http_rpc =
+        config.rpc_host.rfind("http://", 0) == 0 || config.rpc_host.rfind("https://", 0) == 0;
+    if (http_rpc) {
+      auto rpc = HttpRpcController::Create(node->config(), node->metrics());
+      if (!rpc.ok()) return rpc.error();
+      node->SetController(std::move(rpc.value()));
+    } else {
+      auto rpc = GrpcController::Create(node->config(), node->metrics());
+      if (!rpc.ok()) return rpc.error();
+      node->SetController(std::move(rpc.value()));
+    }
     app->node_ = std::move(node);
   } else {
     app->config_ = config;
