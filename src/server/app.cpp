@@ -9,11 +9,13 @@
 
 #include "common/auth/derived_key.h"
 #include "common/log.h"
+#include "server/broadcast/make_broadcasters.h"
 #include "server/controller/grpc_controller.h"
 #include "server/controller/http_rpc_controller.h"
 #include "server/controller/inline_controller.h"
 #include "server/controller/null_controller.h"
 #include "server/node.h"
+#include "server/pubsub/make_pubsub.h"
 #include "server/transport/listener.h"
 
 namespace cable::server {
@@ -100,11 +102,50 @@ Result<std::unique_ptr<App>> App::Create(ServerConfig config) {
 }
 
 App::~App() {
+  for (auto& b : broadcasters_) b->Stop();
   if (node_) node_->Shutdown();
+  if (node_ && node_->pubsub()) node_->pubsub()->Stop();
+}
+
+// Pub/sub and the Redis/NATS ingress adapters, built before the node
+// starts: a malformed URL or unknown adapter fails the start.
+Status App::PrepareBroadcasting() {
+  auto pubsub = MakePubSub(config_);
+  if (!pubsub.ok()) return pubsub.error();
+  if (*pubsub) node_->SetPubSub(std::move(*pubsub));
+  auto broadcasters = MakeBroadcasters(*node_);
+  if (!broadcasters.ok()) return broadcasters.error();
+  broadcasters_ = std::move(*broadcasters);
+  return Status::Ok();
+}
+
+// Connects them: an unreachable server is not an error (they retry in the
+// background and the node serves its own clients meanwhile).
+Status App::StartBroadcasting() {
+  if (PubSub* pubsub = node_->pubsub()) {
+    Node* node = node_.get();
+    PubSub::Handlers handlers;
+    handlers.broadcast = [node](BroadcastPtr b) { node->Broadcast(std::move(b)); };
+    handlers.command = [node](const RemoteCommand& c) {
+      node->RemoteDisconnect(c.identifiers, c.reconnect);
+    };
+    if (auto s = pubsub->Start(std::move(handlers)); !s.ok()) return s;
+    log::Info("Pub/sub: {}", ResolvePubSubAdapter(config_));
+  }
+  for (auto& b : broadcasters_) {
+    if (auto s = b->Start(); !s.ok()) return s;
+  }
+  return Status::Ok();
 }
 
 Status App::Start() {
+  if (auto s = PrepareBroadcasting(); !s.ok()) {
+    broadcasters_.clear();
+    node_.reset();  // never started: nothing to shut down
+    return s;
+  }
   node_->Start();
+  if (auto s = StartBroadcasting(); !s.ok()) return s;
   Routes main_routes;
   main_routes.websocket = true;
   main_routes.health = true;
@@ -128,10 +169,6 @@ Status App::Start() {
   main_listener_->Start();
   if (broadcast_listener_) broadcast_listener_->Start();
 
-  for (const auto& a : config_.broadcast_adapters) {
-    if (a != "http")
-      log::Warn("broadcast adapter \"{}\" is not available in this build; ignored", a);
-  }
   std::string paths;
   for (const auto& p : config_.paths) paths += (paths.empty() ? "" : ",") + p;
   log::Info("cable serve listening on {}:{}{} ({} workers, {})", config_.host,
@@ -153,9 +190,13 @@ int App::broadcast_port() const {
 }
 
 void App::Shutdown() {
+  for (auto& b : broadcasters_) b->Stop();
+  if (!node_) return;
   if (main_listener_) main_listener_->Stop();
   if (broadcast_listener_) broadcast_listener_->Stop();
   node_->Shutdown();
+  // After the sessions closed: their unsubscribes went out meanwhile.
+  if (node_->pubsub()) node_->pubsub()->Stop();
 }
 
 int App::RunUntilSignal() {

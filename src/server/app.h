@@ -13,6 +13,7 @@ namespace cable::server {
 
 class Node;
 class Listener;
+class Broadcaster;
 
 class App {
  public:
@@ -33,8 +34,11 @@ class App {
 
  private:
   App() = default;
+  Status PrepareBroadcasting();
+  Status StartBroadcasting();
   ServerConfig config_;
   std::unique_ptr<Node> node_;
+  std::vector<std::unique_ptr<Broadcaster>> broadcasters_;  // stopped before node_ goes
   std::shared_ptr<Listener> main_listener_;
   std::shared_ptr<Listener> broadcast_listener_;
   std::string broadcast_key_;

@@ -1,0 +1,53 @@
+#include "server/broadcast/make_broadcasters.h"
+
+#include "common/broadcast/redis_url.h"
+#include "server/broadcast/nats_broadcaster.h"
+#include "server/broadcast/redis_broadcaster.h"
+#include "server/broadcast/redisx_broadcaster.h"
+#include "server/nats/nats_connection.h"
+#include "server/node.h"
+#include "server/transport/request_info.h"
+
+namespace cable::server {
+
+Result<std::vector<std::unique_ptr<Broadcaster>>> MakeBroadcasters(Node& node) {
+  const ServerConfig& config = node.config();
+  IngressSink local;  // fan-out: this node's clients only
+  local.broadcast = [&node](BroadcastPtr b) { node.Broadcast(std::move(b)); };
+  local.command = [&node](const RemoteCommand& c) {
+    node.RemoteDisconnect(c.identifiers, c.reconnect);
+  };
+  local.metrics = &node.metrics();
+  IngressSink everywhere = local;  // one node consumes, the pub/sub spreads
+  everywhere.broadcast = [&node](BroadcastPtr b) { node.Publish(std::move(b)); };
+  everywhere.command = [&node](const RemoteCommand& c) {
+    node.PublishRemoteDisconnect(c.identifiers, c.reconnect);
+  };
+
+  std::vector<std::unique_ptr<Broadcaster>> out;
+  for (const auto& name : config.broadcast_adapters) {
+    if (name == "http") continue;
+    if (name == "redis" || name == "redisx") {
+      auto url = broadcast::ParseRedisUrl(config.redis_url);
+      if (!url.ok()) return Error{"bad_config", "--redis_url: " + url.error().message};
+      if (name == "redis") {
+        out.push_back(std::make_unique<RedisBroadcaster>(*url, config.redis_channel, local));
+      } else {
+        const std::string consumer =
+            config.node_id.empty() ? transport::RandomSid() : config.node_id;
+        out.push_back(
+            std::make_unique<RedisxBroadcaster>(*url, config.redisx_stream, consumer, everywhere));
+      }
+    } else if (name == "nats") {
+      if (Status s = ValidateNatsServers(config.nats_servers); !s) return s.error();
+      out.push_back(
+          std::make_unique<NatsBroadcaster>(config.nats_servers, config.nats_channel, local));
+    } else {
+      return Error{"bad_config",
+                   "unknown broadcast adapter \"" + name + "\" (known: http, redis, redisx, nats)"};
+    }
+  }
+  return out;
+}
+
+}  // namespace cable::server

@@ -1,0 +1,183 @@
+#include "server/broadcast/redisx_broadcaster.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <vector>
+
+#include "common/log.h"
+#include "server/redis/backoff.h"
+#include "server/redis/outage_log.h"
+#include "server/redis/redis_connection.h"
+
+namespace cable::server {
+namespace {
+
+constexpr const char* kGroup = "bx";
+constexpr const char* kBatch = "100";
+constexpr const char* kBlockMs = "2000";
+// Entries pending this long belong to a consumer that is gone (a live one
+// acknowledges within one read cycle); the same value as the block time,
+// as in anycable-go.
+constexpr auto kClaimIdle = std::chrono::milliseconds(2000);
+constexpr const char* kClaimIdleMs = "2000";
+// Bounds one reclaim pass so that reading new entries is never starved.
+constexpr int kMaxClaimPages = 10;
+
+}  // namespace
+
+RedisxBroadcaster::RedisxBroadcaster(broadcast::RedisUrl url, std::string stream,
+                                     std::string consumer, IngressSink sink)
+    : url_(std::move(url)),
+      stream_(std::move(stream)),
+      consumer_(std::move(consumer)),
+      source_("Redis stream " + stream_),
+      sink_(std::move(sink)) {}
+
+RedisxBroadcaster::~RedisxBroadcaster() {
+  Stop();
+}
+
+Status RedisxBroadcaster::Start() {
+  thread_ = std::thread([this] { Run(); });
+  return Status::Ok();
+}
+
+void RedisxBroadcaster::Stop() {
+  stopping_ = true;
+  waker_.Notify();
+  if (thread_.joinable()) thread_.join();
+}
+
+void RedisxBroadcaster::Run() {
+  RedisConnection conn(url_);
+  Backoff backoff;
+  OutageLog outage("Redis Streams broadcast adapter");
+  while (!stopping_) {
+    Status ready = conn.Connect();
+    if (ready.ok()) {
+      auto created = conn.Command({"XGROUP", "CREATE", stream_, kGroup, "$", "MKSTREAM"}, waker_);
+      if (!created.ok() && created.error().message.find("BUSYGROUP") == std::string::npos) {
+        ready = created.error();
+      }
+    }
+    if (!ready.ok()) {
+      if (stopping_) break;
+      outage.Down(ready.error().message);
+      waker_.WaitFor(backoff.Next());
+      continue;
+    }
+    outage.Up(fmt::format("consuming stream {} as {}/{} at {}", stream_, kGroup, consumer_,
+                          conn.Authority()));
+    backoff.Reset();
+    Error why = Consume(conn);
+    if (stopping_) break;
+    outage.Down(why.message);
+    waker_.WaitFor(backoff.Next());
+  }
+  LeaveGroup();
+}
+
+void RedisxBroadcaster::LeaveGroup() {
+  RedisConnection conn(url_, std::chrono::milliseconds(1000));
+  if (!conn.Connect().ok()) return;
+  auto pending =
+      conn.Command({"XPENDING", stream_, kGroup, "-", "+", "1", consumer_}, uninterrupted_);
+  if (!pending.ok() || (*pending)->type != REDIS_REPLY_ARRAY || (*pending)->elements != 0) return;
+  conn.Command({"XGROUP", "DELCONSUMER", stream_, kGroup, consumer_}, uninterrupted_);
+}
+
+Error RedisxBroadcaster::Consume(RedisConnection& conn) {
+  // Claim at once: entries left by a consumer that died before this node
+  // started are the ones most overdue.
+  auto last_claim = std::chrono::steady_clock::now() - kClaimIdle;
+  while (!stopping_) {
+    if (claim_supported_ && std::chrono::steady_clock::now() - last_claim >= kClaimIdle) {
+      if (Status s = ClaimIdle(conn); !s) return s.error();
+      last_claim = std::chrono::steady_clock::now();
+    }
+    auto read = conn.Command({"XREADGROUP", "GROUP", kGroup, consumer_, "COUNT", kBatch, "BLOCK",
+                              kBlockMs, "STREAMS", stream_, ">"},
+                             waker_);
+    if (!read.ok()) return read.error();
+    const redisReply* r = read->get();
+    if (r->type != REDIS_REPLY_ARRAY) continue;  // nil: nothing within the block time
+    // [[stream, [entry...]]]
+    for (size_t i = 0; i < r->elements; ++i) {
+      const redisReply* per_stream = r->element[i];
+      if (per_stream->type != REDIS_REPLY_ARRAY || per_stream->elements != 2) continue;
+      if (Status s = Process(conn, per_stream->element[1]); !s) return s.error();
+    }
+  }
+  return Error{"stopped", "stopped"};
+}
+
+Status RedisxBroadcaster::ClaimIdle(RedisConnection& conn) {
+  std::string cursor = "0-0";
+  for (int page = 0; page < kMaxClaimPages && !stopping_; ++page) {
+    auto claimed = conn.Command(
+        {"XAUTOCLAIM", stream_, kGroup, consumer_, kClaimIdleMs, cursor, "COUNT", kBatch}, waker_);
+    if (!claimed.ok()) {
+      if (claimed.error().code == "redis_error" &&
+          claimed.error().message.find("unknown command") != std::string::npos) {
+        log::Warn(
+            "{}: Redis has no XAUTOCLAIM (needs 6.2+); entries left pending by a stopped "
+            "node will not be reclaimed",
+            source_);
+        claim_supported_ = false;
+        return Status::Ok();
+      }
+      return claimed.error();
+    }
+    // [next-cursor, [entry...], (Redis 7: [deleted-id...])]
+    const redisReply* r = claimed->get();
+    if (r->type != REDIS_REPLY_ARRAY || r->elements < 2) return Status::Ok();
+    if (r->element[1]->type == REDIS_REPLY_ARRAY && r->element[1]->elements > 0) {
+      log::Info("{}: reclaimed {} entries left pending by another consumer", source_,
+                r->element[1]->elements);
+      if (Status s = Process(conn, r->element[1]); !s) return s;
+    }
+    cursor = std::string(ReplyString(r->element[0]));
+    if (cursor.empty() || cursor == "0-0") return Status::Ok();
+  }
+  return Status::Ok();
+}
+
+Status RedisxBroadcaster::Process(RedisConnection& conn, const redisReply* entries) {
+  if (entries == nullptr || entries->type != REDIS_REPLY_ARRAY || entries->elements == 0) {
+    return Status::Ok();
+  }
+  std::vector<std::string_view> ack{"XACK", stream_, kGroup};
+  std::vector<std::string_view> del{"XDEL", stream_};
+  for (size_t i = 0; i < entries->elements; ++i) {
+    const redisReply* entry = entries->element[i];
+    // [id, [field, value, ...]]; the fields are nil for an entry deleted
+    // while pending (Redis 6.2), which only needs acknowledging.
+    if (entry->type != REDIS_REPLY_ARRAY || entry->elements != 2) continue;
+    const std::string_view id = ReplyString(entry->element[0]);
+    if (id.empty()) continue;
+    const redisReply* fields = entry->element[1];
+    bool has_payload = false;
+    if (fields->type == REDIS_REPLY_ARRAY) {
+      for (size_t f = 0; f + 1 < fields->elements; f += 2) {
+        if (ReplyString(fields->element[f]) == "payload") {
+          DeliverPublication(ReplyString(fields->element[f + 1]), sink_, source_);
+          has_payload = true;
+          break;
+        }
+      }
+      if (!has_payload) {
+        if (sink_.metrics) Inc(sink_.metrics->failed_broadcast_msg_total);
+        log::Warn("{}: entry {} has no `payload` field; skipped", source_, id);
+      }
+    }
+    ack.push_back(id);
+    del.push_back(id);
+  }
+  if (ack.size() == 3) return Status::Ok();
+  if (auto r = conn.Command(ack, uninterrupted_); !r.ok()) return r.error();
+  if (auto r = conn.Command(del, uninterrupted_); !r.ok()) return r.error();
+  return Status::Ok();
+}
+
+}  // namespace cable::server

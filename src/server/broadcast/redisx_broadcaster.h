@@ -1,0 +1,68 @@
+#pragma once
+// The `redisx` broadcast adapter (spec §8.2): Redis Streams with a consumer
+// group, so each publication is processed by exactly one node (which then
+// spreads it through the node-to-node pub/sub: the sink is Node::Publish).
+//
+//   XGROUP CREATE <stream> bx $ MKSTREAM            once per connection
+//   XREADGROUP GROUP bx <consumer> COUNT 100 BLOCK 2000 STREAMS <stream> >
+//   each entry's field `payload` is a publication; after processing:
+//   XACK <stream> bx <ids...>; XDEL <stream> <ids...>
+//   every 2 s: XAUTOCLAIM <stream> bx <consumer> 2000 0-0 COUNT 100
+//
+// Entries added while no node runs stay in the stream for the group and are
+// read when a node comes back; entries a node read but never acknowledged
+// (it died mid-batch) are claimed by a live node once idle for 2 s. Delivery
+// is therefore at least once. Needs Redis >= 6.2 (XAUTOCLAIM); without it
+// reading still works and reclaiming is skipped with a warning.
+
+#include <atomic>
+#include <string>
+#include <thread>
+
+#include "common/broadcast/redis_url.h"
+#include "server/broadcast/broadcaster.h"
+#include "server/redis/waker.h"
+
+struct redisReply;
+
+namespace cable::server {
+
+class RedisConnection;
+
+class RedisxBroadcaster : public Broadcaster {
+ public:
+  // `consumer` names this node in the group; it must differ between nodes.
+  RedisxBroadcaster(broadcast::RedisUrl url, std::string stream, std::string consumer,
+                    IngressSink sink);
+  ~RedisxBroadcaster() override;
+
+  Status Start() override;
+  void Stop() override;
+
+ private:
+  void Run();
+  // Reads and processes until the connection fails or Stop().
+  Error Consume(RedisConnection& conn);
+  Status ClaimIdle(RedisConnection& conn);
+  // Delivers the entries of an XREADGROUP/XAUTOCLAIM entry list, then
+  // acknowledges and deletes them.
+  Status Process(RedisConnection& conn, const redisReply* entries);
+  // On a clean stop: removes this consumer from the group when nothing is
+  // pending for it, so restarts do not pile up dead consumers.
+  void LeaveGroup();
+
+  broadcast::RedisUrl url_;
+  std::string stream_;
+  std::string consumer_;
+  std::string source_;  // for log lines
+  IngressSink sink_;
+  bool claim_supported_ = true;
+  std::atomic<bool> stopping_{false};
+  Waker waker_;
+  // Never notified: acknowledgements finish even while stopping, or the
+  // entries would be processed twice.
+  Waker uninterrupted_;
+  std::thread thread_;
+};
+
+}  // namespace cable::server

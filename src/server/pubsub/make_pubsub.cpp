@@ -1,0 +1,36 @@
+#include "server/pubsub/make_pubsub.h"
+
+#include <algorithm>
+
+#include "common/broadcast/redis_url.h"
+#include "server/nats/nats_connection.h"
+#include "server/pubsub/nats_pubsub.h"
+#include "server/pubsub/redis_pubsub.h"
+
+namespace cable::server {
+
+std::string ResolvePubSubAdapter(const ServerConfig& config) {
+  if (!config.pubsub_adapter.empty()) return config.pubsub_adapter;
+  const auto& adapters = config.broadcast_adapters;
+  const bool redisx = std::find(adapters.begin(), adapters.end(), "redisx") != adapters.end();
+  if (redisx || config.redis_url != ServerConfig().redis_url) return "redis";
+  return "none";
+}
+
+Result<std::unique_ptr<PubSub>> MakePubSub(const ServerConfig& config) {
+  const std::string adapter = ResolvePubSubAdapter(config);
+  if (adapter == "none") return std::unique_ptr<PubSub>();
+  if (adapter == "redis") {
+    auto url = broadcast::ParseRedisUrl(config.redis_url);
+    if (!url.ok()) return Error{"bad_config", "--redis_url: " + url.error().message};
+    return std::unique_ptr<PubSub>(std::make_unique<RedisPubSub>(*url));
+  }
+  if (adapter == "nats") {
+    if (Status s = ValidateNatsServers(config.nats_servers); !s) return s.error();
+    return std::unique_ptr<PubSub>(std::make_unique<NatsPubSub>(config.nats_servers));
+  }
+  return Error{"bad_config",
+               "unknown pub/sub adapter \"" + adapter + "\" (known: redis, nats, none)"};
+}
+
+}  // namespace cable::server

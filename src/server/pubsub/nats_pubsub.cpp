@@ -1,0 +1,57 @@
+#include "server/pubsub/nats_pubsub.h"
+
+#include "common/log.h"
+#include "server/broadcast/broadcaster.h"
+#include "server/pubsub/pubsub_message.h"
+
+namespace cable::server {
+
+NatsPubSub::NatsPubSub(std::string servers)
+    : servers_(std::move(servers)),
+      conn_("NATS pub/sub", [this](std::string_view subject, std::string_view payload) {
+        IngressSink sink{handlers_.broadcast, handlers_.command, nullptr};
+        DeliverPublication(payload, sink,
+                           subject == kInternalChannel ? "NATS pub/sub commands" : "NATS pub/sub");
+      }) {}
+
+NatsPubSub::~NatsPubSub() {
+  Stop();
+}
+
+Status NatsPubSub::Start(Handlers handlers) {
+  handlers_ = std::move(handlers);
+  if (Status s = conn_.Connect(servers_); !s) return s;
+  return conn_.Subscribe(kInternalChannel);
+}
+
+void NatsPubSub::Stop() {
+  conn_.Close();
+}
+
+void NatsPubSub::Subscribe(const std::string& stream) {
+  if (Status s = conn_.Subscribe(stream); !s) log::Warn("NATS pub/sub: {}", s.error().message);
+}
+
+void NatsPubSub::Unsubscribe(const std::string& stream) {
+  conn_.Unsubscribe(stream);
+}
+
+void NatsPubSub::Publish(const Broadcast& broadcast) {
+  Send(broadcast.stream, EncodeBroadcast(broadcast));
+}
+
+void NatsPubSub::PublishCommand(const RemoteCommand& command) {
+  Send(kInternalChannel, EncodeCommand(command));
+}
+
+void NatsPubSub::Send(const std::string& subject, const std::string& payload) {
+  if (conn_.connected()) {
+    Status s = conn_.Publish(subject, payload);
+    if (s.ok()) return;
+    log::Warn("NATS pub/sub: {}; delivering on this node only", s.error().message);
+  }
+  IngressSink sink{handlers_.broadcast, handlers_.command, nullptr};
+  DeliverPublication(payload, sink, "NATS pub/sub (local delivery)");
+}
+
+}  // namespace cable::server

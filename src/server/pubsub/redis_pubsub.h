@@ -1,0 +1,89 @@
+#pragma once
+// Node-to-node pub/sub over Redis (spec §8.3). The channel of a stream is
+// its name; remote commands use `__anycable_internal__`. Only streams with
+// local subscribers are subscribed.
+//
+// Two connections, each on its own thread: a subscriber (SUBSCRIBE and
+// UNSUBSCRIBE in batches of 256, everything re-subscribed after a
+// reconnect) and a publisher fed by a bounded queue, so that callers on
+// worker threads never wait for Redis.
+//
+// Exactly once: a broadcast published while both connections are up goes
+// to Redis only, and this node receives it back like every other node.
+// While either connection is down, broadcasts accepted by this node are
+// delivered to this node's clients only (other nodes miss them), so a
+// Redis outage degrades a cluster to independent nodes instead of
+// silencing them; broadcasts still queued when the publisher loses Redis
+// are delivered the same way. A broadcast whose PUBLISH was written just
+// before the connection failed is not retried (at most once).
+
+#include <atomic>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_set>
+
+#include "common/broadcast/redis_url.h"
+#include "server/pubsub/pubsub.h"
+#include "server/redis/waker.h"
+
+namespace cable::server {
+
+class RedisConnection;
+
+class RedisPubSub : public PubSub {
+ public:
+  explicit RedisPubSub(broadcast::RedisUrl url);
+  ~RedisPubSub() override;
+
+  Status Start(Handlers handlers) override;
+  void Stop() override;
+  void Subscribe(const std::string& stream) override;
+  void Unsubscribe(const std::string& stream) override;
+  void Publish(const Broadcast& broadcast) override;
+  void PublishCommand(const RemoteCommand& command) override;
+
+ private:
+  struct Outgoing {
+    std::string channel;
+    std::string payload;
+  };
+
+  void RunSubscriber();
+  void RunPublisher();
+  // Sends every queued message; false when the connection failed.
+  bool SendQueued(RedisConnection& conn);
+  // Queues for Redis, or delivers here when the pub/sub is down. Called
+  // with mu_ held.
+  void EnqueueLocked(Outgoing item);
+  void DeliverLocally(const std::string& payload);
+  void SetPublisherUp(bool up);
+  void SetSubscriberUp(bool up);
+  // Sends the (UN)SUBSCRIBEs that bring Redis in line with wanted_.
+  void SyncSubscriptions(RedisConnection& conn, std::unordered_set<std::string>& subscribed);
+
+  broadcast::RedisUrl url_;
+  Handlers handlers_;
+  std::atomic<bool> stopping_{false};
+
+  // Publisher side.
+  std::mutex mu_;
+  bool publisher_up_ = false;
+  bool subscriber_up_ = false;
+  std::deque<Outgoing> queue_;
+  size_t queue_bytes_ = 0;
+  bool dropping_ = false;  // logged once per full-queue episode
+  Waker publisher_waker_;
+  Waker uninterrupted_;  // never notified: replies to sent commands are awaited
+
+  // Subscriber side.
+  std::mutex streams_mu_;
+  std::unordered_set<std::string> wanted_;  // streams with local subscribers
+  std::unordered_set<std::string> dirty_;   // changed since last sent to Redis
+  Waker subscriber_waker_;
+
+  std::thread publisher_, subscriber_;
+};
+
+}  // namespace cable::server

@@ -1,0 +1,47 @@
+#include "server/redis/push_reader.h"
+
+#include <string>
+
+namespace cable::server {
+
+Error ReadPushes(RedisConnection& conn, const Waker& waker, const PushHandlers& handlers,
+                 std::chrono::milliseconds quiet) {
+  bool awaiting_pong = false;
+  for (;;) {
+    auto reply = conn.Read(waker, quiet);
+    if (!reply.ok()) {
+      const auto& code = reply.error().code;
+      if (code == "woken") {
+        if (!handlers.wake()) return Error{"stopped", "stopped"};
+        continue;
+      }
+      if (code == "timeout") {
+        if (awaiting_pong) {
+          conn.Close();
+          return Error{"timeout", "Redis at " + conn.Authority() + " stopped answering PING"};
+        }
+        conn.Append({"PING"});
+        if (Status s = conn.Flush(); !s) return s.error();
+        awaiting_pong = true;
+        continue;
+      }
+      return reply.error();
+    }
+    awaiting_pong = false;
+    const redisReply* r = reply->get();
+    if (r->type == REDIS_REPLY_ARRAY && r->elements == 3 &&
+        ReplyString(r->element[0]) == "message") {
+      handlers.message(ReplyString(r->element[1]), ReplyString(r->element[2]));
+    }
+    if (r->type == REDIS_REPLY_ERROR) {
+      // E.g. an ACL that forbids the channel: retrying later may succeed.
+      Error e{"redis_error", "Redis at " + conn.Authority() +
+                                 " refused a subscription: " + std::string(ReplyString(r))};
+      conn.Close();
+      return e;
+    }
+    // Anything else is a (un)subscribe confirmation or a pong.
+  }
+}
+
+}  // namespace cable::server

@@ -1,0 +1,31 @@
+#pragma once
+// The receive loop of a connection in Redis Pub/Sub mode (SUBSCRIBE sent):
+// hands every `message` push to a callback and notices a dead server even
+// when no traffic flows, by sending PING after a quiet period and giving up
+// when a second quiet period passes without any reply.
+
+#include <chrono>
+#include <functional>
+#include <string_view>
+
+#include "common/result.h"
+#include "server/redis/redis_connection.h"
+#include "server/redis/waker.h"
+
+namespace cable::server {
+
+struct PushHandlers {
+  std::function<void(std::string_view channel, std::string_view payload)> message;
+  // Called when the waker fires; drains it and returns false to stop
+  // reading (the loop then returns Error "stopped").
+  std::function<bool()> wake;
+};
+
+inline constexpr std::chrono::milliseconds kPushQuietPeriod{10000};
+
+// Returns why reading ended: "stopped", or the connection's failure (the
+// connection is then closed).
+Error ReadPushes(RedisConnection& conn, const Waker& waker, const PushHandlers& handlers,
+                 std::chrono::milliseconds quiet = kPushQuietPeriod);
+
+}  // namespace cable::server

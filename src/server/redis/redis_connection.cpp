@@ -1,0 +1,171 @@
+#include "server/redis/redis_connection.h"
+
+#include <fmt/format.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/time.h>
+
+#include <cerrno>
+#include <mutex>
+
+namespace cable::server {
+namespace {
+
+timeval ToTimeval(std::chrono::milliseconds ms) {
+  timeval tv{};
+  tv.tv_sec = static_cast<time_t>(ms.count() / 1000);
+  tv.tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000);
+  return tv;
+}
+
+// A write to a socket Redis closed must be an error, not a SIGPIPE that
+// kills the server.
+void IgnoreSigpipeOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    struct sigaction current {};
+    if (sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) {
+      signal(SIGPIPE, SIG_IGN);
+    }
+  });
+}
+
+}  // namespace
+
+std::string_view ReplyString(const redisReply* r) {
+  if (r == nullptr) return {};
+  if (r->type != REDIS_REPLY_STRING && r->type != REDIS_REPLY_STATUS &&
+      r->type != REDIS_REPLY_ERROR) {
+    return {};
+  }
+  return std::string_view(r->str, r->len);
+}
+
+RedisConnection::RedisConnection(broadcast::RedisUrl url, std::chrono::milliseconds timeout)
+    : url_(std::move(url)), timeout_(timeout) {
+  IgnoreSigpipeOnce();
+}
+
+RedisConnection::~RedisConnection() {
+  Close();
+}
+
+void RedisConnection::Close() {
+  if (ctx_) redisFree(ctx_);
+  ctx_ = nullptr;
+}
+
+Error RedisConnection::IoError(std::string_view during) {
+  Error e{"io_error", fmt::format("connection to Redis at {} lost during {}: {}", Authority(),
+                                  during, ctx_ && ctx_->err ? ctx_->errstr : "closed")};
+  Close();
+  return e;
+}
+
+Status RedisConnection::Connect() {
+  Close();
+  ctx_ = redisConnectWithTimeout(url_.host.c_str(), url_.port, ToTimeval(timeout_));
+  if (ctx_ == nullptr) return Error{"io_error", "cannot allocate a Redis context"};
+  if (ctx_->err) {
+    Error e{"unreachable",
+            fmt::format("cannot connect to Redis at {}: {}", Authority(), ctx_->errstr)};
+    Close();
+    return e;
+  }
+  // Writes are bounded by the timeout; reads never block (they follow poll).
+  redisSetTimeout(ctx_, ToTimeval(timeout_));
+  redisEnableKeepAlive(ctx_);
+  auto run = [this](const std::vector<std::string_view>& args) -> Status {
+    std::vector<const char*> argv;
+    std::vector<size_t> lens;
+    for (auto a : args) argv.push_back(a.data()), lens.push_back(a.size());
+    auto* r = static_cast<redisReply*>(
+        redisCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(), lens.data()));
+    if (r == nullptr) return IoError(args[0]);
+    RedisReply reply(r);
+    if (reply->type == REDIS_REPLY_ERROR) {
+      Error e{args[0] == "AUTH" ? "unauthorized" : "redis_error",
+              fmt::format("Redis at {} refused {}: {}", Authority(), args[0],
+                          ReplyString(reply.get()))};
+      Close();
+      return e;
+    }
+    return Status::Ok();
+  };
+  if (!url_.password.empty()) {
+    std::vector<std::string_view> auth{"AUTH"};
+    if (!url_.username.empty()) auth.push_back(url_.username);
+    auth.push_back(url_.password);
+    if (Status s = run(auth); !s) return s;
+  }
+  if (url_.db != 0) {
+    const std::string db = std::to_string(url_.db);
+    if (Status s = run({"SELECT", db}); !s) return s;
+  }
+  return Status::Ok();
+}
+
+void RedisConnection::Append(const std::vector<std::string_view>& args) {
+  if (!ctx_) return;
+  std::vector<const char*> argv;
+  std::vector<size_t> lens;
+  argv.reserve(args.size());
+  lens.reserve(args.size());
+  for (auto a : args) argv.push_back(a.data()), lens.push_back(a.size());
+  redisAppendCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(), lens.data());
+}
+
+Status RedisConnection::Flush() {
+  if (!ctx_) return Error{"io_error", "not connected to Redis"};
+  int done = 0;
+  while (!done) {
+    if (redisBufferWrite(ctx_, &done) != REDIS_OK) return IoError("write");
+  }
+  return Status::Ok();
+}
+
+Result<RedisReply> RedisConnection::Read(const Waker& waker, std::chrono::milliseconds timeout) {
+  if (!ctx_) return Error{"io_error", "not connected to Redis"};
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    void* raw = nullptr;
+    if (redisGetReplyFromReader(ctx_, &raw) != REDIS_OK) return IoError("read");
+    if (raw != nullptr) return RedisReply(static_cast<redisReply*>(raw));
+
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return Error{"timeout", "no reply from Redis"};
+    pollfd fds[2] = {{ctx_->fd, POLLIN, 0}, {waker.fd(), POLLIN, 0}};
+    int rc = poll(fds, 2, static_cast<int>(left.count()));
+    if (rc < 0) {
+      if (errno == EINTR) continue;
+      return IoError("poll");
+    }
+    if (fds[0].revents != 0) {
+      // Readable, closed or failed: one read() tells which, and never blocks.
+      if (redisBufferRead(ctx_) != REDIS_OK) return IoError("read");
+      continue;
+    }
+    if (fds[1].revents != 0) return Error{"woken", "woken"};
+  }
+}
+
+Result<RedisReply> RedisConnection::Command(const std::vector<std::string_view>& args,
+                                            const Waker& waker) {
+  Append(args);
+  if (Status s = Flush(); !s) return s.error();
+  auto reply = Read(waker, timeout_);
+  if (!reply.ok()) {
+    // A command whose reply is still to come leaves the connection out of
+    // step (woken, timed out); start over on a fresh one.
+    Close();
+    return reply;
+  }
+  if ((*reply)->type == REDIS_REPLY_ERROR) {
+    return Error{"redis_error",
+                 fmt::format("Redis {} failed: {}", args[0], ReplyString(reply->get()))};
+  }
+  return reply;
+}
+
+}  // namespace cable::server
