@@ -165,15 +165,20 @@ Status Instance::WaitReady(Process& p, const std::string& what, const std::strin
   while (true) {
     if (!p.Running()) {
       std::string tail = log.empty() ? "" : FileTail(log, 2000);
-      return Error{"start", what + " " + p.StatusText() + " before accepting connections" +
-                                (tail.empty() ? "" : "; its output ends with:\n" + tail)};
+      return Error{"exited", what + " " + p.StatusText() + " before accepting connections" +
+                                 (tail.empty() ? "" : "; its output ends with:\n" + tail)};
     }
     while (ready < ports.size() && Accepts(ports[ready].first, ports[ready].second)) ++ready;
     if (ready == ports.size()) return Status::Ok();
     if (std::chrono::steady_clock::now() >= deadline) {
-      return Error{"start", what + " does not accept connections on " + ports[ready].first + ":" +
-                                std::to_string(ports[ready].second) + " after " +
-                                std::to_string(timeout.count()) + " ms"};
+      std::string where = ports[ready].first + ":" + std::to_string(ports[ready].second);
+      std::string hint = ready == 0
+                             ? ""
+                             : " (its HTTP broadcast endpoint, " + broadcast_url_ +
+                                   ": give the runner the server's --secret, --broadcast-key or "
+                                   "--broadcast-url)";
+      return Error{"timeout", what + " does not accept connections on " + where + hint + " after " +
+                                  std::to_string(timeout.count()) + " ms"};
     }
     // Polling the port is the readiness check; this only paces it.
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -235,7 +240,9 @@ Status Instance::Start() {
     if (rpc_) rpc_->Stop(options_.stop_grace);
     server_.reset();
     rpc_.reset();
-    if (!values_.count("{port}")) break;  // fixed ports: another try would fail alike
+    // Only a child that died (a port taken meanwhile) deserves another try;
+    // fixed ports or a child that never listens would fail alike.
+    if (!values_.count("{port}") || last.error().code != "exited") break;
   }
   return last;
 }

@@ -10,6 +10,7 @@ std::string JsonReport(const RunReport& report) {
                     {"skipped", c.skipped},
                     {"duration_s", report.duration_s}};
   out["target"] = report.target;
+  if (!report.error.empty()) out["error"] = report.error;
   Json list = Json::array();
   for (const auto& r : report.results) {
     const Scenario& s = *r.scenario;

@@ -100,8 +100,10 @@ std::string JunitReport(const RunReport& report) {
         out += "      <skipped message=\"" + Xml(r->skip_reason) + "\"/>\n";
       } else {
         std::string message = r->failures.empty() ? r->note : r->failures.front().message;
-        out += "      <failure message=\"" + Xml(message) + "\">" + Xml(FailureText(*r)) +
-               "</failure>\n";
+        std::string details = FailureText(*r);
+        if (!report.error.empty())
+          details += "The target could not be started: " + report.error + "\n";
+        out += "      <failure message=\"" + Xml(message) + "\">" + Xml(details) + "</failure>\n";
       }
       out += "    </testcase>\n";
     }

@@ -43,6 +43,8 @@ std::string TextReport(const RunReport& report, bool color) {
   };
   std::string out;
   if (!report.target.empty()) out += "Target: " + report.target + "\n";
+  if (!report.error.empty())
+    out += paint("31", "The target could not be started: ") + report.error + "\n";
   std::vector<std::string> features;
   std::map<std::string, std::vector<const ScenarioResult*>> by_feature;
   for (const auto& r : report.results) {

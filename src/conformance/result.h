@@ -42,6 +42,7 @@ struct RunReport {
   std::vector<ScenarioResult> results;  // in suite order
   double duration_s = 0;
   std::string target;  // what was tested, for headers
+  std::string error;   // why the target could not be started, if it could not
 };
 
 }  // namespace cable::conformance

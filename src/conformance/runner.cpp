@@ -178,13 +178,14 @@ RunReport RunScenarios(const std::vector<const Scenario*>& selected, const Runne
     if (instances > 1) report.target += ", one per job (" + std::to_string(instances) + ")";
 
     if (!start_error.empty()) {
+      report.error = start_error;
       for (const Scenario* s : runnable) {
         ScenarioResult r;
         r.scenario = s;
         r.outcome = Outcome::kFailed;
         StepFailure f;
         f.pos = s->pos;
-        f.message = "the target could not be started: " + start_error;
+        f.message = "the target could not be started (see above)";
         r.failures.push_back(f);
         results[s] = r;
         if (progress) progress(r);
