@@ -58,6 +58,7 @@ TEST_F(BroadcastFaultTest, RedisPubSubSurvivesARedisRestart) {
   ASSERT_TRUE(Subscribes(near, id));
   ASSERT_TRUE(Subscribes(far, id));
   ASSERT_TRUE(HasSubscribers(redis, "restart", 2));
+  ASSERT_TRUE(RedisPublisherReady(*entry));
   ASSERT_EQ(entry->Broadcast(Publication("restart", "before").dump()), 201);
   ASSERT_TRUE(ReceivesMessage(near, Received(id, "before")));
   ASSERT_TRUE(ReceivesMessage(far, Received(id, "before")));
@@ -253,6 +254,35 @@ TEST_F(BroadcastFaultTest, RedisxReclaimsEntriesLeftPendingByADeadConsumer) {
   EXPECT_EQ(ReceiveNumbers(client, 3), Range(1, 3));
   EXPECT_TRUE(ReceivesNothing(client));
   EXPECT_TRUE(PollUntil([&] { return redis.Command({"XLEN", "rxp"}) == 0; }));
+}
+
+// redisx takes entries only while the pub/sub can spread them: taken while
+// it is down, they would be acknowledged yet reach this node's clients
+// only. Here Redis is up and the NATS pub/sub is not.
+TEST_F(BroadcastFaultTest, RedisxLeavesEntriesInTheStreamWhileThePubSubIsDown) {
+  RedisServer redis;
+  NatsServer nats;
+  nats.Stop();
+  auto node =
+      StartNode({"--broadcast_adapter", "http,redisx", "--redis_url", redis.url(),
+                 "--redisx_stream", "rxw", "--pubsub", "nats", "--nats_servers", nats.url()});
+  ASSERT_CONNECTED(client, ConnectWelcomed(*node));
+  const auto id = StreamIdentifier("rxw-news");
+  ASSERT_TRUE(Subscribes(client, id));
+  ASSERT_TRUE(PollUntil([&] { return HasGroup(redis, "rxw"); }));
+  std::string lines;
+  for (int n = 1; n <= 5; ++n) lines += Json{{"n", n}}.dump() + "\n";
+  auto sent = CableBroadcast({"--adapter", "redisx", "--redis-url", redis.url(), "--redisx-stream",
+                              "rxw", "--stream", "rxw-news"},
+                             lines);
+  ASSERT_EQ(sent.exit_code, 0) << sent.err;
+  ASSERT_TRUE(node->process().WaitForOutput("entries wait in the stream")) << Log(*node);
+  EXPECT_EQ(redis.Command({"XLEN", "rxw"}), 5);
+  EXPECT_TRUE(ReceivesNothing(client));
+
+  nats.Restart();
+  EXPECT_EQ(ReceiveNumbers(client, 5), Range(1, 5));
+  EXPECT_TRUE(PollUntil([&] { return redis.Command({"XLEN", "rxw"}) == 0; }));
 }
 
 TEST_F(BroadcastFaultTest, MalformedUrlsFailTheStartWithExitCode1) {

@@ -80,6 +80,15 @@ inline bool HasGroup(const RedisServer& redis, const std::string& stream,
   return false;
 }
 
+// A node publishes to the Redis pub/sub (rather than to its own clients
+// only) once its publisher connection is up, which it logs.
+inline ::testing::AssertionResult RedisPublisherReady(CableServer& node) {
+  if (node.process().WaitForOutput("Redis pub/sub publisher: connected to", kStateTimeout)) {
+    return ::testing::AssertionSuccess();
+  }
+  return ::testing::AssertionFailure() << "no Redis publisher:\n" << node.process().Stderr();
+}
+
 // What a subscriber of `identifier` receives for a broadcast of `message`.
 inline Json Received(const std::string& identifier, const Json& message) {
   return {{"identifier", identifier}, {"message", message}};

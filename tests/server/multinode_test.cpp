@@ -94,6 +94,7 @@ TEST_F(MultiNodeTest, RedisPubSubDeliversEachBroadcastOnceAndInOrderOnEveryNode)
   ASSERT_TRUE(SpreadClients(nodes, "cluster", &spread));
   ASSERT_TRUE(HasSubscribers(redis, "cluster", 3)) << "one subscription per node, not per client";
   ASSERT_TRUE(HasSubscribers(redis, "__anycable_internal__", 3));
+  ASSERT_TRUE(RedisPublisherReady(*nodes[0]));
   ASSERT_TRUE(PostNumbered(*nodes[0], "cluster", 1, 50));
   ExpectEveryClientGetsEachOnceInOrder(spread, 50);
 }
@@ -109,6 +110,10 @@ TEST_F(MultiNodeTest, NatsPubSubDeliversEachBroadcastOnceAndInOrderOnEveryNode) 
   }));
   ASSERT_TRUE(PostNumbered(*nodes[0], "cluster", 1, 50));
   ExpectEveryClientGetsEachOnceInOrder(spread, 50);
+  // Closing the last subscribers unsubscribes; then a clean, prompt exit.
+  spread.clients[0].Close();
+  spread.clients[1].Close();
+  EXPECT_EQ(nodes[0]->process().Stop(), 0);
 }
 
 TEST_F(MultiNodeTest, UnsubscribingTheLastLocalClientDropsTheNodesSubscription) {
@@ -143,6 +148,7 @@ TEST_P(RemoteCommandTest, DisconnectPostedToOneNodeClosesSessionsOnAnother) {
   ASSERT_CONNECTED(bystander, ConnectWelcomed(*other, "/cable?test=uid&uid=near"));
   if (use_redis) {
     ASSERT_TRUE(HasSubscribers(redis, "__anycable_internal__", 2));
+    ASSERT_TRUE(RedisPublisherReady(*entry));
   } else {
     // The internal subject is subscribed before any stream on the same
     // connection: a stream that works proves it.
@@ -175,6 +181,7 @@ TEST_P(RemoteCommandTest, ExcludeSocketWorksAcrossNodes) {
   ASSERT_TRUE(Subscribes(near, id));
   if (use_redis) {
     ASSERT_TRUE(HasSubscribers(redis, "excl", 2));
+    ASSERT_TRUE(RedisPublisherReady(*entry));
   } else {
     ASSERT_TRUE(WarmUp({&excluded, &near}, id, [&](const Json& payload) {
       entry->Broadcast(Publication("excl", payload).dump());
@@ -201,6 +208,7 @@ TEST_F(MultiNodeTest, RedisUrlFromTheEnvironmentTurnsRedisPubSubOn) {
   ASSERT_CONNECTED(client, ConnectWelcomed(*other));
   ASSERT_TRUE(Subscribes(client, StreamIdentifier("auto")));
   ASSERT_TRUE(HasSubscribers(redis, "auto", 1));
+  ASSERT_TRUE(RedisPublisherReady(*entry));
   ASSERT_EQ(entry->Broadcast(Publication("auto", "hi").dump()), 201);
   EXPECT_TRUE(ReceivesMessage(client, Received(StreamIdentifier("auto"), "hi")));
 }

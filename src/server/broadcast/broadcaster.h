@@ -22,6 +22,10 @@ struct IngressSink {
   std::function<void(BroadcastPtr)> broadcast;
   std::function<void(const RemoteCommand&)> command;
   Metrics* metrics = nullptr;
+  // Empty, or false while `broadcast` would not reach the other nodes (the
+  // pub/sub is down): adapters that hold messages (redisx) wait instead of
+  // taking them.
+  std::function<bool()> can_spread;
 };
 
 // Parses one received body and hands it to `sink`; an unparsable body is

@@ -23,6 +23,9 @@ Result<std::vector<std::unique_ptr<Broadcaster>>> MakeBroadcasters(Node& node) {
   everywhere.command = [&node](const RemoteCommand& c) {
     node.PublishRemoteDisconnect(c.identifiers, c.reconnect);
   };
+  everywhere.can_spread = [&node] {
+    return node.pubsub() == nullptr || node.pubsub()->connected();
+  };
 
   std::vector<std::unique_ptr<Broadcaster>> out;
   for (const auto& name : config.broadcast_adapters) {

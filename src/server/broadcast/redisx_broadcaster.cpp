@@ -23,6 +23,10 @@ constexpr auto kClaimIdle = std::chrono::milliseconds(2000);
 constexpr const char* kClaimIdleMs = "2000";
 // Bounds one reclaim pass so that reading new entries is never starved.
 constexpr int kMaxClaimPages = 10;
+constexpr auto kSpreadCheck = std::chrono::milliseconds(50);
+// The pub/sub connects at the same time as this adapter: a short wait at
+// start is normal and not worth a warning.
+constexpr auto kPauseWarnAfter = std::chrono::seconds(5);
 
 }  // namespace
 
@@ -92,6 +96,7 @@ Error RedisxBroadcaster::Consume(RedisConnection& conn) {
   // started are the ones most overdue.
   auto last_claim = std::chrono::steady_clock::now() - kClaimIdle;
   while (!stopping_) {
+    if (!WaitUntilSpreadable()) continue;
     if (claim_supported_ && std::chrono::steady_clock::now() - last_claim >= kClaimIdle) {
       if (Status s = ClaimIdle(conn); !s) return s.error();
       last_claim = std::chrono::steady_clock::now();
@@ -110,6 +115,24 @@ Error RedisxBroadcaster::Consume(RedisConnection& conn) {
     }
   }
   return Error{"stopped", "stopped"};
+}
+
+bool RedisxBroadcaster::WaitUntilSpreadable() {
+  if (!sink_.can_spread || sink_.can_spread()) {
+    if (paused_logged_) log::Info("{}: the pub/sub is back; reading entries again", source_);
+    paused_since_.reset();
+    paused_logged_ = false;
+    return true;
+  }
+  const auto now = std::chrono::steady_clock::now();
+  if (!paused_since_) paused_since_ = now;
+  if (!paused_logged_ && now - *paused_since_ >= kPauseWarnAfter) {
+    log::Warn("{}: the pub/sub is down; entries wait in the stream until it is back", source_);
+    paused_logged_ = true;
+  }
+  // The pub/sub reports no event to wait on; check again shortly.
+  waker_.WaitFor(kSpreadCheck);
+  return false;
 }
 
 Status RedisxBroadcaster::ClaimIdle(RedisConnection& conn) {

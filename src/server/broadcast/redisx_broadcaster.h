@@ -9,13 +9,16 @@
 //   XACK <stream> bx <ids...>; XDEL <stream> <ids...>
 //   every 2 s: XAUTOCLAIM <stream> bx <consumer> 2000 0-0 COUNT 100
 //
-// Entries added while no node runs stay in the stream for the group and are
-// read when a node comes back; entries a node read but never acknowledged
-// (it died mid-batch) are claimed by a live node once idle for 2 s. Delivery
-// is therefore at least once. Needs Redis >= 6.2 (XAUTOCLAIM); without it
-// reading still works and reclaiming is skipped with a warning.
+// Entries are only taken while the pub/sub can spread them (else they would
+// reach this node's clients only). Entries added while no node runs stay
+// in the stream for the group and are read when a node comes back; entries a node read but never
+// acknowledged (it died mid-batch) are claimed by a live node once idle for 2 s. Delivery is
+// therefore at least once. Needs Redis >= 6.2 (XAUTOCLAIM); without it reading still works and
+// reclaiming is skipped with a warning.
 
 #include <atomic>
+#include <chrono>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -44,6 +47,10 @@ class RedisxBroadcaster : public Broadcaster {
   // Reads and processes until the connection fails or Stop().
   Error Consume(RedisConnection& conn);
   Status ClaimIdle(RedisConnection& conn);
+  // False (after a short wait) while the sink cannot reach other nodes:
+  // entries taken then would be acknowledged yet delivered on this node
+  // only, so they are left in the stream instead.
+  bool WaitUntilSpreadable();
   // Delivers the entries of an XREADGROUP/XAUTOCLAIM entry list, then
   // acknowledges and deletes them.
   Status Process(RedisConnection& conn, const redisReply* entries);
@@ -57,6 +64,8 @@ class RedisxBroadcaster : public Broadcaster {
   std::string source_;  // for log lines
   IngressSink sink_;
   bool claim_supported_ = true;
+  std::optional<std::chrono::steady_clock::time_point> paused_since_;
+  bool paused_logged_ = false;
   std::atomic<bool> stopping_{false};
   Waker waker_;
   // Never notified: acknowledgements finish even while stopping, or the

@@ -31,6 +31,7 @@ class NatsPubSub : public PubSub {
   void Unsubscribe(const std::string& stream) override;
   void Publish(const Broadcast& broadcast) override;
   void PublishCommand(const RemoteCommand& command) override;
+  bool connected() override { return conn_.connected(); }
 
  private:
   void Send(const std::string& subject, const std::string& payload);

@@ -31,6 +31,9 @@ class PubSub {
   virtual void Unsubscribe(const std::string& stream) = 0;
   virtual void Publish(const Broadcast& broadcast) = 0;
   virtual void PublishCommand(const RemoteCommand& command) = 0;
+  // True when a Publish now reaches the other nodes; while false (server
+  // unreachable, not yet connected) it is delivered on this node only.
+  virtual bool connected() { return true; }
 };
 
 }  // namespace cable::server

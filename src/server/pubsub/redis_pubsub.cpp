@@ -76,6 +76,11 @@ void RedisPubSub::PublishCommand(const RemoteCommand& command) {
   EnqueueLocked(std::move(item));
 }
 
+bool RedisPubSub::connected() {
+  std::lock_guard lock(mu_);
+  return publisher_up_ && subscriber_up_;
+}
+
 void RedisPubSub::EnqueueLocked(Outgoing item) {
   if (!publisher_up_ || !subscriber_up_) {
     // Delivered under the lock so that it cannot overtake messages drained

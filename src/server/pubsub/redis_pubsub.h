@@ -43,6 +43,7 @@ class RedisPubSub : public PubSub {
   void Unsubscribe(const std::string& stream) override;
   void Publish(const Broadcast& broadcast) override;
   void PublishCommand(const RemoteCommand& command) override;
+  bool connected() override;
 
  private:
   struct Outgoing {
