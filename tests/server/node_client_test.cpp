@@ -4,7 +4,10 @@
 // see them. Skipped (with the reason printed) when node/npm are missing or
 // the packages cannot be installed, e.g. offline.
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <chrono>
 
@@ -41,6 +44,16 @@ class NodeClientTest : public ::testing::Test {
     if (node.exit_code != 0) return "node is not installed: " + node.err;
     auto npm = cable::testing::Run({"npm", "--version"}, {}, 30s);
     if (npm.exit_code != 0) return "npm is not installed: " + npm.err;
+    // CTest runs each test in its own process, in parallel: one npm install
+    // at a time into tests/node, or a test sees a half-installed tree.
+    int lock = ::open(SourcePath("tests/node/.install.lock").c_str(), O_CREAT | O_RDWR, 0644);
+    if (lock >= 0) ::flock(lock, LOCK_EX);
+    struct Unlock {
+      int fd;
+      ~Unlock() {
+        if (fd >= 0) ::close(fd);
+      }
+    } unlock{lock};
     auto install = cable::testing::Run({"npm", "install", "--prefix", SourcePath("tests/node"),
                                         "--no-audit", "--no-fund", "--no-progress"},
                                        {}, 180s);
