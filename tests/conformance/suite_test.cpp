@@ -97,10 +97,9 @@ TEST(ConformanceSuite, BroadcastAdapters) {
   EXPECT_EQ(LastLine(r.out), "4 passed, 0 failed, 0 skipped");
 }
 
-// Enable once `cable serve` keeps a partially written frame when it drops a
-// slow client: today the queue is cleared mid-frame, so the client reads a
-// truncated frame and then EOF instead of disconnect/too_slow + close.
-TEST(ConformanceSuite, DISABLED_KnownBug_SlowClientGetsTooSlowDisconnect) {
+// A slow client is dropped with a whole last frame, then disconnect/too_slow
+// and a close frame (not a frame cut in the middle).
+TEST(ConformanceSuite, SlowClientGetsTooSlowDisconnect) {
   RunResult r = Conformance({Scenarios("/anycable/slow_clients.yml"), "--command", ServeCommand(),
                              "--secret", kSecret, "--features", "rpc,broadcast,slow_clients"});
   std::cout << r.out << r.err;
