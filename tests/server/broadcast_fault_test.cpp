@@ -159,6 +159,30 @@ TEST_F(BroadcastFaultTest, RedisDownAtStartIsRetriedNotFatal) {
   EXPECT_TRUE(ReceivesNothing(client));
 }
 
+TEST_F(BroadcastFaultTest, NatsDownAtStartIsRetriedNotFatal) {
+  NatsServer nats;
+  nats.Stop();
+  auto node = StartNode(
+      {"--broadcast_adapter", "http,nats", "--nats_servers", nats.url(), "--pubsub", "nats"});
+  ASSERT_CONNECTED(client, ConnectWelcomed(*node));
+  const auto id = StreamIdentifier("late");
+  ASSERT_TRUE(Subscribes(client, id));
+  ASSERT_EQ(node->Broadcast(Publication("late", "local").dump()), 201);
+  EXPECT_TRUE(ReceivesMessage(client, Received(id, "local")));
+
+  nats.Restart();
+  ASSERT_TRUE(node->process().WaitForOutput("NATS pub/sub: connected to")) << Log(*node);
+  ASSERT_TRUE(node->process().WaitForOutput("NATS broadcast adapter: connected to")) << Log(*node);
+  // Subscriptions made before the first connection are sent with it.
+  ASSERT_TRUE(WarmUp({&client}, id, [&](const Json& payload) {
+    CableBroadcast({"--adapter", "nats", "--nats-servers", nats.url(), "--stream", "late", "--data",
+                    payload.dump()});
+  }));
+  ASSERT_EQ(node->Broadcast(Publication("late", "via pubsub").dump()), 201);
+  EXPECT_TRUE(ReceivesMessage(client, Received(id, "via pubsub")));
+  EXPECT_TRUE(ReceivesNothing(client));
+}
+
 TEST_F(BroadcastFaultTest, RedisAdapterResubscribesAfterARestart) {
   RedisServer redis;
   auto node = StartNode(
