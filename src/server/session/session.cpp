@@ -365,17 +365,7 @@ void Session::Subscribe(protocol::ClientCommand cmd) {
   request.identifier = cmd.identifier;
   request.connection_identifiers = identifiers_;
   request.env = MakeEnv(nullptr);
-  auto self = shared_from_this();
-  node_.controller().Command(
-      info_.sid, std::move(request),
-      [self, identifier = std::move(cmd.identifier)](CommandReply reply) {
-        self->PostBack([self, identifier, reply = std::move(reply)]() mutable {
-          if (self->state_ == State::kOpen) {
-            self->ApplyCommandReply(identifier, reply, true);
-          }
-          self->CommandDone();
-        });
-      });
+  CallCommand(std::move(request), true);
 }
 
 void Session::Unsubscribe(protocol::ClientCommand cmd) {
@@ -421,14 +411,18 @@ void Session::Perform(protocol::ClientCommand cmd) {
   request.connection_identifiers = identifiers_;
   request.data = std::move(cmd.data);
   request.env = MakeEnv(&sub->istate);
+  CallCommand(std::move(request), false);
+}
+
+// Sends a subscribe or message command and applies the reply on this worker.
+void Session::CallCommand(CommandRequest request, bool subscribing) {
   auto self = shared_from_this();
+  std::string identifier = request.identifier;
   node_.controller().Command(
       info_.sid, std::move(request),
-      [self, identifier = std::move(cmd.identifier)](CommandReply reply) {
-        self->PostBack([self, identifier, reply = std::move(reply)]() mutable {
-          if (self->state_ == State::kOpen) {
-            self->ApplyCommandReply(identifier, reply, false);
-          }
+      [self, identifier = std::move(identifier), subscribing](CommandReply reply) {
+        self->PostBack([self, identifier, subscribing, reply = std::move(reply)]() mutable {
+          if (self->state_ == State::kOpen) self->ApplyCommandReply(identifier, reply, subscribing);
           self->CommandDone();
         });
       });

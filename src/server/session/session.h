@@ -108,6 +108,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void Whisper(const protocol::ClientCommand& cmd);
   bool SubscribeLocally(const std::string& identifier);
   void Accept(std::string identifiers, std::vector<std::string> transmissions);
+  void CallCommand(CommandRequest request, bool subscribing);
   void ApplyCommandReply(const std::string& identifier, CommandReply& reply, bool subscribing);
   void CommandDone();
   Subscription* FindSubscription(const std::string& identifier);
