@@ -110,8 +110,9 @@ std::string FormatTable(const Json& r) {
 
   const Json& s = r["server"];
   if (!s["pid"].is_null()) {
-    out += fmt::format("Server       pid {}  cpu connect {:.2f}s, messages {:.2f}s",
-                       s["pid"].get<int64_t>(), Num(s, "connect_cpu_s"), Num(s, "message_cpu_s"));
+    out += fmt::format("Server       pid {}  cpu connect {:.2f}s, messages {:.2f}s (sys {:.2f})",
+                       s["pid"].get<int64_t>(), Num(s, "connect_cpu_s"), Num(s, "message_cpu_s"),
+                       Num(s, "message_sys_cpu_s"));
     if (Num(s, "cpu_us_per_message") > 0) {
       out += fmt::format(" = {:.2f} us/msg", Num(s, "cpu_us_per_message"));
     }

@@ -14,6 +14,8 @@ namespace {
 // Large enough for a maximal inbound frame plus header, and for gathering
 // many queued frames into one send().
 constexpr size_t kScratchSize = 256 * 1024;
+// Sessions flushed per event-loop pass: a few milliseconds of sends.
+constexpr size_t kFlushSlice = 256;
 
 int64_t PingTimestamp(PingPrecision precision) {
   auto now = std::chrono::system_clock::now().time_since_epoch();
@@ -76,6 +78,7 @@ void Worker::DrainInbox() {
 }
 
 void Worker::MarkDirty(Session* session) {
+  session->dirty_slot_ = static_cast<uint32_t>(dirty_.size());
   dirty_.push_back(session);
   if (!flush_posted_) {
     flush_posted_ = true;
@@ -87,9 +90,32 @@ void Worker::MarkDirty(Session* session) {
 
 void Worker::FlushDirty() {
   flush_posted_ = false;
-  std::vector<Session*> batch;
-  batch.swap(dirty_);
-  for (Session* s : batch) s->Flush();
+  // A slice at a time, with a return to the event loop in between: input
+  // that arrives meanwhile (the next broadcast of a burst, a client's
+  // command) is handled before the rest is written, so sessions not yet
+  // flushed take several frames in one send(). The busier the worker, the
+  // more frames each write carries.
+  const size_t end = std::min(dirty_.size(), dirty_head_ + kFlushSlice);
+  while (dirty_head_ < end) {
+    Session* s = dirty_[dirty_head_++];
+    if (s == nullptr) continue;
+    s->dirty_ = false;
+    s->Flush();
+  }
+  if (dirty_head_ == dirty_.size()) {
+    dirty_.clear();
+    dirty_head_ = 0;
+    return;
+  }
+  if (dirty_head_ > kFlushSlice && dirty_head_ * 2 > dirty_.size()) {
+    dirty_.erase(dirty_.begin(), dirty_.begin() + static_cast<std::ptrdiff_t>(dirty_head_));
+    dirty_head_ = 0;
+    for (size_t i = 0; i < dirty_.size(); ++i) {
+      if (dirty_[i] != nullptr) dirty_[i]->dirty_slot_ = static_cast<uint32_t>(i);
+    }
+  }
+  flush_posted_ = true;
+  boost::asio::post(context_, [this] { FlushDirty(); });
 }
 
 void Worker::Register(const std::shared_ptr<Session>& session) {
@@ -99,10 +125,10 @@ void Worker::Register(const std::shared_ptr<Session>& session) {
 void Worker::Unregister(Session* session) {
   CancelPings(session);
   write_blocked_.erase(session);
-  for (auto& d : dirty_) {
-    if (d == session) d = nullptr;
+  if (session->dirty_ && session->dirty_slot_ < dirty_.size() &&
+      dirty_[session->dirty_slot_] == session) {
+    dirty_[session->dirty_slot_] = nullptr;
   }
-  std::erase(dirty_, nullptr);
   // The shared_ptr in the set is found by its raw pointer.
   std::shared_ptr<Session> key(std::shared_ptr<Session>{}, session);
   sessions_.erase(key);

@@ -92,7 +92,8 @@ class Worker {
 
   HubShard hub_;
   std::vector<char> scratch_;
-  std::vector<Session*> dirty_;
+  std::vector<Session*> dirty_;  // sessions with queued output, flushed from dirty_head_
+  size_t dirty_head_ = 0;
   bool flush_posted_ = false;
   std::unordered_set<std::shared_ptr<Session>> sessions_;
 

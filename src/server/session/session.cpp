@@ -557,7 +557,6 @@ void Session::Send(const FrameRef& frame) {
 }
 
 void Session::Flush() {
-  dirty_ = false;
   if (state_ == State::kClosed) return;
   while (!outbox_.empty()) {
     const char* data = nullptr;

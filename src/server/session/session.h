@@ -130,6 +130,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool read_armed_ = false;
   bool write_armed_ = false;
   bool dirty_ = false;
+  uint32_t dirty_slot_ = 0;  // position in the worker's dirty list while dirty_
   bool reading_paused_ = false;
   bool command_running_ = false;
   bool close_after_flush_ = false;
