@@ -136,6 +136,11 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
   Flag(sub, "ping_timestamp_precision", c.ping_timestamp_precision,
        "Ping timestamp precision: s, ms or ns", kProtocol)
       ->check(CLI::IsMember({"s", "ms", "ns"}));
+  Flag(sub, "pong_timeout", c.pong_timeout_s,
+       "Seconds an actioncable-v1-ext-json client may stay silent after a ping before it is "
+       "disconnected (no_pong; 0: off)",
+       kProtocol)
+      ->check(CLI::NonNegativeNumber);
   Flag(sub, "ws_write_timeout", c.ws_write_timeout_s,
        "Seconds a blocked write may wait before the client is dropped", kProtocol)
       ->check(CLI::PositiveNumber);

@@ -125,6 +125,7 @@ void Worker::Register(const std::shared_ptr<Session>& session) {
 void Worker::Unregister(Session* session) {
   CancelPings(session);
   write_blocked_.erase(session);
+  pong_due_.erase(session);
   if (session->dirty_ && session->dirty_slot_ < dirty_.size() &&
       dirty_[session->dirty_slot_] == session) {
     dirty_[session->dirty_slot_] = nullptr;
@@ -161,6 +162,11 @@ void Worker::SchedulePings(Session* session, int interval_ms) {
   auto& bucket = wheel.slots[slot.slot];
   slot.index = static_cast<uint32_t>(bucket.size());
   bucket.push_back(session);
+  if (session->requires_pongs_) {
+    // The first pong is due one timeout after the first ping.
+    pong_due_[session] =
+        std::chrono::steady_clock::now() + kTick * static_cast<int64_t>(delay) + pong_timeout_;
+  }
 }
 
 void Worker::CancelPings(Session* session) {
@@ -212,6 +218,19 @@ void Worker::OnTick() {
             ws::EncodeFrame(ws::Opcode::kText, protocol::Ping(PingTimestamp(s->ping_precision()))));
       }
       s->Send(ping_frames[p]);
+      if (s->requires_pongs_)
+        pong_due_.try_emplace(s, std::chrono::steady_clock::now() + pong_timeout_);
+    }
+  }
+  if (!pong_due_.empty()) {
+    auto now = std::chrono::steady_clock::now();
+    std::vector<Session*> expired;
+    for (const auto& [s, due] : pong_due_) {
+      if (now > due) expired.push_back(s);
+    }
+    for (Session* s : expired) {
+      pong_due_.erase(s);
+      s->OnPongTimeout();
     }
   }
   if (!write_blocked_.empty()) {

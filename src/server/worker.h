@@ -15,6 +15,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -64,6 +65,12 @@ class Worker {
 
   void SetWriteTimeout(std::chrono::milliseconds timeout) { write_timeout_ = timeout; }
 
+  // Pong enforcement (sessions that require pongs only): a session owes a
+  // reply from its first ping on; any incoming frame pays the debt, and the
+  // next ping opens a new one when none is open.
+  void SetPongTimeout(std::chrono::milliseconds timeout) { pong_timeout_ = timeout; }
+  void PongSeen(Session* session) { pong_due_.erase(session); }
+
   uint64_t deliveries() const { return deliveries_; }
 
  private:
@@ -101,6 +108,8 @@ class Worker {
   std::map<int, PingWheel> wheels_;
   std::unordered_set<Session*> write_blocked_;
   std::chrono::milliseconds write_timeout_{2000};
+  std::chrono::milliseconds pong_timeout_{0};
+  std::unordered_map<Session*, std::chrono::steady_clock::time_point> pong_due_;
   uint64_t deliveries_ = 0;
   uint64_t rng_state_;
 };

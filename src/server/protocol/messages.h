@@ -26,6 +26,9 @@ std::string BroadcastMessage(std::string_view identifier, std::string_view data,
 bool IsEmbeddableJson(std::string_view data);
 
 // Disconnect reasons (spec §13).
+inline constexpr std::string_view kJsonSubprotocol = "actioncable-v1-json";
+inline constexpr std::string_view kExtendedSubprotocol = "actioncable-v1-ext-json";
+
 namespace reason {
 inline constexpr std::string_view kUnauthorized = "unauthorized";
 inline constexpr std::string_view kTokenExpired = "token_expired";

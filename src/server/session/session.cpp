@@ -126,6 +126,10 @@ void Session::Accept(std::string identifiers, std::vector<std::string> transmiss
   authenticated_ = true;
   state_ = State::kOpen;
   for (const auto& t : transmissions) SendText(t);
+  // Pongs are part of the extended protocol only; plain Action Cable
+  // clients never send them.
+  requires_pongs_ =
+      node_.config().pong_timeout_s > 0 && info_.subprotocol == protocol::kExtendedSubprotocol;
   worker_.SchedulePings(this, info_.ping_interval_ms);
   log::Debug("Connected sid={} identifiers={}", info_.sid, identifiers_);
   ProcessNextCommand();
@@ -214,6 +218,8 @@ void Session::ProcessInput(char* data, size_t len) {
 }
 
 bool Session::HandleFrame(uint8_t opcode, bool fin, std::string_view payload) {
+  // Any frame proves the client alive, as in anycable-go.
+  if (requires_pongs_) worker_.PongSeen(this);
   switch (static_cast<ws::Opcode>(opcode)) {
     case ws::Opcode::kPing:
       Send(FrameRef::Make(ws::EncodeFrame(ws::Opcode::kPong, payload)));
@@ -623,6 +629,11 @@ void Session::ArmWrite() {
                        }
                        self->Flush();
                      });
+}
+
+void Session::OnPongTimeout() {
+  log::Debug("No pong sid={}", info_.sid);
+  Disconnect(protocol::reason::kNoPong, true, ws::kCloseNormal, "No Pong");
 }
 
 void Session::OnWriteTimeout() {

@@ -73,6 +73,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // Called by the worker: writes as much queued output as the socket takes.
   void Flush();
   void OnWriteTimeout();
+  void OnPongTimeout();
 
   // Sends a disconnect message (when `reason` is not empty), then a close
   // frame, then closes the socket once the output is flushed.
@@ -136,6 +137,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool close_after_flush_ = false;
   bool disconnect_interest_ = false;
   bool authenticated_ = false;
+  bool requires_pongs_ = false;  // --pong_timeout on the extended protocol
 
   std::string identifiers_;
   StateMap cstate_;

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "server/protocol/messages.h"
+
 namespace cable::server::transport {
 
 namespace {
@@ -137,8 +139,8 @@ std::string FilterCookies(std::string_view cookie_header, const std::vector<std:
 }
 
 std::string NegotiateSubprotocol(std::string_view offered) {
-  static constexpr std::string_view kSupported[] = {"actioncable-v1-json",
-                                                    "actioncable-v1-ext-json"};
+  static constexpr std::string_view kSupported[] = {protocol::kJsonSubprotocol,
+                                                    protocol::kExtendedSubprotocol};
   std::vector<std::string_view> client;
   while (!offered.empty()) {
     size_t comma = offered.find(',');

@@ -1,0 +1,77 @@
+// --pong_timeout (spec §1.5): clients on actioncable-v1-ext-json must answer
+// pings; one that stays silent gets `no_pong` and a close, while plain
+// actioncable-v1-json clients are never held to it.
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+
+#include "server/server_test_helpers.h"
+
+namespace cable::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+const std::vector<std::string> kExtended = {"actioncable-v1-ext-json"};
+
+class PongTimeoutTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    ServeOptions options;
+    options.args = {"--pong_timeout", "1", "--ping_interval", "1"};
+    server_ = new CableServer(options);
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    server_ = nullptr;
+  }
+  static CableServer& server() { return *server_; }
+  static CableServer* server_;
+};
+CableServer* PongTimeoutTest::server_ = nullptr;
+
+TEST_F(PongTimeoutTest, SilentExtendedClientIsDisconnectedWithNoPong) {
+  ASSERT_CONNECTED(client, ConnectWelcomed(server(), "/cable", {}, kExtended));
+  // First ping within 1.5 s, then one more second: well inside 5 s.
+  EXPECT_TRUE(ReceivesMessage(
+      client, Json{{"type", "disconnect"}, {"reason", "no_pong"}, {"reconnect", true}}, 5s));
+  EXPECT_TRUE(ReceivesClose(client, 1000));
+}
+
+TEST_F(PongTimeoutTest, ExtendedClientThatAnswersPingsStaysConnected) {
+  ASSERT_CONNECTED(client, ConnectWelcomed(server(), "/cable", {}, kExtended));
+  // Answer four pings (about four timeouts' worth of time) with `pong`.
+  for (int i = 0; i < 4; ++i) {
+    auto ping = NextMessage(client, 3s, Skip::kNothing);
+    ASSERT_TRUE(ping.ok()) << "ping " << i << ": " << ping.error().message;
+    ASSERT_EQ((*ping)["type"], "ping") << ping->dump();
+    ASSERT_TRUE(client.SendText(R"({"command":"pong"})").ok());
+  }
+  EXPECT_TRUE(Pongs(client)) << "the session must still be served";
+}
+
+TEST_F(PongTimeoutTest, AnyCommandCountsAsAPong) {
+  ASSERT_CONNECTED(client, ConnectWelcomed(server(), "/cable", {}, kExtended));
+  for (int i = 0; i < 4; ++i) {
+    auto ping = NextMessage(client, 3s, Skip::kNothing);
+    ASSERT_TRUE(ping.ok()) << "ping " << i << ": " << ping.error().message;
+    ASSERT_EQ((*ping)["type"], "ping") << ping->dump();
+    // The client's own `ping` command, answered with `pong`, proves it alive.
+    ASSERT_TRUE(Pongs(client));
+  }
+}
+
+TEST_F(PongTimeoutTest, PlainActionCableClientsAreNotAskedForPongs) {
+  ASSERT_CONNECTED(client, ConnectWelcomed(server()));
+  // Three pings without a reply: an extended client would be gone by now.
+  for (int i = 0; i < 3; ++i) {
+    auto ping = NextMessage(client, 3s, Skip::kNothing);
+    ASSERT_TRUE(ping.ok()) << "ping " << i << ": " << ping.error().message;
+    ASSERT_EQ((*ping)["type"], "ping") << ping->dump();
+  }
+  EXPECT_TRUE(Pongs(client));
+}
+
+}  // namespace
+}  // namespace cable::testing
