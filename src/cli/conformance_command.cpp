@@ -304,7 +304,13 @@ void AddConformanceCommand(CLI::App& root, Commands& commands) {
   sub->add_flag("--list,-l", o->list, "List the selected scenarios and exit");
   sub->add_flag("--verbose,-v", o->verbose, "Print each scenario's result as it finishes");
   sub->add_flag("--debug", o->debug, "Let started processes write to this terminal");
-  commands[sub] = [o] { return Run(*o); };
+  commands[sub] = [o] {
+    int code = Run(*o);
+    // Children stopped by an interrupt make scenarios fail; the exit code
+    // must still say "interrupted", so let the watcher finish and exit.
+    cf::AwaitInterruptExit();
+    return code;
+  };
 }
 
 }  // namespace cable::cli

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "cli/serve_config_file.h"
 #include "common/log.h"
 #include "server/app.h"
 
@@ -59,6 +60,9 @@ struct ServeOptions {
   std::string proxy_cookies;
   std::string broadcast_adapter = "http,redis";
   bool debug = false;
+  std::string config_path;
+  bool ignore_config_path = false;
+  bool print_config = false;
   // Deprecated anycable-go aliases, mapped onto the current settings.
   std::string jwt_id_key, jwt_id_param, turbo_rails_key, cable_ready_key;
   bool jwt_id_enforce = false;
@@ -254,20 +258,42 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
       ->check(CLI::IsMember({"text", "json"}));
   Switch(sub, "debug", o->debug, "Debug logging (same as --log_level debug)", kOps);
 
-  commands[sub] = [o, redis_url] {
+  const std::string kConfig = "Configuration file";
+  sub->add_option("--config-path,--config_path", o->config_path,
+                  "anycable.toml to read (default: ./anycable.toml, else "
+                  "/etc/anycable/anycable.toml, when present)")
+      ->envname("ANYCABLE_CONFIG_PATH")
+      ->group(kConfig);
+  sub->add_flag("--ignore-config-path,--ignore_config_path", o->ignore_config_path,
+                "Do not look for a default anycable.toml")
+      ->group(kConfig);
+  sub->add_flag("--print-config,--print_config", o->print_config,
+                "Print the effective settings as anycable.toml and exit")
+      ->group(kConfig);
+
+  commands[sub] = [o, sub, redis_url] {
     auto& c = o->config;
+    // anycable-go also reads the conventional REDIS_URL, after its own
+    // variable; as an environment variable it beats the file.
+    if (redis_url->count() == 0) {
+      if (const char* env = std::getenv("REDIS_URL"); env != nullptr && *env != '\0') {
+        redis_url->add_result(env);
+        redis_url->run_callback();
+      }
+    }
+    const std::string config_file = FindServeConfigFile(o->config_path, o->ignore_config_path);
+    if (!config_file.empty()) ApplyServeConfigFile(*sub, config_file);
+    if (o->print_config) {
+      std::cout << RenderServeConfigToml(*sub);
+      return kExitOk;
+    }
+    if (!config_file.empty()) log::Info("Settings read from {}", config_file);
     c.paths = SplitCsv(o->paths);
     c.allowed_origins = SplitCsv(o->allowed_origins);
     c.headers.clear();
     for (auto& h : SplitCsv(o->headers)) c.headers.push_back(Lower(h));
     c.proxy_cookies = SplitCsv(o->proxy_cookies);
     c.broadcast_adapters = SplitCsv(o->broadcast_adapter);
-    // anycable-go also reads the conventional REDIS_URL, after its own variable.
-    if (redis_url->count() == 0) {
-      if (const char* env = std::getenv("REDIS_URL"); env != nullptr && *env != '\0') {
-        c.redis_url = env;
-      }
-    }
     if (c.paths.empty()) throw UsageError("--path: at least one path is required");
     if (o->debug) c.log_level = "debug";
     log::Level level;

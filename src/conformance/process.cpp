@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
@@ -23,13 +24,10 @@ namespace cable::conformance {
 namespace {
 
 std::mutex g_registry_mu;
+std::atomic<bool> g_interrupted{false};
 std::set<pid_t> g_registry;
 std::string g_cleanup_dir;  // guarded by g_registry_mu
 
-void Register(pid_t pid) {
-  std::lock_guard lock(g_registry_mu);
-  g_registry.insert(pid);
-}
 void Unregister(pid_t pid) {
   std::lock_guard lock(g_registry_mu);
   g_registry.erase(pid);
@@ -105,7 +103,15 @@ Result<std::unique_ptr<Process>> Process::Spawn(const std::vector<std::string>& 
   pid_t pid = -1;
   int fork_errno = 0;
   const pid_t parent = getpid();
+  bool refused = false;
   Spawner::Get().Run([&] {
+    // Held across fork and registration: once the watcher has taken its
+    // snapshot of the children, no new one may appear behind its back.
+    std::lock_guard lock(g_registry_mu);
+    if (g_interrupted.load()) {
+      refused = true;
+      return;
+    }
     pid = fork();
     if (pid < 0) {
       fork_errno = errno;
@@ -134,11 +140,15 @@ Result<std::unique_ptr<Process>> Process::Spawn(const std::vector<std::string>& 
     // Registered before anyone can observe the pid, so a signal arriving
     // right now still stops this child.
     setpgid(pid, pid);
-    Register(pid);
+    g_registry.insert(pid);
   });
   close(report[1]);
   if (out_fd >= 0) close(out_fd);
   if (null_fd >= 0) close(null_fd);
+  if (refused) {
+    close(report[0]);
+    return Error{"spawn", "interrupted"};
+  }
   if (pid < 0) {
     close(report[0]);
     return Error{"spawn", std::string("fork: ") + std::strerror(fork_errno)};
@@ -221,6 +231,7 @@ void InstallSignalWatcher() {
     std::set<pid_t> pids;
     {
       std::lock_guard lock(g_registry_mu);
+      g_interrupted.store(true);
       pids = g_registry;
     }
     for (pid_t p : pids) kill(-p, SIGTERM);
@@ -252,6 +263,11 @@ void InstallSignalWatcher() {
     }
     _exit(128 + sig);
   }).detach();
+}
+
+void AwaitInterruptExit() {
+  if (!g_interrupted.load()) return;
+  for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
 }
 
 void RemoveOnInterrupt(const std::string& dir) {

@@ -53,6 +53,9 @@ class Process {
 // other thread starts, so every thread inherits the mask) and starts the
 // watcher thread that stops all children and exits on the first of them.
 void InstallSignalWatcher();
+// When an interrupt is being handled, blocks until the watcher exits the
+// process (with 128 + signal); returns at once otherwise.
+void AwaitInterruptExit();
 // A directory the watcher removes before exiting (the children's logs).
 void RemoveOnInterrupt(const std::string& dir);
 

@@ -16,6 +16,7 @@
 #include "common/auth/jwt.h"
 #include "common/auth/message_verifier.h"
 #include "support/process.h"
+#include "support/temp_dir.h"
 
 namespace cable {
 namespace {
@@ -25,6 +26,7 @@ using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 using testing::RunResult;
 using testing::SpawnOptions;
+using testing::TempDir;
 
 namespace jwt = auth::jwt;
 
@@ -77,29 +79,6 @@ std::string HeaderOf(const std::string& token) {
 bool OnPath(const std::string& program) {
   return testing::Run({"/bin/sh", "-c", "command -v " + program}).exit_code == 0;
 }
-
-// A temporary directory removed (with its entries) at scope exit.
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/cable-cli-test-XXXXXX";
-    path_ = mkdtemp(tmpl) ? tmpl : "";
-  }
-  ~TempDir() {
-    for (const auto& f : files_) unlink(f.c_str());
-    if (!path_.empty()) rmdir(path_.c_str());
-  }
-  std::string Link(const std::string& target, const std::string& name) {
-    std::string path = path_ + "/" + name;
-    if (symlink(target.c_str(), path.c_str()) != 0) return "";
-    files_.push_back(path);
-    return path;
-  }
-
- private:
-  std::string path_;
-  std::vector<std::string> files_;
-};
 
 // ---------------------------------------------------------------- token
 

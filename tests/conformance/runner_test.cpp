@@ -11,27 +11,10 @@
 #include <thread>
 
 #include "conformance_helpers.h"
+#include "support/temp_dir.h"
 
 namespace cable::testing {
 namespace {
-
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/cable-conformance-test-XXXXXX";
-    path_ = mkdtemp(tmpl);
-  }
-  ~TempDir() { std::system(("rm -rf " + path_).c_str()); }
-  std::string Write(const std::string& name, const std::string& text) const {
-    std::string p = path_ + "/" + name;
-    std::ofstream(p) << text;
-    return p;
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 bool Exists(const std::string& path) {
   struct stat st {};

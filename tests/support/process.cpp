@@ -84,6 +84,7 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, const SpawnOpti
       close(out);
       close(err);
     }
+    if (!options.cwd.empty() && chdir(options.cwd.c_str()) != 0) _exit(126);
     execve(args[0], args.data(), envp.data());
     // Fall back to PATH lookup for bare names like "redis-server".
     execvpe(args[0], args.data(), envp.data());
@@ -93,7 +94,8 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, const SpawnOpti
   if (!options.stdin_data.empty()) {
     size_t off = 0;
     while (off < options.stdin_data.size()) {
-      ssize_t n = write(in_pipe[1], options.stdin_data.data() + off, options.stdin_data.size() - off);
+      ssize_t n =
+          write(in_pipe[1], options.stdin_data.data() + off, options.stdin_data.size() - off);
       if (n <= 0) break;
       off += static_cast<size_t>(n);
     }
@@ -107,7 +109,9 @@ ChildProcess::~ChildProcess() {
   if (!err_path_.empty()) unlink(err_path_.c_str());
 }
 
-ChildProcess::ChildProcess(ChildProcess&& other) noexcept { *this = std::move(other); }
+ChildProcess::ChildProcess(ChildProcess&& other) noexcept {
+  *this = std::move(other);
+}
 
 ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
   if (this != &other) {
@@ -164,10 +168,15 @@ int ChildProcess::Stop(std::chrono::milliseconds grace) {
   return Wait(std::chrono::seconds(5)).value_or(-1);
 }
 
-std::string ChildProcess::Stdout() const { return ReadFile(out_path_); }
-std::string ChildProcess::Stderr() const { return ReadFile(err_path_); }
+std::string ChildProcess::Stdout() const {
+  return ReadFile(out_path_);
+}
+std::string ChildProcess::Stderr() const {
+  return ReadFile(err_path_);
+}
 
-bool ChildProcess::WaitForOutput(const std::string& needle, std::chrono::milliseconds timeout) const {
+bool ChildProcess::WaitForOutput(const std::string& needle,
+                                 std::chrono::milliseconds timeout) const {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     if (Stdout().find(needle) != std::string::npos || Stderr().find(needle) != std::string::npos) {
@@ -189,7 +198,9 @@ RunResult Run(const std::vector<std::string>& argv, const SpawnOptions& options,
   return result;
 }
 
-std::string CableBinary() { return CABLE_BINARY; }
+std::string CableBinary() {
+  return CABLE_BINARY;
+}
 
 std::string SourcePath(const std::string& relative) {
   return std::string(CABLE_SOURCE_DIR) + "/" + relative;

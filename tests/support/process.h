@@ -15,9 +15,10 @@ namespace cable::testing {
 
 struct SpawnOptions {
   std::map<std::string, std::string> env;  // added to (and overriding) the parent's environment
-  std::vector<std::string> unset_env;       // removed from the environment
-  std::string stdin_data;                   // written to the child's stdin, then closed
-  bool capture_output = true;               // stdout/stderr go to temporary files
+  std::vector<std::string> unset_env;      // removed from the environment
+  std::string stdin_data;                  // written to the child's stdin, then closed
+  bool capture_output = true;              // stdout/stderr go to temporary files
+  std::string cwd;                         // working directory (empty: the parent's)
 };
 
 class ChildProcess {

@@ -1,0 +1,262 @@
+#include "cli/serve_config_file.h"
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include <filesystem>
+#include <string_view>
+
+#include "cli/command.h"
+#include "common/log.h"
+
+namespace cable::cli {
+
+namespace {
+
+enum class Kind { kString, kInt, kBool, kList };
+
+// anycable-go's TOML layout (its config struct tags) -> serve flag.
+struct Setting {
+  std::string_view table;  // dotted path of the TOML table, "" for top level
+  std::string_view key;
+  std::string_view flag;
+  Kind kind;
+};
+
+constexpr Setting kSettings[] = {
+    {"", "secret", "secret", Kind::kString},
+    {"", "broadcast_key", "broadcast_key", Kind::kString},
+    {"", "noauth", "noauth", Kind::kBool},
+    {"", "public", "public", Kind::kBool},
+    {"", "broadcast_adapters", "broadcast_adapter", Kind::kList},
+    {"", "pubsub_adapter", "pubsub", Kind::kString},
+    {"server", "host", "host", Kind::kString},
+    {"server", "port", "port", Kind::kInt},
+    {"server", "allowed_origins", "allowed_origins", Kind::kList},
+    {"server", "max_conn", "max-conn", Kind::kInt},
+    {"server", "health_path", "health-path", Kind::kString},
+    {"server.ssl", "cert_path", "ssl_cert", Kind::kString},
+    {"server.ssl", "key_path", "ssl_key", Kind::kString},
+    {"logging", "level", "log_level", Kind::kString},
+    {"logging", "format", "log_format", Kind::kString},
+    {"logging", "debug", "debug", Kind::kBool},
+    {"app", "disconnect_mode", "disconnect_mode", Kind::kString},
+    {"app", "ping_interval", "ping_interval", Kind::kInt},
+    {"app", "ping_timestamp_precision", "ping_timestamp_precision", Kind::kString},
+    {"app", "pong_timeout", "pong_timeout", Kind::kInt},
+    {"app", "shutdown_timeout", "shutdown_timeout", Kind::kInt},
+    {"app", "shutdown_delay", "shutdown_delay", Kind::kInt},
+    {"ws", "paths", "path", Kind::kList},
+    {"ws", "max_message_size", "max_message_size", Kind::kInt},
+    {"ws", "write_timeout", "ws_write_timeout", Kind::kInt},
+    {"ws", "max_pending_size", "ws_max_pending_size", Kind::kInt},
+    {"rpc", "host", "rpc_host", Kind::kString},
+    {"rpc", "proxy_headers", "headers", Kind::kList},
+    {"rpc", "proxy_cookies", "proxy-cookies", Kind::kList},
+    {"rpc", "concurrency", "rpc_concurrency", Kind::kInt},
+    {"rpc", "secret", "http_rpc_secret", Kind::kString},
+    {"rpc", "request_timeout", "rpc_request_timeout", Kind::kInt},
+    {"rpc", "command_timeout", "rpc_command_timeout", Kind::kInt},
+    {"disconnector", "rate", "disconnect_rate", Kind::kInt},
+    {"disconnector", "backlog", "disconnect_backlog_size", Kind::kInt},
+    {"http_broadcast", "port", "http_broadcast_port", Kind::kInt},
+    {"http_broadcast", "path", "http_broadcast_path", Kind::kString},
+    {"redis", "url", "redis_url", Kind::kString},
+    {"redis_pubsub_broadcast", "channel", "redis_channel", Kind::kString},
+    {"redis_stream_broadcast", "stream", "redisx_stream", Kind::kString},
+    {"nats", "servers", "nats_servers", Kind::kList},
+    {"nats_broadcast", "channel", "nats_channel", Kind::kString},
+    {"jwt", "secret", "jwt_secret", Kind::kString},
+    {"jwt", "param", "jwt_param", Kind::kString},
+    {"jwt", "force", "enforce_jwt", Kind::kBool},
+    {"streams", "secret", "streams_secret", Kind::kString},
+    {"streams", "public", "public_streams", Kind::kBool},
+    {"streams", "whisper", "streams_whisper", Kind::kBool},
+    {"streams", "presence", "streams_presence", Kind::kBool},
+    {"streams", "turbo", "turbo_streams", Kind::kBool},
+    {"streams", "turbo_secret", "turbo_streams_secret", Kind::kString},
+    {"streams", "cable_ready", "cable_ready", Kind::kBool},
+    {"streams", "cable_ready_secret", "cable_ready_secret", Kind::kString},
+};
+
+const Setting* FindSetting(std::string_view table, std::string_view key) {
+  for (const auto& s : kSettings) {
+    if (s.table == table && s.key == key) return &s;
+  }
+  return nullptr;
+}
+
+CLI::Option* OptionFor(const CLI::App& serve, std::string_view flag) {
+  return const_cast<CLI::App&>(serve).get_option_no_throw("--" + std::string(flag));
+}
+
+std::string Where(const std::string& path, const toml::source_region& source) {
+  return fmt::format("{}:{}:{}", path, source.begin.line, source.begin.column);
+}
+
+std::string Dotted(std::string_view table, std::string_view key) {
+  return table.empty() ? std::string(key) : fmt::format("{}.{}", table, key);
+}
+
+// The value as the flag would receive it on the command line; false when
+// the TOML type does not fit.
+bool ToFlagValue(const toml::node& node, Kind kind, std::string* out) {
+  switch (kind) {
+    case Kind::kString:
+      if (!node.is_string()) return false;
+      *out = **node.as_string();
+      return true;
+    case Kind::kInt:
+      if (!node.is_integer()) return false;
+      *out = std::to_string(**node.as_integer());
+      return true;
+    case Kind::kBool:
+      if (!node.is_boolean()) return false;
+      *out = **node.as_boolean() ? "true" : "false";
+      return true;
+    case Kind::kList:
+      if (node.is_string()) {
+        *out = **node.as_string();
+        return true;
+      }
+      if (!node.is_array()) return false;
+      out->clear();
+      for (const auto& item : *node.as_array()) {
+        if (!item.is_string()) return false;
+        if (!out->empty()) out->push_back(',');
+        *out += **item.as_string();
+      }
+      return true;
+  }
+  return false;
+}
+
+std::string_view KindName(Kind kind) {
+  switch (kind) {
+    case Kind::kString:
+      return "a string";
+    case Kind::kInt:
+      return "an integer";
+    case Kind::kBool:
+      return "true or false";
+    case Kind::kList:
+      return "an array of strings (or one comma-separated string)";
+  }
+  return "";
+}
+
+void ApplyTable(CLI::App& serve, const std::string& path, const toml::table& table,
+                const std::string& prefix) {
+  for (const auto& [key, node] : table) {
+    const std::string name = Dotted(prefix, key.str());
+    if (const toml::table* nested = node.as_table()) {
+      ApplyTable(serve, path, *nested, name);
+      continue;
+    }
+    const Setting* setting = FindSetting(prefix, key.str());
+    CLI::Option* option = setting ? OptionFor(serve, setting->flag) : nullptr;
+    if (option == nullptr) {
+      log::Warn("{}: {} is not a cable serve setting; ignored", Where(path, key.source()), name);
+      continue;
+    }
+    std::string value;
+    if (!ToFlagValue(node, setting->kind, &value)) {
+      throw UsageError(fmt::format("{}: {}: expected {}", Where(path, node.source()), name,
+                                   KindName(setting->kind)));
+    }
+    // A flag or ANYCABLE_* variable wins; an empty value means "not set"
+    // (as --print-config writes settings that have no value).
+    if (option->count() > 0 || value.empty()) continue;
+    try {
+      option->add_result(value);
+      option->run_callback();
+    } catch (const CLI::Error& e) {
+      throw UsageError(fmt::format("{}: {}: {}", Where(path, node.source()), name, e.what()));
+    }
+  }
+}
+
+std::string EffectiveValue(const CLI::Option& option) {
+  if (option.count() == 0) return option.get_default_str();
+  std::string joined;
+  for (const auto& r : option.results()) {
+    if (!joined.empty()) joined.push_back(',');
+    joined += r;
+  }
+  return joined;
+}
+
+std::string TomlValue(const std::string& value, Kind kind) {
+  switch (kind) {
+    case Kind::kInt:
+      return value.empty() ? "0" : value;
+    case Kind::kBool:
+      return value == "true" || value == "1" || value == "on" || value == "yes" ? "true" : "false";
+    case Kind::kList: {
+      toml::array array;
+      size_t start = 0;
+      while (start < value.size()) {
+        size_t comma = value.find(',', start);
+        if (comma == std::string::npos) comma = value.size();
+        if (comma > start) array.push_back(value.substr(start, comma - start));
+        start = comma + 1;
+      }
+      std::ostringstream out;
+      out << toml::default_formatter(array, toml::format_flags::none);
+      return out.str();
+    }
+    case Kind::kString:
+      break;
+  }
+  std::ostringstream out;
+  out << toml::default_formatter(toml::value<std::string>(value), toml::format_flags::none);
+  return out.str();
+}
+
+}  // namespace
+
+std::string FindServeConfigFile(const std::string& explicit_path, bool ignore_default) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!explicit_path.empty()) {
+    if (!fs::is_regular_file(explicit_path, ec)) {
+      throw UsageError(fmt::format("--config-path: {}: no such file", explicit_path));
+    }
+    return explicit_path;
+  }
+  if (ignore_default) return "";
+  for (const char* candidate : {"anycable.toml", "/etc/anycable/anycable.toml"}) {
+    if (fs::is_regular_file(candidate, ec)) return candidate;
+  }
+  return "";
+}
+
+void ApplyServeConfigFile(CLI::App& serve, const std::string& path) {
+  toml::table table;
+  try {
+    table = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    throw UsageError(fmt::format("{}: {}", Where(path, e.source()), e.description()));
+  }
+  ApplyTable(serve, path, table, "");
+}
+
+std::string RenderServeConfigToml(const CLI::App& serve) {
+  std::string out =
+      "# cable serve settings (anycable.toml). Precedence: this file < ANYCABLE_* variables < "
+      "flags.\n";
+  std::string_view current_table = "";
+  for (const auto& s : kSettings) {
+    const CLI::Option* option = OptionFor(serve, s.flag);
+    if (option == nullptr) continue;
+    if (s.table != current_table) {
+      out += fmt::format("\n[{}]\n", s.table);
+      current_table = s.table;
+    }
+    out +=
+        fmt::format("{} = {}  # --{}\n", s.key, TomlValue(EffectiveValue(*option), s.kind), s.flag);
+  }
+  return out;
+}
+
+}  // namespace cable::cli
