@@ -1,6 +1,6 @@
 #pragma once
-// Shared by the `cable serve` integration tests: the backend they run with
-// and a connect-or-fail macro.
+// Shared by the `cable serve` integration tests: the backend they run with,
+// the messages clients expect and a connect-or-fail macro.
 
 #include <string>
 
@@ -18,6 +18,20 @@ inline std::string AnytWithTestChannels() {
 
 inline std::string StreamIdentifier(const std::string& stream) {
   return Identifier("Test::StreamChannel", {{"stream", stream}});
+}
+
+// What a client receives, as ReceivesMessage expects it.
+inline Json ConfirmMessage(const std::string& identifier) {
+  return {{"type", "confirm_subscription"}, {"identifier", identifier}};
+}
+inline Json RejectMessage(const std::string& identifier) {
+  return {{"type", "reject_subscription"}, {"identifier", identifier}};
+}
+inline Json DataMessage(const std::string& identifier, const Json& message) {
+  return {{"identifier", identifier}, {"message", message}};
+}
+inline Json DisconnectMessage(const std::string& reason, bool reconnect) {
+  return {{"type", "disconnect"}, {"reason", reason}, {"reconnect", reconnect}};
 }
 
 }  // namespace cable::testing
