@@ -15,6 +15,7 @@
 #include "common/auth/base64.h"
 #include "common/auth/jwt.h"
 #include "common/auth/message_verifier.h"
+#include "support/auth_vectors.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
 
@@ -298,8 +299,7 @@ TEST(TokenCli, SecretPrecedence) {
 }
 
 TEST(TokenCli, VerifyRejectionsGiveTheReason) {
-  std::ifstream in(testing::SourcePath("tests/vectors/auth.json"));
-  auto vectors = nlohmann::json::parse(in);
+  const auto& vectors = testing::AuthVectors();
   for (const auto& v : vectors["rejections"]) {
     SCOPED_TRACE(v["note"].get<std::string>());
     std::string expect = v["expect"] == "error_no_ext" ? "no_ext" : v["expect"].get<std::string>();
@@ -316,8 +316,7 @@ TEST(TokenCli, VerifyRejectionsGiveTheReason) {
 }
 
 TEST(TokenCli, VerifyJsonShape) {
-  std::ifstream in(testing::SourcePath("tests/vectors/auth.json"));
-  auto v = nlohmann::json::parse(in)["jwt"][2];  // HS384 with exp in 2100
+  auto v = testing::AuthVectors()["jwt"][2];  // HS384 with exp in 2100
   auto r = Cable({"token", "--verify", v["token"], "--jwt-secret", v["secret"], "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   auto out = nlohmann::ordered_json::parse(r.out);
@@ -429,8 +428,7 @@ TEST(SignCli, VerifyPrintsTheNameOrTheReason) {
 }
 
 TEST(SignCli, VerifiesRailsSignedNames) {
-  std::ifstream in(testing::SourcePath("tests/vectors/auth.json"));
-  auto section = nlohmann::json::parse(in)["rails_message_verifier"];
+  auto section = testing::AuthVectors()["rails_message_verifier"];
   std::string all;
   for (const auto& v : section["signed"]) all += v["signed"].get<std::string>() + "\n";
   auto r = Cable({"sign", "--verify", "-", "--secret", section["secret"], "--json"}, Env({}, all));

@@ -1,6 +1,8 @@
 // Every case in tests/vectors/auth.json, which were computed independently
 // of this code (Python, Ruby's jwt gem, Rails' MessageVerifier).
 
+#include "support/auth_vectors.h"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -18,11 +20,7 @@ namespace {
 constexpr int64_t kNow = 1704067200;
 
 const nlohmann::json& Vectors() {
-  static const nlohmann::json vectors = [] {
-    std::ifstream in(cable::testing::SourcePath("tests/vectors/auth.json"));
-    return nlohmann::json::parse(in);
-  }();
-  return vectors;
+  return cable::testing::AuthVectors();
 }
 
 TEST(AuthVectors, FileHasEverySection) {

@@ -8,6 +8,7 @@
 #include "common/broadcast/broadcast_key.h"
 #include "common/broadcast/input.h"
 #include "common/broadcast/publisher.h"
+#include "support/auth_vectors.h"
 #include "support/process.h"
 
 namespace cable::broadcast {
@@ -51,8 +52,7 @@ TEST(BroadcastEncode, RemoteDisconnect) {
 }
 
 TEST(BroadcastKey, MatchesSharedVector) {
-  std::ifstream in(testing::SourcePath("tests/vectors/auth.json"));
-  auto vectors = nlohmann::json::parse(in);
+  const auto& vectors = testing::AuthVectors();
   int checked = 0;
   for (const auto& v : vectors.at("derived_keys")) {
     if (v.at("phrase") != "broadcast-cable") continue;
