@@ -82,6 +82,15 @@ CLI::Option* Switch(CLI::App* app, const std::string& name, bool& value, const s
   return app->add_flag(Names(name), value, help)->envname(EnvName(name))->group(group);
 }
 
+// Sets `option` from `env` when neither its flag nor its ANYCABLE_ variable did.
+void UseConventionalEnv(CLI::Option& option, const char* env) {
+  if (option.count() > 0) return;
+  const char* value = std::getenv(env);
+  if (value == nullptr || *value == '\0') return;
+  option.add_result(value);
+  option.run_callback();
+}
+
 void ApplyDeprecatedAliases(ServeOptions& o) {
   auto& c = o.config;
   auto use = [](const char* old_name, const char* new_name) {
@@ -110,7 +119,8 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
   auto o = std::make_shared<ServeOptions>();
   auto& c = o->config;
   sub->footer(
-      "Every flag also reads ANYCABLE_<NAME> (e.g. ANYCABLE_RPC_HOST); flags win.\n"
+      "Settings come from anycable.toml < ANYCABLE_<NAME> variables (e.g. ANYCABLE_RPC_HOST) <\n"
+      "flags; --print-config shows the result. Details: docs/configuration.md\n"
       "Examples:\n"
       "  cable serve --backend demo                 # in-process demo backend, no Rails needed\n"
       "  cable serve --rpc_host localhost:50051     # in front of an AnyCable RPC server\n"
@@ -118,9 +128,9 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
 
   const std::string kServer = "Server";
   Flag(sub, "host", c.host, "Address to listen on", kServer);
-  Flag(sub, "port", c.port, "Port to listen on", kServer)
-      ->envname("ANYCABLE_PORT")
-      ->check(CLI::Range(0, 65535));
+  auto* port = Flag(sub, "port", c.port, "Port to listen on (also PORT)", kServer)
+                   ->envname("ANYCABLE_PORT")
+                   ->check(CLI::Range(0, 65535));
   Flag(sub, "path", o->paths, "WebSocket paths, comma-separated (`/*` and `{param}` patterns)",
        kServer);
   Flag(sub, "health-path", c.health_path, "Health check path", kServer);
@@ -271,16 +281,12 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
                 "Print the effective settings as anycable.toml and exit")
       ->group(kConfig);
 
-  commands[sub] = [o, sub, redis_url] {
+  commands[sub] = [o, sub, port, redis_url] {
     auto& c = o->config;
-    // anycable-go also reads the conventional REDIS_URL, after its own
-    // variable; as an environment variable it beats the file.
-    if (redis_url->count() == 0) {
-      if (const char* env = std::getenv("REDIS_URL"); env != nullptr && *env != '\0') {
-        redis_url->add_result(env);
-        redis_url->run_callback();
-      }
-    }
+    // anycable-go also reads the conventional PORT and REDIS_URL, after its
+    // own variables; as environment variables they beat the file.
+    UseConventionalEnv(*port, "PORT");
+    UseConventionalEnv(*redis_url, "REDIS_URL");
     const std::string config_file = FindServeConfigFile(o->config_path, o->ignore_config_path);
     if (!config_file.empty()) ApplyServeConfigFile(*sub, config_file);
     if (o->print_config) {

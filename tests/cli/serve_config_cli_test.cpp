@@ -73,7 +73,13 @@ TEST(ServeConfigFile, EnvironmentBeatsTheFileAndFlagsBeatBoth) {
       Serve({"--print-config", "--port", "7100"}, Options(dir, {{"ANYCABLE_PORT", "7000"}}));
   ASSERT_EQ(flag.exit_code, 0) << flag.err;
   EXPECT_THAT(flag.out, HasSubstr("port = 7100  # --port"));
-  // REDIS_URL is an environment variable too.
+  // PORT and REDIS_URL are environment variables too, after ANYCABLE_*.
+  auto conventional = Serve({"--print-config"}, Options(dir, {{"PORT", "7200"}}));
+  ASSERT_EQ(conventional.exit_code, 0) << conventional.err;
+  EXPECT_THAT(conventional.out, HasSubstr("port = 7200  # --port"));
+  auto both =
+      Serve({"--print-config"}, Options(dir, {{"PORT", "7200"}, {"ANYCABLE_PORT", "7000"}}));
+  EXPECT_THAT(both.out, HasSubstr("port = 7000  # --port"));
   dir.Write("anycable.toml", "[redis]\nurl = \"redis://file:6379\"\n");
   auto redis = Serve({"--print-config"}, Options(dir, {{"REDIS_URL", "redis://env:6379"}}));
   ASSERT_EQ(redis.exit_code, 0) << redis.err;
