@@ -242,5 +242,23 @@ TEST(MaxConnTest, ConnectionBeyondTheLimitWaitsUntilOneCloses) {
   EXPECT_TRUE(Pongs(second));
 }
 
+// The test and conformance client bounds what it buffers: a server message
+// above its limit is a protocol error, not unbounded memory.
+TEST_F(TransportTest, ClientRefusesServerMessagesAboveItsLimit) {
+  ws::ConnectOptions options;
+  options.port = server().port();
+  options.max_message_size = 1024;
+  auto client = ws::Client::Connect(options);
+  ASSERT_TRUE(client.ok()) << client.error().message;
+  ASSERT_TRUE(ReceivesMessage(*client, {{"type", "welcome"}}));
+  ASSERT_TRUE(Subscribes(*client, AnytIdentifier("StreamsWithManyClientsChannel")));  // stream "a"
+  ASSERT_EQ(server().Broadcast(Publication("a", std::string(4000, 'x')).dump()), 201);
+  auto frame = client->Receive(kReceiveTimeout);
+  ASSERT_FALSE(frame.ok()) << "a 4 KB message was accepted under a 1 KB limit";
+  EXPECT_EQ(frame.error().code, "protocol");
+  EXPECT_NE(frame.error().message.find("exceeds the client's limit"), std::string::npos)
+      << frame.error().message;
+}
+
 }  // namespace
 }  // namespace cable::testing

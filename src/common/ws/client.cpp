@@ -47,6 +47,7 @@ Client& Client::operator=(Client&& other) noexcept {
     response_headers_ = std::move(other.response_headers_);
     buffer_ = std::move(other.buffer_);
     tcp_closed_ = other.tcp_closed_;
+    max_message_size_ = other.max_message_size_;
   }
   return *this;
 }
@@ -75,6 +76,7 @@ Result<Client> Client::Connect(const ConnectOptions& options) {
     return Error{"resolve", "cannot resolve " + options.host};
   }
   Client client;
+  client.max_message_size_ = options.max_message_size;
   client.fd_ = ::socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
   int rc = ::connect(client.fd_, res->ai_addr, res->ai_addrlen);
   freeaddrinfo(res);
@@ -231,6 +233,11 @@ Result<Frame> Client::Receive(std::chrono::milliseconds timeout, bool return_con
           for (int i = 0; i < 8; ++i) len = (len << 8) | uint8_t(buffer_[2 + i]);
           hdr = 10;
         }
+      }
+      if (complete && message.size() + len > max_message_size_) {
+        return Error{"protocol", "server message of " + std::to_string(message.size() + len) +
+                                     " bytes exceeds the client's limit of " +
+                                     std::to_string(max_message_size_)};
       }
       if (complete && buffer_.size() >= hdr + len) {
         std::string payload = buffer_.substr(hdr, len);

@@ -21,6 +21,9 @@ struct ConnectOptions {
   std::vector<std::string> subprotocols = {"actioncable-v1-json"};
   std::vector<std::pair<std::string, std::string>> headers;
   std::chrono::milliseconds timeout{5000};
+  // Largest message accepted from the server; a bigger one is a protocol
+  // error instead of unbounded buffering.
+  size_t max_message_size = 16 * 1024 * 1024;
 };
 
 struct Frame {
@@ -74,6 +77,7 @@ class Client {
   std::vector<std::pair<std::string, std::string>> response_headers_;
   std::string buffer_;
   bool tcp_closed_ = false;
+  size_t max_message_size_ = 0;
 };
 
 }  // namespace cable::ws
