@@ -1,40 +1,222 @@
 #!/usr/bin/env bash
-# Generator efficiency: CPU per delivered message of `cable bench` versus a
-# minimal Node.js `ws` client (node-ws-client.js) driving the same server
-# with the same burst. Both generators run pinned to CPU 1, the server to
-# CPU 0; each run gets a fresh server. tsung and artillery were the first
-# choice of reference tool; see docs/benchmarks.md for why this one is used.
-# Usage: bench/compare-node.sh [CLIENTS] [MESSAGES]
+# Generator efficiency (spec benchmarking.md §5.2 G1): CPU per delivered
+# message of `cable bench`, of a minimal Node.js `ws` client
+# (node-ws-client.js) and of artillery (npm, its `ws` engine), each driving a
+# fresh `cable serve` with the same burst: N clients subscribed to
+# BenchmarkChannel (stream `all`), M broadcasts of 100 bytes sent back to back
+# over HTTP /_broadcast.
+#
+# Placement: the server pinned to CPU 0 with one worker, the generator under
+# test pinned to CPU 1. `cable bench` and the Node client measure their own CPU
+# from the first publication to the last delivery and count deliveries.
+# Artillery counts nothing it is not told to match, so its row is the CPU of
+# the artillery process tree (from /proc) from publish start until the burst
+# is drained (server idle, no bytes queued on either side of the sockets),
+# divided by the expected deliveries (N × M); the burst is published with
+# curl (on CPU 0) with the same body shape and size.
+#
+# npm packages (ws, artillery) are installed on first use into a temp dir and
+# cached in bench/.cache/ (git-ignored).
+#
+# Usage: bench/compare-node.sh [--clients N] [--messages M] [--quick] [--record] [--no-artillery]
+#        bench/compare-node.sh [N [M]]          (the older positional form)
+#   defaults: N=2000 M=100; --quick: N=500
 set -euo pipefail
 cd "$(dirname "$0")/.."
-CLIENTS=${1:-2000}
-MESSAGES=${2:-100}
-CABLE=${CABLE:-build-bench/bin/cable}
-PORT=${PORT:-28180}
-BPORT=${BPORT:-28190}
-WORK=$(mktemp -d)
-trap 'kill $SERVER_PID 2>/dev/null || true; rm -rf "$WORK"' EXIT
-(cd "$WORK" && npm i ws@8 --silent >/dev/null 2>&1) || { echo "npm i ws failed" >&2; exit 1; }
-ulimit -n "$(ulimit -Hn)"
+. bench/lib.sh
 
-serve() {
-  taskset -c 0 "$CABLE" serve --host 127.0.0.1 --port "$PORT" --http_broadcast_port "$BPORT" \
-    --backend benchmark --broadcast_adapter http --workers 1 --log_level warn >/dev/null 2>&1 &
-  SERVER_PID=$!
-  for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null && return 0; sleep 0.1; done
-  exit 1
+CLIENTS=2000
+MESSAGES=100
+RECORD=0
+ARTILLERY=1
+ARRIVALS_PER_S=${ARRIVALS_PER_S:-500}   # artillery virtual users started per second
+usage() { echo "usage: $0 [--clients N] [--messages M] [--quick] [--record] [--no-artillery]" >&2; exit 2; }
+POS=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --clients) CLIENTS=${2:?}; shift 2 ;;
+    --messages) MESSAGES=${2:?}; shift 2 ;;
+    --quick) CLIENTS=500; shift ;;
+    --record) RECORD=1; shift ;;
+    --no-artillery) ARTILLERY=0; shift ;;
+    -*) usage ;;
+    *) POS+=("$1"); shift ;;
+  esac
+done
+[ "${#POS[@]}" -ge 1 ] && CLIENTS=${POS[0]}
+[ "${#POS[@]}" -ge 2 ] && MESSAGES=${POS[1]}
+need jq ss node curl
+
+lib_init generators
+free_port PORT; free_port BPORT
+# shellcheck disable=SC2153  # free_port assigns PORT by name
+URL=ws://127.0.0.1:$PORT/cable
+BURL=http://127.0.0.1:$BPORT/_broadcast
+SERVER_PID=''
+EXPECTED=$((CLIENTS * MESSAGES))
+
+server() {
+  stop_pid "$SERVER_PID"
+  start_cable "$1" "$PORT" --http_broadcast_port "$BPORT" --backend benchmark --broadcast_adapter http
+  SERVER_PID=$LAST_PID
 }
 
-serve
-echo "node ws:" >&2
-NODE_PATH=$WORK/node_modules taskset -c 1 node bench/node-ws-client.js "ws://127.0.0.1:$PORT/cable" \
-  "http://127.0.0.1:$BPORT/_broadcast" "$CLIENTS" "$MESSAGES" | tee "$WORK/node.json"
-kill $SERVER_PID; wait $SERVER_PID 2>/dev/null || true
+# ---- cable bench
+server cable-bench
+bench cable-bench broadcast --clients "$CLIENTS" --burst "$MESSAGES" --payload-size 100 --settle 2s \
+  --wait 60s --broadcast-url "$BURL"
 
-serve
-echo "cable bench:" >&2
-taskset -c 1 "$CABLE" bench broadcast "ws://127.0.0.1:$PORT/cable" --clients "$CLIENTS" \
-  --burst "$MESSAGES" --payload-size 100 --threads 1 --broadcast-url "http://127.0.0.1:$BPORT/_broadcast" \
-  --wait 60s -q --json | jq -c '{clients: .config.clients, messages: .messages.published, received: .messages.unique,
-    message_cpu_s: .generator.message_cpu_s, cpu_us_per_message: .generator.cpu_us_per_message,
-    p50_us: .latency_us.p50, p99_us: .latency_us.p99, max_us: .latency_us.max, loadavg: .environment.loadavg_1m_start}'
+# ---- Node.js + ws
+NODE_NOTE=
+if WS_DIR=$(npm_tool ws ws@8); then
+  server node-ws
+  NODE_LOAD=$(loadavg)
+  echo "== node-ws: node bench/node-ws-client.js" >&2
+  set +e
+  NODE_PATH=$WS_DIR/node_modules timeout 300 "${PIN1[@]}" node bench/node-ws-client.js "$URL" "$BURL" \
+    "$CLIENTS" "$MESSAGES" >"$OUT/node-ws.json" 2>"$OUT/node-ws.log"
+  echo "node-ws exit $?" >>"$OUT/exit-codes.txt"
+  set -e
+  cat "$OUT/node-ws.json" >&2
+else
+  NODE_NOTE="The Node.js row is missing: \`npm install ws@8\` failed (see the script's stderr)."
+fi
+
+# ---- artillery
+ART_STATUS=skipped ART_NOTE="artillery was not run (--no-artillery)."
+queued() { # bytes queued in the kernel on both ends of the server's sockets
+  ss -Htn "( sport = :$PORT or dport = :$PORT )" | awk '{ s += $2 + $3 } END { print s + 0 }'
+}
+established() { ss -Htn state established "( sport = :$PORT )" | wc -l; }
+rx_bytes() { # bytes the kernel has received on the clients' sockets
+  ss -Htin "( dport = :$PORT )" | grep -o 'bytes_received:[0-9]*' | awk -F: '{ s += $2 } END { print s + 0 }'
+}
+run_artillery() {
+  local dir ramp think pid n i last stall data body frame t0 t1 c0 c1 r0 r1 sv0 sv1 s_prev s_now quiet idle0 idle1
+  if ! dir=$(npm_tool artillery artillery); then
+    ART_STATUS=failed ART_NOTE="artillery could not be installed from npm (see the script's stderr); its row is missing."
+    return
+  fi
+  server artillery
+  ART_LOAD=$(loadavg)
+  ramp=$(((CLIENTS + ARRIVALS_PER_S - 1) / ARRIVALS_PER_S))
+  think=$((ramp + 180))   # the script stops artillery once the burst is drained
+  cat >"$OUT/artillery.yml" <<YML
+# generated by bench/compare-node.sh
+config:
+  target: "$URL"
+  phases:
+    - duration: $ramp
+      arrivalCount: $CLIENTS
+  ws:
+    subprotocols: ["actioncable-v1-json"]
+scenarios:
+  - engine: ws
+    flow:
+      - send: '{"command":"subscribe","identifier":"{\"channel\":\"BenchmarkChannel\"}"}'
+      - think: $think
+YML
+  echo "== artillery: $CLIENTS virtual users over ${ramp}s, then a burst of $MESSAGES" >&2
+  # this shell's polling (ss, /proc) stays off the generator's CPU
+  [ "$PINNED" = 1 ] && taskset -p -c "$SERVER_CPU" $$ >/dev/null
+  spawn "$OUT/artillery.log" "${PIN1[@]}" env ARTILLERY_DISABLE_TELEMETRY=true \
+    node "$dir/node_modules/artillery/bin/run" run "$OUT/artillery.yml"
+  pid=$LAST_PID
+  # every virtual user connected (bounded: the ramp + 60 s, or 20 s without progress after the ramp)
+  last=0 n=0 stall=0
+  for ((i = 0; i < (ramp + 60) * 10; i++)); do
+    n=$(established)
+    [ "$n" -ge "$CLIENTS" ] && break
+    kill -0 "$pid" 2>/dev/null || break
+    if [ "$n" -gt "$last" ]; then last=$n stall=0; else stall=$((stall + 1)); fi
+    [ "$i" -gt $((ramp * 10)) ] && [ "$stall" -gt 200 ] && break
+    sleep 0.1
+  done
+  ART_CONNECTED=$n
+  if [ "$n" -lt "$CLIENTS" ]; then
+    ART_STATUS=failed
+    ART_NOTE="artillery held only $n of $CLIENTS connections$(kill -0 "$pid" 2>/dev/null || echo " and exited") (see $OUT/artillery.log); its row is missing."
+    stop_pid "$pid"; echo "artillery connections $n/$CLIENTS" >>"$OUT/exit-codes.txt"
+    return
+  fi
+  sleep 2   # subscriptions confirmed
+  # idle CPU of the tree while every user thinks, for reference
+  idle0=$(tree_cpu_s "$pid"); sleep 2; idle1=$(tree_cpu_s "$pid")
+  ART_IDLE=$(fdiv "$(fsub "$idle1" "$idle0")" 2 3)
+  data=$(printf '{"seq":0,"ts":%s,"pad":"%s"}' "$(date +%s%N)" "$(printf 'x%.0s' $(seq 60))")
+  body="{\"stream\":\"all\",\"data\":\"${data//\"/\\\"}\"}"
+  # what each subscriber receives: one unmasked text frame, 2-byte header below 126 bytes
+  frame="{\"identifier\":\"{\\\"channel\\\":\\\"BenchmarkChannel\\\"}\",\"message\":$data}"
+  frame=$((${#frame} + (${#frame} < 126 ? 2 : 4)))
+  local urls=()
+  for ((i = 0; i < MESSAGES; i++)); do urls+=("$BURL"); done
+  r0=$(rx_bytes); sv0=$(proc_cpu_s "$SERVER_PID")
+  c0=$(tree_cpu_s "$pid"); t0=$(date +%s.%N)
+  "${PIN0[@]}" curl -s -o /dev/null --max-time 120 -X POST -d "$body" "${urls[@]}" || true
+  # drained: 3 polls in a row (100 ms apart) with nothing queued and an idle server
+  quiet=0 s_prev=$(proc_cpu_s "$SERVER_PID")
+  for ((i = 0; i < 1200 && quiet < 3; i++)); do
+    sleep 0.1
+    s_now=$(proc_cpu_s "$SERVER_PID")
+    if [ "$(queued)" = 0 ] && [ "$s_now" = "$s_prev" ]; then quiet=$((quiet + 1)); else quiet=0; fi
+    s_prev=$s_now
+  done
+  c1=$(tree_cpu_s "$pid"); t1=$(date +%s.%N)
+  r1=$(rx_bytes); sv1=$(proc_cpu_s "$SERVER_PID")
+  ART_RX=$((r1 - r0))
+  ART_EST=$((ART_RX / frame))
+  ART_SERVER_CPU=$(fsub "$sv1" "$sv0")
+  ART_CONNECTED=$(established)
+  stop_pid "$pid"
+  ART_CPU=$(fsub "$c1" "$c0")
+  ART_WALL=$(fsub "$t1" "$t0")
+  ART_STATUS=ok
+  ART_NOTE="artillery $(jq -r .version "$dir/node_modules/artillery/package.json"): CPU from publish start until drained (${ART_WALL} s, including 0.3 s of quiet at the end); idle tree CPU while the users think: ${ART_IDLE} s/s; $ART_CONNECTED connections still open at the end. Check that the burst arrived: the kernel counted $ART_RX bytes received on artillery's sockets in that window, ≈ $ART_EST deliveries of a $frame-byte frame (pings included); server CPU in the window $ART_SERVER_CPU s."
+  echo "artillery exit 0 (cpu ${ART_CPU}s over ${ART_WALL}s)" >>"$OUT/exit-codes.txt"
+  jq -n --argjson clients "$CLIENTS" --argjson messages "$MESSAGES" --argjson cpu "$ART_CPU" \
+    --argjson wall "$ART_WALL" --argjson idle "$ART_IDLE" --argjson open "$ART_CONNECTED" \
+    --argjson rx "$ART_RX" --argjson frame "$frame" --argjson server "$ART_SERVER_CPU" \
+    '{clients: $clients, messages: $messages, expected: ($clients * $messages), message_cpu_s: $cpu,
+      cpu_us_per_expected_delivery: ($cpu * 1e6 / ($clients * $messages)), window_s: $wall,
+      idle_cpu_s_per_s: $idle, open_at_end: $open, rx_bytes: $rx, frame_bytes: $frame,
+      deliveries_by_bytes: ($rx / $frame | floor), server_cpu_s: $server}' >"$OUT/artillery.json"
+}
+[ "$ARTILLERY" = 1 ] && run_artillery
+stop_pid "$SERVER_PID"
+
+# ---- report
+nj() { jqf "$OUT/node-ws.json" "$1"; }
+b=$OUT/cable-bench.json
+{
+  echo
+  echo "## $(date -u +%Y-%m-%d): generator efficiency ($CLIENTS clients, a burst of $MESSAGES over HTTP, 100-byte payloads)"
+  echo
+  machine_md "$b" bench/compare-node.sh
+  echo "A fresh \`cable serve --backend benchmark --workers 1\` on CPU $SERVER_CPU for each generator; the generator on CPU $GEN_CPU."
+  echo "1-minute load average at the start: $(loads_md cable-bench)${NODE_LOAD:+, node-ws $NODE_LOAD}${ART_LOAD:+, artillery $ART_LOAD} (above ~1 the machine was shared and figures are lower bounds)."
+  echo
+  echo "| generator | deliveries | CPU s | µs CPU per delivery | latency p50 / p99 / max (ms) |"
+  echo "|---|---|---|---|---|"
+  row "\`cable bench --threads 1\`" "$(jqf "$b" .messages.unique) / $(jqf "$b" .messages.expected)" "$(jqf "$b" .generator.message_cpu_s)" \
+    "$(jqf "$b" .generator.cpu_us_per_message)" "$(jms "$b" .latency_us.p50) / $(jms "$b" .latency_us.p99) / $(jms "$b" .latency_us.max)"
+  if [ -s "$OUT/node-ws.json" ] && [ "$(nj .received)" != - ]; then
+    row "Node $(node --version) + ws $(jq -r .version "$WS_DIR/node_modules/ws/package.json")" "$(nj .received) / $EXPECTED" "$(fdiv "$(nj .message_cpu_s)" 1 3)" \
+      "$(fdiv "$(nj .cpu_us_per_message)" 1 2)" "$(fdiv "$(nj .p50_us)" 1000 2) / $(fdiv "$(nj .p99_us)" 1000 2) / $(fdiv "$(nj .max_us)" 1000 2)"
+  else
+    row "Node + ws" "failed: $(head -c 200 "$OUT/node-ws.json" 2>/dev/null)" - - -
+  fi
+  if [ "$ART_STATUS" = ok ]; then
+    row "artillery (ws engine)" "not counted (≈ $ART_EST by bytes) / $EXPECTED" "$ART_CPU" "$(fdiv "$(awk -v c="$ART_CPU" 'BEGIN { print c * 1e6 }')" "$EXPECTED" 2) per expected delivery" "not measured"
+  else
+    row "artillery (ws engine)" "$ART_STATUS" - - -
+  fi
+  echo
+  echo "\`cable bench\` and the Node client count every delivery and time it (CLOCK_MONOTONIC stamp in the payload); the Node client"
+  echo "parses each message with JSON.parse. Artillery's \`ws\` engine only lets \`ws\` decode the frames (no listener, no JSON parsing), and it"
+  echo "counts nothing, so its figure is CPU per *expected* delivery. $ART_NOTE"
+  [ -n "$NODE_NOTE" ] && echo "$NODE_NOTE"
+  echo
+  problems_md cable-bench
+  echo
+} >"$OUT/section.md"
+publish_md "$OUT/section.md"
