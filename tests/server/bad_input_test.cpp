@@ -16,19 +16,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class BadInputTest : public ::testing::Test {
+class BadInputTest : public SharedServerTest<BadInputTest> {
  protected:
-  static void SetUpTestSuite() {
-    ServeOptions options;
-    options.backend = AnytWithTestChannels();
-    server_ = new CableServer(options);
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-  static CableServer& server() { return *server_; }
-
   void SetUp() override {
     auto bystander = ConnectWelcomed(server());
     ASSERT_TRUE(bystander.ok()) << bystander.error().message;
@@ -46,10 +35,8 @@ class BadInputTest : public ::testing::Test {
     ExpectBystanderUnaffected();
   }
 
-  static CableServer* server_;
   ws::Client bystander_;
 };
-CableServer* BadInputTest::server_ = nullptr;
 
 TEST_F(BadInputTest, NonJsonTextIsIgnored) {
   ExpectIgnored("hello, server");

@@ -25,23 +25,16 @@ int HttpRaw(int port, const std::string& request) {
   return response.size() >= 12 ? std::atoi(response.c_str() + 9) : 0;
 }
 
-class HttpBroadcastTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
+class HttpBroadcastTest : public SharedServerTest<HttpBroadcastTest> {
+ public:
+  static ServeOptions Options() {
     ServeOptions options;
     options.backend = AnytWithTestChannels();
     options.broadcast_key = kKey;
-    server_ = new CableServer(options);
+    return options;
   }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-  static CableServer& server() { return *server_; }
   static int Post(const Json& body) { return server().Broadcast(body.dump(), kKey); }
-  static CableServer* server_;
 };
-CableServer* HttpBroadcastTest::server_ = nullptr;
 
 TEST_F(HttpBroadcastTest, BroadcastsGoOnTheMainPortWhenAKeyIsSet) {
   EXPECT_EQ(server().broadcast_port(), server().port());

@@ -15,21 +15,14 @@ using namespace std::chrono_literals;
 
 const std::vector<std::string> kExtended = {"actioncable-v1-ext-json"};
 
-class PongTimeoutTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
+class PongTimeoutTest : public SharedServerTest<PongTimeoutTest> {
+ public:
+  static ServeOptions Options() {
     ServeOptions options;
     options.args = {"--pong_timeout", "1", "--ping_interval", "1"};
-    server_ = new CableServer(options);
+    return options;
   }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-  static CableServer& server() { return *server_; }
-  static CableServer* server_;
 };
-CableServer* PongTimeoutTest::server_ = nullptr;
 
 TEST_F(PongTimeoutTest, SilentExtendedClientIsDisconnectedWithNoPong) {
   ASSERT_CONNECTED(client, ConnectWelcomed(server(), "/cable", {}, kExtended));

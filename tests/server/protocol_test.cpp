@@ -30,27 +30,19 @@ Json Data(const std::string& identifier, const Json& message) {
 
 // One server for every test that does not depend on what other tests'
 // sessions do when they go away.
-class AnytProtocolTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
+class AnytProtocolTest : public SharedServerTest<AnytProtocolTest> {
+ public:
+  static ServeOptions Options() {
     ServeOptions options;
     options.backend = AnytWithTestChannels();
     options.args = {"--headers", "cookie,x-api-token"};
-    server_ = new CableServer(options);
+    return options;
   }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-  static CableServer& server() { return *server_; }
   static void Broadcast(const std::string& stream, const Json& payload) {
     ASSERT_EQ(server().Broadcast(Publication(stream, payload).dump()), 201)
         << "broadcast to " << stream;
   }
-
-  static CableServer* server_;
 };
-CableServer* AnytProtocolTest::server_ = nullptr;
 
 // ----------------------------------------------------------------- core
 

@@ -2,6 +2,9 @@
 // Shared by the `cable serve` integration tests: the backend they run with,
 // the messages clients expect and a connect-or-fail macro.
 
+#include <gtest/gtest.h>
+
+#include <memory>
 #include <string>
 
 #include "support/cable_client.h"
@@ -33,6 +36,25 @@ inline Json DataMessage(const std::string& identifier, const Json& message) {
 inline Json DisconnectMessage(const std::string& reason, bool reconnect) {
   return {{"type", "disconnect"}, {"reason", reason}, {"reconnect", reconnect}};
 }
+
+// A suite whose tests share one `cable serve`, started before the first
+// test and stopped after the last. `Derived::Options()` says how it runs
+// (default: the AnyT channels plus the test channels, in-process).
+template <typename Derived>
+class SharedServerTest : public ::testing::Test {
+ protected:
+  static ServeOptions Options() {
+    ServeOptions options;
+    options.backend = AnytWithTestChannels();
+    return options;
+  }
+  static void SetUpTestSuite() { server_ = std::make_unique<CableServer>(Derived::Options()); }
+  static void TearDownTestSuite() { server_.reset(); }
+  static CableServer& server() { return *server_; }
+
+ private:
+  static inline std::unique_ptr<CableServer> server_;
+};
 
 }  // namespace cable::testing
 

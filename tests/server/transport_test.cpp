@@ -15,21 +15,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class TransportTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    ServeOptions options;
-    options.backend = AnytWithTestChannels();
-    server_ = new CableServer(options);
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
-  static CableServer& server() { return *server_; }
-  static CableServer* server_;
-};
-CableServer* TransportTest::server_ = nullptr;
+class TransportTest : public SharedServerTest<TransportTest> {};
 
 TEST_F(TransportTest, PlainJsonSubprotocolIsPreferredOverExtended) {
   auto client = server().Connect("/cable", {}, {"actioncable-v1-ext-json", "actioncable-v1-json"});
@@ -145,28 +131,22 @@ TEST_F(TransportTest, ServerKeepsServingAfterHttpRequests) {
 
 // ------------------------------------------------------------ origins
 
-class AllowedOriginsTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
+class AllowedOriginsTest : public SharedServerTest<AllowedOriginsTest> {
+ public:
+  static ServeOptions Options() {
     ServeOptions options;
     options.args = {"--allowed_origins", "example.com,*.trusted.io"};
-    server_ = new CableServer(options);
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
+    return options;
   }
   static int UpgradeStatus(const std::string& origin) {
     std::vector<std::pair<std::string, std::string>> headers;
     if (!origin.empty()) headers.emplace_back("Origin", origin);
-    auto client = server_->Connect("/cable", headers);
+    auto client = server().Connect("/cable", headers);
     if (client.ok()) return client->status();
     if (client.error().code.rfind("http_", 0) == 0) return std::stoi(client.error().code.substr(5));
     return 0;
   }
-  static CableServer* server_;
 };
-CableServer* AllowedOriginsTest::server_ = nullptr;
 
 TEST_F(AllowedOriginsTest, ListedOriginIsUpgraded) {
   EXPECT_EQ(UpgradeStatus("http://example.com"), 101);
