@@ -17,6 +17,7 @@
 #include "server/node.h"
 #include "server/pubsub/make_pubsub.h"
 #include "server/transport/listener.h"
+#include "server/transport/tls.h"
 
 namespace cable::server {
 
@@ -139,6 +140,16 @@ Status App::StartBroadcasting() {
 }
 
 Status App::Start() {
+  // Certificate problems stop the start before anything connects anywhere.
+  std::shared_ptr<const tls::TlsContext> tls;
+  if (!config_.ssl_cert.empty() || !config_.ssl_key.empty()) {
+    auto loaded = tls::TlsContext::Load(config_.ssl_cert, config_.ssl_key);
+    if (!loaded.ok()) {
+      node_.reset();
+      return loaded.error();
+    }
+    tls = std::move(loaded.value());
+  }
   if (auto s = PrepareBroadcasting(); !s.ok()) {
     broadcasters_.clear();
     node_.reset();  // never started: nothing to shut down
@@ -155,14 +166,14 @@ Status App::Start() {
     main_routes.broadcast = true;
     main_routes.broadcast_key = broadcast_key_;
   }
-  main_listener_ = std::make_shared<Listener>(*node_, main_routes);
+  main_listener_ = std::make_shared<Listener>(*node_, main_routes, tls);
   if (auto s = main_listener_->Open(config_.host, config_.port); !s.ok()) return s;
   if (http_broadcast && !same_port) {
     Routes b;
     b.broadcast = true;
     b.health = true;
     b.broadcast_key = broadcast_key_;
-    broadcast_listener_ = std::make_shared<Listener>(*node_, b);
+    broadcast_listener_ = std::make_shared<Listener>(*node_, b, tls);
     if (auto s = broadcast_listener_->Open(config_.host, config_.http_broadcast_port); !s.ok())
       return s;
   }
@@ -171,10 +182,11 @@ Status App::Start() {
 
   std::string paths;
   for (const auto& p : config_.paths) paths += (paths.empty() ? "" : ",") + p;
-  log::Info("cable serve listening on {}:{}{} ({} workers, {})", config_.host,
-            main_listener_->port(), paths, node_->workers().size(), controller_summary_);
+  log::Info("cable serve listening on {}{}:{}{} ({} workers, {})", tls ? "wss://" : "",
+            config_.host, main_listener_->port(), paths, node_->workers().size(),
+            controller_summary_);
   if (http_broadcast) {
-    log::Info("HTTP broadcasts: POST {}:{}{} ({})", config_.host,
+    log::Info("HTTP broadcasts: POST {}{}:{}{} ({})", tls ? "https://" : "", config_.host,
               broadcast_listener_ ? broadcast_listener_->port() : main_listener_->port(),
               config_.http_broadcast_path,
               broadcast_key_.empty() ? "no authentication" : "Bearer key");

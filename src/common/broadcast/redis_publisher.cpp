@@ -2,24 +2,14 @@
 
 #include <fmt/format.h>
 #include <hiredis/hiredis.h>
-#include <signal.h>
 #include <sys/time.h>
 
 #include <cstring>
-#include <mutex>
+
+#include "common/sigpipe.h"
 
 namespace cable::broadcast {
 namespace {
-
-void IgnoreSigpipeOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    struct sigaction current {};
-    if (sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) {
-      signal(SIGPIPE, SIG_IGN);
-    }
-  });
-}
 
 timeval ToTimeval(std::chrono::milliseconds ms) {
   timeval tv{};

@@ -1,17 +1,23 @@
 #include "common/ws/client.h"
 
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
 #include <openssl/rand.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
 #include "common/auth/base64.h"
+#include "common/sigpipe.h"
 
 namespace cable::ws {
 
@@ -42,6 +48,7 @@ Client& Client::operator=(Client&& other) noexcept {
   if (this != &other) {
     Close();
     fd_ = std::exchange(other.fd_, -1);
+    ssl_ = std::exchange(other.ssl_, nullptr);
     status_ = other.status_;
     subprotocol_ = std::move(other.subprotocol_);
     response_headers_ = std::move(other.response_headers_);
@@ -53,8 +60,111 @@ Client& Client::operator=(Client&& other) noexcept {
 }
 
 void Client::Close() {
+  if (ssl_) {
+    SSL_free(ssl_);
+    ssl_ = nullptr;
+  }
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
+}
+
+Status Client::StartTls(const ConnectOptions& options, Clock::time_point deadline) {
+  IgnoreSigpipeOnce();  // OpenSSL writes with write(2)
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  if (!ctx) return Error{"tls", "cannot create a TLS context"};
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  bool trust_loaded = true;
+  if (options.tls_verify) {
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+    trust_loaded =
+        options.tls_ca_file.empty()
+            ? SSL_CTX_set_default_verify_paths(ctx) == 1
+            : SSL_CTX_load_verify_locations(ctx, options.tls_ca_file.c_str(), nullptr) == 1;
+  }
+  ssl_ = SSL_new(ctx);
+  SSL_CTX_free(ctx);  // the SSL holds its own reference
+  if (!trust_loaded) return Error{"tls", "cannot load CA file " + options.tls_ca_file};
+  if (!ssl_ || SSL_set_fd(ssl_, fd_) != 1) return Error{"tls", "cannot set up TLS"};
+  in6_addr ip6;
+  in_addr ip4;
+  const bool is_ip = inet_pton(AF_INET, options.host.c_str(), &ip4) == 1 ||
+                     inet_pton(AF_INET6, options.host.c_str(), &ip6) == 1;
+  if (is_ip) {
+    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_), options.host.c_str());
+  } else {
+    SSL_set_tlsext_host_name(ssl_, options.host.c_str());
+    SSL_set1_host(ssl_, options.host.c_str());
+  }
+  while (true) {
+    ERR_clear_error();
+    int rc = SSL_connect(ssl_);
+    if (rc == 1) return Status::Ok();
+    short events = 0;
+    switch (SSL_get_error(ssl_, rc)) {
+      case SSL_ERROR_WANT_READ:
+        events = POLLIN;
+        break;
+      case SSL_ERROR_WANT_WRITE:
+        events = POLLOUT;
+        break;
+      default: {
+        unsigned long e = ERR_get_error();
+        std::string why = e ? ERR_reason_error_string(e) : "connection closed";
+        if (SSL_get_verify_result(ssl_) != X509_V_OK)
+          why += std::string(": ") + X509_verify_cert_error_string(SSL_get_verify_result(ssl_));
+        return Error{"tls", "TLS handshake failed: " + why};
+      }
+    }
+    pollfd p{fd_, events, 0};
+    if (poll(&p, 1, MillisLeft(deadline)) <= 0) return Error{"timeout", "TLS handshake timed out"};
+  }
+}
+
+long Client::RawSend(const char* data, size_t len, short* events) {
+  *events = POLLOUT;
+  if (!ssl_) return ::send(fd_, data, len, MSG_NOSIGNAL);
+  ERR_clear_error();
+  int n = SSL_write(ssl_, data, static_cast<int>(std::min<size_t>(len, 1 << 30)));
+  if (n > 0) return n;
+  switch (SSL_get_error(ssl_, n)) {
+    case SSL_ERROR_WANT_READ:
+      *events = POLLIN;
+      errno = EAGAIN;
+      return -1;
+    case SSL_ERROR_WANT_WRITE:
+      errno = EAGAIN;
+      return -1;
+    default:
+      errno = EPIPE;
+      return -1;
+  }
+}
+
+long Client::RawRecv(char* buf, size_t size, short* events) {
+  *events = POLLIN;
+  if (!ssl_) return ::recv(fd_, buf, size, 0);
+  ERR_clear_error();
+  int n = SSL_read(ssl_, buf, static_cast<int>(std::min<size_t>(size, 1 << 30)));
+  if (n > 0) return n;
+  switch (SSL_get_error(ssl_, n)) {
+    case SSL_ERROR_WANT_WRITE:
+      *events = POLLOUT;
+      errno = EAGAIN;
+      return -1;
+    case SSL_ERROR_WANT_READ:
+      errno = EAGAIN;
+      return -1;
+    case SSL_ERROR_ZERO_RETURN:
+      return 0;
+    default:
+      errno = ECONNRESET;
+      return -1;
+  }
+}
+
+bool Client::Buffered() const {
+  return ssl_ && SSL_has_pending(ssl_) == 1;
 }
 
 std::string Client::ResponseHeader(const std::string& name) const {
@@ -89,6 +199,9 @@ Result<Client> Client::Connect(const ConnectOptions& options) {
   if (err != 0) return Error{"connect", std::strerror(err)};
   int one = 1;
   setsockopt(client.fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (options.tls) {
+    if (auto s = client.StartTls(options, deadline); !s.ok()) return s.error();
+  }
 
   unsigned char nonce[16];
   RAND_bytes(nonce, sizeof nonce);
@@ -109,12 +222,15 @@ Result<Client> Client::Connect(const ConnectOptions& options) {
   if (auto s = client.WriteAll(req); !s.ok()) return s.error();
 
   // Read the response head.
+  short events = POLLIN;
   while (client.buffer_.find("\r\n\r\n") == std::string::npos) {
     if (client.buffer_.size() > 64 * 1024) return Error{"protocol", "response head too large"};
-    pollfd rp{client.fd_, POLLIN, 0};
-    if (poll(&rp, 1, MillisLeft(deadline)) <= 0) return Error{"timeout", "no upgrade response"};
+    pollfd rp{client.fd_, events, 0};
+    if (!client.Buffered() && poll(&rp, 1, MillisLeft(deadline)) <= 0)
+      return Error{"timeout", "no upgrade response"};
     char buf[4096];
-    ssize_t n = ::recv(client.fd_, buf, sizeof buf, 0);
+    long n = client.RawRecv(buf, sizeof buf, &events);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
     if (n <= 0) return Error{"closed", "connection closed during the upgrade"};
     client.buffer_.append(buf, static_cast<size_t>(n));
   }
@@ -146,13 +262,14 @@ Result<Client> Client::Connect(const ConnectOptions& options) {
 Status Client::WriteAll(std::string_view bytes) {
   size_t off = 0;
   while (off < bytes.size()) {
-    ssize_t n = ::send(fd_, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL);
+    short events = POLLOUT;
+    long n = RawSend(bytes.data() + off, bytes.size() - off, &events);
     if (n > 0) {
       off += static_cast<size_t>(n);
       continue;
     }
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      pollfd p{fd_, POLLOUT, 0};
+      pollfd p{fd_, events, 0};
       if (poll(&p, 1, 5000) <= 0) return Error{"timeout", "write timed out"};
       continue;
     }
@@ -211,6 +328,7 @@ Result<Frame> Client::Receive(std::chrono::milliseconds timeout, bool return_con
   const auto deadline = Clock::now() + timeout;
   std::string message;
   uint8_t message_opcode = 0;
+  short events = POLLIN;
   while (true) {
     // Try to parse one frame from the buffer.
     if (buffer_.size() >= 2) {
@@ -268,17 +386,19 @@ Result<Frame> Client::Receive(std::chrono::milliseconds timeout, bool return_con
       }
     }
     if (tcp_closed_) return Error{"closed", "connection closed"};
-    pollfd p{fd_, POLLIN, 0};
-    int left = MillisLeft(deadline);
-    int rc = poll(&p, 1, left);
-    if (rc == 0)
-      return Error{"timeout", "no frame within " + std::to_string(timeout.count()) + " ms"};
-    if (rc < 0) {
-      if (errno == EINTR) continue;
-      return Error{"closed", std::strerror(errno)};
+    if (!Buffered()) {
+      pollfd p{fd_, events, 0};
+      int left = MillisLeft(deadline);
+      int rc = poll(&p, 1, left);
+      if (rc == 0)
+        return Error{"timeout", "no frame within " + std::to_string(timeout.count()) + " ms"};
+      if (rc < 0) {
+        if (errno == EINTR) continue;
+        return Error{"closed", std::strerror(errno)};
+      }
     }
     char buf[65536];
-    ssize_t n = ::recv(fd_, buf, sizeof buf, 0);
+    long n = RawRecv(buf, sizeof buf, &events);
     if (n > 0) {
       buffer_.append(buf, static_cast<size_t>(n));
     } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {

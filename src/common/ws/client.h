@@ -12,6 +12,8 @@
 
 #include "common/result.h"
 
+struct ssl_st;
+
 namespace cable::ws {
 
 struct ConnectOptions {
@@ -24,6 +26,13 @@ struct ConnectOptions {
   // Largest message accepted from the server; a bigger one is a protocol
   // error instead of unbounded buffering.
   size_t max_message_size = 16 * 1024 * 1024;
+  // wss://: TLS 1.2+ with the server certificate checked against `host`
+  // and `tls_ca_file` (PEM), else the system trust store. `tls_verify`
+  // false accepts any certificate (self-signed test servers). TLS sets
+  // SIGPIPE to ignored unless the program handles it (common/sigpipe.h).
+  bool tls = false;
+  std::string tls_ca_file;
+  bool tls_verify = true;
 };
 
 struct Frame {
@@ -69,9 +78,17 @@ class Client {
   void Close();
 
  private:
+  Status StartTls(const ConnectOptions& options, std::chrono::steady_clock::time_point deadline);
+  // send()/recv() or their TLS equivalents. On -1 with errno EAGAIN,
+  // `*events` says what to poll for before retrying.
+  long RawSend(const char* data, size_t len, short* events);
+  long RawRecv(char* buf, size_t size, short* events);
+  // Bytes already received and decrypted, so poll() would not see them.
+  bool Buffered() const;
   Status WriteAll(std::string_view bytes);
   Status SendFrame(uint8_t opcode, std::string_view payload);
   int fd_ = -1;
+  ssl_st* ssl_ = nullptr;
   int status_ = 0;
   std::string subprotocol_;
   std::vector<std::pair<std::string, std::string>> response_headers_;

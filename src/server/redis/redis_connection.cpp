@@ -2,11 +2,11 @@
 
 #include <fmt/format.h>
 #include <poll.h>
-#include <signal.h>
 #include <sys/time.h>
 
 #include <cerrno>
-#include <mutex>
+
+#include "common/sigpipe.h"
 
 namespace cable::server {
 namespace {
@@ -16,18 +16,6 @@ timeval ToTimeval(std::chrono::milliseconds ms) {
   tv.tv_sec = static_cast<time_t>(ms.count() / 1000);
   tv.tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000);
   return tv;
-}
-
-// A write to a socket Redis closed must be an error, not a SIGPIPE that
-// kills the server.
-void IgnoreSigpipeOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    struct sigaction current {};
-    if (sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) {
-      signal(SIGPIPE, SIG_IGN);
-    }
-  });
 }
 
 }  // namespace

@@ -42,16 +42,25 @@ class Outbox {
   }
 
   // Drops every frame not yet started. A frame already partly written is
-  // kept: cutting it would corrupt the stream for whatever follows.
-  void DropUnstarted() {
+  // kept: cutting it would corrupt the stream for whatever follows. So are
+  // the frames holding the first `in_flight` unsent bytes, which a TLS layer
+  // may have taken without confirming them yet.
+  void DropUnstarted(size_t in_flight = 0) {
     if (empty()) return Clear();
-    FrameRef started = head_offset_ > 0 ? frames_[head_] : FrameRef();
+    size_t keep = 0;
+    size_t covered = 0;
+    while (keep < count() && (covered < in_flight || (keep == 0 && head_offset_ > 0))) {
+      covered += at(keep).size() - (keep == 0 ? head_offset_ : 0);
+      ++keep;
+    }
+    std::vector<FrameRef> kept(frames_.begin() + static_cast<std::ptrdiff_t>(head_),
+                               frames_.begin() + static_cast<std::ptrdiff_t>(head_ + keep));
     const size_t offset = head_offset_;
     Clear();
-    if (started) {
-      pending_bytes_ = started.size() - offset;
-      frames_.push_back(std::move(started));
+    for (auto& f : kept) Push(std::move(f));
+    if (!frames_.empty()) {
       head_offset_ = offset;
+      pending_bytes_ -= offset;
     }
   }
 

@@ -28,8 +28,13 @@ std::string StateToJson(const StateMap& state) {
 }
 }  // namespace
 
-Session::Session(Node& node, Worker& worker, boost::asio::ip::tcp::socket socket, SessionInfo info)
-    : node_(node), worker_(worker), socket_(std::move(socket)), info_(std::move(info)) {
+Session::Session(Node& node, Worker& worker, boost::asio::ip::tcp::socket socket, SessionInfo info,
+                 tls::SslPtr ssl)
+    : node_(node),
+      worker_(worker),
+      socket_(std::move(socket)),
+      ssl_(std::move(ssl)),
+      info_(std::move(info)) {
   socket_.non_blocking(true);
   boost::system::error_code ec;
   socket_.set_option(boost::asio::ip::tcp::no_delay(true), ec);
@@ -141,15 +146,26 @@ void Session::ArmRead() {
   if (read_armed_ || reading_paused_ || state_ == State::kClosed) return;
   read_armed_ = true;
   auto self = shared_from_this();
-  socket_.async_wait(boost::asio::socket_base::wait_read,
-                     [self](const boost::system::error_code& ec) {
-                       self->read_armed_ = false;
-                       if (ec) {
-                         if (ec != boost::asio::error::operation_aborted) self->Terminate();
-                         return;
-                       }
-                       self->OnReadable();
-                     });
+  auto wait = boost::asio::socket_base::wait_read;
+  if (ssl_) {
+    // Bytes OpenSSL already holds would never make the socket readable.
+    if (tls::HasPending(ssl_.get())) {
+      PostBack([self] {
+        self->read_armed_ = false;
+        self->OnReadable();
+      });
+      return;
+    }
+    if (tls_read_wants_write_) wait = boost::asio::socket_base::wait_write;
+  }
+  socket_.async_wait(wait, [self](const boost::system::error_code& ec) {
+    self->read_armed_ = false;
+    if (ec) {
+      if (ec != boost::asio::error::operation_aborted) self->Terminate();
+      return;
+    }
+    self->OnReadable();
+  });
 }
 
 void Session::OnReadable() {
@@ -157,7 +173,8 @@ void Session::OnReadable() {
   size_t total = 0;
   while (total < kMaxReadPerTurn && state_ != State::kClosed) {
     char* buf = worker_.scratch();
-    ssize_t n = ::recv(socket_.native_handle(), buf, worker_.scratch_size(), MSG_DONTWAIT);
+    ssize_t n = ssl_ ? TlsRecv(buf, worker_.scratch_size())
+                     : ::recv(socket_.native_handle(), buf, worker_.scratch_size(), MSG_DONTWAIT);
     if (n > 0) {
       total += static_cast<size_t>(n);
       node_.metrics().data_rcvd_total.fetch_add(static_cast<uint64_t>(n),
@@ -170,7 +187,9 @@ void Session::OnReadable() {
         pending.swap(inbuf_);
         ProcessInput(pending.data(), pending.size());
       }
-      if (static_cast<size_t>(n) < worker_.scratch_size()) break;
+      // A short recv() drained the socket. SSL_read returns one record at
+      // a time, so TLS reads on until OpenSSL wants the socket again.
+      if (static_cast<size_t>(n) < worker_.scratch_size() && !ssl_) break;
       continue;
     }
     if (n == 0) {  // peer closed the TCP connection
@@ -183,6 +202,55 @@ void Session::OnReadable() {
     return;
   }
   ArmRead();
+}
+
+// -1 with errno EAGAIN when OpenSSL waits for the socket, 0 when the
+// connection ended, else the number of decrypted bytes.
+ssize_t Session::TlsRecv(char* buf, size_t size) {
+  size_t n = 0;
+  tls_read_wants_write_ = false;
+  switch (tls::Read(ssl_.get(), buf, size, &n)) {
+    case tls::IoStatus::kOk:
+      return static_cast<ssize_t>(n);
+    case tls::IoStatus::kWantWrite:
+      tls_read_wants_write_ = true;
+      [[fallthrough]];
+    case tls::IoStatus::kWantRead:
+      errno = EAGAIN;
+      return -1;
+    case tls::IoStatus::kClosed:
+      return 0;
+    case tls::IoStatus::kFailed:
+      break;
+  }
+  log::Debug("TLS read failed sid={}: {}", info_.sid, tls::ErrorText());
+  return 0;
+}
+
+// As send(): -1 with errno EAGAIN when the write must wait, the bytes
+// written otherwise. A blocked write is retried by Flush() with the same
+// queue head, which is what OpenSSL requires.
+ssize_t Session::TlsSend(const char* data, size_t len) {
+  size_t n = 0;
+  tls_write_wants_read_ = false;
+  switch (tls::Write(ssl_.get(), data, len, &n)) {
+    case tls::IoStatus::kOk:
+      return static_cast<ssize_t>(n);
+    case tls::IoStatus::kWantRead:
+      tls_write_wants_read_ = true;
+      [[fallthrough]];
+    case tls::IoStatus::kWantWrite:
+      errno = EAGAIN;
+      return -1;
+    case tls::IoStatus::kClosed:
+      errno = EPIPE;
+      return -1;
+    case tls::IoStatus::kFailed:
+      break;
+  }
+  log::Debug("TLS write failed sid={}: {}", info_.sid, tls::ErrorText());
+  errno = ECONNRESET;
+  return -1;
 }
 
 // Parses complete frames from data[0..len); keeps an incomplete tail.
@@ -541,7 +609,8 @@ void Session::Send(const FrameRef& frame) {
     // event loop because we may be inside a hub iteration.
     Inc(node_.metrics().disconnected_slow_clients_total);
     log::Warn("Slow client disconnected sid={} pending={}B", info_.sid, outbox_.pending_bytes());
-    outbox_.DropUnstarted();
+    // Bytes a blocked SSL_write has taken are started too.
+    outbox_.DropUnstarted(ssl_ && write_armed_ ? tls::kMaxRecordPlaintext : 0);
     close_after_flush_ = true;
     std::string msg =
         ws::EncodeFrame(ws::Opcode::kText, protocol::Disconnect(protocol::reason::kTooSlow, true));
@@ -576,7 +645,8 @@ void Session::Flush() {
       // Several frames are gathered into one contiguous buffer: one send()
       // for all of them is far cheaper than one per frame (or iovecs).
       char* buf = worker_.scratch();
-      const size_t cap = worker_.scratch_size();
+      // TLS writes a record at a time: gathering more would copy in vain.
+      const size_t cap = ssl_ ? tls::kMaxRecordPlaintext : worker_.scratch_size();
       data = buf;
       for (size_t i = 0; i < outbox_.count(); ++i) {
         const auto& f = outbox_.at(i);
@@ -593,7 +663,8 @@ void Session::Flush() {
         len += n;
       }
     }
-    ssize_t n = ::send(socket_.native_handle(), data, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+    ssize_t n = ssl_ ? TlsSend(data, len)
+                     : ::send(socket_.native_handle(), data, len, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (n > 0) {
       node_.metrics().data_sent_total.fetch_add(static_cast<uint64_t>(n),
                                                 std::memory_order_relaxed);
@@ -620,7 +691,8 @@ void Session::ArmWrite() {
   write_blocked_since_ = std::chrono::steady_clock::now();
   worker_.WriteBlocked(this);
   auto self = shared_from_this();
-  socket_.async_wait(boost::asio::socket_base::wait_write,
+  socket_.async_wait(tls_write_wants_read_ ? boost::asio::socket_base::wait_read
+                                           : boost::asio::socket_base::wait_write,
                      [self](const boost::system::error_code& ec) {
                        self->write_armed_ = false;
                        if (ec) {
@@ -670,6 +742,10 @@ void Session::Terminate() {
     for (const auto& s : sub.streams) {
       if (worker_.hub().Remove(s, this, sub.identifier)) node_.StreamDeactivated(s);
     }
+  }
+  if (ssl_) {
+    tls::ShutdownQuietly(ssl_.get());
+    ssl_.reset();  // before the descriptor, whose number will be reused
   }
   boost::system::error_code ec;
   socket_.shutdown(boost::asio::socket_base::shutdown_both, ec);

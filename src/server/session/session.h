@@ -9,10 +9,15 @@
 // buffer at all. Output is queued (shared frames) and flushed by the worker
 // once per event-loop pass, several frames per syscall.
 //
+// With TLS the session holds the connection's SSL and calls SSL_read and
+// SSL_write where a plain session calls recv and send; nothing else differs.
+//
 // Commands are processed one at a time, in order, as Action Cable requires
 // (a `message` must see the state its `subscribe` produced). While too many
 // commands wait, the session stops reading: TCP backpressure instead of an
 // unbounded queue.
+
+#include <sys/types.h>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
@@ -24,6 +29,7 @@
 #include "server/controller/controller.h"
 #include "server/protocol/client_command.h"
 #include "server/session/outbox.h"
+#include "server/transport/tls.h"
 
 namespace cable::server {
 
@@ -53,7 +59,9 @@ struct Subscription {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(Node& node, Worker& worker, boost::asio::ip::tcp::socket socket, SessionInfo info);
+  // `ssl` empty: plain TCP.
+  Session(Node& node, Worker& worker, boost::asio::ip::tcp::socket socket, SessionInfo info,
+          tls::SslPtr ssl = nullptr);
   ~Session();
 
   // Queues the upgrade response, then begins authentication and reading.
@@ -98,6 +106,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnConnectReply(ConnectReply reply);
   void ArmRead();
   void OnReadable();
+  ssize_t TlsRecv(char* buf, size_t size);
+  ssize_t TlsSend(const char* data, size_t len);
   void ProcessInput(char* data, size_t len);
   bool HandleFrame(uint8_t opcode, bool fin, std::string_view payload);
   void HandleMessage(std::string_view text);
@@ -126,6 +136,7 @@ class Session : public std::enable_shared_from_this<Session> {
   Node& node_;
   Worker& worker_;
   boost::asio::ip::tcp::socket socket_;
+  tls::SslPtr ssl_;
   SessionInfo info_;
   State state_ = State::kConnecting;
   bool read_armed_ = false;
@@ -138,6 +149,10 @@ class Session : public std::enable_shared_from_this<Session> {
   bool disconnect_interest_ = false;
   bool authenticated_ = false;
   bool requires_pongs_ = false;  // --pong_timeout on the extended protocol
+  // Which readiness OpenSSL waits for when a read needs a write (TLS 1.2
+  // alerts, 1.3 key updates) or a write a read.
+  bool tls_read_wants_write_ = false;
+  bool tls_write_wants_read_ = false;
 
   std::string identifiers_;
   StateMap cstate_;

@@ -45,12 +45,13 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
 }  // namespace
 
 HttpConnection::HttpConnection(std::shared_ptr<Listener> listener, Worker& worker,
-                               asio::ip::tcp::socket socket, std::shared_ptr<void> slot)
+                               asio::ip::tcp::socket socket, tls::SslPtr ssl,
+                               std::shared_ptr<void> slot)
     : listener_(std::move(listener)),
       worker_(worker),
-      socket_(std::move(socket)),
+      stream_(std::move(socket), std::move(ssl)),
       slot_(std::move(slot)),
-      deadline_(socket_.get_executor()) {}
+      deadline_(stream_.get_executor()) {}
 
 void HttpConnection::Start() {
   ReadHeader();
@@ -73,7 +74,7 @@ void HttpConnection::ReadHeader() {
   parser_->body_limit(listener_->node().config().http_broadcast_max_body);
   ArmDeadline(std::chrono::milliseconds(listener_->node().config().read_header_timeout_ms));
   auto self = shared_from_this();
-  http::async_read_header(socket_, buffer_, *parser_,
+  http::async_read_header(stream_, buffer_, *parser_,
                           [self](const boost::system::error_code& ec, size_t) {
                             if (ec) {
                               if (ec == http::error::header_limit) {
@@ -94,7 +95,7 @@ void HttpConnection::ReadBody() {
   }
   ArmDeadline(kBodyTimeout);
   auto self = shared_from_this();
-  http::async_read(socket_, buffer_, *parser_, [self](const boost::system::error_code& ec, size_t) {
+  http::async_read(stream_, buffer_, *parser_, [self](const boost::system::error_code& ec, size_t) {
     self->deadline_.cancel();
     if (ec) {
       if (ec == http::error::body_limit) {
@@ -168,7 +169,8 @@ void HttpConnection::Upgrade(Request& req) {
   auto request_id = req["X-Request-ID"];
   info.sid =
       !request_id.empty() && request_id.size() <= 128 ? std::string(request_id) : RandomSid();
-  info.url = "http://" + std::string(req[http::field::host]) + std::string(req.target());
+  info.url = (stream_.secure() ? "https://" : "http://") + std::string(req[http::field::host]) +
+             std::string(req.target());
   for (const auto& name : config.headers) {
     auto value = req[name];
     if (value.empty()) continue;
@@ -179,7 +181,7 @@ void HttpConnection::Upgrade(Request& req) {
     }
   }
   boost::system::error_code ec;
-  auto remote = socket_.remote_endpoint(ec);
+  auto remote = stream_.socket().remote_endpoint(ec);
   if (!ec) info.headers.emplace_back("REMOTE_ADDR", remote.address().to_string());
   const std::string_view offered = SV(req[http::field::sec_websocket_protocol]);
   info.subprotocol = NegotiateSubprotocol(offered);
@@ -222,7 +224,8 @@ void HttpConnection::Upgrade(Request& req) {
 
   upgraded_ = true;
   deadline_.cancel();
-  auto session = std::make_shared<Session>(node, worker_, std::move(socket_), std::move(info));
+  auto session = std::make_shared<Session>(node, worker_, std::move(stream_.socket()),
+                                           std::move(info), stream_.ReleaseSsl());
   session->Start(std::move(leftover), std::move(response));
 }
 
@@ -235,7 +238,7 @@ void HttpConnection::Respond(unsigned status, std::string body, bool keep_alive)
   res->body() = std::move(body);
   res->prepare_payload();
   auto self = shared_from_this();
-  http::async_write(socket_, *res,
+  http::async_write(stream_, *res,
                     [self, res, keep_alive](const boost::system::error_code& ec, size_t) {
                       if (ec || !keep_alive) return self->Close();
                       self->ReadHeader();
@@ -244,9 +247,7 @@ void HttpConnection::Respond(unsigned status, std::string body, bool keep_alive)
 
 void HttpConnection::Close() {
   deadline_.cancel();
-  boost::system::error_code ec;
-  socket_.shutdown(asio::socket_base::shutdown_both, ec);
-  socket_.close(ec);
+  stream_.Close();
 }
 
 }  // namespace cable::server

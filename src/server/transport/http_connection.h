@@ -1,7 +1,9 @@
 #pragma once
 // One accepted TCP connection before it becomes a WebSocket session: reads
 // HTTP requests (keep-alive) with a deadline per request, so a client that
-// trickles headers (slowloris) is cut off, and routes each request.
+// trickles headers (slowloris) is cut off, and routes each request. With
+// TLS the first deadline also bounds the handshake; at the upgrade the
+// socket and its TLS state move into the Session.
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -9,6 +11,8 @@
 #include <boost/beast/http.hpp>
 #include <memory>
 #include <optional>
+
+#include "server/transport/socket_stream.h"
 
 namespace cable::server {
 
@@ -18,7 +22,7 @@ class Worker;
 class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
  public:
   HttpConnection(std::shared_ptr<Listener> listener, Worker& worker,
-                 boost::asio::ip::tcp::socket socket, std::shared_ptr<void> slot);
+                 boost::asio::ip::tcp::socket socket, tls::SslPtr ssl, std::shared_ptr<void> slot);
   void Start();
 
  private:
@@ -35,7 +39,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
 
   std::shared_ptr<Listener> listener_;
   Worker& worker_;
-  boost::asio::ip::tcp::socket socket_;
+  SocketStream stream_;
   std::shared_ptr<void> slot_;
   boost::asio::steady_timer deadline_;
   boost::beast::flat_buffer buffer_;

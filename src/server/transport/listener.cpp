@@ -11,7 +11,8 @@ namespace cable::server {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-Listener::Listener(Node& node, Routes routes) : node_(node), routes_(std::move(routes)) {}
+Listener::Listener(Node& node, Routes routes, std::shared_ptr<const tls::TlsContext> tls)
+    : node_(node), routes_(std::move(routes)), tls_(std::move(tls)) {}
 
 Status Listener::Open(const std::string& host, int port) {
   auto& ctx = node_.workers().front()->context();
@@ -66,12 +67,24 @@ void Listener::Accept() {
                               // would be ideal; retrying at once keeps the server responsive.
                               log::Warn("accept failed: {}", ec.message());
                             } else {
-                              auto conn = std::make_shared<HttpConnection>(
-                                  self, worker, std::move(socket), self->AcquireSlot());
-                              asio::post(worker.context(), [conn] { conn->Start(); });
+                              self->Serve(worker, std::move(socket));
                             }
                             self->Accept();
                           });
+}
+
+void Listener::Serve(Worker& worker, tcp::socket socket) {
+  tls::SslPtr ssl;
+  if (tls_) {
+    ssl = tls_->Accept(socket.native_handle());
+    if (!ssl) {
+      log::Warn("TLS setup failed: {}", tls::ErrorText("out of memory"));
+      return;
+    }
+  }
+  auto conn = std::make_shared<HttpConnection>(shared_from_this(), worker, std::move(socket),
+                                               std::move(ssl), AcquireSlot());
+  asio::post(worker.context(), [conn] { conn->Start(); });
 }
 
 std::shared_ptr<void> Listener::AcquireSlot() {

@@ -3,7 +3,7 @@
 // an HttpConnection reads the request and routes it: WebSocket upgrade on the
 // configured paths, the health check, and the HTTP broadcast endpoint.
 // The main port and a separate broadcast port are two Listeners with
-// different routes.
+// different routes. With a TlsContext every connection speaks TLS.
 
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
@@ -11,10 +11,12 @@
 #include <string>
 
 #include "common/result.h"
+#include "server/transport/tls.h"
 
 namespace cable::server {
 
 class Node;
+class Worker;
 
 struct Routes {
   bool websocket = false;
@@ -25,7 +27,8 @@ struct Routes {
 
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
-  Listener(Node& node, Routes routes);
+  // `tls` null: plain TCP.
+  Listener(Node& node, Routes routes, std::shared_ptr<const tls::TlsContext> tls = nullptr);
   // Binds and listens; an Error names the address when that fails.
   Status Open(const std::string& host, int port);
   void Start();
@@ -43,10 +46,13 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
  private:
   void Accept();
+  // Hands an accepted connection to an HttpConnection on `worker`.
+  void Serve(Worker& worker, boost::asio::ip::tcp::socket socket);
   void ReleaseSlot();
 
   Node& node_;
   Routes routes_;
+  std::shared_ptr<const tls::TlsContext> tls_;
   std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
   int port_ = 0;
   std::atomic<int> connections_{0};
