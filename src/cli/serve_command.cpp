@@ -271,6 +271,19 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
       ->check(CLI::IsMember({"text", "json"}));
   Switch(sub, "debug", o->debug, "Debug logging (same as --log_level debug)", kOps);
 
+  const std::string kMetrics = "Metrics";
+  Flag(sub, "metrics_http", c.metrics_http,
+       "Serve Prometheus metrics at this path, e.g. /metrics (empty: off)", kMetrics);
+  Flag(sub, "metrics_host", c.metrics_host, "Metrics listener host (default: --host)", kMetrics);
+  Flag(sub, "metrics_port", c.metrics_port, "Metrics port (0: the main port)", kMetrics)
+      ->check(CLI::Range(0, 65535));
+  Flag(sub, "metrics_tags", c.metrics_tags, "Labels for every metric: key:value,key2:value2",
+       kMetrics);
+  Switch(sub, "metrics_log", c.metrics_log, "Log the metrics periodically", kMetrics);
+  Flag(sub, "metrics_rotate_interval", c.metrics_rotate_interval_s,
+       "Seconds between metrics log lines", kMetrics)
+      ->check(CLI::PositiveNumber);
+
   const std::string kConfig = "Configuration file";
   sub->add_option("--config-path,--config_path", o->config_path,
                   "anycable.toml to read (default: ./anycable.toml, else "

@@ -14,6 +14,7 @@
 #include "server/controller/http_rpc_controller.h"
 #include "server/controller/inline_controller.h"
 #include "server/controller/null_controller.h"
+#include "server/metrics/exporter.h"
 #include "server/node.h"
 #include "server/pubsub/make_pubsub.h"
 #include "server/transport/listener.h"
@@ -99,12 +100,17 @@ Result<std::unique_ptr<App>> App::Create(ServerConfig config) {
     app->node_ = std::make_unique<Node>(config, std::move(controller));
   }
   if (inline_controller) inline_controller->AttachNode(app->node_.get());
+  auto metrics = MetricsExporter::Create(*app->node_, app->config_);
+  if (!metrics.ok()) return metrics.error();
+  app->metrics_ = std::move(metrics.value());
   return app;
 }
 
 App::~App() {
   for (auto& b : broadcasters_) b->Stop();
-  if (node_) node_->Shutdown();
+  // A node that never started has nothing to shut down (and no worker
+  // would run what Shutdown waits for).
+  if (node_ && node_started_) node_->Shutdown();
   if (node_ && node_->pubsub()) node_->pubsub()->Stop();
 }
 
@@ -156,6 +162,7 @@ Status App::Start() {
     return s;
   }
   node_->Start();
+  node_started_ = true;
   if (auto s = StartBroadcasting(); !s.ok()) return s;
   Routes main_routes;
   main_routes.websocket = true;
@@ -166,6 +173,9 @@ Status App::Start() {
     main_routes.broadcast = true;
     main_routes.broadcast_key = broadcast_key_;
   }
+  // Metrics on the main port unless a port of their own is configured.
+  const bool metrics_apart = config_.metrics_port != 0 && config_.metrics_port != config_.port;
+  if (!config_.metrics_http.empty() && !metrics_apart) main_routes.metrics = metrics_.get();
   main_listener_ = std::make_shared<Listener>(*node_, main_routes, tls);
   if (auto s = main_listener_->Open(config_.host, config_.port); !s.ok()) return s;
   if (http_broadcast && !same_port) {
@@ -177,8 +187,18 @@ Status App::Start() {
     if (auto s = broadcast_listener_->Open(config_.host, config_.http_broadcast_port); !s.ok())
       return s;
   }
+  if (!config_.metrics_http.empty() && metrics_apart) {
+    Routes m;
+    m.metrics = metrics_.get();
+    m.health = true;
+    metrics_listener_ = std::make_shared<Listener>(*node_, m, tls);
+    const std::string& host = config_.metrics_host.empty() ? config_.host : config_.metrics_host;
+    if (auto s = metrics_listener_->Open(host, config_.metrics_port); !s.ok()) return s;
+  }
   main_listener_->Start();
   if (broadcast_listener_) broadcast_listener_->Start();
+  if (metrics_listener_) metrics_listener_->Start();
+  if (config_.metrics_log) metrics_->StartLog(config_.metrics_rotate_interval_s);
 
   std::string paths;
   for (const auto& p : config_.paths) paths += (paths.empty() ? "" : ",") + p;
@@ -206,6 +226,8 @@ void App::Shutdown() {
   if (!node_) return;
   if (main_listener_) main_listener_->Stop();
   if (broadcast_listener_) broadcast_listener_->Stop();
+  if (metrics_listener_) metrics_listener_->Stop();
+  if (metrics_) metrics_->Stop();
   node_->Shutdown();
   // After the sessions closed: their unsubscribes went out meanwhile.
   if (node_->pubsub()) node_->pubsub()->Stop();

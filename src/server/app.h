@@ -14,6 +14,7 @@ namespace cable::server {
 class Node;
 class Listener;
 class Broadcaster;
+class MetricsExporter;
 
 class App {
  public:
@@ -41,8 +42,11 @@ class App {
   std::vector<std::unique_ptr<Broadcaster>> broadcasters_;  // stopped before node_ goes
   std::shared_ptr<Listener> main_listener_;
   std::shared_ptr<Listener> broadcast_listener_;
+  std::unique_ptr<MetricsExporter> metrics_;
+  std::shared_ptr<Listener> metrics_listener_;
   std::string broadcast_key_;
   std::string controller_summary_;
+  bool node_started_ = false;
 };
 
 }  // namespace cable::server

@@ -85,6 +85,14 @@ struct ServerConfig {
   std::string log_level = "info";
   std::string log_format = "text";
   std::string node_id;
+
+  // Metrics
+  std::string metrics_http;  // Prometheus path, e.g. /metrics; empty = off
+  std::string metrics_host;  // empty = host
+  int metrics_port = 0;      // 0 = the main port
+  std::string metrics_tags;  // k:v,k2:v2 -> labels
+  bool metrics_log = false;  // log the metrics every metrics_rotate_interval_s
+  int metrics_rotate_interval_s = 15;
 };
 
 }  // namespace cable::server

@@ -1,7 +1,10 @@
 #include "server/node.h"
 
+#include <unistd.h>
+
 #include <boost/asio/post.hpp>
 #include <chrono>
+#include <cstdio>
 #include <future>
 #include <thread>
 
@@ -34,6 +37,62 @@ void Node::SetController(std::unique_ptr<Controller> controller) {
 
 Node::~Node() {
   for (auto& w : workers_) w->Stop();
+}
+
+namespace {
+// Resident memory of this process, from /proc/self/statm.
+double ResidentBytes() {
+  long pages = 0, resident = 0;
+  if (FILE* f = std::fopen("/proc/self/statm", "r")) {
+    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+    std::fclose(f);
+  }
+  return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE));
+}
+}  // namespace
+
+std::vector<MetricSample> Node::CollectMetrics() {
+  uint64_t server_msg = 0, client_msg = 0, sent = 0, rcvd = 0, streams = 0;
+  for (auto& w : workers_) {
+    const auto& c = w->counters();
+    server_msg += c.server_msg_total.load(std::memory_order_relaxed);
+    client_msg += c.client_msg_total.load(std::memory_order_relaxed);
+    sent += c.data_sent_total.load(std::memory_order_relaxed);
+    rcvd += c.data_rcvd_total.load(std::memory_order_relaxed);
+    streams += w->hub().stream_count();
+  }
+  auto v = [](const auto& atomic) { return static_cast<double>(atomic.load()); };
+  const Metrics& m = metrics_;
+  return {
+      {"clients_num", false, "Connected and authenticated clients", v(m.clients_num)},
+      {"broadcast_streams_num", false, "Streams with subscribers (summed over workers)",
+       static_cast<double>(streams)},
+      {"disconnect_queue_size", false, "Disconnect calls waiting", v(m.disconnect_queue_size)},
+      {"rpc_pending_num", false, "RPC calls waiting for a concurrency slot", v(m.rpc_pending_num)},
+      {"mem_sys_bytes", false, "Resident memory of the process", ResidentBytes()},
+      {"client_msg_total", true, "Commands received from clients", static_cast<double>(client_msg)},
+      {"failed_client_msg_total", true, "Client frames that were not valid commands",
+       v(m.failed_client_msg_total)},
+      {"server_msg_total", true, "Messages queued to clients", static_cast<double>(server_msg)},
+      {"failed_server_msg_total", true, "Writes to clients that failed",
+       v(m.failed_server_msg_total)},
+      {"data_sent_total", true, "Bytes written to clients", static_cast<double>(sent)},
+      {"data_rcvd_total", true, "Bytes read from clients", static_cast<double>(rcvd)},
+      {"failed_auths_total", true, "Connections the RPC Connect call rejected",
+       v(m.failed_auths_total)},
+      {"disconnected_slow_clients_total", true, "Clients disconnected as too slow",
+       v(m.disconnected_slow_clients_total)},
+      {"broadcast_msg_total", true, "Broadcasts delivered to the local hub",
+       v(m.broadcast_msg_total)},
+      {"failed_broadcast_msg_total", true, "Broadcasts that could not be parsed",
+       v(m.failed_broadcast_msg_total)},
+      {"remote_commands_total", true, "Remote commands executed", v(m.remote_commands_total)},
+      {"rpc_call_total", true, "RPC calls made", v(m.rpc_call_total)},
+      {"rpc_error_total", true, "RPC calls that failed", v(m.rpc_error_total)},
+      {"rpc_retries_total", true, "RPC calls retried", v(m.rpc_retries_total)},
+      {"rpc_timeout_total", true, "RPC calls that timed out", v(m.rpc_timeout_total)},
+      {"rpc_canceled_total", true, "RPC calls canceled", v(m.rpc_canceled_total)},
+  };
 }
 
 Worker& Node::NextWorker() {

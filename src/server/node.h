@@ -17,6 +17,7 @@
 #include "server/hub/broadcast.h"
 #include "server/identity/identity.h"
 #include "server/metrics/metrics.h"
+#include "server/metrics/prometheus.h"
 #include "server/pubsub/pubsub.h"
 #include "server/worker.h"
 
@@ -41,6 +42,9 @@ class Node {
   Worker& NextWorker();
 
   void Start();
+
+  // Every counter and gauge, summed over the workers (any thread).
+  std::vector<MetricSample> CollectMetrics();
 
   // Thread-safe: fans a broadcast out to this node's workers.
   void Broadcast(BroadcastPtr broadcast);

@@ -15,7 +15,7 @@ namespace {
 // many queued frames into one send().
 constexpr size_t kScratchSize = 256 * 1024;
 // Sessions flushed per event-loop pass: a few milliseconds of sends.
-constexpr size_t kFlushSlice = 256;
+constexpr size_t kFlushSlice = 64;
 
 int64_t PingTimestamp(PingPrecision precision) {
   auto now = std::chrono::system_clock::now().time_since_epoch();

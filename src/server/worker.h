@@ -6,6 +6,7 @@
 // queued output, and a coarse timer wheel for pings and write timeouts
 // (one timer per worker instead of one per session keeps sessions small).
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
@@ -25,6 +26,20 @@
 namespace cable::server {
 
 class Session;
+
+// Counters bumped for every message: one set per worker, written only by
+// its thread (a plain load+store, no locked instruction, no cache line
+// shared with other workers) and summed when metrics are read.
+struct WorkerCounters {
+  std::atomic<uint64_t> server_msg_total{0};
+  std::atomic<uint64_t> client_msg_total{0};
+  std::atomic<uint64_t> data_sent_total{0};
+  std::atomic<uint64_t> data_rcvd_total{0};
+
+  static void Add(std::atomic<uint64_t>& counter, uint64_t n = 1) {
+    counter.store(counter.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+};
 
 class Worker {
  public:
@@ -72,6 +87,7 @@ class Worker {
   void PongSeen(Session* session) { pong_due_.erase(session); }
 
   uint64_t deliveries() const { return deliveries_; }
+  WorkerCounters& counters() { return counters_; }
 
  private:
   static constexpr std::chrono::milliseconds kTick{100};
@@ -111,6 +127,7 @@ class Worker {
   std::chrono::milliseconds pong_timeout_{0};
   std::unordered_map<Session*, std::chrono::steady_clock::time_point> pong_due_;
   uint64_t deliveries_ = 0;
+  alignas(64) WorkerCounters counters_;
   uint64_t rng_state_;
 };
 

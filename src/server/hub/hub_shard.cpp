@@ -12,6 +12,7 @@ bool HubShard::Add(const std::string& stream, Session* session, const std::strin
     if (s.session == session && s.identifier == identifier) return false;
   }
   subs.push_back({session, identifier});
+  stream_count_.store(streams_.size(), std::memory_order_relaxed);
   return subs.size() == 1;
 }
 
@@ -30,6 +31,7 @@ bool HubShard::Remove(const std::string& stream, Session* session, const std::st
   }
   if (subs.empty()) {
     streams_.erase(it);
+    stream_count_.store(streams_.size(), std::memory_order_relaxed);
     return true;
   }
   return false;

@@ -7,6 +7,7 @@
 // session subscribed to one stream through two identifiers gets one message
 // per identifier, as Action Cable does.
 
+#include <atomic>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -30,6 +31,8 @@ class HubShard {
   size_t Deliver(const Broadcast& broadcast);
 
   size_t streams() const { return streams_.size(); }
+  // The same, readable from any thread (metrics).
+  size_t stream_count() const { return stream_count_.load(std::memory_order_relaxed); }
   size_t subscribers(const std::string& stream) const;
 
  private:
@@ -38,6 +41,7 @@ class HubShard {
     std::string identifier;
   };
   std::unordered_map<std::string, std::vector<Subscriber>> streams_;
+  std::atomic<size_t> stream_count_{0};
 };
 
 }  // namespace cable::server

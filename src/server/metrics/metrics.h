@@ -1,6 +1,8 @@
 #pragma once
 // Process-wide counters and gauges, named as anycable-go names them
-// (without the `anycable_go_` prefix the exporters add).
+// (without the `anycable_go_` prefix the exporters add). The per-message
+// ones live per worker (WorkerCounters in worker.h); Node::CollectMetrics
+// sums both.
 
 #include <atomic>
 #include <cstdint>
@@ -9,12 +11,8 @@ namespace cable::server {
 
 struct Metrics {
   std::atomic<int64_t> clients_num{0};
-  std::atomic<uint64_t> client_msg_total{0};
   std::atomic<uint64_t> failed_client_msg_total{0};
-  std::atomic<uint64_t> server_msg_total{0};
   std::atomic<uint64_t> failed_server_msg_total{0};
-  std::atomic<uint64_t> data_sent_total{0};
-  std::atomic<uint64_t> data_rcvd_total{0};
   std::atomic<uint64_t> failed_auths_total{0};
   std::atomic<uint64_t> disconnected_slow_clients_total{0};
   std::atomic<uint64_t> broadcast_msg_total{0};

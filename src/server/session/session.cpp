@@ -177,8 +177,7 @@ void Session::OnReadable() {
                      : ::recv(socket_.native_handle(), buf, worker_.scratch_size(), MSG_DONTWAIT);
     if (n > 0) {
       total += static_cast<size_t>(n);
-      node_.metrics().data_rcvd_total.fetch_add(static_cast<uint64_t>(n),
-                                                std::memory_order_relaxed);
+      WorkerCounters::Add(worker_.counters().data_rcvd_total, static_cast<uint64_t>(n));
       if (inbuf_.empty()) {
         ProcessInput(buf, static_cast<size_t>(n));
       } else {
@@ -365,7 +364,7 @@ void Session::HandleMessage(std::string_view text) {
     log::Warn("Ignored client message sid={}: {}", info_.sid, parsed.error().message);
     return;
   }
-  Inc(node_.metrics().client_msg_total);
+  WorkerCounters::Add(worker_.counters().client_msg_total);
   pending_.push_back(std::move(parsed.value()));
   if (pending_.size() - pending_head_ > kMaxPendingCommands) reading_paused_ = true;
   if (!command_running_ && state_ == State::kOpen) ProcessNextCommand();
@@ -623,7 +622,7 @@ void Session::Send(const FrameRef& frame) {
     }
     return;
   }
-  Inc(node_.metrics().server_msg_total);
+  WorkerCounters::Add(worker_.counters().server_msg_total);
   outbox_.Push(frame);
   if (!dirty_ && !write_armed_) {
     dirty_ = true;
@@ -666,8 +665,7 @@ void Session::Flush() {
     ssize_t n = ssl_ ? TlsSend(data, len)
                      : ::send(socket_.native_handle(), data, len, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (n > 0) {
-      node_.metrics().data_sent_total.fetch_add(static_cast<uint64_t>(n),
-                                                std::memory_order_relaxed);
+      WorkerCounters::Add(worker_.counters().data_sent_total, static_cast<uint64_t>(n));
       outbox_.Consume(static_cast<size_t>(n));
       continue;
     }

@@ -8,6 +8,7 @@
 #include "cable/build_info.h"
 #include "common/log.h"
 #include "server/broadcast/publication_parser.h"
+#include "server/metrics/exporter.h"
 #include "server/node.h"
 #include "server/session/session.h"
 #include "server/transport/listener.h"
@@ -117,6 +118,9 @@ void HttpConnection::OnRequest() {
 
   if (routes.health && path == config.health_path) {
     return Respond(200, std::string(kHealthBody), req.keep_alive());
+  }
+  if (routes.metrics != nullptr && path == config.metrics_http) {
+    return Respond(200, routes.metrics->Prometheus(), req.keep_alive());
   }
   if (routes.broadcast && path == config.http_broadcast_path) return HandleBroadcast(req);
   if (routes.websocket) {

@@ -16,13 +16,15 @@
 namespace cable::server {
 
 class Node;
+class MetricsExporter;
 class Worker;
 
 struct Routes {
   bool websocket = false;
   bool health = false;
   bool broadcast = false;
-  std::string broadcast_key;  // empty = no authentication
+  std::string broadcast_key;                 // empty = no authentication
+  const MetricsExporter* metrics = nullptr;  // serves config.metrics_http when set
 };
 
 class Listener : public std::enable_shared_from_this<Listener> {
