@@ -20,6 +20,7 @@
 #include <filesystem>
 
 #include "server/server_test_helpers.h"
+#include "server/slow_client_check.h"
 
 namespace cable::testing {
 namespace {
@@ -398,53 +399,10 @@ TEST(TlsSlowClientTest, ClientThatStopsReadingIsDroppedAsTooSlowWhileOthersGetEv
 
   auto conn = HttpsConnection::Open(server.broadcast_port());
   ASSERT_TRUE(conn.ok()) << conn.error().message;
-  constexpr int kBroadcasts = 300;  // 300 x 32 KiB: far beyond the socket buffers
-  const std::string padding(32 * 1024, 'x');
-  for (int i = 0; i < kBroadcasts; ++i) {
-    auto res = conn->Request("POST", "/_broadcast",
-                             Publication("firehose", {{"n", i}, {"pad", padding}}).dump());
-    ASSERT_TRUE(res.ok() && res->status == 201) << "broadcast " << i;
-    auto message = NextMessage(fast);
-    ASSERT_TRUE(message.ok()) << "fast client, broadcast " << i << ": " << message.error().message;
-    ASSERT_EQ((*message)["message"]["n"], i) << "fast client gets every broadcast in order";
-  }
-
-  // What reached the slow client: whole broadcasts in order, then the
-  // too_slow message and a close frame. A TLS record cut short or a frame
-  // dropped half-sent would show up as a decryption failure or bad JSON.
-  int delivered = 0;
-  bool closed = false;
-  std::string last_text;
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto frame = slow.Receive(3s);
-    if (!frame.ok()) {
-      ADD_FAILURE() << "slow client stream ended without a close frame after " << delivered
-                    << " broadcasts: " << frame.error().code << ": " << frame.error().message;
-      break;
-    }
-    if (frame->kind == ws::Frame::kClose) {
-      closed = true;
-      EXPECT_EQ(frame->close_code, 1000);
-      break;
-    }
-    ASSERT_EQ(frame->kind, ws::Frame::kText);
-    Json message = Json::parse(frame->payload, nullptr, false);
-    ASSERT_FALSE(message.is_discarded()) << "corrupt frame after " << delivered << " broadcasts";
-    if (message.value("type", "") == "ping") continue;
-    if (message.contains("message")) {
-      ASSERT_TRUE(message["message"]["n"] == delivered) << "expected " << delivered;
-      ++delivered;
-    }
-    last_text = frame->payload;
-  }
-  EXPECT_TRUE(closed) << "the slow client must be disconnected";
-  EXPECT_TRUE(Json::parse(last_text, nullptr, false) ==
-              Json::parse(R"({"type":"disconnect","reason":"too_slow","reconnect":true})"))
-      << "last text began " << last_text.substr(0, 80);
-  EXPECT_LT(delivered, kBroadcasts) << "the slow client's queue must have been dropped";
-
-  EXPECT_TRUE(Pongs(fast)) << "the fast client stays connected";
+  ExpectSlowClientDropped(fast, slow, [&](const std::string& body) {
+    auto res = conn->Request("POST", "/_broadcast", body);
+    return res.ok() && res->status == 201;
+  });
   ASSERT_CONNECTED(late, ConnectTlsWelcomed(server.port()));
   EXPECT_TRUE(Pongs(late));
 }
