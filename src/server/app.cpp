@@ -103,6 +103,12 @@ Result<std::unique_ptr<App>> App::Create(ServerConfig config) {
   auto metrics = MetricsExporter::Create(*app->node_, app->config_);
   if (!metrics.ok()) return metrics.error();
   app->metrics_ = std::move(metrics.value());
+  // Adapter settings (URLs, adapter names) are configuration: checked here,
+  // so a mistake is a usage error like a bad flag.
+  if (auto s = app->PrepareBroadcasting(); !s.ok()) {
+    app->broadcasters_.clear();
+    return s.error();
+  }
   return app;
 }
 
@@ -155,11 +161,6 @@ Status App::Start() {
       return loaded.error();
     }
     tls = std::move(loaded.value());
-  }
-  if (auto s = PrepareBroadcasting(); !s.ok()) {
-    broadcasters_.clear();
-    node_.reset();  // never started: nothing to shut down
-    return s;
   }
   node_->Start();
   node_started_ = true;

@@ -309,7 +309,9 @@ TEST_F(BroadcastFaultTest, RedisxLeavesEntriesInTheStreamWhileThePubSubIsDown) {
   EXPECT_TRUE(PollUntil([&] { return redis.Command({"XLEN", "rxw"}) == 0; }));
 }
 
-TEST_F(BroadcastFaultTest, MalformedUrlsFailTheStartWithExitCode1) {
+// Adapter settings are configuration: a mistake is a usage error (exit 2),
+// reported before anything listens.
+TEST_F(BroadcastFaultTest, MalformedUrlsFailTheStartAsUsageErrors) {
   struct Case {
     std::vector<std::string> args;
     std::string message;
@@ -328,7 +330,7 @@ TEST_F(BroadcastFaultTest, MalformedUrlsFailTheStartWithExitCode1) {
     SpawnOptions options;
     options.unset_env = {"REDIS_URL", "ANYCABLE_REDIS_URL"};
     auto r = ::cable::testing::Run(argv, options, std::chrono::seconds(20));
-    EXPECT_EQ(r.exit_code, 1) << c.args.back() << "\n" << r.err;
+    EXPECT_EQ(r.exit_code, 2) << c.args.back() << "\n" << r.err;
     EXPECT_NE(r.err.find(c.message), std::string::npos) << r.err;
   }
 }
