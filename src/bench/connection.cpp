@@ -2,6 +2,9 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -74,6 +77,7 @@ void Connection::Start(int64_t now_ns) {
 
 void Connection::OnEvent(uint32_t events) {
   if (state_ == State::kClosed || state_ == State::kIdle) return;
+  if (state_ == State::kTlsHandshake) return ContinueTlsHandshake();
   if (state_ == State::kConnecting) {
     int err = 0;
     socklen_t len = sizeof err;
@@ -83,15 +87,101 @@ void Connection::OnEvent(uint32_t events) {
     loop_.Modify(fd_, this, EPOLLIN);
     return OnConnected();
   }
-  if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) OnReadable();
+  if (events & (EPOLLIN | EPOLLERR | EPOLLHUP)) {
+    OnReadable();
+    // Bytes OpenSSL already holds are invisible to epoll: drain them now.
+    while (ssl_ && state_ != State::kClosed && SSL_pending(ssl_) > 0) OnReadable();
+  }
   if ((events & EPOLLOUT) && state_ != State::kClosed) OnWritable();
 }
 
 void Connection::OnConnected() {
   loop_.OnTcpConnected(*this, NowNs());
+  const Plan& plan = loop_.plan();
+  if (!plan.tls) return SendUpgrade();
+  state_ = State::kTlsHandshake;
+  ssl_ = SSL_new(plan.tls.get());
+  if (!ssl_ || SSL_set_fd(ssl_, fd_) != 1) return End("tls_setup");
+  const std::string& host = plan.options->host;
+  boost::system::error_code ec;
+  boost::asio::ip::make_address(host, ec);
+  if (!ec) {
+    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_), host.c_str());
+  } else {
+    SSL_set_tlsext_host_name(ssl_, host.c_str());
+    SSL_set1_host(ssl_, host.c_str());
+  }
+  ContinueTlsHandshake();
+}
+
+void Connection::ContinueTlsHandshake() {
+  ERR_clear_error();
+  int rc = SSL_connect(ssl_);
+  if (rc == 1) {
+    loop_.Modify(fd_, this, EPOLLIN);
+    return SendUpgrade();
+  }
+  switch (SSL_get_error(ssl_, rc)) {
+    case SSL_ERROR_WANT_READ:
+      loop_.Modify(fd_, this, EPOLLIN);
+      return;
+    case SSL_ERROR_WANT_WRITE:
+      loop_.Modify(fd_, this, EPOLLIN | EPOLLOUT);
+      return;
+    default: {
+      long verify = SSL_get_verify_result(ssl_);
+      if (verify != X509_V_OK) {
+        return End(std::string("tls_verify: ") + X509_verify_cert_error_string(verify));
+      }
+      return End("tls_handshake");
+    }
+  }
+}
+
+void Connection::SendUpgrade() {
   state_ = State::kUpgrading;
   std::string request = loop_.plan().UpgradeRequest(client_);
   SendRaw(request.data(), request.size());
+}
+
+long Connection::Recv(char* buf, size_t size) {
+  if (!ssl_) return ::recv(fd_, buf, size, MSG_DONTWAIT);
+  ERR_clear_error();
+  int n = SSL_read(ssl_, buf, static_cast<int>(std::min<size_t>(size, 1 << 30)));
+  if (n > 0) return n;
+  switch (SSL_get_error(ssl_, n)) {
+    case SSL_ERROR_ZERO_RETURN:
+      return 0;
+    case SSL_ERROR_WANT_READ:
+    case SSL_ERROR_WANT_WRITE:
+      errno = EAGAIN;
+      return -1;
+    case SSL_ERROR_SYSCALL:
+      if (errno == 0) return 0;  // EOF without close_notify
+      return -1;
+    default:
+      errno = ECONNRESET;
+      return -1;
+  }
+}
+
+long Connection::Send(const char* data, size_t size) {
+  if (!ssl_) return ::send(fd_, data, size, MSG_NOSIGNAL | MSG_DONTWAIT);
+  ERR_clear_error();
+  int n = SSL_write(ssl_, data, static_cast<int>(std::min<size_t>(size, 1 << 30)));
+  if (n > 0) return n;
+  switch (SSL_get_error(ssl_, n)) {
+    case SSL_ERROR_WANT_READ:
+    case SSL_ERROR_WANT_WRITE:
+      errno = EAGAIN;
+      return -1;
+    case SSL_ERROR_SYSCALL:
+      if (errno == 0) errno = EPIPE;
+      return -1;
+    default:
+      errno = EPIPE;
+      return -1;
+  }
 }
 
 void Connection::OnReadable() {
@@ -111,7 +201,7 @@ void Connection::OnReadable() {
       // A message larger than half the shared buffer is assembled in carry_.
       size_t old = carry_.size();
       carry_.resize(std::max(need, old + 4096));
-      ssize_t n = ::recv(fd_, carry_.data() + old, carry_.size() - old, MSG_DONTWAIT);
+      ssize_t n = Recv(carry_.data() + old, carry_.size() - old);
       carry_.resize(old + static_cast<size_t>(std::max<ssize_t>(n, 0)));
       if (n == 0) return End("eof");
       if (n < 0) {
@@ -128,7 +218,7 @@ void Connection::OnReadable() {
     std::memcpy(buf, carry_.data(), have);
     carry_.clear();
   }
-  ssize_t n = ::recv(fd_, buf + have, kCap - have, MSG_DONTWAIT);
+  ssize_t n = Recv(buf + have, kCap - have);
   if (n <= 0) {
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
       if (have) carry_.assign(buf, have);
@@ -288,7 +378,7 @@ bool Connection::SendRaw(const char* data, size_t size) {
     return true;
   }
   while (true) {
-    ssize_t n = ::send(fd_, data, size, MSG_NOSIGNAL | MSG_DONTWAIT);
+    ssize_t n = Send(data, size);
     if (n == static_cast<ssize_t>(size)) return true;
     if (n >= 0) {
       out_.assign(data + n, size - static_cast<size_t>(n));
@@ -332,6 +422,10 @@ void Connection::End(std::string_view reason) {
 }
 
 void Connection::Abort() {
+  if (ssl_) {
+    SSL_free(ssl_);  // no close_notify: the close is abortive anyway
+    ssl_ = nullptr;
+  }
   if (fd_ >= 0) {
     // RST instead of FIN: the run is over for this client, and 10k
     // TIME_WAIT sockets would eat the ephemeral ports of the next run.

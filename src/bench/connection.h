@@ -10,6 +10,10 @@
 // as views. Writes go straight to the socket; only the rare partial write
 // is buffered (and only then is write interest registered).
 //
+// wss://: after the TCP connect an OpenSSL session on the same fd runs its
+// handshake on readiness events; reads and writes then go through
+// SSL_read/SSL_write. Plain connections only test a null pointer.
+//
 // All methods run on the owning loop's thread.
 
 #include <cstdint>
@@ -17,6 +21,8 @@
 #include <string_view>
 
 #include "bench/seq_tracker.h"
+
+struct ssl_st;
 
 namespace cable::bench {
 
@@ -28,6 +34,7 @@ class Connection {
   enum class State : uint8_t {
     kIdle,
     kConnecting,
+    kTlsHandshake,
     kUpgrading,
     kWelcoming,
     kSubscribing,
@@ -69,7 +76,13 @@ class Connection {
 
  private:
   void OnConnected();
+  void SendUpgrade();
+  void ContinueTlsHandshake();
   void OnReadable();
+  // recv()/send() or, with TLS, SSL_read()/SSL_write() with the same
+  // conventions (-1 and errno EAGAIN when the socket is not ready).
+  long Recv(char* buf, size_t size);
+  long Send(const char* data, size_t size);
   // Consumes complete frames (or the upgrade response) from data[0, size);
   // returns the bytes used. May close the connection.
   size_t Consume(char* data, size_t size);
@@ -82,6 +95,7 @@ class Connection {
   void End(std::string_view reason);
 
   int fd_ = -1;
+  ssl_st* ssl_ = nullptr;
   Loop& loop_;
   int client_;
   int stream_;

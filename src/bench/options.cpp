@@ -60,11 +60,15 @@ Status ParseUrl(BenchOptions& o) {
   } else if (o.url.rfind("http://", 0) == 0) {
     rest = o.url.substr(7);
   } else if (o.url.rfind("wss://", 0) == 0) {
-    return Usage(
-        "--url: wss:// is not supported; benchmark the server over ws:// (TLS would "
-        "measure OpenSSL, not the server)");
+    rest = o.url.substr(6);
+    default_port = 443;
+    o.tls = true;
+  } else if (o.url.rfind("https://", 0) == 0) {
+    rest = o.url.substr(8);
+    default_port = 443;
+    o.tls = true;
   } else {
-    return Usage("--url must look like ws://host:port/path, got '" + o.url + "'");
+    return Usage("--url must look like ws://host:port/path or wss://..., got '" + o.url + "'");
   }
   size_t slash = rest.find_first_of("/?");
   std::string authority = rest.substr(0, slash);
@@ -162,8 +166,12 @@ Status Validate(BenchOptions& o) {
     if (n > 1e9) return Usage("--rate x --duration is more than 1e9 messages");
   }
   if (o.publisher.http_url.empty()) {
-    o.publisher.http_url = "http://" + o.host + ":8090/_broadcast";
+    // A TLS server speaks TLS on its broadcast port too.
+    o.publisher.http_url =
+        std::string(o.tls ? "https://" : "http://") + o.host + ":8090/_broadcast";
   }
+  o.publisher.http_tls_ca_file = o.tls_ca_file;
+  o.publisher.http_tls_verify = !o.tls_insecure;
   return Status::Ok();
 }
 

@@ -36,6 +36,12 @@ struct BenchOptions {
   std::string origin = "http://localhost";
   std::vector<std::string> headers;      // "Name: value"
   std::vector<std::string> local_addrs;  // source addresses, used round-robin
+  // wss://: TLS on every client, the server's certificate checked against
+  // the host and `tls_ca_file` (PEM; empty: the system store) unless
+  // `tls_insecure`. The same settings apply to an https:// broadcast URL.
+  bool tls = false;
+  std::string tls_ca_file;
+  bool tls_insecure = false;
 
   // Clients and load shape
   int clients = 1000;

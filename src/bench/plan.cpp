@@ -1,11 +1,14 @@
 #include "bench/plan.h"
 
+#include <openssl/ssl.h>
+
 #include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
 
 #include "bench/payload.h"
 #include "common/auth/jwt.h"
 #include "common/auth/message_verifier.h"
+#include "common/sigpipe.h"
 
 namespace cable::bench {
 
@@ -45,6 +48,25 @@ Result<std::string> Identifier(const BenchOptions& o, int k, const std::string& 
   return id.dump();
 }
 
+Result<std::shared_ptr<SSL_CTX>> MakeTlsContext(const BenchOptions& o) {
+  IgnoreSigpipeOnce();  // OpenSSL writes with write(2)
+  std::shared_ptr<SSL_CTX> ctx(SSL_CTX_new(TLS_client_method()), SSL_CTX_free);
+  if (!ctx) return Error{"tls", "cannot create a TLS context"};
+  SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
+  // A write that blocked is retried from the connection's own buffer,
+  // which may have moved and grown meanwhile.
+  SSL_CTX_set_mode(ctx.get(), SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  if (o.tls_insecure) return ctx;
+  SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
+  if (o.tls_ca_file.empty()) {
+    if (SSL_CTX_set_default_verify_paths(ctx.get()) != 1)
+      return Error{"tls", "cannot load the system trust store"};
+  } else if (SSL_CTX_load_verify_locations(ctx.get(), o.tls_ca_file.c_str(), nullptr) != 1) {
+    return Error{"usage", "--tls-ca: cannot load CA certificates from " + o.tls_ca_file};
+  }
+  return ctx;
+}
+
 }  // namespace
 
 Result<Plan> MakePlan(const BenchOptions& o) {
@@ -58,6 +80,11 @@ Result<Plan> MakePlan(const BenchOptions& o) {
     return Error{"resolve", "cannot resolve " + o.host + ": " + ec.message()};
   }
   plan.endpoint = results.begin()->endpoint();
+  if (o.tls) {
+    auto ctx = MakeTlsContext(o);
+    if (!ctx.ok()) return ctx.error();
+    plan.tls = std::move(*ctx);
+  }
   for (const auto& a : o.local_addrs) {
     auto addr = boost::asio::ip::make_address(a, ec);
     if (ec) return Error{"usage", "--local-addr: '" + a + "' is not an IP address"};

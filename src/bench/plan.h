@@ -5,11 +5,14 @@
 // the loops run, so any thread may use it without locking.
 
 #include <boost/asio/ip/tcp.hpp>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "bench/options.h"
 #include "common/result.h"
+
+struct ssl_ctx_st;
 
 namespace cable::bench {
 
@@ -25,6 +28,8 @@ struct Plan {
   boost::asio::ip::tcp::endpoint endpoint;
   std::vector<boost::asio::ip::address> local_addrs;
   std::vector<StreamPlan> streams;
+  // wss://: the one TLS context every client's session comes from.
+  std::shared_ptr<ssl_ctx_st> tls;
 
   // Stream index of client `client` (clients are spread round-robin).
   int StreamOf(int client) const { return client % static_cast<int>(streams.size()); }

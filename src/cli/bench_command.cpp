@@ -94,8 +94,16 @@ void AddBenchCommand(CLI::App& root, Commands& commands) {
       ->check(CLI::IsMember({"broadcast", "echo", "connect"}));
 
   const std::string kTarget = "Target";
-  sub->add_option("-u,--url", o.url, "WebSocket URL of the server")
+  sub->add_option("-u,--url", o.url, "WebSocket URL of the server (ws:// or wss://)")
       ->capture_default_str()
+      ->group(kTarget);
+  sub->add_option("--tls-ca", o.tls_ca_file,
+                  "wss://: trust this CA certificate (PEM) instead of the system store (also "
+                  "for an https:// broadcast URL)")
+      ->check(CLI::ExistingFile)
+      ->group(kTarget);
+  sub->add_flag("--insecure", o.tls_insecure,
+                "wss://: do not verify the server's certificate (nor an https:// broadcast URL's)")
       ->group(kTarget);
   sub->add_option("--subprotocol,--sub-protocol", o.subprotocol,
                   "actioncable-v1-json or actioncable-v1-ext-json")
@@ -205,7 +213,8 @@ void AddBenchCommand(CLI::App& root, Commands& commands) {
       ->capture_default_str()
       ->group(kPub);
   sub->add_option("--broadcast-url", o.publisher.http_url,
-                  "HTTP broadcast endpoint (default http://<host>:8090/_broadcast)")
+                  "HTTP broadcast endpoint (default http://<host>:8090/_broadcast, https:// "
+                  "for a wss:// URL)")
       ->group(kPub);
   sub->add_option("--broadcast-key", o.publisher.broadcast_key, "Bearer key for HTTP broadcasts")
       ->group(kPub);

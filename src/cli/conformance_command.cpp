@@ -39,6 +39,10 @@ The target:
   {secret}. When the command uses {port} (and {rpc_host}), every job gets its
   own server on free ports.
 
+  A wss:// target is a TLS server: connections, and HTTP broadcasts (then
+  https://, on every port of the server), verify its certificate against
+  the system trust store, or --tls-ca FILE; --insecure skips the check.
+
   Scenarios that name backend definitions get a `cable rpc` backend serving
   them (unless --no-rpc), at {rpc_host}: a free port when the command uses
   the placeholder, else --rpc-listen or 127.0.0.1:50051.
@@ -52,6 +56,7 @@ constexpr const char* kFooterEnd = R"(
 Examples:
   cable conformance --command "cable serve --port {port} --rpc_host {rpc_host} --headers cookie,x-api-token --secret s3cr3t" --secret s3cr3t --jobs 2
   cable conformance --target-url ws://localhost:8080/cable --features anyt --only streams
+  cable conformance --command "cable serve --port {port} --ssl_cert cert.pem --ssl_key key.pem" --target-url wss://127.0.0.1:{port}/cable --tls-ca cert.pem
   cable conformance --format junit --output conformance.xml ...
 
 Exit status: 0 no failures, 1 a scenario failed, 2 usage or scenario error.)";
@@ -74,6 +79,8 @@ struct Options {
   std::string nats_channel = "__anycable__";
   std::string secret, jwt_secret, streams_secret, turbo_secret;
   std::string rpc_listen;
+  std::string tls_ca;
+  bool insecure = false;
   bool no_rpc = false;
   std::string format = "text";
   std::string output;
@@ -203,6 +210,8 @@ int Run(const Options& o) {
   io.rpc_listen = o.rpc_listen;
   io.self_exe = SelfExe();
   io.secret = o.secret;
+  io.tls_ca_file = o.tls_ca;
+  io.tls_insecure = o.insecure;
   io.timeout_scale = o.timeout_scale;
   io.start_timeout = std::chrono::milliseconds(static_cast<int64_t>(o.start_timeout * 1000));
   if (!o.debug) io.log_dir = MakeLogDir();
@@ -255,8 +264,9 @@ void AddConformanceCommand(CLI::App& root, Commands& commands) {
   auto o = std::make_shared<Options>();
   sub->add_option("paths", o->paths, "Scenario files or directories");
   sub->add_option("--target-url,-u", o->target_url,
-                  "WebSocket URL of the server under test (default ws://127.0.0.1:8080/cable, or "
-                  "ws://127.0.0.1:{port}/cable with a {port} command)");
+                  "WebSocket URL (ws:// or wss://) of the server under test (default "
+                  "ws://127.0.0.1:8080/cable, or ws://127.0.0.1:{port}/cable with a {port} "
+                  "command)");
   sub->add_option("--command,-c", o->command, "Command that starts the server under test");
   sub->add_option("--only", o->only, "Only scenario files whose path matches one of these regexes")
       ->delimiter(',');
@@ -291,6 +301,11 @@ void AddConformanceCommand(CLI::App& root, Commands& commands) {
   sub->add_option("--streams-secret", o->streams_secret, "Signed streams secret, if not --secret");
   sub->add_option("--turbo-secret", o->turbo_secret,
                   "Turbo Streams secret, if not the streams one");
+  sub->add_option("--tls-ca", o->tls_ca,
+                  "CA certificate (PEM) trusted for a wss:// target and https:// broadcasts")
+      ->check(CLI::ExistingFile);
+  sub->add_flag("--insecure", o->insecure,
+                "Do not verify the certificate of a wss:// target or https:// broadcasts");
   sub->add_option("--rpc-listen", o->rpc_listen, "Address for the started cable rpc backend");
   sub->add_flag("--no-rpc", o->no_rpc, "Do not start cable rpc (the target has its own backend)");
   sub->add_option("--format", o->format, "Report format: text, junit or json")

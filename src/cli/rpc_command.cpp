@@ -38,6 +38,8 @@ AnyCable application's (flag, then environment, then default):
   --redis-channel      ANYCABLE_REDIS_CHANNEL       __anycable__ (redisx: the stream)
   --nats-servers       ANYCABLE_NATS_SERVERS        nats://127.0.0.1:4222
   --nats-channel       ANYCABLE_NATS_CHANNEL        __anycable__
+An https:// broadcast URL is verified against the system trust store, or
+--broadcast-tls-ca FILE; --broadcast-insecure skips the check.
 
 Examples:
   cable rpc --channels anyt
@@ -52,6 +54,8 @@ struct RpcOptions {
   std::string adapter;
   std::string broadcast_url;
   std::string broadcast_key;
+  std::string broadcast_tls_ca;
+  bool broadcast_insecure = false;
   std::string secret;
   std::string redis_url;
   std::string redis_channel;
@@ -101,6 +105,8 @@ broadcast::PublisherConfig PublisherSettings(const RpcOptions& o) {
     if (!secret.empty()) c.broadcast_key = broadcast::DeriveBroadcastKey(secret);
   }
   if (broadcast::IsDisabledKey(c.broadcast_key)) c.broadcast_key.clear();
+  c.http_tls_ca_file = o.broadcast_tls_ca;
+  c.http_tls_verify = !o.broadcast_insecure;
   c.redis_url = Pick(o.redis_url, {"ANYCABLE_REDIS_URL", "REDIS_URL"}, c.redis_url);
   c.redis_channel = Pick(o.redis_channel, {"ANYCABLE_REDIS_CHANNEL"}, c.redis_channel);
   c.redisx_stream = c.redis_channel;
@@ -183,6 +189,10 @@ void AddRpcCommand(CLI::App& root, Commands& commands) {
                   "HTTP broadcast URL (env ANYCABLE_HTTP_BROADCAST_URL)");
   sub->add_option("--broadcast-key,--broadcast_key", o->broadcast_key,
                   "Bearer key for HTTP broadcasts; \"none\" disables (env ANYCABLE_BROADCAST_KEY)");
+  sub->add_option("--broadcast-tls-ca", o->broadcast_tls_ca,
+                  "CA certificate (PEM) trusted for an https:// broadcast URL");
+  sub->add_flag("--broadcast-insecure", o->broadcast_insecure,
+                "Do not verify the certificate of an https:// broadcast URL");
   sub->add_option("--secret", o->secret,
                   "Application secret; derives the broadcast key (env ANYCABLE_SECRET)");
   sub->add_option("--redis-url,--redis_url", o->redis_url,

@@ -118,14 +118,19 @@ Status Instance::Allocate() {
   std::string http_form = url;
   if (http_form.rfind("ws://", 0) == 0) {
     http_form = "http://" + http_form.substr(5);
+  } else if (http_form.rfind("wss://", 0) == 0) {
+    http_form = "https://" + http_form.substr(6);
   } else {
-    return Error{"bad_url", "target URL \"" + url + "\" must start with ws://"};
+    return Error{"bad_url", "target URL \"" + url + "\" must start with ws:// or wss://"};
   }
   auto parsed = http::ParseUrl(http_form);
   if (!parsed.ok())
     return Error{"bad_url", "target URL \"" + url + "\": " + parsed.error().message};
   endpoint_.host = parsed->host;
   endpoint_.port = parsed->port;
+  endpoint_.tls = parsed->scheme == "https";
+  endpoint_.tls_ca_file = options_.tls_ca_file;
+  endpoint_.tls_verify = !options_.tls_insecure;
   std::string target = parsed->target;
   auto q = target.find('?');
   endpoint_.path = target.substr(0, q);
@@ -139,7 +144,9 @@ Status Instance::Allocate() {
     std::string port = values_.count("{broadcast_port}")           ? values_["{broadcast_port}"]
                        : options_.publishing.broadcast_key.empty() ? "8090"
                                                                    : std::to_string(endpoint_.port);
-    broadcast_url_ = "http://" + endpoint_.host + ":" + port + "/_broadcast";
+    // A TLS server speaks TLS on every listener.
+    broadcast_url_ = std::string(endpoint_.tls ? "https://" : "http://") + endpoint_.host + ":" +
+                     port + "/_broadcast";
   }
   return Status::Ok();
 }
@@ -148,6 +155,8 @@ broadcast::PublisherConfig Instance::Publishing(const std::string& adapter) cons
   broadcast::PublisherConfig c = options_.publishing;
   c.adapter = adapter;
   c.http_url = broadcast_url_;
+  c.http_tls_ca_file = options_.tls_ca_file;
+  c.http_tls_verify = !options_.tls_insecure;
   return c;
 }
 
@@ -194,6 +203,9 @@ Status Instance::StartRpc() {
                "--broadcast-key", pc.broadcast_key.empty() ? "none" : pc.broadcast_key,
                "--redis-url", pc.redis_url, "--redis-channel", pc.redis_channel, "--nats-servers",
                pc.nats_servers, "--nats-channel", pc.nats_channel});
+  if (!options_.tls_ca_file.empty())
+    argv.insert(argv.end(), {"--broadcast-tls-ca", options_.tls_ca_file});
+  if (options_.tls_insecure) argv.push_back("--broadcast-insecure");
   std::string log = LogPath("rpc");
   auto p = Process::Spawn(argv, log);
   if (!p.ok()) return p.error();
@@ -281,8 +293,7 @@ std::string Instance::EnsureAlive() {
 }
 
 std::string Instance::Describe() const {
-  std::string out =
-      "ws://" + endpoint_.host + ":" + std::to_string(endpoint_.port) + endpoint_.path;
+  std::string out = endpoint_.Url();
   if (!options_.command.empty()) {
     std::vector<std::string> words;
     for (const auto& w : options_.command) words.push_back(Expand(w));

@@ -26,6 +26,9 @@ struct InstanceOptions {
   std::vector<std::string> backends;
   std::string self_exe;  // the cable binary, for `cable rpc`
   std::string secret;
+  // wss:// targets (and https:// broadcasts): trust this PEM; skip checks.
+  std::string tls_ca_file;
+  bool tls_insecure = false;
   double timeout_scale = 1.0;
   std::string log_dir;  // child output goes to files here; empty: inherited
   std::chrono::milliseconds start_timeout{10000};

@@ -38,6 +38,9 @@ ClientRunner::Outcome ClientRunner::Do(const Step& s, const ConnectStep& a) {
   ws::ConnectOptions o;
   o.host = ep.host;
   o.port = ep.port;
+  o.tls = ep.tls;
+  o.tls_ca_file = ep.tls_ca_file;
+  o.tls_verify = ep.tls_verify;
   std::string path = ep.path;
   if (a.path) {
     auto p = a.path->RenderText(*this);
@@ -122,8 +125,8 @@ ClientRunner::Outcome ClientRunner::Do(const Step& s, const ConnectStep& a) {
   if (!client.ok()) {
     const std::string& code = client.error().code;
     if (a.status != 101 && code == "http_" + std::to_string(a.status)) return Ok();
-    return Failed(s, "cannot connect to ws://" + o.host + ":" + std::to_string(o.port) + o.target +
-                         ": " + client.error().message);
+    return Failed(s, "cannot connect to " + std::string(o.tls ? "wss://" : "ws://") + o.host + ":" +
+                         std::to_string(o.port) + o.target + ": " + client.error().message);
   }
   if (a.status != 101) {
     return Failed(s, "the upgrade was accepted; expected HTTP " + std::to_string(a.status));

@@ -14,6 +14,15 @@ struct Endpoint {
   int port = 8080;
   std::string path = "/cable";
   std::string query;  // from the target URL, without '?'
+  // wss://: TLS, verified against `tls_ca_file` (PEM; empty: the system
+  // store) unless `tls_verify` is false.
+  bool tls = false;
+  std::string tls_ca_file;
+  bool tls_verify = true;
+
+  std::string Url() const {
+    return (tls ? "wss://" : "ws://") + host + ":" + std::to_string(port) + path;
+  }
 };
 
 struct RunSettings {

@@ -114,7 +114,7 @@ TEST(BenchRun, BadFlagsExitTwo) {
   EXPECT_EQ(RunBench({"broadcast", "--clients", "0"}).exit_code, 2);
   EXPECT_EQ(RunBench({"nonsense"}).exit_code, 2);
   EXPECT_EQ(RunBench({"broadcast", "--burst", "5", "--rate", "3"}).exit_code, 2);
-  EXPECT_EQ(RunBench({"broadcast", "--url", "wss://x/cable"}).exit_code, 2);
+  EXPECT_EQ(RunBench({"broadcast", "--url", "wsx://x/cable"}).exit_code, 2);
   EXPECT_EQ(RunBench({"echo", "--stream-type", "public"}).exit_code, 2);
   EXPECT_EQ(RunBench({"broadcast", "--duration", "ten"}).exit_code, 2);
   EXPECT_EQ(RunBench({}).exit_code, 2);

@@ -231,10 +231,6 @@ TEST(BroadcastCli, UsageErrors) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("--stream"), std::string::npos) << r.err;
 
-  r = Broadcast({"--url", "https://example.com/_broadcast", "--stream", "s", "--data", "1"});
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("https"), std::string::npos) << r.err;
-
   r = Broadcast(
       {"--adapter", "redis", "--redis-url", "rediss://h:1", "--stream", "s", "--data", "1"});
   EXPECT_EQ(r.exit_code, 2);

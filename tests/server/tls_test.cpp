@@ -21,53 +21,12 @@
 
 #include "server/server_test_helpers.h"
 #include "server/slow_client_check.h"
+#include "support/tls_certs.h"
 
 namespace cable::testing {
 namespace {
 
 using namespace std::chrono_literals;
-namespace fs = std::filesystem;
-
-// Certificate, its key and a key of another pair, in a temporary directory.
-struct Certificates {
-  std::string dir, cert, key, other_key;
-};
-
-Certificates MakeCertificates() {
-  char tmpl[] = "/tmp/cable-tls-XXXXXX";
-  const char* dir = ::mkdtemp(tmpl);
-  if (!dir) throw std::runtime_error("mkdtemp failed");
-  Certificates c{dir, std::string(dir) + "/cert.pem", std::string(dir) + "/key.pem",
-                 std::string(dir) + "/other_key.pem"};
-  auto cert = Run({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj",
-                   "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-days", "1",
-                   "-keyout", c.key, "-out", c.cert});
-  if (cert.exit_code != 0) throw std::runtime_error("openssl req failed: " + cert.err);
-  auto other = Run({"openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
-                    "-out", c.other_key});
-  if (other.exit_code != 0) throw std::runtime_error("openssl genpkey failed: " + other.err);
-  return c;
-}
-
-Certificates* g_certs = nullptr;
-
-const Certificates& Certs() {
-  if (!g_certs) g_certs = new Certificates(MakeCertificates());
-  return *g_certs;
-}
-
-// Removes the certificates once every test of the binary has run.
-class CertificatesCleanup : public ::testing::Environment {
- public:
-  void TearDown() override {
-    if (g_certs) fs::remove_all(g_certs->dir);
-  }
-};
-const auto* const kCleanup = ::testing::AddGlobalTestEnvironment(new CertificatesCleanup);
-
-std::vector<std::string> TlsArgs() {
-  return {"--ssl_cert", Certs().cert, "--ssl_key", Certs().key};
-}
 
 Result<ws::Client> ConnectTls(int port, const std::string& target = "/cable") {
   ws::ConnectOptions o;

@@ -23,11 +23,10 @@ std::string Snippet(const std::string& body) {
 
 }  // namespace
 
-HttpPublisher::HttpPublisher(http::Url url, std::string broadcast_key,
-                             std::chrono::milliseconds timeout)
+HttpPublisher::HttpPublisher(http::Url url, std::string broadcast_key, http::ClientOptions options)
     : url_(std::move(url)),
       key_(IsDisabledKey(broadcast_key) ? std::string() : std::move(broadcast_key)),
-      client_(url_, http::ClientOptions{timeout, 64 * 1024}) {}
+      client_(url_, std::move(options)) {}
 
 Status HttpPublisher::PublishRaw(const std::string& body) {
   http::Headers headers{{"Content-Type", "application/json"}};

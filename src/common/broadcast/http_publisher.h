@@ -5,7 +5,9 @@
 // later fails to parse); 401 is "unauthorized"; any other status is
 // "http_status" with the status in the message.
 
+#include <chrono>
 #include <memory>
+#include <utility>
 
 #include "common/broadcast/publisher.h"
 #include "common/http/http_client.h"
@@ -14,8 +16,12 @@ namespace cable::broadcast {
 
 class HttpPublisher : public Publisher {
  public:
-  // `url` must be an http:// URL (https:// fails on publish with "unsupported").
-  HttpPublisher(http::Url url, std::string broadcast_key, std::chrono::milliseconds timeout);
+  // `url` is http:// or https:// (TLS settings in `options`).
+  HttpPublisher(http::Url url, std::string broadcast_key, http::ClientOptions options);
+  // Plain options with this timeout.
+  HttpPublisher(http::Url url, std::string broadcast_key, std::chrono::milliseconds timeout)
+      : HttpPublisher(std::move(url), std::move(broadcast_key),
+                      http::ClientOptions{timeout, 64 * 1024}) {}
 
   Status PublishRaw(const std::string& body) override;
 

@@ -17,12 +17,11 @@ Result<std::unique_ptr<Publisher>> MakePublisher(const PublisherConfig& config) 
   if (config.adapter == "http") {
     auto url = http::ParseUrl(config.http_url);
     if (!url) return url.error();
-    if (url->scheme != "http") {
-      return Error{"unsupported", fmt::format("{}:// broadcast URLs are not supported, only "
-                                              "http:// (use a TLS-terminating proxy)",
-                                              url->scheme)};
-    }
-    publisher = std::make_unique<HttpPublisher>(std::move(*url), config.broadcast_key, timeout);
+    http::ClientOptions options{timeout, 64 * 1024};
+    options.tls_ca_file = config.http_tls_ca_file;
+    options.tls_verify = config.http_tls_verify;
+    publisher =
+        std::make_unique<HttpPublisher>(std::move(*url), config.broadcast_key, std::move(options));
   } else if (config.adapter == "redis" || config.adapter == "redisx") {
     auto url = ParseRedisUrl(config.redis_url);
     if (!url) return url.error();

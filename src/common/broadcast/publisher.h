@@ -41,6 +41,9 @@ struct PublisherConfig {
   // http
   std::string http_url = "http://localhost:8090/_broadcast";
   std::string broadcast_key;  // Bearer key; empty = no Authorization header
+  // https:// URLs: trust this PEM (empty: system store); false: any certificate.
+  std::string http_tls_ca_file;
+  bool http_tls_verify = true;
   // redis / redisx
   std::string redis_url = "redis://localhost:6379";
   std::string redis_channel = "__anycable__";  // PUBLISH channel (redis)

@@ -4,10 +4,14 @@
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <optional>
+
+#include "common/sigpipe.h"
 
 namespace cable::http {
 
@@ -26,13 +30,41 @@ struct Client::Impl {
   asio::io_context ioc;
   tcp::resolver resolver{ioc};
   tcp::socket socket{ioc};
+  // https://: the context is made once, the stream per connection.
+  std::optional<asio::ssl::context> tls_context;
+  std::optional<asio::ssl::stream<tcp::socket&>> tls;
+  std::string tls_setup_error;
   beast::flat_buffer buffer;
   int connections = 0;
 
   Impl(Url u, ClientOptions o)
-      : origin(std::move(u)), options(o), buffer(o.max_response_body + 16384) {}
+      : origin(std::move(u)), options(std::move(o)), buffer(options.max_response_body + 16384) {
+    if (origin.scheme == "https") SetUpTls();
+  }
+
+  void SetUpTls() {
+    IgnoreSigpipeOnce();  // OpenSSL writes with write(2)
+    tls_context.emplace(asio::ssl::context::tls_client);
+    tls_context->set_options(asio::ssl::context::default_workarounds |
+                             asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3 |
+                             asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
+    if (!options.tls_verify) {
+      tls_context->set_verify_mode(asio::ssl::verify_none);
+      return;
+    }
+    tls_context->set_verify_mode(asio::ssl::verify_peer);
+    beast::error_code ec;
+    if (options.tls_ca_file.empty()) {
+      tls_context->set_default_verify_paths(ec);
+    } else {
+      tls_context->load_verify_file(options.tls_ca_file, ec);
+    }
+    if (ec) tls_setup_error = "cannot load CA file " + options.tls_ca_file + ": " + ec.message();
+  }
 
   void Close() {
+    // The TLS stream stays until the next handshake replaces it: handlers
+    // cancelled by a timeout still refer to it while they drain.
     beast::error_code ignored;
     socket.shutdown(tcp::socket::shutdown_both, ignored);
     socket.close(ignored);
@@ -87,17 +119,53 @@ struct Client::Impl {
     }
     socket.set_option(tcp::no_delay(true), ec);
     ++connections;
+    if (tls_context) return Handshake(deadline);
     return Status::Ok();
+  }
+
+  Status Handshake(Clock::time_point deadline) {
+    tls.reset();
+    tls.emplace(socket, *tls_context);
+    SSL* ssl = tls->native_handle();
+    beast::error_code ec;
+    asio::ip::make_address(origin.host, ec);
+    if (!ec) {
+      X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), origin.host.c_str());
+    } else {
+      SSL_set_tlsext_host_name(ssl, origin.host.c_str());
+      SSL_set1_host(ssl, origin.host.c_str());
+    }
+    bool done = false;
+    tls->async_handshake(asio::ssl::stream_base::client, [&](beast::error_code e) {
+      ec = e;
+      done = true;
+    });
+    if (!RunUntil(done, deadline)) return Timeout();
+    if (ec) {
+      std::string why = ec.message();
+      long verify = SSL_get_verify_result(ssl);
+      if (verify != X509_V_OK) why += std::string(": ") + X509_verify_cert_error_string(verify);
+      Close();
+      return Error{"tls", fmt::format("TLS handshake with {} failed: {}", origin.Authority(), why)};
+    }
+    return Status::Ok();
+  }
+
+  Result<Response> Exchange(const bhttp::request<bhttp::string_body>& req,
+                            Clock::time_point deadline, bool* pristine) {
+    if (tls) return Exchange(*tls, req, deadline, pristine);
+    return Exchange(socket, req, deadline, pristine);
   }
 
   // One request/response on the open socket. `*pristine` tells whether the
   // failure happened before any response byte was received.
-  Result<Response> Exchange(const bhttp::request<bhttp::string_body>& req,
+  template <class Stream>
+  Result<Response> Exchange(Stream& stream, const bhttp::request<bhttp::string_body>& req,
                             Clock::time_point deadline, bool* pristine) {
     *pristine = true;
     bool done = false;
     beast::error_code ec;
-    bhttp::async_write(socket, req, [&](beast::error_code e, size_t) {
+    bhttp::async_write(stream, req, [&](beast::error_code e, size_t) {
       ec = e;
       done = true;
     });
@@ -114,7 +182,7 @@ struct Client::Impl {
     bhttp::response_parser<bhttp::string_body> parser;
     parser.body_limit(options.max_response_body);
     done = false;
-    bhttp::async_read(socket, buffer, parser, [&](beast::error_code e, size_t) {
+    bhttp::async_read(stream, buffer, parser, [&](beast::error_code e, size_t) {
       ec = e;
       done = true;
     });
@@ -144,7 +212,7 @@ struct Client::Impl {
 };
 
 Client::Client(Url origin, ClientOptions options)
-    : impl_(std::make_unique<Impl>(std::move(origin), options)) {}
+    : impl_(std::make_unique<Impl>(std::move(origin), std::move(options))) {}
 
 Client::~Client() = default;
 
@@ -155,11 +223,7 @@ int Client::connections_opened() const {
 Result<Response> Client::Send(std::string_view method, std::string_view target, std::string body,
                               const Headers& headers) {
   Impl& d = *impl_;
-  if (d.origin.scheme != "http") {
-    return Error{"unsupported", fmt::format("{}:// is not supported, only http:// (put a TLS "
-                                            "terminating proxy in front if needed)",
-                                            d.origin.scheme)};
-  }
+  if (!d.tls_setup_error.empty()) return Error{"tls", d.tls_setup_error};
   bhttp::request<bhttp::string_body> req;
   req.method_string(beast::string_view(method.data(), method.size()));
   req.target(beast::string_view(target.data(), target.size()));

@@ -8,9 +8,10 @@
 // a timeout, so a request is never applied twice because of this client.
 //
 // Every call is bounded by `timeout` covering resolve, connect, write and
-// read; response bodies above `max_response_body` are an error. Only http://
-// is supported; https:// origins fail every call with code "unsupported".
-// Not thread-safe: use one client per thread.
+// read; response bodies above `max_response_body` are an error. https://
+// origins use TLS 1.2+ with the server certificate checked against the host
+// and `tls_ca_file` (PEM), else the system trust store; `tls_verify` false
+// accepts any certificate. Not thread-safe: use one client per thread.
 
 #include <chrono>
 #include <cstddef>
@@ -36,6 +37,9 @@ struct Response {
 struct ClientOptions {
   std::chrono::milliseconds timeout{5000};
   size_t max_response_body = 1 << 20;
+  // https:// only.
+  std::string tls_ca_file;
+  bool tls_verify = true;
 };
 
 class Client {
@@ -46,7 +50,8 @@ class Client {
   Client& operator=(const Client&) = delete;
 
   // Sends `method target` with `body` (Content-Length set) and `headers`.
-  // Errors: "unsupported" (https), "unreachable" (resolve/connect failed),
+  // Errors: "unreachable" (resolve/connect failed), "tls" (handshake or
+  // certificate),
   // "timeout", "io_error" (connection broke mid-exchange), "bad_response".
   // Any HTTP status is a successful exchange; callers interpret it.
   Result<Response> Send(std::string_view method, std::string_view target, std::string body,
