@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "common/http/url.h"
+#include "common/net/free_port.h"
 
 namespace cable::conformance {
 namespace {
@@ -52,19 +53,7 @@ std::string Join(const std::vector<std::string>& v, const char* sep) {
 }  // namespace
 
 Result<int> FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return Error{"port", "socket failed"};
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return Error{"port", "bind failed"};
-  }
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return static_cast<int>(ntohs(addr.sin_port));
+  return net::FreeLoopbackPort();
 }
 
 Instance::Instance(InstanceOptions options, int index)

@@ -15,6 +15,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "common/net/free_port.h"
+
 extern char** environ;
 
 namespace cable::testing {
@@ -207,20 +209,9 @@ std::string SourcePath(const std::string& relative) {
 }
 
 int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    throw std::runtime_error("bind failed");
-  }
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  int port = ntohs(addr.sin_port);
-  close(fd);
-  return port;
+  auto port = net::FreeLoopbackPort();
+  if (!port.ok()) throw std::runtime_error(port.error().message);
+  return *port;
 }
 
 bool WaitForPort(int port, std::chrono::milliseconds timeout) {
