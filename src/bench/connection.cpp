@@ -17,6 +17,7 @@
 #include "bench/loop.h"
 #include "bench/scanner.h"
 #include "bench/ws_codec.h"
+#include "common/tls_client.h"
 
 namespace cable::bench {
 
@@ -102,15 +103,7 @@ void Connection::OnConnected() {
   state_ = State::kTlsHandshake;
   ssl_ = SSL_new(plan.tls.get());
   if (!ssl_ || SSL_set_fd(ssl_, fd_) != 1) return End("tls_setup");
-  const std::string& host = plan.options->host;
-  boost::system::error_code ec;
-  boost::asio::ip::make_address(host, ec);
-  if (!ec) {
-    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_), host.c_str());
-  } else {
-    SSL_set_tlsext_host_name(ssl_, host.c_str());
-    SSL_set1_host(ssl_, host.c_str());
-  }
+  tls::ExpectPeerName(ssl_, plan.options->host);
   ContinueTlsHandshake();
 }
 
@@ -129,9 +122,8 @@ void Connection::ContinueTlsHandshake() {
       loop_.Modify(fd_, this, EPOLLIN | EPOLLOUT);
       return;
     default: {
-      long verify = SSL_get_verify_result(ssl_);
-      if (verify != X509_V_OK) {
-        return End(std::string("tls_verify: ") + X509_verify_cert_error_string(verify));
+      if (std::string failure = tls::VerifyFailure(ssl_); !failure.empty()) {
+        return End("tls_verify: " + failure);
       }
       return End("tls_handshake");
     }

@@ -8,7 +8,7 @@
 #include "bench/payload.h"
 #include "common/auth/jwt.h"
 #include "common/auth/message_verifier.h"
-#include "common/sigpipe.h"
+#include "common/tls_client.h"
 
 namespace cable::bench {
 
@@ -49,21 +49,9 @@ Result<std::string> Identifier(const BenchOptions& o, int k, const std::string& 
 }
 
 Result<std::shared_ptr<SSL_CTX>> MakeTlsContext(const BenchOptions& o) {
-  IgnoreSigpipeOnce();  // OpenSSL writes with write(2)
-  std::shared_ptr<SSL_CTX> ctx(SSL_CTX_new(TLS_client_method()), SSL_CTX_free);
-  if (!ctx) return Error{"tls", "cannot create a TLS context"};
-  SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
-  // A write that blocked is retried from the connection's own buffer,
-  // which may have moved and grown meanwhile.
-  SSL_CTX_set_mode(ctx.get(), SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-  if (o.tls_insecure) return ctx;
-  SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
-  if (o.tls_ca_file.empty()) {
-    if (SSL_CTX_set_default_verify_paths(ctx.get()) != 1)
-      return Error{"tls", "cannot load the system trust store"};
-  } else if (SSL_CTX_load_verify_locations(ctx.get(), o.tls_ca_file.c_str(), nullptr) != 1) {
-    return Error{"usage", "--tls-ca: cannot load CA certificates from " + o.tls_ca_file};
-  }
+  auto ctx = tls::MakeClientContext({!o.tls_insecure, o.tls_ca_file});
+  if (!ctx.ok() && !o.tls_ca_file.empty())
+    return Error{"usage", "--tls-ca: " + ctx.error().message};
   return ctx;
 }
 

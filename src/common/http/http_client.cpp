@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "common/sigpipe.h"
+#include "common/tls_client.h"
 
 namespace cable::http {
 
@@ -127,14 +128,8 @@ struct Client::Impl {
     tls.reset();
     tls.emplace(socket, *tls_context);
     SSL* ssl = tls->native_handle();
+    tls::ExpectPeerName(ssl, origin.host);
     beast::error_code ec;
-    asio::ip::make_address(origin.host, ec);
-    if (!ec) {
-      X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), origin.host.c_str());
-    } else {
-      SSL_set_tlsext_host_name(ssl, origin.host.c_str());
-      SSL_set1_host(ssl, origin.host.c_str());
-    }
     bool done = false;
     tls->async_handshake(asio::ssl::stream_base::client, [&](beast::error_code e) {
       ec = e;

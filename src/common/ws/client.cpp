@@ -17,7 +17,7 @@
 #include <cstring>
 
 #include "common/auth/base64.h"
-#include "common/sigpipe.h"
+#include "common/tls_client.h"
 
 namespace cable::ws {
 
@@ -69,33 +69,11 @@ void Client::Close() {
 }
 
 Status Client::StartTls(const ConnectOptions& options, Clock::time_point deadline) {
-  IgnoreSigpipeOnce();  // OpenSSL writes with write(2)
-  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
-  if (!ctx) return Error{"tls", "cannot create a TLS context"};
-  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-  SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-  bool trust_loaded = true;
-  if (options.tls_verify) {
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
-    trust_loaded =
-        options.tls_ca_file.empty()
-            ? SSL_CTX_set_default_verify_paths(ctx) == 1
-            : SSL_CTX_load_verify_locations(ctx, options.tls_ca_file.c_str(), nullptr) == 1;
-  }
-  ssl_ = SSL_new(ctx);
-  SSL_CTX_free(ctx);  // the SSL holds its own reference
-  if (!trust_loaded) return Error{"tls", "cannot load CA file " + options.tls_ca_file};
+  auto ctx = tls::MakeClientContext({options.tls_verify, options.tls_ca_file});
+  if (!ctx.ok()) return ctx.error();
+  ssl_ = SSL_new(ctx->get());  // the SSL holds its own reference to the context
   if (!ssl_ || SSL_set_fd(ssl_, fd_) != 1) return Error{"tls", "cannot set up TLS"};
-  in6_addr ip6;
-  in_addr ip4;
-  const bool is_ip = inet_pton(AF_INET, options.host.c_str(), &ip4) == 1 ||
-                     inet_pton(AF_INET6, options.host.c_str(), &ip6) == 1;
-  if (is_ip) {
-    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_), options.host.c_str());
-  } else {
-    SSL_set_tlsext_host_name(ssl_, options.host.c_str());
-    SSL_set1_host(ssl_, options.host.c_str());
-  }
+  tls::ExpectPeerName(ssl_, options.host);
   while (true) {
     ERR_clear_error();
     int rc = SSL_connect(ssl_);
@@ -111,8 +89,7 @@ Status Client::StartTls(const ConnectOptions& options, Clock::time_point deadlin
       default: {
         unsigned long e = ERR_get_error();
         std::string why = e ? ERR_reason_error_string(e) : "connection closed";
-        if (SSL_get_verify_result(ssl_) != X509_V_OK)
-          why += std::string(": ") + X509_verify_cert_error_string(SSL_get_verify_result(ssl_));
+        if (std::string failure = tls::VerifyFailure(ssl_); !failure.empty()) why += ": " + failure;
         return Error{"tls", "TLS handshake failed: " + why};
       }
     }
