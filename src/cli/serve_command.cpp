@@ -8,27 +8,12 @@
 #include "cli/command.h"
 #include "cli/serve_config_file.h"
 #include "common/log.h"
+#include "common/strings.h"
 #include "server/app.h"
 
 namespace cable::cli {
 
 namespace {
-
-std::vector<std::string> SplitCsv(const std::string& s) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= s.size()) {
-    size_t comma = s.find(',', start);
-    std::string item =
-        s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    while (!item.empty() && item.front() == ' ') item.erase(0, 1);
-    while (!item.empty() && item.back() == ' ') item.pop_back();
-    if (!item.empty()) out.push_back(item);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return out;
-}
 
 std::string Lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -310,12 +295,12 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
       return kExitOk;
     }
     if (!config_file.empty()) log::Info("Settings read from {}", config_file);
-    c.paths = SplitCsv(o->paths);
-    c.allowed_origins = SplitCsv(o->allowed_origins);
+    c.paths = SplitList(o->paths);
+    c.allowed_origins = SplitList(o->allowed_origins);
     c.headers.clear();
-    for (auto& h : SplitCsv(o->headers)) c.headers.push_back(Lower(h));
-    c.proxy_cookies = SplitCsv(o->proxy_cookies);
-    c.broadcast_adapters = SplitCsv(o->broadcast_adapter);
+    for (auto& h : SplitList(o->headers)) c.headers.push_back(Lower(h));
+    c.proxy_cookies = SplitList(o->proxy_cookies);
+    c.broadcast_adapters = SplitList(o->broadcast_adapter);
     if (c.paths.empty()) throw UsageError("--path: at least one path is required");
     if (o->debug) c.log_level = "debug";
     log::Level level;

@@ -8,6 +8,7 @@
 
 #include "cli/command.h"
 #include "common/log.h"
+#include "common/strings.h"
 
 namespace cable::cli {
 
@@ -200,13 +201,7 @@ std::string TomlValue(const std::string& value, Kind kind) {
       return value == "true" || value == "1" || value == "on" || value == "yes" ? "true" : "false";
     case Kind::kList: {
       toml::array array;
-      size_t start = 0;
-      while (start < value.size()) {
-        size_t comma = value.find(',', start);
-        if (comma == std::string::npos) comma = value.size();
-        if (comma > start) array.push_back(value.substr(start, comma - start));
-        start = comma + 1;
-      }
+      for (auto& item : SplitList(value)) array.push_back(std::move(item));
       std::ostringstream out;
       out << toml::default_formatter(array, toml::format_flags::none);
       return out.str();

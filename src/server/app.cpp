@@ -9,6 +9,7 @@
 
 #include "common/auth/derived_key.h"
 #include "common/log.h"
+#include "common/strings.h"
 #include "server/broadcast/make_broadcasters.h"
 #include "server/controller/grpc_controller.h"
 #include "server/controller/http_rpc_controller.h"
@@ -32,19 +33,6 @@ bool HasAdapter(const ServerConfig& c, const std::string& name) {
   return false;
 }
 
-std::vector<std::string> SplitList(const std::string& s) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= s.size()) {
-    size_t comma = s.find(',', start);
-    std::string item =
-        s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    if (!item.empty()) out.push_back(item);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return out;
-}
 }  // namespace
 
 Result<std::unique_ptr<App>> App::Create(ServerConfig config) {

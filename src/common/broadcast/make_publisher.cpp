@@ -8,6 +8,7 @@
 #include "common/broadcast/publisher.h"
 #include "common/broadcast/redis_publisher.h"
 #include "common/http/url.h"
+#include "common/strings.h"
 
 namespace cable::broadcast {
 
@@ -30,7 +31,7 @@ Result<std::unique_ptr<Publisher>> MakePublisher(const PublisherConfig& config) 
         std::move(*url), stream ? RedisPublisher::Mode::kStream : RedisPublisher::Mode::kPubSub,
         stream ? config.redisx_stream : config.redis_channel, timeout);
   } else if (config.adapter == "nats") {
-    auto servers = NatsPublisher::SplitServers(config.nats_servers);
+    auto servers = SplitList(config.nats_servers);
     if (servers.empty()) return Error{"bad_url", "no NATS servers given"};
     publisher = std::make_unique<NatsPublisher>(std::move(servers), config.nats_channel, timeout);
   } else {

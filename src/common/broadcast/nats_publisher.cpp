@@ -21,21 +21,6 @@ std::string Join(const std::vector<std::string>& v) {
 
 }  // namespace
 
-std::vector<std::string> NatsPublisher::SplitServers(const std::string& list) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= list.size()) {
-    size_t comma = list.find(',', start);
-    if (comma == std::string::npos) comma = list.size();
-    std::string item = list.substr(start, comma - start);
-    const auto first = item.find_first_not_of(" \t");
-    const auto last = item.find_last_not_of(" \t");
-    if (first != std::string::npos) out.push_back(item.substr(first, last - first + 1));
-    start = comma + 1;
-  }
-  return out;
-}
-
 NatsPublisher::NatsPublisher(std::vector<std::string> servers, std::string subject,
                              std::chrono::milliseconds timeout)
     : servers_(std::move(servers)), subject_(std::move(subject)), timeout_(timeout) {}

@@ -30,9 +30,6 @@ class NatsPublisher : public Publisher {
 
   Status PublishRaw(const std::string& body) override;
 
-  // Splits "nats://a:4222, nats://b:4222" into trimmed, non-empty URLs.
-  static std::vector<std::string> SplitServers(const std::string& list);
-
  private:
   Status Connect();
   void Drop();

@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "common/log.h"
+#include "common/strings.h"
 
 namespace cable::server {
 namespace {
@@ -55,22 +56,8 @@ int64_t ReconnectDelay(natsConnection*, int attempts, void*) {
 
 }  // namespace
 
-std::vector<std::string> SplitNatsServers(const std::string& servers) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= servers.size()) {
-    size_t comma = std::min(servers.find(',', start), servers.size());
-    std::string item = servers.substr(start, comma - start);
-    const auto first = item.find_first_not_of(" \t");
-    const auto last = item.find_last_not_of(" \t");
-    if (first != std::string::npos) out.push_back(item.substr(first, last - first + 1));
-    start = comma + 1;
-  }
-  return out;
-}
-
 Status ValidateNatsServers(const std::string& servers) {
-  const auto urls = SplitNatsServers(servers);
+  const auto urls = SplitList(servers);
   if (urls.empty()) return Error{"bad_url", "--nats_servers: no NATS server given"};
   for (const auto& u : urls) {
     auto scheme = u.find("://");
@@ -92,7 +79,7 @@ NatsConnection::~NatsConnection() {
 
 Status NatsConnection::Connect(const std::string& servers) {
   if (Status s = ValidateNatsServers(servers); !s) return s;
-  const auto urls = SplitNatsServers(servers);
+  const auto urls = SplitList(servers);
   std::vector<const char*> c_urls;
   for (const auto& u : urls) c_urls.push_back(u.c_str());
   void* what = const_cast<char*>(what_);

@@ -58,8 +58,6 @@ class NatsConnection {
   int live_subs_ = 0;  // subscriptions whose handler may still run
 };
 
-// "nats://a:4222, nats://b:4222" -> {"nats://a:4222", "nats://b:4222"}.
-std::vector<std::string> SplitNatsServers(const std::string& servers);
 // Error "bad_url" for an empty list or a URL whose scheme is not nats/tls.
 Status ValidateNatsServers(const std::string& servers);
 
