@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "common/net/host_port.h"
+
 namespace cable::broadcast {
 namespace {
 
@@ -47,8 +49,7 @@ bool ParseNumber(std::string_view s, int max, int* out) {
 }  // namespace
 
 std::string RedisUrl::Authority() const {
-  return host.find(':') != std::string::npos ? fmt::format("[{}]:{}", host, port)
-                                             : fmt::format("{}:{}", host, port);
+  return net::JoinHostPort(host, port);
 }
 
 Result<RedisUrl> ParseRedisUrl(std::string_view url) {
@@ -85,26 +86,11 @@ Result<RedisUrl> ParseRedisUrl(std::string_view url) {
     }
   }
 
-  std::string_view port_text;
-  if (!authority.empty() && authority[0] == '[') {
-    auto close = authority.find(']');
-    if (close == std::string_view::npos) return Bad(url, "unterminated IPv6 address");
-    u.host = std::string(authority.substr(1, close - 1));
-    std::string_view after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after[0] != ':') return Bad(url, "unexpected text after IPv6 address");
-      port_text = after.substr(1);
-      if (port_text.empty()) return Bad(url, "empty port");
-    }
-  } else {
-    auto colon = authority.rfind(':');
-    if (colon != std::string_view::npos) {
-      port_text = authority.substr(colon + 1);
-      if (port_text.empty()) return Bad(url, "empty port");
-    }
-    std::string_view host = authority.substr(0, colon);
-    if (!host.empty()) u.host = std::string(host);
-  }
+  auto split = net::SplitHostPort(authority);
+  if (!split.ok()) return Bad(url, split.error().message);
+  // Without a host (redis://:6379/1) the default host stays.
+  if (!split->host.empty() || authority.starts_with('[')) u.host = std::move(split->host);
+  const std::string_view port_text = split->port;
   if (!port_text.empty() && (!ParseNumber(port_text, 65535, &u.port) || u.port == 0)) {
     return Bad(url, "port must be a number between 1 and 65535");
   }

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/net/host_port.h"
+
 namespace cable::http {
 namespace {
 
@@ -25,8 +27,7 @@ std::string Url::HostHeader() const {
 }
 
 std::string Url::Authority() const {
-  std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-  return h + ":" + std::to_string(port);
+  return net::JoinHostPort(host, port);
 }
 
 Result<Url> ParseUrl(std::string_view url) {
@@ -48,25 +49,10 @@ Result<Url> ParseUrl(std::string_view url) {
     return Bad(url, "credentials in the URL are not supported");
   }
 
-  std::string_view port_text;
-  if (!authority.empty() && authority[0] == '[') {
-    auto close = authority.find(']');
-    if (close == std::string_view::npos) return Bad(url, "unterminated IPv6 address");
-    u.host = std::string(authority.substr(1, close - 1));
-    std::string_view after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after[0] != ':') return Bad(url, "unexpected text after IPv6 address");
-      port_text = after.substr(1);
-      if (port_text.empty()) return Bad(url, "empty port");
-    }
-  } else {
-    auto colon = authority.rfind(':');
-    u.host = std::string(authority.substr(0, colon));
-    if (colon != std::string_view::npos) {
-      port_text = authority.substr(colon + 1);
-      if (port_text.empty()) return Bad(url, "empty port");
-    }
-  }
+  auto split = net::SplitHostPort(authority);
+  if (!split.ok()) return Bad(url, split.error().message);
+  u.host = std::move(split->host);
+  const std::string_view port_text = split->port;
   if (u.host.empty()) return Bad(url, "missing host");
 
   if (port_text.empty()) {
