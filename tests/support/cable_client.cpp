@@ -4,7 +4,6 @@
 #include <netinet/in.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <openssl/rand.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -186,25 +185,7 @@ Result<ws::Client> ConnectWelcomed(const CableServer& server, const std::string&
 }
 
 std::string MaskedFrame(uint8_t opcode, std::string_view payload, bool fin) {
-  std::string frame;
-  frame.push_back(static_cast<char>((fin ? 0x80 : 0x00) | (opcode & 0x0F)));
-  const size_t len = payload.size();
-  if (len < 126) {
-    frame.push_back(static_cast<char>(0x80 | len));
-  } else if (len <= 0xFFFF) {
-    frame.push_back(static_cast<char>(0x80 | 126));
-    frame.push_back(static_cast<char>(len >> 8));
-    frame.push_back(static_cast<char>(len & 0xFF));
-  } else {
-    frame.push_back(static_cast<char>(0x80 | 127));
-    for (int i = 7; i >= 0; --i)
-      frame.push_back(static_cast<char>((uint64_t(len) >> (8 * i)) & 0xFF));
-  }
-  unsigned char mask[4];
-  RAND_bytes(mask, sizeof mask);
-  frame.append(reinterpret_cast<char*>(mask), sizeof mask);
-  for (size_t i = 0; i < len; ++i) frame.push_back(static_cast<char>(payload[i] ^ mask[i & 3]));
-  return frame;
+  return ws::EncodeClientFrame(opcode, payload, fin);
 }
 
 std::string HmacSha256Hex(const std::string& key, const std::string& message) {

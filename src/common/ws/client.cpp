@@ -256,9 +256,9 @@ Status Client::WriteAll(std::string_view bytes) {
   return Status::Ok();
 }
 
-Status Client::SendFrame(uint8_t opcode, std::string_view payload) {
+std::string EncodeClientFrame(uint8_t opcode, std::string_view payload, bool fin) {
   std::string frame;
-  frame.push_back(static_cast<char>(0x80 | opcode));
+  frame.push_back(static_cast<char>((fin ? 0x80 : 0x00) | (opcode & 0x0F)));
   const size_t len = payload.size();
   if (len < 126) {
     frame.push_back(static_cast<char>(0x80 | len));
@@ -272,13 +272,14 @@ Status Client::SendFrame(uint8_t opcode, std::string_view payload) {
       frame.push_back(static_cast<char>((uint64_t(len) >> (8 * i)) & 0xFF));
   }
   unsigned char mask[4];
-  RAND_bytes(mask, 4);
-  frame.append(reinterpret_cast<char*>(mask), 4);
-  size_t start = frame.size();
-  frame.append(payload);
-  for (size_t i = 0; i < len; ++i)
-    frame[start + i] = static_cast<char>(frame[start + i] ^ mask[i & 3]);
-  return WriteAll(frame);
+  RAND_bytes(mask, sizeof mask);
+  frame.append(reinterpret_cast<char*>(mask), sizeof mask);
+  for (size_t i = 0; i < len; ++i) frame.push_back(static_cast<char>(payload[i] ^ mask[i & 3]));
+  return frame;
+}
+
+Status Client::SendFrame(uint8_t opcode, std::string_view payload) {
+  return WriteAll(EncodeClientFrame(opcode, payload));
 }
 
 Status Client::SendText(std::string_view text) {

@@ -35,6 +35,10 @@ struct ConnectOptions {
   bool tls_verify = true;
 };
 
+// A client frame (RFC 6455: masked with a random key) with explicit FIN and
+// opcode; also for tests that send fragments or malformed frames raw.
+std::string EncodeClientFrame(uint8_t opcode, std::string_view payload, bool fin = true);
+
 struct Frame {
   enum Kind { kText, kBinary, kClose, kPing, kPong } kind = kText;
   std::string payload;      // text/binary payload, close reason
