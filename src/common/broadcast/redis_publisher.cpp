@@ -6,17 +6,11 @@
 
 #include <cstring>
 
+#include "common/broadcast/redis_open.h"
 #include "common/sigpipe.h"
 
 namespace cable::broadcast {
 namespace {
-
-timeval ToTimeval(std::chrono::milliseconds ms) {
-  timeval tv{};
-  tv.tv_sec = static_cast<time_t>(ms.count() / 1000);
-  tv.tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000);
-  return tv;
-}
 
 // A server that closed an idle connection shows up as EOF (FIN) or a reset on
 // the next command; a timeout (EAGAIN) means the server may be busy with the
@@ -52,49 +46,18 @@ void RedisPublisher::Drop() {
 
 Status RedisPublisher::Connect() {
   Drop();
-  ctx_ = redisConnectWithTimeout(url_.host.c_str(), url_.port, ToTimeval(timeout_));
-  if (ctx_ == nullptr) return Error{"io_error", "cannot allocate a Redis context"};
-  if (ctx_->err) {
-    Error e{"unreachable",
-            fmt::format("cannot connect to Redis at {}: {}", url_.Authority(), ctx_->errstr)};
-    Drop();
-    return e;
-  }
-  redisSetTimeout(ctx_, ToTimeval(timeout_));
-  redisEnableKeepAlive(ctx_);
+  auto opened = OpenRedis(url_, timeout_);
+  if (!opened.ok()) return opened.error();
+  ctx_ = *opened;
   ++connections_;
-  bool stale = false;
-  if (!url_.password.empty()) {
-    std::vector<std::string_view> auth{"AUTH"};
-    if (!url_.username.empty()) auth.push_back(url_.username);
-    auth.push_back(url_.password);
-    if (Status s = Run(auth, &stale); !s) {
-      Drop();
-      return Error{"unauthorized", s.error().message};
-    }
-  }
-  if (url_.db != 0) {
-    const std::string db = std::to_string(url_.db);
-    if (Status s = Run({"SELECT", db}, &stale); !s) {
-      Drop();
-      return s;
-    }
-  }
   return Status::Ok();
 }
 
 Status RedisPublisher::Run(const std::vector<std::string_view>& args, bool* stale) {
   *stale = false;
-  std::vector<const char*> argv;
-  std::vector<size_t> lens;
-  argv.reserve(args.size());
-  lens.reserve(args.size());
-  for (const auto& a : args) {
-    argv.push_back(a.data());
-    lens.push_back(a.size());
-  }
-  auto* reply = static_cast<redisReply*>(
-      redisCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(), lens.data()));
+  RedisArgv a(args);
+  auto* reply =
+      static_cast<redisReply*>(redisCommandArgv(ctx_, a.count(), a.argv.data(), a.lens.data()));
   if (reply == nullptr) {
     *stale = LooksStale(ctx_);
     Error e = IsTimeout(ctx_)

@@ -6,20 +6,10 @@
 
 #include <cerrno>
 
+#include "common/broadcast/redis_open.h"
 #include "common/sigpipe.h"
 
 namespace cable::server {
-namespace {
-
-timeval ToTimeval(std::chrono::milliseconds ms) {
-  timeval tv{};
-  tv.tv_sec = static_cast<time_t>(ms.count() / 1000);
-  tv.tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000);
-  return tv;
-}
-
-}  // namespace
-
 std::string_view ReplyString(const redisReply* r) {
   if (r == nullptr) return {};
   if (r->type != REDIS_REPLY_STRING && r->type != REDIS_REPLY_STATUS &&
@@ -52,55 +42,17 @@ Error RedisConnection::IoError(std::string_view during) {
 
 Status RedisConnection::Connect() {
   Close();
-  ctx_ = redisConnectWithTimeout(url_.host.c_str(), url_.port, ToTimeval(timeout_));
-  if (ctx_ == nullptr) return Error{"io_error", "cannot allocate a Redis context"};
-  if (ctx_->err) {
-    Error e{"unreachable",
-            fmt::format("cannot connect to Redis at {}: {}", Authority(), ctx_->errstr)};
-    Close();
-    return e;
-  }
   // Writes are bounded by the timeout; reads never block (they follow poll).
-  redisSetTimeout(ctx_, ToTimeval(timeout_));
-  redisEnableKeepAlive(ctx_);
-  auto run = [this](const std::vector<std::string_view>& args) -> Status {
-    std::vector<const char*> argv;
-    std::vector<size_t> lens;
-    for (auto a : args) argv.push_back(a.data()), lens.push_back(a.size());
-    auto* r = static_cast<redisReply*>(
-        redisCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(), lens.data()));
-    if (r == nullptr) return IoError(args[0]);
-    RedisReply reply(r);
-    if (reply->type == REDIS_REPLY_ERROR) {
-      Error e{args[0] == "AUTH" ? "unauthorized" : "redis_error",
-              fmt::format("Redis at {} refused {}: {}", Authority(), args[0],
-                          ReplyString(reply.get()))};
-      Close();
-      return e;
-    }
-    return Status::Ok();
-  };
-  if (!url_.password.empty()) {
-    std::vector<std::string_view> auth{"AUTH"};
-    if (!url_.username.empty()) auth.push_back(url_.username);
-    auth.push_back(url_.password);
-    if (Status s = run(auth); !s) return s;
-  }
-  if (url_.db != 0) {
-    const std::string db = std::to_string(url_.db);
-    if (Status s = run({"SELECT", db}); !s) return s;
-  }
+  auto opened = broadcast::OpenRedis(url_, timeout_);
+  if (!opened.ok()) return opened.error();
+  ctx_ = *opened;
   return Status::Ok();
 }
 
 void RedisConnection::Append(const std::vector<std::string_view>& args) {
   if (!ctx_) return;
-  std::vector<const char*> argv;
-  std::vector<size_t> lens;
-  argv.reserve(args.size());
-  lens.reserve(args.size());
-  for (auto a : args) argv.push_back(a.data()), lens.push_back(a.size());
-  redisAppendCommandArgv(ctx_, static_cast<int>(argv.size()), argv.data(), lens.data());
+  broadcast::RedisArgv a(args);
+  redisAppendCommandArgv(ctx_, a.count(), a.argv.data(), a.lens.data());
 }
 
 Status RedisConnection::Flush() {
