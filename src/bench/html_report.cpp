@@ -11,12 +11,12 @@
 
 #include "bench/report.h"
 #include "bench/svg_chart.h"
+#include "common/xml_escape.h"
 
 namespace cable::bench {
 
 namespace {
 
-using svg::Escape;
 
 double Num(const Json& j, const char* key) {
   if (!j.is_object() || !j.contains(key) || !j[key].is_number()) return 0;
@@ -28,15 +28,15 @@ std::string Cell(const Json& j) {
   if (j.is_number_integer()) return fmt::format("{}", j.get<int64_t>());
   if (j.is_number()) return fmt::format("{:.3f}", j.get<double>());
   if (j.is_boolean()) return j.get<bool>() ? "yes" : "no";
-  if (j.is_string()) return Escape(j.get<std::string>());
-  return Escape(j.dump());
+  if (j.is_string()) return EscapeXml(j.get<std::string>());
+  return EscapeXml(j.dump());
 }
 
 std::string KeyValueTable(const Json& obj) {
   std::string s = "<table class=\"kv\">";
   for (auto it = obj.begin(); it != obj.end(); ++it) {
     if (it.value().is_object() || it.value().is_array()) continue;
-    s += fmt::format("<tr><th>{}</th><td>{}</td></tr>", Escape(it.key()), Cell(it.value()));
+    s += fmt::format("<tr><th>{}</th><td>{}</td></tr>", EscapeXml(it.key()), Cell(it.value()));
   }
   return s + "</table>\n";
 }
@@ -47,7 +47,7 @@ std::string PercentileTable(const std::vector<std::pair<std::string, const Json*
       "<th>p90</th><th>p95</th><th>p99</th><th>p99.9</th><th>max</th></tr>";
   for (const auto& [name, p] : rows) {
     if (!p || Num(*p, "count") == 0) continue;
-    s += fmt::format("<tr><th>{}</th><td>{}</td>", Escape(name),
+    s += fmt::format("<tr><th>{}</th><td>{}</td>", EscapeXml(name),
                      static_cast<int64_t>(Num(*p, "count")));
     for (const char* k : {"min", "mean", "p50", "p90", "p95", "p99", "p999", "max"}) {
       s += fmt::format("<td>{:.3f}</td>", Num(*p, k) / 1000);
@@ -102,7 +102,7 @@ Status WriteHtmlReport(const Json& r, const std::string& path) {
                                   r["config"].value("clients", 0), r.value("started_at", ""));
   std::string h;
   h += "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n";
-  h += "<title>" + Escape(title) + "</title>\n";
+  h += "<title>" + EscapeXml(title) + "</title>\n";
   h += R"(<style>
 body{font-family:sans-serif;margin:24px;color:#222;max-width:1100px}
 h1{font-size:20px}h2{font-size:16px;margin-top:28px;border-bottom:1px solid #ddd}
@@ -113,17 +113,17 @@ th{background:#f6f6f6}.kv th{text-align:left}
 .charts svg{display:block;margin:10px 0;border:1px solid #eee}
 </style></head><body>
 )";
-  h += "<h1>" + Escape(title) + "</h1>\n";
-  if (r.value("label", "") != "") h += "<p>" + Escape(r.value("label", "")) + "</p>\n";
+  h += "<h1>" + EscapeXml(title) + "</h1>\n";
+  if (r.value("label", "") != "") h += "<p>" + EscapeXml(r.value("label", "")) + "</p>\n";
   if (r.value("ok", false)) {
     h += "<p class=\"ok\">OK: no loss, no duplicates, every client connected.</p>\n";
   } else {
     h += "<p class=\"fail\">FAILED</p><ul>";
-    for (const auto& p : r["problems"]) h += "<li>" + Escape(p.get<std::string>()) + "</li>";
+    for (const auto& p : r["problems"]) h += "<li>" + EscapeXml(p.get<std::string>()) + "</li>";
     h += "</ul>\n";
   }
   for (const auto& w : r["warnings"]) {
-    h += "<p class=\"warn\">warning: " + Escape(w.get<std::string>()) + "</p>\n";
+    h += "<p class=\"warn\">warning: " + EscapeXml(w.get<std::string>()) + "</p>\n";
   }
 
   h += "<h2>Latency</h2>\n";

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <limits>
 
+#include "common/xml_escape.h"
+
 namespace cable::bench::svg {
 
 namespace {
@@ -40,39 +42,16 @@ std::string Frame(const std::string& title, const std::string& x_label,
       kW, kH, kW, kH);
   s += fmt::format("<rect x=\"0\" y=\"0\" width=\"{}\" height=\"{}\" fill=\"#fff\"/>\n", kW, kH);
   s += fmt::format("<text x=\"{}\" y=\"18\" font-size=\"13\" font-weight=\"bold\">{}</text>\n",
-                   kLeft, Escape(title));
+                   kLeft, EscapeXml(title));
   s += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>\n",
-                   kLeft + (kW - kLeft - kRight) / 2, kH - 8, Escape(x_label));
+                   kLeft + (kW - kLeft - kRight) / 2, kH - 8, EscapeXml(x_label));
   s += fmt::format(
       "<text x=\"14\" y=\"{}\" text-anchor=\"middle\" transform=\"rotate(-90 14 {})\">{}</text>\n",
-      kTop + (kH - kTop - kBottom) / 2, kTop + (kH - kTop - kBottom) / 2, Escape(y_label));
+      kTop + (kH - kTop - kBottom) / 2, kTop + (kH - kTop - kBottom) / 2, EscapeXml(y_label));
   return s;
 }
 
 }  // namespace
-
-std::string Escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 std::string LineChart(const std::string& title, const std::string& x_label,
                       const std::string& y_label, const std::vector<double>& x,
@@ -154,7 +133,7 @@ std::string LineChart(const std::string& title, const std::string& x_label,
     s += fmt::format(
         "<rect x=\"{:.0f}\" y=\"{}\" width=\"10\" height=\"10\" fill=\"{}\"/>"
         "<text x=\"{:.0f}\" y=\"{}\">{}</text>\n",
-        legend_x, kTop + 6, se.color, legend_x + 14, kTop + 15, Escape(se.name));
+        legend_x, kTop + 6, se.color, legend_x + 14, kTop + 15, EscapeXml(se.name));
     legend_x += 24 + 7.0 * static_cast<double>(se.name.size());
   }
   s += "</svg>\n";
@@ -211,7 +190,7 @@ std::string Histogram(const std::string& title, const std::string& x_label,
     s += fmt::format(
         "<line x1=\"{:.1f}\" y1=\"{}\" x2=\"{:.1f}\" y2=\"{}\" stroke=\"#d33\" "
         "stroke-dasharray=\"3,2\"/><text x=\"{:.1f}\" y=\"{}\" fill=\"#d33\">{}</text>\n",
-        x, kTop, x, kTop + ph, x + 3, kTop + 12 + 12 * (row++ % 4), Escape(label));
+        x, kTop, x, kTop + ph, x + 3, kTop + 12 + 12 * (row++ % 4), EscapeXml(label));
   }
   s += "</svg>\n";
   return s;

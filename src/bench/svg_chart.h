@@ -29,6 +29,4 @@ std::string Histogram(const std::string& title, const std::string& x_label,
                       const std::vector<Bar>& bars,
                       const std::vector<std::pair<std::string, double>>& marks);
 
-std::string Escape(const std::string& text);
-
 }  // namespace cable::bench::svg

@@ -3,42 +3,11 @@
 #include <filesystem>
 #include <map>
 
+#include "common/xml_escape.h"
 #include "conformance/report.h"
 
 namespace cable::conformance {
 namespace {
-
-// XML 1.0 forbids most control characters even when escaped; frames from a
-// broken server may contain them, so they become U+FFFD.
-std::string Xml(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        if (c < 0x20 && c != '\n' && c != '\t' && c != '\r')
-          out += "\xEF\xBF\xBD";
-        else
-          out.push_back(static_cast<char>(c));
-    }
-  }
-  return out;
-}
 
 std::string FailureText(const ScenarioResult& r) {
   std::string out;
@@ -84,26 +53,28 @@ std::string JunitReport(const RunReport& report) {
     out += fmt::format(
         "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" skipped=\"{}\" errors=\"0\" "
         "time=\"{:.3f}\">\n",
-        Xml(feature), list.size(), failed, skipped, time);
+        EscapeXml(feature), list.size(), failed, skipped, time);
     for (const auto* r : list) {
       const Scenario& s = *r->scenario;
       std::string classname = "conformance." + std::filesystem::path(s.pos.file).stem().string();
       out += fmt::format(
           "    <testcase name=\"{}\" classname=\"{}\" file=\"{}\" line=\"{}\" time=\"{:.3f}\"",
-          Xml(s.name), Xml(classname), Xml(s.pos.file), s.pos.line, r->duration_s);
+          EscapeXml(s.name), EscapeXml(classname), EscapeXml(s.pos.file), s.pos.line,
+          r->duration_s);
       if (r->outcome == Outcome::kPassed) {
         out += "/>\n";
         continue;
       }
       out += ">\n";
       if (r->outcome == Outcome::kSkipped) {
-        out += "      <skipped message=\"" + Xml(r->skip_reason) + "\"/>\n";
+        out += "      <skipped message=\"" + EscapeXml(r->skip_reason) + "\"/>\n";
       } else {
         std::string message = r->failures.empty() ? r->note : r->failures.front().message;
         std::string details = FailureText(*r);
         if (!report.error.empty())
           details += "The target could not be started: " + report.error + "\n";
-        out += "      <failure message=\"" + Xml(message) + "\">" + Xml(details) + "</failure>\n";
+        out += "      <failure message=\"" + EscapeXml(message) + "\">" + EscapeXml(details) +
+               "</failure>\n";
       }
       out += "    </testcase>\n";
     }
