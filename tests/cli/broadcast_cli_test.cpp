@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "support/cable_broadcast.h"
 #include "support/http_sink.h"
 #include "support/nats_server.h"
 #include "support/process.h"
@@ -13,27 +14,6 @@
 
 namespace cable::testing {
 namespace {
-
-// Keeps the developer's environment from leaking into the command under test.
-const std::vector<std::string> kBroadcastEnv = {"ANYCABLE_BROADCAST_KEY",
-                                                "ANYCABLE_SECRET",
-                                                "ANYCABLE_HTTP_BROADCAST_URL",
-                                                "ANYCABLE_REDIS_URL",
-                                                "REDIS_URL",
-                                                "ANYCABLE_REDIS_CHANNEL",
-                                                "ANYCABLE_REDISX_STREAM",
-                                                "ANYCABLE_NATS_SERVERS",
-                                                "ANYCABLE_NATS_CHANNEL"};
-
-RunResult Broadcast(std::vector<std::string> args, std::string stdin_data = "",
-                    std::map<std::string, std::string> env = {}) {
-  args.insert(args.begin(), {CableBinary(), "broadcast"});
-  SpawnOptions options;
-  options.unset_env = kBroadcastEnv;
-  options.env = std::move(env);
-  options.stdin_data = std::move(stdin_data);
-  return Run(args, options, std::chrono::seconds(30));
-}
 
 std::vector<nlohmann::json> JsonLines(const std::string& out) {
   std::vector<nlohmann::json> lines;
@@ -48,8 +28,8 @@ std::vector<nlohmann::json> JsonLines(const std::string& out) {
 
 TEST(BroadcastCli, SendsDataAsJsonEncodedStringWithBearerKey) {
   HttpSink sink;
-  auto r = Broadcast({"--url", sink.url(), "--broadcast-key", "k1", "--stream", "chat/42", "--data",
-                      R"({ "text" : "hi" })"});
+  auto r = CableBroadcast({"--url", sink.url(), "--broadcast-key", "k1", "--stream", "chat/42",
+                           "--data", R"({ "text" : "hi" })"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto requests = sink.requests();
   ASSERT_EQ(requests.size(), 1u);
@@ -62,19 +42,21 @@ TEST(BroadcastCli, DerivesKeyFromSecretAndReadsEnvironment) {
   HttpSink sink;
   // The key the server derives for secret "qwerty" (tests/vectors/auth.json).
   const std::string derived = "42923a28b760e667fc92f7c6123bb07a282822b329dd2ef48e7aee7830d98485";
-  auto r = Broadcast({"--stream", "s", "--data", "1", "--broadcast_key", "", "--secret", "qwerty"},
+  auto r =
+      CableBroadcast({"--stream", "s", "--data", "1", "--broadcast_key", "", "--secret", "qwerty"},
                      "", {{"ANYCABLE_HTTP_BROADCAST_URL", sink.url()}});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  r = Broadcast({"--stream", "s", "--data", "1"}, "",
-                {{"ANYCABLE_HTTP_BROADCAST_URL", sink.url()}, {"ANYCABLE_SECRET", "qwerty"}});
+  r = CableBroadcast({"--stream", "s", "--data", "1"}, "",
+                     {{"ANYCABLE_HTTP_BROADCAST_URL", sink.url()}, {"ANYCABLE_SECRET", "qwerty"}});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   // An explicit key (here from the environment) wins over the secret.
-  r = Broadcast({"--stream", "s", "--data", "1", "--url", sink.url()}, "",
-                {{"ANYCABLE_BROADCAST_KEY", "envkey"}, {"ANYCABLE_SECRET", "qwerty"}});
+  r = CableBroadcast({"--stream", "s", "--data", "1", "--url", sink.url()}, "",
+                     {{"ANYCABLE_BROADCAST_KEY", "envkey"}, {"ANYCABLE_SECRET", "qwerty"}});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   // Flags beat environment variables.
-  r = Broadcast({"--stream", "s", "--data", "1", "--url", sink.url(), "--broadcast-key", "flag"},
-                "", {{"ANYCABLE_BROADCAST_KEY", "envkey"}});
+  r = CableBroadcast(
+      {"--stream", "s", "--data", "1", "--url", sink.url(), "--broadcast-key", "flag"}, "",
+      {{"ANYCABLE_BROADCAST_KEY", "envkey"}});
   ASSERT_EQ(r.exit_code, 0) << r.err;
 
   auto requests = sink.requests();
@@ -87,7 +69,8 @@ TEST(BroadcastCli, DerivesKeyFromSecretAndReadsEnvironment) {
 
 TEST(BroadcastCli, RawSendsAPlainString) {
   HttpSink sink;
-  auto r = Broadcast({"--url", sink.url(), "--stream", "news", "--data", "plain {text}", "--raw"});
+  auto r =
+      CableBroadcast({"--url", sink.url(), "--stream", "news", "--data", "plain {text}", "--raw"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   ASSERT_EQ(sink.requests().size(), 1u);
   EXPECT_EQ(sink.requests()[0].body, R"({"stream":"news","data":"\"plain {text}\""})");
@@ -96,7 +79,7 @@ TEST(BroadcastCli, RawSendsAPlainString) {
 
 TEST(BroadcastCli, ExcludeSocket) {
   HttpSink sink;
-  auto r = Broadcast(
+  auto r = CableBroadcast(
       {"--url", sink.url(), "--stream", "chat", "--data", "true", "--exclude-socket", "sid-1"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(sink.requests().at(0).body,
@@ -110,7 +93,7 @@ TEST(BroadcastCli, StdinLinesEachBecomeAPublication) {
       "\n"
       "{\"text\":\"to default\"}\n"
       "{\"stream\":\"b\",\"data\":\"s\",\"exclude_socket\":\"sid-2\"}\n";
-  auto r = Broadcast({"--url", sink.url(), "--stream", "default"}, input);
+  auto r = CableBroadcast({"--url", sink.url(), "--stream", "default"}, input);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto requests = sink.requests();
   ASSERT_EQ(requests.size(), 3u);
@@ -123,7 +106,7 @@ TEST(BroadcastCli, StdinLinesEachBecomeAPublication) {
 TEST(BroadcastCli, BadStdinLinesAreReportedAndSkipped) {
   HttpSink sink;
   const std::string input = "1\n{oops\n2\n[3]\n{\"stream\":\"x\",\"data\":1,\"bad\":1}\n";
-  auto r = Broadcast({"--url", sink.url(), "--stream", "s"}, input);
+  auto r = CableBroadcast({"--url", sink.url(), "--stream", "s"}, input);
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("line 2:"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("invalid JSON"), std::string::npos) << r.err;
@@ -138,8 +121,8 @@ TEST(BroadcastCli, BadStdinLinesAreReportedAndSkipped) {
 
 TEST(BroadcastCli, RawStdinLinesAreStrings) {
   HttpSink sink;
-  auto r = Broadcast({"--url", sink.url(), "--stream", "log", "--raw", "-q"},
-                     "first line\n{\"stream\":\"x\",\"data\":1}\n");
+  auto r = CableBroadcast({"--url", sink.url(), "--stream", "log", "--raw", "-q"},
+                          "first line\n{\"stream\":\"x\",\"data\":1}\n");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "");
   auto requests = sink.requests();
@@ -151,7 +134,7 @@ TEST(BroadcastCli, RawStdinLinesAreStrings) {
 
 TEST(BroadcastCli, PlainLinesWithoutStreamAreErrors) {
   HttpSink sink;
-  auto r = Broadcast({"--url", sink.url()}, "42\n");
+  auto r = CableBroadcast({"--url", sink.url()}, "42\n");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("line 1:"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("no stream"), std::string::npos) << r.err;
@@ -163,7 +146,7 @@ TEST(BroadcastCli, BatchSendsOneArrayInOrder) {
   const std::string input =
       "{\"stream\":\"a\",\"data\":1}\n\"two\"\n{\"stream\":\"c\",\"data\":[3],\"exclude_socket\":"
       "\"x\"}\n";
-  auto r = Broadcast({"--url", sink.url(), "--stream", "b", "--batch", "--json"}, input);
+  auto r = CableBroadcast({"--url", sink.url(), "--stream", "b", "--batch", "--json"}, input);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto requests = sink.requests();
   ASSERT_EQ(requests.size(), 1u);
@@ -177,9 +160,9 @@ TEST(BroadcastCli, BatchSendsOneArrayInOrder) {
 
 TEST(BroadcastCli, RemoteDisconnect) {
   HttpSink sink;
-  auto r = Broadcast({"--url", sink.url(), "--disconnect", R"({"user_id":42})"});
+  auto r = CableBroadcast({"--url", sink.url(), "--disconnect", R"({"user_id":42})"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  r = Broadcast({"--url", sink.url(), "--disconnect", "u2", "--reconnect", "--json"});
+  r = CableBroadcast({"--url", sink.url(), "--disconnect", "u2", "--reconnect", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(JsonLines(r.out).at(0), nlohmann::json({{"ok", true}, {"disconnect", "u2"}}));
   auto requests = sink.requests();
@@ -193,11 +176,11 @@ TEST(BroadcastCli, RemoteDisconnect) {
 
 TEST(BroadcastCli, JsonOutputAndQuiet) {
   HttpSink sink;
-  auto r = Broadcast({"--url", sink.url(), "--stream", "chat/42", "--data", "{}", "--json"});
+  auto r = CableBroadcast({"--url", sink.url(), "--stream", "chat/42", "--data", "{}", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(JsonLines(r.out),
             std::vector<nlohmann::json>{nlohmann::json({{"ok", true}, {"stream", "chat/42"}})});
-  r = Broadcast({"--url", sink.url(), "--stream", "chat/42", "--data", "{}", "-q"});
+  r = CableBroadcast({"--url", sink.url(), "--stream", "chat/42", "--data", "{}", "-q"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "");
   EXPECT_EQ(r.err, "");
@@ -206,7 +189,7 @@ TEST(BroadcastCli, JsonOutputAndQuiet) {
 TEST(BroadcastCli, RejectedKeyFails) {
   HttpSink sink;
   sink.set_status(401);
-  auto r = Broadcast(
+  auto r = CableBroadcast(
       {"--url", sink.url(), "--broadcast-key", "bad", "--stream", "s", "--data", "1", "--json"});
   EXPECT_EQ(r.exit_code, 1);
   auto lines = JsonLines(r.out);
@@ -219,47 +202,47 @@ TEST(BroadcastCli, RejectedKeyFails) {
 // --- usage and connection errors ------------------------------------------
 
 TEST(BroadcastCli, UsageErrors) {
-  auto r = Broadcast({"--adapter", "kafka", "--stream", "s", "--data", "1"});
+  auto r = CableBroadcast({"--adapter", "kafka", "--stream", "s", "--data", "1"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("kafka"), std::string::npos) << r.err;
 
-  r = Broadcast({"--stream", "s", "--data", "{text: hi}"});
+  r = CableBroadcast({"--stream", "s", "--data", "{text: hi}"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("--raw"), std::string::npos) << r.err;
 
-  r = Broadcast({"--data", "1"});
+  r = CableBroadcast({"--data", "1"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("--stream"), std::string::npos) << r.err;
 
-  r = Broadcast(
+  r = CableBroadcast(
       {"--adapter", "redis", "--redis-url", "rediss://h:1", "--stream", "s", "--data", "1"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("TLS not supported"), std::string::npos) << r.err;
 
-  r = Broadcast({"--reconnect", "--stream", "s", "--data", "1"});
+  r = CableBroadcast({"--reconnect", "--stream", "s", "--data", "1"});
   EXPECT_EQ(r.exit_code, 2);
 }
 
 TEST(BroadcastCli, UnreachableServerFailsClearly) {
   const std::string port = std::to_string(FreePort());
-  auto r = Broadcast(
+  auto r = CableBroadcast(
       {"--url", "http://127.0.0.1:" + port + "/_broadcast", "--stream", "s", "--data", "1"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("cannot connect to 127.0.0.1:" + port), std::string::npos) << r.err;
 
-  r = Broadcast({"--adapter", "redis", "--redis-url", "redis://127.0.0.1:" + port, "--stream", "s",
-                 "--data", "1"});
+  r = CableBroadcast({"--adapter", "redis", "--redis-url", "redis://127.0.0.1:" + port, "--stream",
+                      "s", "--data", "1"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("cannot connect to Redis at 127.0.0.1:" + port), std::string::npos) << r.err;
 
-  r = Broadcast({"--adapter", "nats", "--nats-servers", "nats://127.0.0.1:" + port, "--stream", "s",
-                 "--data", "1", "--timeout", "1"});
+  r = CableBroadcast({"--adapter", "nats", "--nats-servers", "nats://127.0.0.1:" + port, "--stream",
+                      "s", "--data", "1", "--timeout", "1"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("cannot connect to NATS"), std::string::npos) << r.err;
 }
 
 TEST(BroadcastCli, HelpShowsExamplesAndUrlRule) {
-  auto r = Broadcast({"--help"});
+  auto r = CableBroadcast({"--help"});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.out.find("Examples:"), std::string::npos);
   EXPECT_NE(r.out.find("http://localhost:8090/_broadcast"), std::string::npos);
@@ -273,14 +256,14 @@ TEST(BroadcastCli, RedisAdapter) {
   RedisServer redis;
   RedisSubscriber sub(redis.port(), "__anycable__");
   RedisSubscriber custom(redis.port(), "custom");
-  auto r = Broadcast({"--adapter", "redis", "--redis-url", redis.url(), "--stream", "chat/1",
-                      "--data", R"({"a":1})"});
+  auto r = CableBroadcast({"--adapter", "redis", "--redis-url", redis.url(), "--stream", "chat/1",
+                           "--data", R"({"a":1})"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(sub.Next(), R"({"stream":"chat/1","data":"{\"a\":1}"})");
 
   // REDIS_URL is honoured like the server does; the channel comes from its env var.
-  r = Broadcast({"--adapter", "redis", "--stream", "chat/2", "--data", "2"}, "",
-                {{"REDIS_URL", redis.url()}, {"ANYCABLE_REDIS_CHANNEL", "custom"}});
+  r = CableBroadcast({"--adapter", "redis", "--stream", "chat/2", "--data", "2"}, "",
+                     {{"REDIS_URL", redis.url()}, {"ANYCABLE_REDIS_CHANNEL", "custom"}});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(custom.Next(), R"({"stream":"chat/2","data":"2"})");
 }
@@ -288,8 +271,8 @@ TEST(BroadcastCli, RedisAdapter) {
 TEST(BroadcastCli, RedisxAdapter) {
   if (!RedisServer::Available()) GTEST_SKIP() << "redis-server not installed";
   RedisServer redis;
-  auto r = Broadcast({"--adapter", "redisx", "--stream", "s", "--batch"}, "1\n2\n",
-                     {{"ANYCABLE_REDIS_URL", redis.url()}});
+  auto r = CableBroadcast({"--adapter", "redisx", "--stream", "s", "--batch"}, "1\n2\n",
+                          {{"ANYCABLE_REDIS_URL", redis.url()}});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto entries = redis.Command({"XRANGE", "__anycable__", "-", "+"});
   ASSERT_EQ(entries.size(), 1u) << entries.dump();
@@ -302,12 +285,13 @@ TEST(BroadcastCli, NatsAdapter) {
   NatsServer nats;
   NatsSubscriber sub(nats.url(), "__anycable__");
   NatsSubscriber custom(nats.url(), "bcast");
-  auto r = Broadcast({"--adapter", "nats", "--nats-servers", nats.url(), "--disconnect", "u1"});
+  auto r =
+      CableBroadcast({"--adapter", "nats", "--nats-servers", nats.url(), "--disconnect", "u1"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(sub.Next(),
             R"({"command":"disconnect","payload":{"identifier":"u1","reconnect":false}})");
-  r = Broadcast({"--adapter", "nats", "--stream", "s", "--data", "[]"}, "",
-                {{"ANYCABLE_NATS_SERVERS", nats.url()}, {"ANYCABLE_NATS_CHANNEL", "bcast"}});
+  r = CableBroadcast({"--adapter", "nats", "--stream", "s", "--data", "[]"}, "",
+                     {{"ANYCABLE_NATS_SERVERS", nats.url()}, {"ANYCABLE_NATS_CHANNEL", "bcast"}});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(custom.Next(), R"({"stream":"s","data":"[]"})");
 }

@@ -13,30 +13,13 @@
 #include <vector>
 
 #include "server/server_test_helpers.h"
+#include "support/cable_broadcast.h"
 #include "support/process.h"
 #include "support/redis_server.h"
 
 namespace cable::testing {
 
 inline constexpr std::chrono::milliseconds kStateTimeout{15000};
-
-// Keeps the developer's environment from changing what `cable broadcast`
-// does in a test.
-inline RunResult CableBroadcast(std::vector<std::string> args, std::string stdin_data = "") {
-  args.insert(args.begin(), {CableBinary(), "broadcast"});
-  SpawnOptions options;
-  options.unset_env = {"ANYCABLE_BROADCAST_KEY",
-                       "ANYCABLE_SECRET",
-                       "ANYCABLE_HTTP_BROADCAST_URL",
-                       "ANYCABLE_REDIS_URL",
-                       "REDIS_URL",
-                       "ANYCABLE_REDIS_CHANNEL",
-                       "ANYCABLE_REDISX_STREAM",
-                       "ANYCABLE_NATS_SERVERS",
-                       "ANYCABLE_NATS_CHANNEL"};
-  options.stdin_data = std::move(stdin_data);
-  return Run(args, options, std::chrono::seconds(30));
-}
 
 // Polls `done` until it holds or `timeout` passes. Only for states that
 // emit no event to wait on.
