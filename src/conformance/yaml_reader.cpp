@@ -42,29 +42,6 @@ bool ValidName(std::string_view name) {
 
 }  // namespace
 
-Json PlainScalar(const std::string& s) {
-  if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return Json();
-  if (s == "true" || s == "True" || s == "TRUE") return Json(true);
-  if (s == "false" || s == "False" || s == "FALSE") return Json(false);
-  const char* b = s.data();
-  const char* e = s.data() + s.size();
-  const char* start = (*b == '+') ? b + 1 : b;
-  int64_t i = 0;
-  if (auto [p, ec] = std::from_chars(start, e, i); ec == std::errc() && p == e) return Json(i);
-  bool has_digit = false, numeric = start != e;
-  for (const char* p = start; p != e; ++p) {
-    if (*p >= '0' && *p <= '9')
-      has_digit = true;
-    else if (*p != '.' && *p != 'e' && *p != 'E' && *p != '-' && *p != '+')
-      numeric = false;
-  }
-  if (numeric && has_digit) {
-    double d = 0;
-    if (auto [p, ec] = std::from_chars(start, e, d); ec == std::errc() && p == e) return Json(d);
-  }
-  return Json(s);
-}
-
 size_t EditDistance(std::string_view a, std::string_view b) {
   std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
   for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;

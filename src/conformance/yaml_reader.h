@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/yaml_scalar.h"
 #include "conformance/model.h"
 
 namespace cable::conformance {
@@ -64,10 +65,6 @@ class YamlReader {
   std::string file_;
   mutable size_t visited_ = 0;
 };
-
-// Plain scalars follow YAML 1.2's core schema: null, true/false, integers,
-// floats; everything else (and every quoted scalar) is a string.
-Json PlainScalar(const std::string& s);
 
 // Edit distance, for "did you mean" hints.
 size_t EditDistance(std::string_view a, std::string_view b);

@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/yaml_scalar.h"
 #include "rpc/limits.h"
 
 namespace cable::rpc {
@@ -90,42 +91,6 @@ std::string JoinKeys(std::initializer_list<std::string_view> keys) {
 
 bool IsPlain(const YAML::Node& n) {
   return n.Tag() == "?";
-}
-
-// YAML 1.2 core schema for plain scalars; yaml-cpp leaves typing to us.
-// Only true/false are booleans (no yes/no/on/off surprises).
-Json PlainScalar(const std::string& s) {
-  if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return Json();
-  if (s == "true" || s == "True" || s == "TRUE") return Json(true);
-  if (s == "false" || s == "False" || s == "FALSE") return Json(false);
-  const char* b = s.data();
-  const char* e = s.data() + s.size();
-  const char* start = (*b == '+') ? b + 1 : b;
-  bool digits = start != e;
-  for (const char* p = (*start == '-' ? start + 1 : start); p != e; ++p) {
-    if (*p < '0' || *p > '9') digits = false;
-  }
-  if (digits && start != e && !(*start == '-' && start + 1 == e)) {
-    std::int64_t i = 0;
-    auto [p, ec] = std::from_chars(start, e, i);
-    if (ec == std::errc() && p == e) return Json(i);
-  }
-  bool numeric_chars = start != e;
-  bool has_digit = false;
-  for (const char* p = start; p != e; ++p) {
-    char c = *p;
-    if (c >= '0' && c <= '9') {
-      has_digit = true;
-    } else if (c != '.' && c != 'e' && c != 'E' && c != '-' && c != '+') {
-      numeric_chars = false;
-    }
-  }
-  if (numeric_chars && has_digit) {
-    double d = 0;
-    auto [p, ec] = std::from_chars(start, e, d);
-    if (ec == std::errc() && p == e) return Json(d);
-  }
-  return Json(s);
 }
 
 class Loader {
