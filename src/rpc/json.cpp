@@ -1,44 +1,16 @@
 #include "rpc/json.h"
 
+#include "common/json_depth.h"
 #include "rpc/limits.h"
 
 namespace cable::rpc {
-namespace {
-
-// Scans brackets outside strings; nlohmann's parser is iterative, but
-// dump() and comparisons recurse, so depth is refused up front.
-bool DepthWithin(std::string_view text, int max_depth) {
-  int depth = 0;
-  bool in_string = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > max_depth) return false;
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-  return true;
-}
-
-}  // namespace
 
 Result<Json> ParseJson(std::string_view text, std::size_t max_bytes) {
   if (text.size() > max_bytes) {
     return Error{"too_large", "is " + std::to_string(text.size()) + " bytes, the limit is " +
                                   std::to_string(max_bytes)};
   }
-  if (!DepthWithin(text, limits::kMaxJsonDepth)) {
+  if (!JsonDepthWithin(text, limits::kMaxJsonDepth)) {
     return Error{"too_deep",
                  "nests deeper than " + std::to_string(limits::kMaxJsonDepth) + " levels"};
   }

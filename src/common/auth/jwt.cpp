@@ -9,6 +9,7 @@
 #include "common/auth/base64.h"
 #include "common/auth/constant_time.h"
 #include "common/auth/hmac.h"
+#include "common/json_depth.h"
 
 namespace cable::auth::jwt {
 namespace {
@@ -120,6 +121,7 @@ Result<VerifiedToken> Verify(std::string_view token, std::string_view secret, in
 
   auto header_text = Base64UrlDecode(header_b64);
   if (!header_text) return Unauthorized("token header is not url-safe base64");
+  if (!JsonDepthWithin(*header_text)) return Unauthorized("token header nests too deep");
   nlohmann::json header = nlohmann::json::parse(*header_text, nullptr, false);
   if (!header.is_object()) return Unauthorized("token header is not a JSON object");
   auto alg_it = header.find("alg");

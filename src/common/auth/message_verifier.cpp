@@ -8,6 +8,7 @@
 #include "common/auth/constant_time.h"
 #include "common/auth/hex.h"
 #include "common/auth/hmac.h"
+#include "common/json_depth.h"
 
 namespace cable::auth {
 namespace {
@@ -65,6 +66,7 @@ Result<std::string> VerifyStream(std::string_view signed_name, std::string_view 
   }
   auto json = Base64Decode(data);
   if (!json) return Fail(kInvalidPayload, "signed data is not padded standard base64");
+  if (!JsonDepthWithin(*json)) return Fail(kInvalidPayload, "signed data nests too deep");
   nlohmann::json value = nlohmann::json::parse(*json, nullptr, false);
   if (value.is_discarded()) return Fail(kInvalidPayload, "signed data is not JSON");
   if (!value.is_string()) {

@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/json_depth.h"
+
 namespace cable::broadcast {
 namespace {
 
@@ -16,6 +18,10 @@ std::string Compact(const Json& value) {
 }
 
 Result<Json> Parse(std::string_view text) {
+  if (!JsonDepthWithin(text)) {
+    return Error{"invalid_json",
+                 "invalid JSON: nests deeper than " + std::to_string(kMaxJsonDepth) + " levels"};
+  }
   try {
     return Json::parse(text.begin(), text.end());
   } catch (const Json::parse_error& e) {

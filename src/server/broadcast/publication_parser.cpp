@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/json_depth.h"
+
 namespace cable::server {
 
 namespace {
@@ -33,6 +35,9 @@ Result<BroadcastPtr> ParseOne(const json& item) {
 }  // namespace
 
 Result<IngressMessage> ParsePublication(std::string_view body) {
+  if (!JsonDepthWithin(body)) {
+    return Invalid("body nests deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+  }
   json doc = json::parse(body.begin(), body.end(), nullptr, false);
   if (doc.is_discarded()) return Invalid("body is not valid JSON");
   IngressMessage out;

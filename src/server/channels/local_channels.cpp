@@ -4,6 +4,7 @@
 
 #include "common/auth/message_verifier.h"
 #include "common/auth/secrets.h"
+#include "common/json_depth.h"
 
 namespace cable::server {
 
@@ -27,6 +28,7 @@ LocalChannels::LocalChannels(const ServerConfig& config)
 }
 
 std::optional<LocalSubscription> LocalChannels::Subscribe(const std::string& identifier) const {
+  if (!JsonDepthWithin(identifier)) return std::nullopt;
   auto doc = nlohmann::json::parse(identifier, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) return std::nullopt;
   auto channel_it = doc.find("channel");

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/json_depth.h"
+
 namespace cable::server::protocol {
 namespace {
 
@@ -31,6 +33,9 @@ Error Fail(const char* code, std::string message) {
 }  // namespace
 
 Result<ClientCommand> ParseClientCommand(std::string_view frame) {
+  if (!JsonDepthWithin(frame)) {
+    return Fail("too_deep", "frame nests deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+  }
   json doc = json::parse(frame.begin(), frame.end(), nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) return Fail("invalid_json", "frame is not valid JSON");
   if (doc.is_null()) return Fail("ignored", "null frame");

@@ -34,8 +34,9 @@ struct ClientCommand {
   std::string presence;  // raw JSON of the `presence` object, if any
 };
 
-// Error codes: "invalid_json", "not_an_object", "invalid_field", "unknown_command",
-// "missing_identifier", "missing_data". Code "ignored" for a literal `null`.
+// Error codes: "invalid_json", "too_deep" (nesting over kMaxJsonDepth, refused
+// before parsing because re-serialising recurses), "not_an_object", "invalid_field",
+// "unknown_command", "missing_identifier", "missing_data". Code "ignored" for a literal `null`.
 Result<ClientCommand> ParseClientCommand(std::string_view frame);
 
 }  // namespace cable::server::protocol
