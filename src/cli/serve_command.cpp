@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "common/strings.h"
 #include "server/app.h"
+#include "server/memory_reclaimer.h"
 
 namespace cable::cli {
 
@@ -151,6 +152,9 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
          "Max bytes queued for one client before it is disconnected as too slow (0: unlimited)")
       ->group(kProtocol)
       ->capture_default_str();
+  Flag(sub, "max_subscriptions_per_connection", c.max_subscriptions_per_connection,
+       "Subscriptions one connection may hold; more are rejected (0: unlimited)", kProtocol)
+      ->check(CLI::NonNegativeNumber);
 
   const std::string kAuth = "Authentication";
   Flag(sub, "secret", c.secret, "Common secret: broadcast key (derived) and more", kAuth);
@@ -229,6 +233,13 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
        "HTTP broadcast port (0: main port when a key is set, else 8090)", kBroadcast)
       ->check(CLI::Range(0, 65535));
   Flag(sub, "http_broadcast_path", c.http_broadcast_path, "HTTP broadcast path", kBroadcast);
+  Flag(sub, "http_broadcast_max_body", c.http_broadcast_max_body,
+       "Largest HTTP broadcast body, bytes (larger: 413 before it is read)", kBroadcast)
+      ->check(CLI::PositiveNumber);
+  Flag(sub, "http_broadcast_max_inflight", c.http_broadcast_max_inflight,
+       "Bytes of HTTP broadcast bodies read at once over all connections (more: 503; 0: "
+       "unlimited)",
+       kBroadcast);
   auto* redis_url =
       Flag(sub, "redis_url", c.redis_url,
            "Redis URL for the redis/redisx adapters and pub/sub (also REDIS_URL)", kBroadcast);
@@ -306,6 +317,8 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
     log::Level level;
     if (log::ParseLevel(c.log_level, &level)) log::SetLevel(level);
     log::SetFormat(c.log_format == "json" ? log::Format::kJson : log::Format::kText);
+    // From here on a stalled stderr must not stall the event loops.
+    log::StartAsync();
     ApplyDeprecatedAliases(*o);
     if (c.is_public) {
       log::Warn(
@@ -313,6 +326,7 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
           "production");
     }
 
+    server::MemoryReclaimer::TuneAllocator();
     auto app = server::App::Create(c);
     if (!app.ok()) throw UsageError(app.error().message);
     if (auto s = app.value()->Start(); !s.ok()) {

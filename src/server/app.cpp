@@ -15,6 +15,7 @@
 #include "server/controller/http_rpc_controller.h"
 #include "server/controller/inline_controller.h"
 #include "server/controller/null_controller.h"
+#include "server/memory_reclaimer.h"
 #include "server/metrics/exporter.h"
 #include "server/node.h"
 #include "server/pubsub/make_pubsub.h"
@@ -188,6 +189,16 @@ Status App::Start() {
   if (broadcast_listener_) broadcast_listener_->Start();
   if (metrics_listener_) metrics_listener_->Start();
   if (config_.metrics_log) metrics_->StartLog(config_.metrics_rotate_interval_s);
+  reclaimer_ = std::make_unique<MemoryReclaimer>([this] {
+    MemoryReclaimer::Sample s;
+    for (auto* l : {&main_listener_, &broadcast_listener_, &metrics_listener_}) {
+      if (!*l) continue;
+      s.peak += static_cast<size_t>((*l)->TakePeakConnections());
+      s.now += static_cast<size_t>((*l)->connections());
+    }
+    return s;
+  });
+  reclaimer_->Start();
 
   std::string paths;
   for (const auto& p : config_.paths) paths += (paths.empty() ? "" : ",") + p;
@@ -211,6 +222,7 @@ int App::broadcast_port() const {
 }
 
 void App::Shutdown() {
+  if (reclaimer_) reclaimer_->Stop();
   for (auto& b : broadcasters_) b->Stop();
   if (!node_) return;
   if (main_listener_) main_listener_->Stop();
@@ -237,6 +249,7 @@ int App::RunUntilSignal() {
     again.async_wait([](const boost::system::error_code& ec, int) {
       if (!ec) {
         log::Warn("Second signal: exiting now");
+        log::Flush(200);
         _exit(1);
       }
     });

@@ -15,6 +15,7 @@ class Node;
 class Listener;
 class Broadcaster;
 class MetricsExporter;
+class MemoryReclaimer;
 
 class App {
  public:
@@ -44,6 +45,7 @@ class App {
   std::shared_ptr<Listener> broadcast_listener_;
   std::unique_ptr<MetricsExporter> metrics_;
   std::shared_ptr<Listener> metrics_listener_;
+  std::unique_ptr<MemoryReclaimer> reclaimer_;
   std::string broadcast_key_;
   std::string controller_summary_;
   bool node_started_ = false;

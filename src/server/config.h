@@ -28,6 +28,10 @@ struct ServerConfig {
   int pong_timeout_s = 0;
   int ws_write_timeout_s = 2;
   size_t ws_max_pending_size = 1048576;  // 0 = unlimited
+  // Subscriptions one connection may hold; more are rejected. anycable-go
+  // has no bound; without one a client can make every broadcast on a
+  // stream cost one frame per identifier it invents.
+  int max_subscriptions_per_connection = 1024;  // 0 = unlimited
 
   // Secrets and modes
   std::string secret;
@@ -70,6 +74,9 @@ struct ServerConfig {
   int http_broadcast_port = 0;  // 0 = auto (main port when a key exists, else 8090)
   std::string http_broadcast_path = "/_broadcast";
   size_t http_broadcast_max_body = 10 * 1024 * 1024;
+  // Bytes of request bodies read at once over all connections; bodies that
+  // would exceed it get 503 before they are read. 0 = unlimited.
+  size_t http_broadcast_max_inflight = 64 * 1024 * 1024;
 
   // Redis / NATS broadcast adapters and node-to-node pub/sub
   std::string redis_url = "redis://localhost:6379";

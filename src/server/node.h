@@ -19,6 +19,7 @@
 #include "server/metrics/metrics.h"
 #include "server/metrics/prometheus.h"
 #include "server/pubsub/pubsub.h"
+#include "server/transport/body_budget.h"
 #include "server/worker.h"
 
 namespace cable::server {
@@ -37,6 +38,8 @@ class Node {
   const Identity& identity() const { return identity_; }
   const LocalChannels& local_channels() const { return local_channels_; }
   DisconnectQueue& disconnector() { return *disconnector_; }
+  // Memory for HTTP request bodies being read, shared by every listener.
+  BodyBudget& body_budget() { return body_budget_; }
   std::vector<std::unique_ptr<Worker>>& workers() { return workers_; }
   // Round-robin choice of the worker for a new connection.
   Worker& NextWorker();
@@ -75,6 +78,7 @@ class Node {
 
  private:
   ServerConfig config_;
+  BodyBudget body_budget_{config_.http_broadcast_max_inflight};
   std::unique_ptr<Controller> controller_;
   Metrics metrics_;
   Identity identity_;

@@ -6,30 +6,80 @@
 
 namespace cable::server {
 
+namespace {
+// Below this many identifiers on one stream a linear scan beats hashing.
+constexpr size_t kIndexThreshold = 8;
+}  // namespace
+
+HubShard::Group* HubShard::Subscribers::Find(const std::string& identifier) {
+  if (index) {
+    auto it = index->find(identifier);
+    return it == index->end() ? nullptr : &groups[it->second];
+  }
+  for (auto& g : groups) {
+    if (g.identifier == identifier) return &g;
+  }
+  return nullptr;
+}
+
+HubShard::Group& HubShard::Subscribers::FindOrAdd(const std::string& identifier) {
+  if (Group* g = Find(identifier)) return *g;
+  // Keys of the index point into the groups' strings, so growing the
+  // vector (which moves them; short strings live inline) rebuilds it.
+  const bool moves = groups.size() == groups.capacity();
+  groups.push_back(Group{identifier, {}});
+  if (groups.size() > kIndexThreshold) {
+    if (!index || moves) {
+      index = std::make_unique<std::unordered_map<std::string_view, uint32_t>>();
+      index->reserve(groups.capacity());
+      for (uint32_t i = 0; i < groups.size(); ++i) index->emplace(groups[i].identifier, i);
+    } else {
+      index->emplace(groups.back().identifier, static_cast<uint32_t>(groups.size() - 1));
+    }
+  }
+  return groups.back();
+}
+
+void HubShard::Subscribers::Erase(Group& group) {
+  const auto pos = static_cast<uint32_t>(&group - groups.data());
+  const uint32_t last = static_cast<uint32_t>(groups.size() - 1);
+  if (index) index->erase(group.identifier);
+  if (pos != last) {
+    if (index) index->erase(groups[last].identifier);
+    groups[pos] = std::move(groups[last]);
+    if (index) index->emplace(groups[pos].identifier, pos);
+  }
+  groups.pop_back();
+  if (groups.size() <= kIndexThreshold / 2) index.reset();
+}
+
 bool HubShard::Add(const std::string& stream, Session* session, const std::string& identifier) {
   auto& subs = streams_[stream];
-  for (const auto& s : subs) {
-    if (s.session == session && s.identifier == identifier) return false;
-  }
-  subs.push_back({session, identifier});
+  subs.FindOrAdd(identifier).sessions.push_back(session);
+  ++subs.count;
   stream_count_.store(streams_.size(), std::memory_order_relaxed);
-  return subs.size() == 1;
+  return subs.count == 1;
 }
 
 bool HubShard::Remove(const std::string& stream, Session* session, const std::string& identifier) {
   auto it = streams_.find(stream);
   if (it == streams_.end()) return false;
   auto& subs = it->second;
+  Group* group = subs.Find(identifier);
+  if (group == nullptr) return false;
+  auto& sessions = group->sessions;
   // Order among subscribers carries no meaning, so removal swaps with the
   // last entry; scanning from the back finds recent subscribers first.
-  for (size_t i = subs.size(); i-- > 0;) {
-    if (subs[i].session == session && subs[i].identifier == identifier) {
-      subs[i] = std::move(subs.back());
-      subs.pop_back();
+  for (size_t i = sessions.size(); i-- > 0;) {
+    if (sessions[i] == session) {
+      sessions[i] = sessions.back();
+      sessions.pop_back();
+      --subs.count;
       break;
     }
   }
-  if (subs.empty()) {
+  if (sessions.empty()) subs.Erase(*group);
+  if (subs.count == 0) {
     streams_.erase(it);
     stream_count_.store(streams_.size(), std::memory_order_relaxed);
     return true;
@@ -40,37 +90,30 @@ bool HubShard::Remove(const std::string& stream, Session* session, const std::st
 size_t HubShard::Deliver(const Broadcast& broadcast) {
   auto it = streams_.find(broadcast.stream);
   if (it == streams_.end()) return 0;
-  // Frames built for this broadcast, one per identifier seen. Almost always
-  // a single entry, so a linear scan beats hashing.
-  std::vector<std::pair<const std::string*, FrameRef>> frames;
   size_t delivered = 0;
-  for (const auto& sub : it->second) {
-    if (!broadcast.exclude_socket.empty() && sub.session->sid() == broadcast.exclude_socket) {
-      continue;
-    }
-    const FrameRef* frame = nullptr;
-    for (auto& [id, f] : frames) {
-      if (*id == sub.identifier) {
-        frame = &f;
-        break;
+  for (const auto& group : it->second.groups) {
+    // Built lazily: a group whose only member is the excluded sender
+    // costs nothing.
+    FrameRef frame;
+    for (Session* session : group.sessions) {
+      if (!broadcast.exclude_socket.empty() && session->sid() == broadcast.exclude_socket) {
+        continue;
       }
+      if (!frame) {
+        frame = FrameRef::Make(ws::EncodeFrame(
+            ws::Opcode::kText,
+            protocol::BroadcastMessage(group.identifier, broadcast.data, broadcast.data_is_json)));
+      }
+      session->Send(frame);
+      ++delivered;
     }
-    if (!frame) {
-      std::string json =
-          protocol::BroadcastMessage(sub.identifier, broadcast.data, broadcast.data_is_json);
-      frames.emplace_back(&sub.identifier,
-                          FrameRef::Make(ws::EncodeFrame(ws::Opcode::kText, json)));
-      frame = &frames.back().second;
-    }
-    sub.session->Send(*frame);
-    ++delivered;
   }
   return delivered;
 }
 
 size_t HubShard::subscribers(const std::string& stream) const {
   auto it = streams_.find(stream);
-  return it == streams_.end() ? 0 : it->second.size();
+  return it == streams_.end() ? 0 : it->second.count;
 }
 
 }  // namespace cable::server

@@ -2,12 +2,16 @@
 // One worker's index from stream name to the local subscriptions of that
 // stream. Touched only by its worker thread, so it takes no locks.
 //
-// A broadcast is encoded once per distinct channel identifier (usually one
-// per stream) and the resulting frame is shared by every subscriber. A
-// session subscribed to one stream through two identifiers gets one message
-// per identifier, as Action Cable does.
+// Subscribers of a stream are grouped by channel identifier: a broadcast is
+// encoded once per group (usually there is one) and the frame is shared by
+// every session in it, so delivery costs one pass over the subscribers
+// however many identifiers they used. A session subscribed to one stream
+// through two identifiers gets one message per identifier, as Action Cable
+// does.
 
 #include <atomic>
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -21,8 +25,11 @@ class Session;
 
 class HubShard {
  public:
-  // Returns true when this is the first local subscriber of `stream` on this
-  // shard (the node-level pub/sub may need to subscribe).
+  // Adds `session` under `identifier`. The caller guarantees it is not
+  // already there (a session tracks its own subscriptions), which keeps a
+  // connect storm on one stream linear. Returns true when this is the first
+  // local subscriber of `stream` on this shard (the node-level pub/sub may
+  // need to subscribe).
   bool Add(const std::string& stream, Session* session, const std::string& identifier);
   // Returns true when the stream has no subscribers left on this shard.
   bool Remove(const std::string& stream, Session* session, const std::string& identifier);
@@ -36,11 +43,23 @@ class HubShard {
   size_t subscribers(const std::string& stream) const;
 
  private:
-  struct Subscriber {
-    Session* session;
+  struct Group {
     std::string identifier;
+    std::vector<Session*> sessions;
   };
-  std::unordered_map<std::string, std::vector<Subscriber>> streams_;
+  struct Subscribers {
+    std::vector<Group> groups;
+    // Built once a stream has many identifiers, so that finding a group
+    // stays constant time for hostile clients that invent thousands.
+    std::unique_ptr<std::unordered_map<std::string_view, uint32_t>> index;
+    size_t count = 0;
+
+    Group* Find(const std::string& identifier);
+    Group& FindOrAdd(const std::string& identifier);
+    void Erase(Group& group);
+  };
+
+  std::unordered_map<std::string, Subscribers> streams_;
   std::atomic<size_t> stream_count_{0};
 };
 

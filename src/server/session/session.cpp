@@ -20,6 +20,8 @@ namespace {
 constexpr size_t kMaxPendingCommands = 64;
 // Bytes read per readiness event before yielding to other sessions.
 constexpr size_t kMaxReadPerTurn = 256 * 1024;
+// Warnings logged per session about its input; later ones are counted.
+constexpr uint8_t kMaxClientWarnings = 5;
 
 std::string StateToJson(const StateMap& state) {
   nlohmann::json j = nlohmann::json::object();
@@ -43,6 +45,20 @@ Session::Session(Node& node, Worker& worker, boost::asio::ip::tcp::socket socket
 
 Session::~Session() {
   node_.metrics().clients_num.fetch_sub(1, std::memory_order_relaxed);
+}
+
+// Warnings caused by what a client sends: the first few are logged, the
+// rest counted and summed up when the session ends, so a client cannot turn
+// its input into log volume (one line per ignored frame would let a few
+// bytes of input write a whole line each).
+template <typename... Args>
+void Session::WarnAboutClient(fmt::format_string<Args...> format, Args&&... args) {
+  if (client_warnings_ >= kMaxClientWarnings) {
+    if (suppressed_warnings_ < UINT16_MAX) ++suppressed_warnings_;
+    return;
+  }
+  ++client_warnings_;
+  log::Warn(format, std::forward<Args>(args)...);
 }
 
 template <typename F>
@@ -294,6 +310,11 @@ bool Session::HandleFrame(uint8_t opcode, bool fin, std::string_view payload) {
     case ws::Opcode::kPong:
       return true;
     case ws::Opcode::kClose: {
+      if (uint16_t error = ws::CheckClosePayload(payload); error != 0) {
+        log::Debug("Invalid close frame sid={} answered with {}", info_.sid, error);
+        Close(error, error == ws::kCloseInvalidPayload ? "Invalid UTF-8" : "Protocol error");
+        return false;
+      }
       uint16_t code = ws::kCloseNormal;
       if (payload.size() >= 2) {
         code = static_cast<uint16_t>((uint8_t(payload[0]) << 8) | uint8_t(payload[1]));
@@ -317,7 +338,7 @@ bool Session::HandleFrame(uint8_t opcode, bool fin, std::string_view payload) {
         // Action Cable JSON sessions carry text only; a binary frame is
         // skipped (and counted) rather than ending the session.
         Inc(node_.metrics().failed_client_msg_total);
-        log::Warn("Ignored binary frame sid={}", info_.sid);
+        WarnAboutClient("Ignored binary frame sid={}", info_.sid);
         return true;
       }
       if (!ws::IsValidUtf8(payload)) {
@@ -361,7 +382,7 @@ void Session::HandleMessage(std::string_view text) {
   if (!parsed.ok()) {
     if (parsed.error().code == "ignored") return;
     Inc(node_.metrics().failed_client_msg_total);
-    log::Warn("Ignored client message sid={}: {}", info_.sid, parsed.error().message);
+    WarnAboutClient("Ignored client message sid={}: {}", info_.sid, parsed.error().message);
     return;
   }
   WorkerCounters::Add(worker_.counters().client_msg_total);
@@ -415,7 +436,7 @@ void Session::RunCommand(protocol::ClientCommand cmd) {
       Whisper(cmd);
       return CommandDone();
     default:
-      log::Warn("Unsupported command sid={} identifier={}", info_.sid, cmd.identifier);
+      WarnAboutClient("Unsupported command sid={} identifier={}", info_.sid, cmd.identifier);
       return CommandDone();
   }
 }
@@ -429,7 +450,16 @@ Subscription* Session::FindSubscription(const std::string& identifier) {
 
 void Session::Subscribe(protocol::ClientCommand cmd) {
   if (FindSubscription(cmd.identifier)) {
-    log::Warn("Already subscribed sid={} identifier={}", info_.sid, cmd.identifier);
+    WarnAboutClient("Already subscribed sid={} identifier={}", info_.sid, cmd.identifier);
+    return CommandDone();
+  }
+  const int max = node_.config().max_subscriptions_per_connection;
+  if (max > 0 && subscriptions_.size() >= static_cast<size_t>(max)) {
+    WarnAboutClient(
+        "Subscription rejected sid={}: the connection already has {} "
+        "(--max_subscriptions_per_connection)",
+        info_.sid, subscriptions_.size());
+    SendText(protocol::RejectSubscription(cmd.identifier));
     return CommandDone();
   }
   if (SubscribeLocally(cmd.identifier)) return CommandDone();
@@ -444,7 +474,7 @@ void Session::Subscribe(protocol::ClientCommand cmd) {
 void Session::Unsubscribe(protocol::ClientCommand cmd) {
   Subscription* sub = FindSubscription(cmd.identifier);
   if (!sub) {
-    log::Warn("Unknown subscription sid={} identifier={}", info_.sid, cmd.identifier);
+    WarnAboutClient("Unknown subscription sid={} identifier={}", info_.sid, cmd.identifier);
     return CommandDone();
   }
   if (sub->local) {
@@ -475,7 +505,7 @@ void Session::Unsubscribe(protocol::ClientCommand cmd) {
 void Session::Perform(protocol::ClientCommand cmd) {
   Subscription* sub = FindSubscription(cmd.identifier);
   if (!sub) {
-    log::Warn("Unknown subscription sid={} identifier={}", info_.sid, cmd.identifier);
+    WarnAboutClient("Unknown subscription sid={} identifier={}", info_.sid, cmd.identifier);
     return CommandDone();
   }
   CommandRequest request;
@@ -520,7 +550,7 @@ bool Session::SubscribeLocally(const std::string& identifier) {
 void Session::Whisper(const protocol::ClientCommand& cmd) {
   Subscription* sub = FindSubscription(cmd.identifier);
   if (!sub) {
-    log::Warn("Unknown subscription sid={} identifier={}", info_.sid, cmd.identifier);
+    WarnAboutClient("Unknown subscription sid={} identifier={}", info_.sid, cmd.identifier);
     return;
   }
   auto it = sub->istate.find("$w");
@@ -602,7 +632,11 @@ void Session::SendText(const std::string& json) {
 void Session::Send(const FrameRef& frame) {
   if (state_ == State::kClosed || close_after_flush_) return;
   const size_t limit = node_.config().ws_max_pending_size;
-  if (limit > 0 && outbox_.pending_bytes() + frame.size() > limit) {
+  // Slowness is judged by what is already waiting: a queue that has reached
+  // the limit takes nothing more. One frame larger than the limit is still
+  // delivered to a client that keeps up (it may follow a queue just under
+  // the limit, so memory stays below limit + one shared frame).
+  if (limit > 0 && outbox_.pending_bytes() >= limit) {
     // A client that does not read must not grow our memory. Its queue is
     // dropped and it is told to reconnect; the close happens from the
     // event loop because we may be inside a hub iteration.
@@ -764,6 +798,10 @@ void Session::Terminate() {
     node_.disconnector().Enqueue(info_.sid, std::move(request));
   }
   subscriptions_.clear();
+  if (suppressed_warnings_ > 0) {
+    log::Warn("Disconnected sid={}: {} more warnings about its input were not logged", info_.sid,
+              suppressed_warnings_);
+  }
   log::Debug("Disconnected sid={}", info_.sid);
   worker_.Unregister(this);
 }

@@ -17,6 +17,7 @@
 // commands wait, the session stops reading: TCP backpressure instead of an
 // unbounded queue.
 
+#include <fmt/format.h>
 #include <sys/types.h>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -132,6 +133,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void ArmWrite();
   template <typename F>
   void PostBack(F&& f);
+  template <typename... Args>
+  void WarnAboutClient(fmt::format_string<Args...> format, Args&&... args);
 
   Node& node_;
   Worker& worker_;
@@ -153,6 +156,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // alerts, 1.3 key updates) or a write a read.
   bool tls_read_wants_write_ = false;
   bool tls_write_wants_read_ = false;
+  uint8_t client_warnings_ = 0;
+  uint16_t suppressed_warnings_ = 0;
 
   std::string identifiers_;
   StateMap cstate_;

@@ -1,11 +1,10 @@
 #include "server/transport/http_connection.h"
 
-#include <openssl/crypto.h>
-
 #include <boost/asio/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "cable/build_info.h"
+#include "common/auth/constant_time.h"
 #include "common/log.h"
 #include "server/broadcast/publication_parser.h"
 #include "server/metrics/exporter.h"
@@ -25,23 +24,15 @@ using namespace transport;
 namespace {
 constexpr size_t kMaxHeaderBytes = 16 * 1024;
 constexpr std::chrono::seconds kBodyTimeout{30};
+// Lingering close after an early answer: at most this long and this much.
+constexpr std::chrono::seconds kLingerTimeout{2};
+constexpr size_t kMaxLingerBytes = 1 << 20;
+constexpr size_t kLingerChunk = 4096;
 constexpr std::string_view kHealthBody = "Ah, ha, ha, ha, stayin' alive, stayin' alive.";
-
-std::string_view PathOf(std::string_view target) {
-  return target.substr(0, target.find('?'));
-}
-std::string_view QueryOf(std::string_view target) {
-  size_t q = target.find('?');
-  return q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
-}
 
 // Beast 1.74 hands out boost::string_view.
 std::string_view SV(beast::string_view s) {
   return {s.data(), s.size()};
-}
-
-bool ConstantTimeEquals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 }  // namespace
 
@@ -77,104 +68,160 @@ void HttpConnection::ReadHeader() {
   auto self = shared_from_this();
   http::async_read_header(stream_, buffer_, *parser_,
                           [self](const boost::system::error_code& ec, size_t) {
-                            if (ec) {
-                              if (ec == http::error::header_limit) {
-                                self->Respond(431, "request headers too large\n", false);
-                              } else {
-                                self->Close();
-                              }
-                              return;
+                            if (ec == http::error::header_limit) {
+                              return self->Respond(431, "request headers too large\n", false);
                             }
-                            self->ReadBody();
+                            if (ec == http::error::body_limit) return self->RefuseLargeBody();
+                            if (ec) return self->Close();
+                            self->OnHeader();
                           });
 }
 
-void HttpConnection::ReadBody() {
-  if (parser_->is_done()) {
-    deadline_.cancel();
-    return OnRequest();
-  }
-  ArmDeadline(kBodyTimeout);
-  auto self = shared_from_this();
-  http::async_read(stream_, buffer_, *parser_, [self](const boost::system::error_code& ec, size_t) {
-    self->deadline_.cancel();
-    if (ec) {
-      if (ec == http::error::body_limit) {
-        self->Respond(413, "body too large\n", false);
-      } else {
-        self->Close();
-      }
-      return;
-    }
-    self->OnRequest();
-  });
-}
-
-void HttpConnection::OnRequest() {
+// Everything that can be decided from the request line and headers is
+// decided before the body is read: a body nobody will use costs nothing.
+void HttpConnection::OnHeader() {
+  deadline_.cancel();
   Request& req = parser_->get();
   const Routes& routes = listener_->routes();
   const auto& config = listener_->node().config();
-  const std::string_view path = PathOf(SV(req.target()));
+  const auto target = SplitTarget(SV(req.target()));
 
-  if (routes.health && path == config.health_path) {
-    return Respond(200, std::string(kHealthBody), req.keep_alive());
+  if (routes.broadcast && target.path == config.http_broadcast_path) return AdmitBroadcast(req);
+  // No other route takes a body. One that was announced is not read: the
+  // answer closes the connection instead.
+  const bool keep_alive = req.keep_alive() && !HasBody();
+  if (routes.health && target.path == config.health_path) {
+    return Respond(200, std::string(kHealthBody), keep_alive);
   }
-  if (routes.metrics != nullptr && path == config.metrics_http) {
-    return Respond(200, routes.metrics->Prometheus(), req.keep_alive());
+  if (routes.metrics != nullptr && target.path == config.metrics_http) {
+    return Respond(200, routes.metrics->Prometheus(), keep_alive);
   }
-  if (routes.broadcast && path == config.http_broadcast_path) return HandleBroadcast(req);
   if (routes.websocket) {
     for (const auto& p : config.paths) {
-      if (PathMatches(p, path)) return Upgrade(req);
+      if (PathMatches(p, target.path)) {
+        if (HasBody()) return Respond(400, "a WebSocket upgrade has no body\n", false);
+        return Upgrade(req);
+      }
     }
   }
-  Respond(404, "not found\n", req.keep_alive());
+  Respond(404, "not found\n", keep_alive);
 }
 
-void HttpConnection::HandleBroadcast(Request& req) {
+bool HttpConnection::HasBody() const {
+  return parser_->chunked() || parser_->content_length().value_or(0) > 0;
+}
+
+// Method, key, size and memory are checked from the headers; only then is
+// `100 Continue` sent (when asked for) and the body read.
+void HttpConnection::AdmitBroadcast(Request& req) {
   auto& node = listener_->node();
-  if (req.method() != http::verb::post) return Respond(422, "use POST\n", req.keep_alive());
+  // The body of a refused request is never read, so its connection closes.
+  const bool keep_alive = req.keep_alive() && !HasBody();
+  if (req.method() != http::verb::post) return Respond(422, "use POST\n", keep_alive);
   const std::string& key = listener_->routes().broadcast_key;
   if (!key.empty()) {
     std::string_view auth = SV(req[http::field::authorization]);
     static constexpr std::string_view kBearer = "Bearer ";
     if (auth.size() <= kBearer.size() || auth.substr(0, kBearer.size()) != kBearer ||
-        !ConstantTimeEquals(auth.substr(kBearer.size()), key)) {
-      return Respond(401, "unauthorized\n", req.keep_alive());
+        !auth::ConstantTimeEquals(auth.substr(kBearer.size()), key)) {
+      return Respond(401, "unauthorized\n", keep_alive);
     }
   }
+  if (HasBody()) {
+    const size_t max_body = node.config().http_broadcast_max_body;
+    const size_t announced = parser_->content_length().value_or(max_body);
+    body_reservation_ = node.body_budget().TryReserve(announced);
+    if (!body_reservation_) {
+      Inc(node.metrics().failed_broadcast_msg_total);
+      log::Warn("Broadcast refused: {} bytes of bodies already in flight (limit {})",
+                node.body_budget().used(), node.body_budget().limit());
+      return Respond(503, "too many broadcast bodies in flight; retry later\n", false,
+                     {{"Retry-After", "1"}});
+    }
+  }
+  if (beast::iequals(req[http::field::expect], "100-continue") && !parser_->is_done()) {
+    return SendContinue();
+  }
+  ReadBody();
+}
+
+// RFC 7231 §5.1.1: a client that sent `Expect: 100-continue` waits for
+// this line (curl for 1 s, others longer) before it sends the body.
+void HttpConnection::SendContinue() {
+  static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+  auto self = shared_from_this();
+  asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
+                    [self](const boost::system::error_code& ec, size_t) {
+                      if (ec) return self->Close();
+                      self->ReadBody();
+                    });
+}
+
+void HttpConnection::ReadBody() {
+  if (parser_->is_done()) return HandleBroadcast(parser_->get());
+  ArmDeadline(kBodyTimeout);
+  auto self = shared_from_this();
+  http::async_read(stream_, buffer_, *parser_, [self](const boost::system::error_code& ec, size_t) {
+    self->deadline_.cancel();
+    if (ec == http::error::body_limit) return self->RefuseLargeBody();
+    if (ec) return self->Close();
+    self->HandleBroadcast(self->parser_->get());
+  });
+}
+
+void HttpConnection::RefuseLargeBody() {
+  const size_t limit = listener_->node().config().http_broadcast_max_body;
+  Respond(413, "body too large: the limit is " + std::to_string(limit) + " bytes\n", false);
+}
+
+void HttpConnection::HandleBroadcast(Request& req) {
+  auto& node = listener_->node();
+  const bool keep_alive = req.keep_alive();
   auto parsed = ParsePublication(req.body());
+  // The body is not needed past this point: give its memory back now
+  // rather than when the next request on this connection arrives.
+  parser_.reset();
+  body_reservation_.Release();
   if (!parsed.ok()) {
     // anycable-go answers 201 even here; a clear 422 tells the publisher
     // its message went nowhere.
     Inc(node.metrics().failed_broadcast_msg_total);
     log::Warn("Rejected broadcast: {}", parsed.error().message);
-    return Respond(422, parsed.error().message + "\n", req.keep_alive());
+    return Respond(422, parsed.error().message + "\n", keep_alive);
   }
   for (auto& b : parsed->broadcasts) node.Publish(std::move(b));
   for (auto& d : parsed->disconnects) node.PublishRemoteDisconnect(d.identifiers, d.reconnect);
-  Respond(201, "", req.keep_alive());
+  Respond(201, "", keep_alive);
 }
 
 void HttpConnection::Upgrade(Request& req) {
   auto& node = listener_->node();
   const auto& config = node.config();
   if (req.method() != http::verb::get || !beast::websocket::is_upgrade(req) ||
-      req[http::field::sec_websocket_version] != "13" ||
       req[http::field::sec_websocket_key].empty()) {
     return Respond(400, "expected a WebSocket upgrade (version 13)\n", false);
+  }
+  if (req[http::field::sec_websocket_version] != "13") {
+    // RFC 6455 §4.4: name the version this server speaks.
+    return Respond(426, "WebSocket version 13 required\n", false,
+                   {{"Sec-WebSocket-Version", "13"}});
   }
   if (!OriginAllowed(SV(req[http::field::origin]), config.allowed_origins)) {
     return Respond(403, "origin not allowed\n", false);
   }
 
   SessionInfo info;
-  auto query = ParseQuery(QueryOf(SV(req.target())));
+  const auto target = SplitTarget(SV(req.target()));
+  auto query = ParseQuery(target.query);
   auto request_id = req["X-Request-ID"];
   info.sid =
       !request_id.empty() && request_id.size() <= 128 ? std::string(request_id) : RandomSid();
-  info.url = (stream_.secure() ? "https://" : "http://") + std::string(req[http::field::host]) +
-             std::string(req.target());
+  // An absolute-form target names the host itself, and wins over Host.
+  const std::string_view host =
+      target.authority.empty() ? SV(req[http::field::host]) : target.authority;
+  info.url = (stream_.secure() ? "https://" : "http://") + std::string(host) +
+             std::string(target.path) +
+             (target.query.empty() ? "" : "?" + std::string(target.query));
   for (const auto& name : config.headers) {
     auto value = req[name];
     if (value.empty()) continue;
@@ -233,20 +280,56 @@ void HttpConnection::Upgrade(Request& req) {
   session->Start(std::move(leftover), std::move(response));
 }
 
-void HttpConnection::Respond(unsigned status, std::string body, bool keep_alive) {
+void HttpConnection::Respond(unsigned status, std::string body, bool keep_alive,
+                             std::initializer_list<ExtraHeader> headers) {
   auto res =
       std::make_shared<http::response<http::string_body>>(static_cast<http::status>(status), 11);
   res->set(http::field::server, "cable");
+  for (const auto& [name, value] : headers) {
+    res->set(beast::string_view(name.data(), name.size()),
+             beast::string_view(value.data(), value.size()));
+  }
   res->set(http::field::content_type, "text/plain; charset=utf-8");
   res->keep_alive(keep_alive);
   res->body() = std::move(body);
   res->prepare_payload();
+  // Answered before the whole request was read (a refused body, headers
+  // too large): what the client is still sending must not be left unread.
+  const bool unread = parser_ && !parser_->is_done();
   auto self = shared_from_this();
   http::async_write(stream_, *res,
-                    [self, res, keep_alive](const boost::system::error_code& ec, size_t) {
-                      if (ec || !keep_alive) return self->Close();
+                    [self, res, keep_alive, unread](const boost::system::error_code& ec, size_t) {
+                      if (ec) return self->Close();
+                      if (unread) return self->LingerAndClose();
+                      if (!keep_alive) return self->Close();
                       self->ReadHeader();
                     });
+}
+
+// Closing a socket with unread bytes makes the kernel send a reset, which
+// can overtake the response at the client (it then sees "connection reset"
+// instead of 401 or 413). So, as nginx's lingering close does, the send
+// side is shut and whatever still arrives is read and discarded, bounded
+// in bytes and time, before the socket closes.
+void HttpConnection::LingerAndClose() {
+  if (stream_.secure()) return Close();  // TLS closes with close_notify instead
+  boost::system::error_code ec;
+  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  if (ec) return Close();
+  ArmDeadline(kLingerTimeout);
+  linger_buffer_ = std::make_unique<char[]>(kLingerChunk);
+  Drain();
+}
+
+void HttpConnection::Drain() {
+  auto self = shared_from_this();
+  stream_.socket().async_read_some(asio::buffer(linger_buffer_.get(), kLingerChunk),
+                                   [self](const boost::system::error_code& ec, size_t n) {
+                                     self->lingered_ += n;
+                                     if (ec || self->lingered_ >= kMaxLingerBytes)
+                                       return self->Close();
+                                     self->Drain();
+                                   });
 }
 
 void HttpConnection::Close() {

@@ -4,14 +4,23 @@
 // trickles headers (slowloris) is cut off, and routes each request. With
 // TLS the first deadline also bounds the handshake; at the upgrade the
 // socket and its TLS state move into the Session.
+//
+// A request is routed and, for broadcasts, authenticated and admitted from
+// its headers alone; only an admitted broadcast's body is read. Refused
+// requests that announced a body are answered at once and the connection
+// closed, so an unauthenticated client never makes the server buffer.
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+#include <initializer_list>
 #include <memory>
 #include <optional>
+#include <string_view>
+#include <utility>
 
+#include "server/transport/body_budget.h"
 #include "server/transport/socket_stream.h"
 
 namespace cable::server {
@@ -28,12 +37,21 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
  private:
   using Request = boost::beast::http::request<boost::beast::http::string_body>;
 
+  using ExtraHeader = std::pair<std::string_view, std::string_view>;
+
   void ReadHeader();
+  void OnHeader();
+  bool HasBody() const;
+  void AdmitBroadcast(Request& req);
+  void SendContinue();
   void ReadBody();
-  void OnRequest();
-  void Upgrade(Request& req);
+  void RefuseLargeBody();
   void HandleBroadcast(Request& req);
-  void Respond(unsigned status, std::string body, bool keep_alive);
+  void Upgrade(Request& req);
+  void LingerAndClose();
+  void Drain();
+  void Respond(unsigned status, std::string body, bool keep_alive,
+               std::initializer_list<ExtraHeader> headers = {});
   void ArmDeadline(std::chrono::milliseconds timeout);
   void Close();
 
@@ -44,6 +62,9 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   boost::asio::steady_timer deadline_;
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  BodyBudget::Reservation body_reservation_;  // while a broadcast body is read
+  std::unique_ptr<char[]> linger_buffer_;     // only while lingering
+  size_t lingered_ = 0;
   bool upgraded_ = false;
 };
 

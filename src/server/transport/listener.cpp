@@ -1,6 +1,8 @@
 #include "server/transport/listener.h"
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
+#include <cerrno>
 
 #include "common/log.h"
 #include "server/node.h"
@@ -46,6 +48,7 @@ void Listener::Stop() {
   auto self = shared_from_this();
   asio::post(acceptor_->get_executor(), [self] {
     boost::system::error_code ec;
+    if (self->retry_timer_) self->retry_timer_->cancel();
     self->acceptor_->close(ec);
   });
 }
@@ -63,14 +66,49 @@ void Listener::Accept() {
                           [self, &worker](const boost::system::error_code& ec, tcp::socket socket) {
                             if (ec) {
                               if (ec == asio::error::operation_aborted || self->stopped_) return;
-                              // EMFILE and friends: log and keep accepting after a short pause
-                              // would be ideal; retrying at once keeps the server responsive.
-                              log::Warn("accept failed: {}", ec.message());
-                            } else {
-                              self->Serve(worker, std::move(socket));
+                              return self->OnAcceptError(ec);
                             }
+                            self->OnAccepted();
+                            self->Serve(worker, std::move(socket));
                             self->Accept();
                           });
+}
+
+void Listener::OnAcceptError(const boost::system::error_code& ec) {
+  using namespace std::chrono_literals;
+  const bool out_of_resources = ec == asio::error::no_descriptors || ec.value() == ENFILE ||
+                                ec == asio::error::no_buffer_space || ec == asio::error::no_memory;
+  if (!out_of_resources) {
+    // The client went away between SYN and accept (ECONNABORTED and the
+    // like): nothing to wait for.
+    log::Debug("accept failed: {}", ec.message());
+    return Accept();
+  }
+  if (failed_accepts_++ == 0) {
+    failing_since_ = std::chrono::steady_clock::now();
+    log::Warn(
+        "accept failed: {}; pausing new connections until resources free up (existing "
+        "sessions are served)",
+        ec.message());
+  }
+  retry_delay_ =
+      std::clamp(retry_delay_ * 2, std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
+  if (!retry_timer_) retry_timer_ = std::make_unique<asio::steady_timer>(acceptor_->get_executor());
+  retry_timer_->expires_after(retry_delay_);
+  auto self = shared_from_this();
+  retry_timer_->async_wait([self](const boost::system::error_code& wait_ec) {
+    if (!wait_ec) self->Accept();
+  });
+}
+
+void Listener::OnAccepted() {
+  if (failed_accepts_ == 0) return;
+  const auto seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - failing_since_).count();
+  log::Warn("accepting connections again after {} failed accepts over {:.1f}s", failed_accepts_,
+            seconds);
+  failed_accepts_ = 0;
+  retry_delay_ = std::chrono::milliseconds(0);
 }
 
 void Listener::Serve(Worker& worker, tcp::socket socket) {
@@ -88,7 +126,10 @@ void Listener::Serve(Worker& worker, tcp::socket socket) {
 }
 
 std::shared_ptr<void> Listener::AcquireSlot() {
-  connections_.fetch_add(1);
+  const int now = connections_.fetch_add(1) + 1;
+  int peak = peak_connections_.load(std::memory_order_relaxed);
+  while (now > peak && !peak_connections_.compare_exchange_weak(peak, now)) {
+  }
   auto self = shared_from_this();
   return std::shared_ptr<void>(nullptr, [self](void*) { self->ReleaseSlot(); });
 }

@@ -4,9 +4,17 @@
 // configured paths, the health check, and the HTTP broadcast endpoint.
 // The main port and a separate broadcast port are two Listeners with
 // different routes. With a TlsContext every connection speaks TLS.
+//
+// When accept() fails for lack of resources (no descriptors left, no
+// memory) the listener pauses, from 10 ms doubling to 1 s, instead of
+// retrying at once: waiting clients stay in the kernel backlog, existing
+// sessions keep their core, and the episode is logged once when it starts
+// and once, with a count, when accepting works again.
 
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -36,6 +44,13 @@ class Listener : public std::enable_shared_from_this<Listener> {
   void Start();
   void Stop();
   int port() const { return port_; }
+  // Open TCP connections accepted here (HTTP and WebSocket); any thread.
+  int connections() const { return connections_.load(std::memory_order_relaxed); }
+  // The most connections open at once since the last call (then restarts
+  // from the current count), so a flood between two samples is seen.
+  int TakePeakConnections() {
+    return peak_connections_.exchange(connections_.load(std::memory_order_relaxed));
+  }
   const Routes& routes() const { return routes_; }
   Node& node() { return node_; }
 
@@ -48,6 +63,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
  private:
   void Accept();
+  void OnAcceptError(const boost::system::error_code& ec);
+  void OnAccepted();
   // Hands an accepted connection to an HttpConnection on `worker`.
   void Serve(Worker& worker, boost::asio::ip::tcp::socket socket);
   void ReleaseSlot();
@@ -58,8 +75,14 @@ class Listener : public std::enable_shared_from_this<Listener> {
   std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
   int port_ = 0;
   std::atomic<int> connections_{0};
+  std::atomic<int> peak_connections_{0};
   std::atomic<bool> accept_paused_{false};
   std::atomic<bool> stopped_{false};
+  // Accept failures of the current episode; touched on the acceptor's thread.
+  std::unique_ptr<boost::asio::steady_timer> retry_timer_;
+  std::chrono::milliseconds retry_delay_{0};
+  uint64_t failed_accepts_ = 0;
+  std::chrono::steady_clock::time_point failing_since_;
 };
 
 }  // namespace cable::server

@@ -9,6 +9,24 @@
 
 namespace cable::server::transport {
 
+RequestTarget SplitTarget(std::string_view target) {
+  RequestTarget out;
+  // absolute-form: scheme "://" authority [path-abempty] ["?" query]
+  if (auto scheme_end = target.find("://"); scheme_end != std::string_view::npos &&
+                                            !target.starts_with('/') &&
+                                            target.find_first_of("/?") > scheme_end) {
+    std::string_view rest = target.substr(scheme_end + 3);
+    const size_t authority_end = std::min(rest.find_first_of("/?"), rest.size());
+    out.authority = rest.substr(0, authority_end);
+    target = rest.substr(authority_end);
+  }
+  const size_t q = target.find('?');
+  out.path = target.substr(0, q);
+  if (q != std::string_view::npos) out.query = target.substr(q + 1);
+  if (out.path.empty()) out.path = "/";
+  return out;
+}
+
 namespace {
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';

@@ -9,6 +9,18 @@
 
 namespace cable::server::transport {
 
+// A request-target split into its parts (RFC 7230 §5.3). Origin form
+// `/path?query` is what browsers send; absolute form
+// `http://host:8090/_broadcast` is what Ruby's Net::HTTP sends through a
+// proxy setting and what servers MUST accept (§5.3.2). `authority` is set
+// only for the absolute form and then wins over the Host header (§5.4).
+struct RequestTarget {
+  std::string_view path;       // never empty for a valid target: "/" at least
+  std::string_view query;      // after '?', without it
+  std::string_view authority;  // host[:port] of an absolute-form target
+};
+RequestTarget SplitTarget(std::string_view target);
+
 // Decodes `a=1&b=x%20y` (also `+` as space). Later duplicates are kept.
 std::vector<std::pair<std::string, std::string>> ParseQuery(std::string_view query);
 std::string UrlDecode(std::string_view s);

@@ -106,6 +106,17 @@ void Unmask(char* data, size_t len, const uint8_t mask[4], uint64_t offset) {
   for (; i < len; ++i) data[i] = static_cast<char>(data[i] ^ rotated[i & 3]);
 }
 
+uint16_t CheckClosePayload(std::string_view payload) {
+  if (payload.empty()) return 0;
+  if (payload.size() == 1) return kCloseProtocolError;
+  const auto code = static_cast<uint16_t>((uint8_t(payload[0]) << 8) | uint8_t(payload[1]));
+  const bool sendable = (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) ||
+                        (code >= 3000 && code <= 4999);
+  if (!sendable) return kCloseProtocolError;
+  if (!IsValidUtf8(payload.substr(2))) return kCloseInvalidPayload;
+  return 0;
+}
+
 bool IsValidUtf8(std::string_view text) {
   const auto* s = reinterpret_cast<const unsigned char*>(text.data());
   const size_t n = text.size();

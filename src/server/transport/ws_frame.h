@@ -60,6 +60,13 @@ ParseStatus ParseHeader(std::string_view data, uint64_t max_payload, FrameHeader
 // (for payloads unmasked in pieces).
 void Unmask(char* data, size_t len, const uint8_t mask[4], uint64_t offset = 0);
 
+// Checks a client close frame's payload (RFC 6455 §5.5.1, §7.4): empty, or
+// a status code a peer may send (1000-1003, 1007-1014, 3000-4999) followed
+// by a UTF-8 reason. Returns 0 when valid, else the code to close with:
+// 1002 for a 1-byte payload or a code that must not appear on the wire,
+// 1007 for a reason that is not UTF-8.
+uint16_t CheckClosePayload(std::string_view payload);
+
 // True if `text` is valid UTF-8 (RFC 3629: no overlongs, no surrogates).
 bool IsValidUtf8(std::string_view text);
 
