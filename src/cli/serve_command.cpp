@@ -147,11 +147,9 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
   Flag(sub, "ws_write_timeout", c.ws_write_timeout_s,
        "Seconds a blocked write may wait before the client is dropped", kProtocol)
       ->check(CLI::PositiveNumber);
-  sub->add_option(
-         "--ws_max_pending_size,--ws-max-pending-size", c.ws_max_pending_size,
-         "Max bytes queued for one client before it is disconnected as too slow (0: unlimited)")
-      ->group(kProtocol)
-      ->capture_default_str();
+  Flag(sub, "ws_max_pending_size", c.ws_max_pending_size,
+       "Max bytes queued for one client before it is disconnected as too slow (0: unlimited)",
+       kProtocol);
   Flag(sub, "max_subscriptions_per_connection", c.max_subscriptions_per_connection,
        "Subscriptions one connection may hold; more are rejected (0: unlimited)", kProtocol)
       ->check(CLI::NonNegativeNumber);

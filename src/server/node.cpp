@@ -11,7 +11,7 @@
 #include "common/log.h"
 #include "server/protocol/messages.h"
 #include "server/session/session.h"
-#include "server/transport/ws_frame.h"
+#include "common/ws/frame.h"
 
 namespace cable::server {
 

@@ -13,7 +13,7 @@
 #include "server/protocol/client_command.h"
 #include "server/transport/body_budget.h"
 #include "server/transport/request_info.h"
-#include "server/transport/ws_frame.h"
+#include "common/ws/frame.h"
 
 namespace cable::server {
 namespace {

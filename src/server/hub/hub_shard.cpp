@@ -2,7 +2,7 @@
 
 #include "server/protocol/messages.h"
 #include "server/session/session.h"
-#include "server/transport/ws_frame.h"
+#include "common/ws/frame.h"
 
 namespace cable::server {
 

@@ -3,6 +3,15 @@
 // and queued output. Lives on one worker; every method must be called on
 // that worker's thread.
 //
+// The class is written in three files along its three jobs:
+// - session.cpp: life cycle — start, identification, close, termination;
+// - session_io.cpp: socket and TLS I/O — reading into the worker's scratch
+//   buffer, the frame reader's events, queued output and its flush;
+// - session_commands.cpp: the Action Cable command queue and dispatch, and
+//   applying RPC replies in anycable-go's order.
+// Framing lives in FrameReader and subscription bookkeeping in
+// Subscriptions, both pure enough to test without a socket.
+//
 // Reading is readiness-based: the session waits until the socket is readable
 // and then reads into the worker's shared scratch buffer, keeping bytes of
 // its own only for a partial frame. An idle session therefore holds no read
@@ -27,9 +36,12 @@
 #include <string>
 #include <vector>
 
+#include "common/log.h"
 #include "server/controller/controller.h"
 #include "server/protocol/client_command.h"
+#include "server/session/frame_reader.h"
 #include "server/session/outbox.h"
+#include "server/session/subscriptions.h"
 #include "server/transport/tls.h"
 
 namespace cable::server {
@@ -51,14 +63,7 @@ struct SessionInfo {
   std::shared_ptr<void> connection_slot;  // frees a --max-conn slot when dropped
 };
 
-struct Subscription {
-  std::string identifier;
-  std::vector<std::string> streams;
-  StateMap istate;
-  bool local = false;  // answered by the server itself (signed/public/Turbo streams)
-};
-
-class Session : public std::enable_shared_from_this<Session> {
+class Session : public std::enable_shared_from_this<Session>, private FrameReader::Events {
  public:
   // `ssl` empty: plain TCP.
   Session(Node& node, Worker& worker, boost::asio::ip::tcp::socket socket, SessionInfo info,
@@ -101,16 +106,37 @@ class Session : public std::enable_shared_from_this<Session> {
   std::chrono::steady_clock::time_point write_blocked_since() const { return write_blocked_since_; }
 
  private:
+  // kClosing: a close frame is queued; nothing more is read or queued, and
+  // the socket closes once the output is flushed.
   enum class State : uint8_t { kConnecting, kOpen, kClosing, kClosed };
 
+  // session.cpp
+  RequestEnv MakeEnv(const StateMap* istate) const;
   void Authenticate();
   void OnConnectReply(ConnectReply reply);
+  void Accept(std::string identifiers, std::vector<std::string> transmissions);
+  void Close(uint16_t code, std::string_view reason);
+  void Terminate();
+  void CallDisconnect();
+
+  // session_io.cpp
   void ArmRead();
   void OnReadable();
   ssize_t TlsRecv(char* buf, size_t size);
   ssize_t TlsSend(const char* data, size_t len);
-  void ProcessInput(char* data, size_t len);
-  bool HandleFrame(uint8_t opcode, bool fin, std::string_view payload);
+  void MarkDirty();
+  void ArmWrite();
+  void QueueTooSlow();
+  // FrameReader::Events
+  bool OnText(std::string_view message) override;
+  bool OnBinary(size_t size) override;
+  bool OnPing(std::string_view payload) override;
+  bool OnPong() override;
+  void OnClose(uint16_t code) override;
+  void OnProtocolError(uint16_t close_code, std::string_view reason) override;
+  bool reading() const { return state_ == State::kConnecting || state_ == State::kOpen; }
+
+  // session_commands.cpp
   void HandleMessage(std::string_view text);
   void ProcessNextCommand();
   void RunCommand(protocol::ClientCommand cmd);
@@ -119,20 +145,17 @@ class Session : public std::enable_shared_from_this<Session> {
   void Perform(protocol::ClientCommand cmd);
   void Whisper(const protocol::ClientCommand& cmd);
   bool SubscribeLocally(const std::string& identifier);
-  void Accept(std::string identifiers, std::vector<std::string> transmissions);
   void CallCommand(CommandRequest request, bool subscribing);
   void ApplyCommandReply(const std::string& identifier, CommandReply& reply, bool subscribing);
   void CommandDone();
-  Subscription* FindSubscription(const std::string& identifier);
-  void SubscribeStream(Subscription& sub, const std::string& stream);
-  void UnsubscribeStream(Subscription& sub, const std::string& stream);
-  void RemoveSubscription(const std::string& identifier);
-  RequestEnv MakeEnv(const StateMap* istate) const;
-  void Close(uint16_t code, std::string_view reason);
-  void Terminate();
-  void ArmWrite();
+  Subscription* FindSubscribed(const protocol::ClientCommand& cmd);
+  Subscriptions::HubLink hub_link();
+
+  // session_internal.h
   template <typename F>
   void PostBack(F&& f);
+  template <typename... Args>
+  void LogAboutClient(log::Level level, fmt::format_string<Args...> format, Args&&... args);
   template <typename... Args>
   void WarnAboutClient(fmt::format_string<Args...> format, Args&&... args);
 
@@ -148,7 +171,6 @@ class Session : public std::enable_shared_from_this<Session> {
   uint32_t dirty_slot_ = 0;  // position in the worker's dirty list while dirty_
   bool reading_paused_ = false;
   bool command_running_ = false;
-  bool close_after_flush_ = false;
   bool disconnect_interest_ = false;
   bool authenticated_ = false;
   bool requires_pongs_ = false;  // --pong_timeout on the extended protocol
@@ -161,12 +183,10 @@ class Session : public std::enable_shared_from_this<Session> {
 
   std::string identifiers_;
   StateMap cstate_;
-  std::vector<Subscription> subscriptions_;
+  Subscriptions subscriptions_;
 
   Outbox outbox_;
-  std::string inbuf_;      // bytes of an incomplete frame
-  std::string fragments_;  // a fragmented message being reassembled
-  uint8_t fragment_opcode_ = 0;
+  FrameReader reader_;
   std::vector<protocol::ClientCommand> pending_;
   size_t pending_head_ = 0;
 

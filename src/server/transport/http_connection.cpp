@@ -12,7 +12,7 @@
 #include "server/session/session.h"
 #include "server/transport/listener.h"
 #include "server/transport/request_info.h"
-#include "server/transport/ws_frame.h"
+#include "common/ws/frame.h"
 
 namespace cable::server {
 

@@ -13,6 +13,10 @@ namespace cable::server {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
+namespace {
+constexpr std::chrono::seconds kEpisodeLogInterval{10};
+}  // namespace
+
 Listener::Listener(Node& node, Routes routes, std::shared_ptr<const tls::TlsContext> tls)
     : node_(node), routes_(std::move(routes)), tls_(std::move(tls)) {}
 
@@ -85,11 +89,18 @@ void Listener::OnAcceptError(const boost::system::error_code& ec) {
     return Accept();
   }
   if (failed_accepts_++ == 0) {
-    failing_since_ = std::chrono::steady_clock::now();
-    log::Warn(
-        "accept failed: {}; pausing new connections until resources free up (existing "
-        "sessions are served)",
-        ec.message());
+    // A server that hovers at its limit starts an episode each time one
+    // descriptor frees up: those are logged at most once per interval.
+    const auto now = std::chrono::steady_clock::now();
+    failing_since_ = now;
+    episode_logged_ = now - last_episode_logged_ >= kEpisodeLogInterval;
+    if (episode_logged_) {
+      last_episode_logged_ = now;
+      log::Warn(
+          "accept failed: {}; pausing new connections until resources free up (existing "
+          "sessions are served)",
+          ec.message());
+    }
   }
   retry_delay_ =
       std::clamp(retry_delay_ * 2, std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
@@ -105,8 +116,10 @@ void Listener::OnAccepted() {
   if (failed_accepts_ == 0) return;
   const auto seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - failing_since_).count();
-  log::Warn("accepting connections again after {} failed accepts over {:.1f}s", failed_accepts_,
-            seconds);
+  if (episode_logged_) {
+    log::Warn("accepting connections again after {} failed accepts over {:.1f}s", failed_accepts_,
+              seconds);
+  }
   failed_accepts_ = 0;
   retry_delay_ = std::chrono::milliseconds(0);
 }

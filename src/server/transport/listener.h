@@ -9,7 +9,8 @@
 // memory) the listener pauses, from 10 ms doubling to 1 s, instead of
 // retrying at once: waiting clients stay in the kernel backlog, existing
 // sessions keep their core, and the episode is logged once when it starts
-// and once, with a count, when accepting works again.
+// and once, with a count, when accepting works again (at most one episode
+// per 10 s is logged: a server hovering at its limit starts many).
 
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
@@ -83,6 +84,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
   std::chrono::milliseconds retry_delay_{0};
   uint64_t failed_accepts_ = 0;
   std::chrono::steady_clock::time_point failing_since_;
+  std::chrono::steady_clock::time_point last_episode_logged_{};
+  bool episode_logged_ = false;
 };
 
 }  // namespace cable::server

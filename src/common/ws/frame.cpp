@@ -1,11 +1,11 @@
-#include "server/transport/ws_frame.h"
+#include "common/ws/frame.h"
 
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
 #include <cstring>
 
-namespace cable::server::ws {
+namespace cable::ws {
 
 void AppendFrame(std::string& out, Opcode opcode, std::string_view payload) {
   const size_t len = payload.size();
@@ -27,6 +27,31 @@ void AppendFrame(std::string& out, Opcode opcode, std::string_view payload) {
   out.append(payload);
 }
 
+void AppendMaskedFrame(std::string& out, uint8_t opcode, std::string_view payload,
+                       const uint8_t mask[4], bool fin) {
+  const size_t len = payload.size();
+  char header[kMaxHeaderSize];
+  size_t n = 0;
+  header[n++] = static_cast<char>((fin ? 0x80 : 0x00) | (opcode & 0x0F));
+  if (len < 126) {
+    header[n++] = static_cast<char>(0x80 | len);
+  } else if (len <= 0xFFFF) {
+    header[n++] = static_cast<char>(0x80 | 126);
+    header[n++] = static_cast<char>((len >> 8) & 0xFF);
+    header[n++] = static_cast<char>(len & 0xFF);
+  } else {
+    header[n++] = static_cast<char>(0x80 | 127);
+    for (int i = 7; i >= 0; --i) header[n++] = static_cast<char>((uint64_t(len) >> (8 * i)) & 0xFF);
+  }
+  std::memcpy(header + n, mask, 4);
+  n += 4;
+  const size_t start = out.size() + n;
+  out.reserve(start + len);
+  out.append(header, n);
+  out.append(payload);
+  Unmask(out.data() + start, len, mask);  // masking and unmasking are one XOR
+}
+
 std::string EncodeFrame(Opcode opcode, std::string_view payload) {
   std::string out;
   AppendFrame(out, opcode, payload);
@@ -42,8 +67,8 @@ std::string EncodeClose(uint16_t code, std::string_view reason) {
   return EncodeFrame(Opcode::kClose, payload);
 }
 
-ParseStatus ParseHeader(std::string_view data, uint64_t max_payload, FrameHeader* out,
-                        uint16_t* error_code) {
+ParseStatus ParseHeader(std::string_view data, uint64_t max_payload, Sender sender,
+                        FrameHeader* out, uint16_t* error_code) {
   if (data.size() < 2) return ParseStatus::kIncomplete;
   const auto b0 = static_cast<uint8_t>(data[0]);
   const auto b1 = static_cast<uint8_t>(data[1]);
@@ -74,7 +99,9 @@ ParseStatus ParseHeader(std::string_view data, uint64_t max_payload, FrameHeader
 
   // No extension is negotiated, so reserved bits must be zero.
   if (h.rsv != 0) return *error_code = kCloseProtocolError, ParseStatus::kError;
-  if (!h.masked) return *error_code = kCloseProtocolError, ParseStatus::kError;
+  if (h.masked != (sender == Sender::kClient)) {
+    return *error_code = kCloseProtocolError, ParseStatus::kError;
+  }
   const auto op = static_cast<uint8_t>(h.opcode);
   const bool control = op & 0x08;
   if (op > 0x2 && !control) return *error_code = kCloseProtocolError, ParseStatus::kError;
@@ -104,6 +131,16 @@ void Unmask(char* data, size_t len, const uint8_t mask[4], uint64_t offset) {
     std::memcpy(data + i, &chunk, 8);
   }
   for (; i < len; ++i) data[i] = static_cast<char>(data[i] ^ rotated[i & 3]);
+}
+
+void ParseClosePayload(std::string_view payload, uint16_t* code, std::string_view* reason) {
+  if (payload.size() < 2) {
+    *code = 1005;  // RFC 6455 §7.1.5: no status code was present
+    *reason = {};
+    return;
+  }
+  *code = static_cast<uint16_t>((uint8_t(payload[0]) << 8) | uint8_t(payload[1]));
+  *reason = payload.substr(2);
 }
 
 uint16_t CheckClosePayload(std::string_view payload) {
@@ -174,4 +211,4 @@ std::string AcceptKey(std::string_view client_key) {
   return std::string(reinterpret_cast<char*>(out), static_cast<size_t>(n));
 }
 
-}  // namespace cable::server::ws
+}  // namespace cable::ws

@@ -1,14 +1,16 @@
 #pragma once
-// RFC 6455 framing, server side. Server frames are unmasked, so one encoded
-// frame can be shared by every subscriber of a broadcast; that is why the
-// server writes its own frames instead of going through a generic stream.
+// RFC 6455 framing for both ends: the server, the WebSocket client and
+// `cable bench` share this one codec. Server frames are unmasked, so one
+// encoded frame can be shared by every subscriber of a broadcast; that is
+// why the server writes its own frames instead of going through a generic
+// stream. Client frames are masked with a key the caller chooses.
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
-namespace cable::server::ws {
+namespace cable::ws {
 
 enum class Opcode : uint8_t {
   kContinuation = 0x0,
@@ -31,8 +33,15 @@ enum CloseCode : uint16_t {
   kCloseInternalError = 1011,
 };
 
-// Appends one complete unmasked frame (FIN set) to `out`.
+// Largest frame header: 2 + 8 (length) + 4 (mask).
+inline constexpr size_t kMaxHeaderSize = 14;
+
+// Appends one complete unmasked frame (FIN set) to `out`: server to client.
 void AppendFrame(std::string& out, Opcode opcode, std::string_view payload);
+// Appends one masked frame: client to server. `fin` false starts or
+// continues a fragmented message.
+void AppendMaskedFrame(std::string& out, uint8_t opcode, std::string_view payload,
+                       const uint8_t mask[4], bool fin = true);
 std::string EncodeFrame(Opcode opcode, std::string_view payload);
 std::string EncodeClose(uint16_t code, std::string_view reason);
 
@@ -48,13 +57,16 @@ struct FrameHeader {
 };
 
 enum class ParseStatus { kOk, kIncomplete, kError };
+// Who sent the bytes: clients must mask their frames, servers must not.
+enum class Sender { kClient, kServer };
 
 // Parses the header at the start of `data`. kIncomplete when more bytes are
 // needed. kError (with `error_code`) for violations that must close the
-// connection: reserved bits, unknown opcodes, unmasked client frames,
-// fragmented or oversized control frames, payloads above `max_payload`.
-ParseStatus ParseHeader(std::string_view data, uint64_t max_payload, FrameHeader* out,
-                        uint16_t* error_code);
+// connection: reserved bits, unknown opcodes, masking that does not fit the
+// sender, fragmented or oversized control frames, payloads above
+// `max_payload`.
+ParseStatus ParseHeader(std::string_view data, uint64_t max_payload, Sender sender,
+                        FrameHeader* out, uint16_t* error_code);
 
 // Unmasks `len` bytes in place; `offset` is the position within the payload
 // (for payloads unmasked in pieces).
@@ -67,10 +79,13 @@ void Unmask(char* data, size_t len, const uint8_t mask[4], uint64_t offset = 0);
 // 1007 for a reason that is not UTF-8.
 uint16_t CheckClosePayload(std::string_view payload);
 
+// The code (1005 when absent) and reason of a close frame's payload.
+void ParseClosePayload(std::string_view payload, uint16_t* code, std::string_view* reason);
+
 // True if `text` is valid UTF-8 (RFC 3629: no overlongs, no surrogates).
 bool IsValidUtf8(std::string_view text);
 
 // The Sec-WebSocket-Accept value for a client's Sec-WebSocket-Key.
 std::string AcceptKey(std::string_view client_key);
 
-}  // namespace cable::server::ws
+}  // namespace cable::ws

@@ -1,0 +1,61 @@
+#pragma once
+// The server's RFC 6455 reader: bytes from a client in, messages and
+// control frames out. Pure (no socket, no session), so every rule of
+// framing is unit-testable: masking, reserved bits, control-frame limits,
+// fragment reassembly, the message size limit, UTF-8 of text messages and
+// close payloads.
+//
+// Payloads are unmasked in place in the caller's buffer and handed out as
+// views into it, so a message that arrives in one read is never copied.
+// Only the bytes of an incomplete frame, and the fragments of an unfinished
+// message, are kept (an idle reader owns no buffer).
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace cable::server {
+
+class FrameReader {
+ public:
+  // What the reader found. Each handler returns whether reading goes on;
+  // false (e.g. the session is closing) makes Feed stop at once.
+  class Events {
+   public:
+    virtual bool OnText(std::string_view message) = 0;
+    // Binary messages are not part of Action Cable's JSON protocols.
+    virtual bool OnBinary(size_t size) = 0;
+    virtual bool OnPing(std::string_view payload) = 0;
+    virtual bool OnPong() = 0;
+    // A valid close frame from the peer (1005 when it carried no code).
+    virtual void OnClose(uint16_t code) = 0;
+    // A violation that must close the connection with `close_code`.
+    virtual void OnProtocolError(uint16_t close_code, std::string_view reason) = 0;
+
+   protected:
+    ~Events() = default;
+  };
+
+  // Consumes data[0..len), which it may modify (unmasking). Frames after a
+  // close or an error are not read; the reader stays stopped.
+  void Feed(char* data, size_t len, size_t max_message_size, Events& events);
+
+  bool stopped() const { return stopped_; }
+  // Drops kept bytes (the connection is gone).
+  void Clear();
+
+ private:
+  // Returns false when reading must stop.
+  bool HandleFrame(uint8_t opcode, bool fin, std::string_view payload, size_t max_message_size,
+                   Events& events);
+  bool Deliver(uint8_t opcode, std::string_view message, Events& events);
+  void Fail(uint16_t code, std::string_view reason, Events& events);
+
+  std::string partial_;    // bytes of an incomplete frame
+  std::string fragments_;  // a fragmented message being reassembled
+  uint8_t fragment_opcode_ = 0;
+  bool stopped_ = false;
+};
+
+}  // namespace cable::server

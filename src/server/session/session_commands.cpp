@@ -1,0 +1,232 @@
+#include "common/log.h"
+#include "common/ws/frame.h"
+#include "server/node.h"
+#include "server/protocol/messages.h"
+#include "server/session/session.h"
+#include "server/session/session_internal.h"
+#include "server/worker.h"
+
+// Session: the Action Cable command queue, its dispatch to local channels
+// or the controller, and replies applied in anycable-go's order.
+
+namespace cable::server {
+
+namespace {
+// Commands waiting behind the one in flight before the session stops reading.
+constexpr size_t kMaxPendingCommands = 64;
+}  // namespace
+
+void Session::HandleMessage(std::string_view text) {
+  auto parsed = protocol::ParseClientCommand(text);
+  if (!parsed.ok()) {
+    if (parsed.error().code == "ignored") return;
+    Inc(node_.metrics().failed_client_msg_total);
+    WarnAboutClient("Ignored client message sid={}: {}", info_.sid, parsed.error().message);
+    return;
+  }
+  WorkerCounters::Add(worker_.counters().client_msg_total);
+  pending_.push_back(std::move(parsed.value()));
+  if (pending_.size() - pending_head_ > kMaxPendingCommands) reading_paused_ = true;
+  if (!command_running_ && state_ == State::kOpen) ProcessNextCommand();
+}
+
+// ----------------------------------------------------------------- commands
+
+void Session::ProcessNextCommand() {
+  if (command_running_ || state_ != State::kOpen) return;
+  if (pending_head_ == pending_.size()) {
+    pending_.clear();
+    pending_head_ = 0;
+    if (pending_.capacity() > 8) pending_.shrink_to_fit();
+    if (reading_paused_) {
+      reading_paused_ = false;
+      ArmRead();
+    }
+    return;
+  }
+  protocol::ClientCommand cmd = std::move(pending_[pending_head_++]);
+  RunCommand(std::move(cmd));
+}
+
+void Session::CommandDone() {
+  command_running_ = false;
+  // Continue from the event loop, not the stack: an in-process controller
+  // completes synchronously and a long queue must not recurse.
+  auto self = shared_from_this();
+  PostBack([self] { self->ProcessNextCommand(); });
+}
+
+void Session::RunCommand(protocol::ClientCommand cmd) {
+  using protocol::CommandType;
+  command_running_ = true;
+  switch (cmd.type) {
+    case CommandType::kSubscribe:
+      return Subscribe(std::move(cmd));
+    case CommandType::kUnsubscribe:
+      return Unsubscribe(std::move(cmd));
+    case CommandType::kMessage:
+      return Perform(std::move(cmd));
+    case CommandType::kPing:
+      SendText(protocol::Pong());
+      return CommandDone();
+    case CommandType::kPong:
+      return CommandDone();
+    case CommandType::kWhisper:
+      Whisper(cmd);
+      return CommandDone();
+    default:
+      WarnAboutClient("Unsupported command sid={} identifier={}", info_.sid, cmd.identifier);
+      return CommandDone();
+  }
+}
+
+Subscriptions::HubLink Session::hub_link() {
+  return {this, worker_.hub(), node_};
+}
+
+// The subscription a command names; a command for one the client does not
+// have is logged (rate-limited) and skipped.
+Subscription* Session::FindSubscribed(const protocol::ClientCommand& cmd) {
+  Subscription* sub = subscriptions_.Find(cmd.identifier);
+  if (!sub) WarnAboutClient("Unknown subscription sid={} identifier={}", info_.sid, cmd.identifier);
+  return sub;
+}
+
+void Session::Subscribe(protocol::ClientCommand cmd) {
+  if (subscriptions_.Find(cmd.identifier)) {
+    WarnAboutClient("Already subscribed sid={} identifier={}", info_.sid, cmd.identifier);
+    return CommandDone();
+  }
+  const int max = node_.config().max_subscriptions_per_connection;
+  if (max > 0 && subscriptions_.size() >= static_cast<size_t>(max)) {
+    WarnAboutClient(
+        "Subscription rejected sid={}: the connection already has {} "
+        "(--max_subscriptions_per_connection)",
+        info_.sid, subscriptions_.size());
+    SendText(protocol::RejectSubscription(cmd.identifier));
+    return CommandDone();
+  }
+  if (SubscribeLocally(cmd.identifier)) return CommandDone();
+  CommandRequest request;
+  request.command = "subscribe";
+  request.identifier = cmd.identifier;
+  request.connection_identifiers = identifiers_;
+  request.env = MakeEnv(nullptr);
+  CallCommand(std::move(request), true);
+}
+
+void Session::Unsubscribe(protocol::ClientCommand cmd) {
+  Subscription* sub = FindSubscribed(cmd);
+  if (!sub) return CommandDone();
+  if (sub->local) {
+    subscriptions_.Remove(hub_link(), cmd.identifier);
+    return CommandDone();
+  }
+  CommandRequest request;
+  request.command = "unsubscribe";
+  request.identifier = cmd.identifier;
+  request.connection_identifiers = identifiers_;
+  request.env = MakeEnv(&sub->istate);
+  // Streams stop at once: the client considers itself unsubscribed now.
+  subscriptions_.Remove(hub_link(), cmd.identifier);
+  auto self = shared_from_this();
+  node_.controller().Command(info_.sid, std::move(request), [self](CommandReply reply) {
+    self->PostBack([self, reply = std::move(reply)]() mutable {
+      if (reply.status == RpcStatus::kError) {
+        self->LogAboutClient(log::Level::kError, "Unsubscribe failed sid={}: {}", self->info_.sid,
+                             reply.error);
+      } else if (self->state_ == State::kOpen) {
+        MergeState(self->cstate_, reply.cstate);
+        for (const auto& t : reply.transmissions) self->SendText(t);
+      }
+      self->CommandDone();
+    });
+  });
+}
+
+void Session::Perform(protocol::ClientCommand cmd) {
+  Subscription* sub = FindSubscribed(cmd);
+  if (!sub) return CommandDone();
+  CommandRequest request;
+  request.command = "message";
+  request.identifier = cmd.identifier;
+  request.connection_identifiers = identifiers_;
+  request.data = std::move(cmd.data);
+  request.env = MakeEnv(&sub->istate);
+  CallCommand(std::move(request), false);
+}
+
+// Sends a subscribe or message command and applies the reply on this worker.
+void Session::CallCommand(CommandRequest request, bool subscribing) {
+  auto self = shared_from_this();
+  std::string identifier = request.identifier;
+  node_.controller().Command(
+      info_.sid, std::move(request),
+      [self, identifier = std::move(identifier), subscribing](CommandReply reply) {
+        self->PostBack([self, identifier, subscribing, reply = std::move(reply)]() mutable {
+          if (self->state_ == State::kOpen) self->ApplyCommandReply(identifier, reply, subscribing);
+          self->CommandDone();
+        });
+      });
+}
+
+bool Session::SubscribeLocally(const std::string& identifier) {
+  auto local = node_.local_channels().Subscribe(identifier);
+  if (!local) return false;
+  if (!local->confirmed) {
+    log::Debug("Subscription rejected sid={} identifier={}: {}", info_.sid, identifier, local->log);
+    SendText(protocol::RejectSubscription(identifier));
+    return true;
+  }
+  auto& sub = subscriptions_.Add(identifier, std::move(local->istate), /*local=*/true);
+  subscriptions_.AddStream(hub_link(), sub, local->stream);
+  SendText(protocol::ConfirmSubscription(identifier));
+  return true;
+}
+
+// Whispers go to the other subscribers of the subscription's whisper stream
+// (`$w` in its state); the sender never gets its own whisper back.
+void Session::Whisper(const protocol::ClientCommand& cmd) {
+  Subscription* sub = FindSubscribed(cmd);
+  if (!sub) return;
+  auto it = sub->istate.find("$w");
+  if (it == sub->istate.end() || it->second.empty()) {
+    log::Debug("Whisper not allowed sid={} identifier={}", info_.sid, cmd.identifier);
+    return;
+  }
+  node_.Publish(MakeBroadcast(it->second, cmd.data, info_.sid));
+}
+
+// Applies a CommandResponse in anycable-go's order (spec §4.3).
+void Session::ApplyCommandReply(const std::string& identifier, CommandReply& reply,
+                                bool subscribing) {
+  if (reply.status == RpcStatus::kError) {
+    LogAboutClient(log::Level::kError, "Command failed sid={} identifier={}: {}", info_.sid,
+                   identifier, reply.error);
+    return;
+  }
+  Subscription* sub = subscriptions_.Find(identifier);
+  if (subscribing && reply.status == RpcStatus::kSuccess && !sub) {
+    disconnect_interest_ = true;
+    sub = &subscriptions_.Add(identifier);
+  }
+  if (sub) {
+    const auto link = hub_link();
+    if (reply.stop_streams) {
+      subscriptions_.RemoveAllStreams(link, *sub);
+    } else {
+      for (const auto& s : reply.stopped_streams) subscriptions_.RemoveStream(link, *sub, s);
+    }
+    for (const auto& s : reply.streams) subscriptions_.AddStream(link, *sub, s);
+    MergeState(sub->istate, reply.istate);
+  }
+  MergeState(cstate_, reply.cstate);
+  for (const auto& t : reply.transmissions) SendText(t);
+  if (reply.disconnect) {
+    // The application asked to drop the connection; its transmissions
+    // (usually a disconnect message) went out first.
+    Close(ws::kCloseNormal, "Command Failed");
+  }
+}
+
+}  // namespace cable::server
