@@ -165,10 +165,6 @@ int HttpsStatus(int port, const std::string& method, const std::string& path,
   return res->status;
 }
 
-Json Data(const std::string& identifier, const Json& message) {
-  return {{"identifier", identifier}, {"message", message}};
-}
-
 // One server for the tests that do not need their own: TLS on the main port
 // and on a separate broadcast port, and room for large bursts.
 class TlsTest : public ::testing::Test {
@@ -199,7 +195,7 @@ TEST_F(TlsTest, WebSocketOverTlsIsWelcomedSubscribesAndGetsHttpsBroadcasts) {
   const auto id = StreamIdentifier("tls-basic");
   ASSERT_TRUE(Subscribes(client, id));
   ASSERT_EQ(Broadcast(Publication("tls-basic", {{"n", 1}})), 201);
-  EXPECT_TRUE(ReceivesMessage(client, Data(id, {{"n", 1}})));
+  EXPECT_TRUE(ReceivesMessage(client, DataMessage(id, {{"n", 1}})));
   EXPECT_TRUE(Pongs(client));
 }
 
@@ -214,7 +210,7 @@ TEST_F(TlsTest, BroadcastPortTakesSeveralRequestsOnOneTlsConnection) {
         conn->Request("POST", "/_broadcast", Publication("tls-keepalive", {{"n", i}}).dump());
     ASSERT_TRUE(res.ok()) << "request " << i << ": " << res.error().message;
     EXPECT_EQ(res->status, 201);
-    EXPECT_TRUE(ReceivesMessage(client, Data(id, {{"n", i}})));
+    EXPECT_TRUE(ReceivesMessage(client, DataMessage(id, {{"n", i}})));
   }
 }
 
@@ -231,7 +227,7 @@ TEST_F(TlsTest, RequestUrlPassedToTheBackendIsHttps) {
   const auto id = Identifier("Test::UrlChannel");
   ASSERT_TRUE(client.SendText(SubscribeCommand(id)).ok());
   const std::string expected = "https://127.0.0.1:" + std::to_string(server().port()) + "/cable";
-  EXPECT_TRUE(ReceivesMessage(client, Data(id, {{"url", expected}})));
+  EXPECT_TRUE(ReceivesMessage(client, DataMessage(id, {{"url", expected}})));
 }
 
 TEST_F(TlsTest, PlainClientsAreRefusedWithoutDisturbingTlsSessions) {
@@ -256,7 +252,7 @@ TEST_F(TlsTest, PlainClientsAreRefusedWithoutDisturbingTlsSessions) {
   ::close(fd);
 
   ASSERT_EQ(Broadcast(Publication("tls-bystander", "after")), 201);
-  EXPECT_TRUE(ReceivesMessage(healthy, Data(id, "after")))
+  EXPECT_TRUE(ReceivesMessage(healthy, DataMessage(id, "after")))
       << "the plain broadcast went nowhere and the TLS session kept going";
   EXPECT_TRUE(Pongs(healthy));
 }
@@ -300,13 +296,13 @@ TEST_F(TlsTest, LargeMessagesCrossTlsIntactBothWays) {
   const auto id = StreamIdentifier("tls-large");
   ASSERT_TRUE(Subscribes(client, id));
   ASSERT_EQ(Broadcast(Publication("tls-large", {{"pad", big}})), 201);
-  EXPECT_TRUE(ReceivesMessage(client, Data(id, {{"pad", big}})));
+  EXPECT_TRUE(ReceivesMessage(client, DataMessage(id, {{"pad", big}})));
 
   const auto echo = AnytIdentifier("SubscriptionPerformMethodsChannel");
   ASSERT_TRUE(Subscribes(client, echo));
   const std::string text(50 * 1024, 'e');
   ASSERT_TRUE(client.SendText(PerformCommand(echo, {{"action", "echo"}, {"text", text}})).ok());
-  EXPECT_TRUE(ReceivesMessage(client, Data(echo, {{"response", text}})));
+  EXPECT_TRUE(ReceivesMessage(client, DataMessage(echo, {{"response", text}})));
 }
 
 TEST_F(TlsTest, BurstToAClientThatReadsLateArrivesWholeAndInOrder) {

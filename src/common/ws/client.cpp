@@ -17,17 +17,13 @@
 #include <cstring>
 
 #include "common/auth/base64.h"
+#include "common/strings.h"
 #include "common/tls_client.h"
 
 namespace cable::ws {
 
 namespace {
 using Clock = std::chrono::steady_clock;
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 int MillisLeft(Clock::time_point deadline) {
   auto left =
