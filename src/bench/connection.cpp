@@ -335,14 +335,12 @@ void Connection::OnMessage(std::string_view payload) {
         SendText(loop_.plan().streams[static_cast<size_t>(stream_)].subscribe_command);
       } else {
         state_ = State::kReady;
-        was_ready_ = true;
         loop_.OnReady(*this, NowNs());
       }
       return;
     case MessageKind::kConfirm:
       if (state_ != State::kSubscribing) return;
       state_ = State::kReady;
-      was_ready_ = true;
       loop_.OnReady(*this, NowNs());
       return;
     case MessageKind::kReject:

@@ -18,10 +18,6 @@ bool SegmentChar(char c) {
 
 }  // namespace
 
-std::string_view RootName(Root root) {
-  return kNames[static_cast<std::size_t>(root)];
-}
-
 std::optional<Root> RootFromName(std::string_view name) {
   for (std::size_t i = 0; i < kNames.size(); ++i) {
     if (kNames[i] == name) return static_cast<Root>(i);

@@ -381,13 +381,4 @@ Result<Frame> Client::Receive(std::chrono::milliseconds timeout, bool return_con
   }
 }
 
-Result<std::string> Client::ReceiveText(std::chrono::milliseconds timeout) {
-  auto f = Receive(timeout);
-  if (!f.ok()) return f.error();
-  if (f->kind == Frame::kClose) {
-    return Error{"close", "closed with " + std::to_string(f->close_code) + " " + f->payload};
-  }
-  return std::move(f->payload);
-}
-
 }  // namespace cable::ws
