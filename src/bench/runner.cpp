@@ -276,7 +276,7 @@ Preflight Run::Check() {
   Preflight p;
   auto plan = MakePlan(o_);
   if (!plan.ok()) {
-    p.exit_code = plan.error().code == "usage" ? 2 : 1;
+    p.exit_code = plan.error().IsUsage() ? 2 : 1;
     p.fatal = plan.error().message;
     return p;
   }

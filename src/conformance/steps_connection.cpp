@@ -108,8 +108,7 @@ ClientRunner::Outcome ClientRunner::Do(const Step& s, const ConnectStep& a) {
 
   auto client = ws::Client::Connect(o);
   if (!client.ok()) {
-    const std::string& code = client.error().code;
-    if (a.status != 101 && code == "http_" + std::to_string(a.status)) return Ok();
+    if (a.status != 101 && client.error().HttpStatus() == a.status) return Ok();
     return Failed(s, "cannot connect to " + std::string(o.tls ? "wss://" : "ws://") + o.host + ":" +
                          std::to_string(o.port) + o.target + ": " + client.error().message);
   }

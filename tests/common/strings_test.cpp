@@ -1,8 +1,11 @@
-// The small string helpers every area shares (common/strings.h).
+// The small string helpers every area shares (common/strings.h) and the
+// error predicates of common/result.h.
 
 #include "common/strings.h"
 
 #include <gtest/gtest.h>
+
+#include "common/result.h"
 
 namespace cable {
 namespace {
@@ -59,6 +62,23 @@ TEST(Strings, PercentEncodeKeepsUnreservedCharacters) {
   EXPECT_EQ(PercentEncode("a b/c?d=\xFF"), "a%20b%2Fc%3Fd%3D%FF");
   const std::string all = "x y+z%/\xC3\xA9";
   EXPECT_EQ(*PercentDecode(PercentEncode(all), PlusSign::kSpace, BadEscape::kReject), all);
+}
+
+TEST(ErrorCodes, PredicatesMatchTheirCodes) {
+  EXPECT_TRUE((Error{codes::kTimeout, ""}).IsTimeout());
+  EXPECT_FALSE((Error{codes::kClosed, ""}).IsTimeout());
+  EXPECT_TRUE((Error{codes::kClosed, ""}).IsClosed());
+  EXPECT_FALSE((Error{codes::kCloseFrame, ""}).IsClosed());
+  EXPECT_TRUE((Error{"usage", ""}).IsUsage()) << "codes keep their wire spelling";
+}
+
+TEST(ErrorCodes, HttpStatusRoundTrips) {
+  EXPECT_EQ(HttpStatusCode(404), "http_404");
+  EXPECT_EQ((Error{HttpStatusCode(401), ""}).HttpStatus(), 401);
+  EXPECT_EQ((Error{"http_", ""}).HttpStatus(), 0);
+  EXPECT_EQ((Error{"http_4041", ""}).HttpStatus(), 0);
+  EXPECT_EQ((Error{"http_4x", ""}).HttpStatus(), 0);
+  EXPECT_EQ((Error{codes::kTimeout, ""}).HttpStatus(), 0);
 }
 
 }  // namespace

@@ -124,7 +124,7 @@ class HttpsConnection {
       off += static_cast<size_t>(n);
     }
     while (buffer_.find("\r\n\r\n") == std::string::npos) {
-      if (!Fill()) return Error{"closed", "no response head"};
+      if (!Fill()) return Error{codes::kClosed, "no response head"};
     }
     const size_t head_end = buffer_.find("\r\n\r\n") + 4;
     const std::string head = buffer_.substr(0, head_end);
@@ -134,7 +134,7 @@ class HttpsConnection {
     if (auto p = head.find("Content-Length: "); p != std::string::npos)
       length = std::strtoul(head.c_str() + p + 16, nullptr, 10);
     while (buffer_.size() < head_end + length) {
-      if (!Fill()) return Error{"closed", "truncated body"};
+      if (!Fill()) return Error{codes::kClosed, "truncated body"};
     }
     res.body = buffer_.substr(head_end, length);
     buffer_.erase(0, head_end + length);
