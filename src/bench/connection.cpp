@@ -247,7 +247,7 @@ size_t Connection::ConsumeUpgrade(char* data, size_t size) {
     if (sp != std::string_view::npos) status = std::atoi(data + sp + 1);
   }
   if (status != 101) {
-    std::string reason = status ? "http_" + std::to_string(status) : "bad_upgrade_response";
+    std::string reason = status ? HttpStatusCode(status) : "bad_upgrade_response";
     End(reason);
     return size;
   }
@@ -335,14 +335,12 @@ void Connection::OnMessage(std::string_view payload) {
         SendText(loop_.plan().streams[static_cast<size_t>(stream_)].subscribe_command);
       } else {
         state_ = State::kReady;
-        was_ready_ = true;
         loop_.OnReady(*this, NowNs());
       }
       return;
     case MessageKind::kConfirm:
       if (state_ != State::kSubscribing) return;
       state_ = State::kReady;
-      was_ready_ = true;
       loop_.OnReady(*this, NowNs());
       return;
     case MessageKind::kReject:

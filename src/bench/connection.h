@@ -61,7 +61,6 @@ class Connection {
 
   State state() const { return state_; }
   bool ready() const { return state_ == State::kReady; }
-  bool was_ready() const { return was_ready_; }
   int client() const { return client_; }
   int stream() const { return stream_; }
   int64_t start_ns() const { return start_ns_; }
@@ -100,7 +99,6 @@ class Connection {
   int client_;
   int stream_;
   State state_ = State::kIdle;
-  bool was_ready_ = false;
   bool want_write_ = false;  // EPOLLOUT registered
   int64_t start_ns_ = 0;
   std::string carry_;     // bytes of an incomplete frame from the previous read

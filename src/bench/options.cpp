@@ -49,7 +49,7 @@ const char* PublishViaName(PublishVia p) {
 namespace {
 
 Status Usage(std::string message) {
-  return Error{"usage", std::move(message)};
+  return Error{codes::kUsage, std::move(message)};
 }
 
 Status ParseUrl(BenchOptions& o) {

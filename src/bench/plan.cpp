@@ -25,7 +25,7 @@ Result<std::string> Identifier(const BenchOptions& o, int k, const std::string& 
       if (!o.channel.empty() && o.channel[0] == '{') {
         id = nlohmann::ordered_json::parse(o.channel, nullptr, false);
         if (!id.is_object()) {
-          return Error{"usage", "--channel: '" + o.channel + "' is not a JSON object"};
+          return Error{codes::kUsage, "--channel: '" + o.channel + "' is not a JSON object"};
         }
       } else {
         id["channel"] = o.channel;
@@ -51,7 +51,7 @@ Result<std::string> Identifier(const BenchOptions& o, int k, const std::string& 
 Result<std::shared_ptr<SSL_CTX>> MakeTlsContext(const BenchOptions& o) {
   auto ctx = tls::MakeClientContext({!o.tls_insecure, o.tls_ca_file});
   if (!ctx.ok() && !o.tls_ca_file.empty())
-    return Error{"usage", "--tls-ca: " + ctx.error().message};
+    return Error{codes::kUsage, "--tls-ca: " + ctx.error().message};
   return ctx;
 }
 
@@ -75,7 +75,7 @@ Result<Plan> MakePlan(const BenchOptions& o) {
   }
   for (const auto& a : o.local_addrs) {
     auto addr = boost::asio::ip::make_address(a, ec);
-    if (ec) return Error{"usage", "--local-addr: '" + a + "' is not an IP address"};
+    if (ec) return Error{codes::kUsage, "--local-addr: '" + a + "' is not an IP address"};
     plan.local_addrs.push_back(addr);
   }
   for (int k = 0; k < o.streams; ++k) {

@@ -1,18 +1,239 @@
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <sstream>
 
 #include "bench/report.h"
+#include "bench/run_record.h"
+#include "cable/build_info.h"
 
 namespace cable::bench {
 
 namespace {
-// Microseconds with at most 3 decimals: ns precision is noise here and
-// shorter numbers keep reports diff-friendly.
+
+// Figures with at most 3 decimals (µs, seconds): finer precision is noise
+// here and shorter numbers keep reports diff-friendly.
 double Round3(double v) {
   return std::round(v * 1000.0) / 1000.0;
 }
+// Percentages with one decimal, load averages with two.
+double Round1(double v) {
+  return std::round(v * 10) / 10;
+}
+double Round2(double v) {
+  return std::round(v * 100) / 100;
+}
+// Nanoseconds as milliseconds with 3 decimals.
+double MillisFromNanos(int64_t ns) {
+  return std::round(ns / 1e3) / 1e3;
+}
+double Seconds(int64_t ns) {
+  return static_cast<double>(ns) / 1e9;
+}
+
+Json SampleJson(const ProcessSample& s) {
+  Json j;
+  j["rss_kb"] = s.rss_kb;
+  j["pss_kb"] = s.pss_kb;
+  j["cpu_s"] = Round3(s.cpu_s());
+  j["threads"] = s.threads;
+  return j;
+}
+
+Json ConfigJson(const BenchOptions& o) {
+  Json cfg;
+  cfg["url"] = o.url;
+  cfg["clients"] = o.clients;
+  cfg["threads"] = o.threads;
+  cfg["subprotocol"] = o.subprotocol;
+  cfg["auth"] = !o.jwt_secret.empty() ? "jwt" : (!o.token.empty() ? "token" : "none");
+  cfg["subscribe"] = o.subscribe;
+  cfg["stream_type"] = StreamTypeName(o.stream_type);
+  cfg["channel"] = o.channel;
+  cfg["streams"] = o.streams;
+  cfg["connect_rate"] = o.connect_rate;
+  cfg["connect_concurrency"] = o.connect_concurrency;
+  cfg["connect_timeout_s"] = o.connect_timeout_s;
+  cfg["payload_bytes"] = o.payload_size;
+  cfg["publish_via"] = o.scenario == Scenario::kBroadcast ? PublishViaName(o.publish_via) : "";
+  cfg["publish_batch"] = o.publish_batch;
+  cfg["rate"] = o.rate;
+  cfg["count"] = o.count;
+  cfg["duration_s"] = o.duration_s;
+  cfg["burst"] = o.burst;
+  cfg["bursts"] = o.bursts;
+  cfg["burst_interval_s"] = o.burst_interval_s;
+  cfg["concurrent"] = o.concurrent;
+  cfg["warmup"] = o.warmup;
+  cfg["settle_s"] = o.settle_s;
+  cfg["wait_s"] = o.wait_s;
+  cfg["hold_s"] = o.hold_s;
+  cfg["server_pid"] = o.server_pid;
+  return cfg;
+}
+
+Json EnvironmentJson(const RunRecord& run) {
+  Json env;
+  env["host"] = run.machine.host;
+  env["kernel"] = run.machine.kernel;
+  env["cpu_model"] = run.machine.cpu_model;
+  env["cpus_online"] = run.machine.cpus_online;
+  env["generator_cpus"] = run.machine.generator_cpus;
+  env["fd_limit"] = run.start.fd_limit;
+  env["loadavg_1m_start"] = Round2(run.start.load_avg_1m);
+  env["loadavg_1m_end"] = Round2(run.machine.load_avg_1m);
+  return env;
+}
+
+Json ConnectionsJson(const BenchOptions& o, const RunRecord& run) {
+  const Totals& t = run.totals;
+  const double span_s = run.connect.span_s;
+  Json conn;
+  conn["target"] = o.clients;
+  conn["started"] = t.started;
+  conn["ready"] = t.ready_count;
+  conn["failed"] = t.failed;
+  conn["dropped"] = t.dropped;
+  conn["failures"] = Json::object();
+  for (auto& [k, v] : t.failures) conn["failures"][k] = v;
+  conn["drops"] = Json::object();
+  for (auto& [k, v] : t.drops) conn["drops"][k] = v;
+  conn["phase_s"] = Round3(span_s);
+  conn["rate_per_s"] = span_s > 0 ? std::round(t.ready_count / span_s) : 0;
+  conn["late_starts"] = t.late_starts;
+  conn["max_start_lag_ms"] = MillisFromNanos(t.max_connect_lag_ns);
+  conn["tcp_connect_us"] = PercentilesJson(Summarize(t.tcp));
+  conn["welcome_us"] = PercentilesJson(Summarize(t.welcome));
+  conn["ready_us"] = PercentilesJson(Summarize(t.ready));
+  return conn;
+}
+
+Json MessagesJson(const RunRecord& run) {
+  const Totals& t = run.totals;
+  const MessagePhase& m = run.message;
+  const double send_s = m.send_end_ns > m.t0_ns ? Seconds(m.send_end_ns - m.t0_ns) : 0;
+  const double msg_s = m.end_ns > m.t0_ns ? Seconds(m.end_ns - m.t0_ns) : 0;
+  Json msg;
+  msg["measured_clients"] = t.measured_clients;
+  msg["published"] = t.published;
+  msg["publish_failed"] = t.publish_failed;
+  msg["publish_requests"] = t.publish_requests;
+  msg["publish_late"] = t.publish_late;
+  msg["publish_max_lag_ms"] = MillisFromNanos(t.publish_max_lag_ns);
+  msg["send_phase_s"] = Round3(send_s);
+  msg["phase_s"] = Round3(msg_s);
+  msg["expected"] = m.expected;
+  msg["received"] = t.received;
+  msg["unique"] = t.unique;
+  msg["missing"] = t.missing;
+  msg["duplicates"] = t.duplicates;
+  msg["unexpected"] = t.extra;
+  msg["out_of_order"] = t.out_of_order;
+  msg["acks"] = t.acks;
+  msg["drained"] = m.drained;
+  msg["received_per_s"] = msg_s > 0 ? std::round(t.unique / msg_s) : 0;
+  msg["sent_per_s"] = send_s > 0 ? std::round(t.published / send_s) : 0;
+  return msg;
+}
+
+// CPU microseconds per unique delivery, 0 when nothing was delivered.
+double MicrosPerMessage(double cpu_s, int64_t unique) {
+  return unique > 0 ? Round3(cpu_s / static_cast<double>(unique) * 1e6) : 0;
+}
+
+Json GeneratorJson(const BenchOptions& o, const RunRecord& run) {
+  const MessagePhase& m = run.message;
+  Json gen;
+  gen["threads"] = o.threads;
+  gen["cpu_s"] = Round3(run.end.cpu_s);
+  gen["cpu_user_s"] = Round3(run.end.cpu_user_s);
+  gen["cpu_sys_s"] = Round3(run.end.cpu_sys_s);
+  gen["thread_cpu_s"] = Json::array();
+  for (double c : run.end.thread_cpu_s) gen["thread_cpu_s"].push_back(Round3(c));
+  gen["publisher_cpu_s"] = Round3(m.publisher_cpu_s);
+  gen["connect_cpu_s"] = Round3(run.connect.after.generator_s - run.connect.before.generator_s);
+  const double msg_cpu = m.after.generator_s - m.before.generator_s;
+  gen["message_cpu_s"] = Round3(msg_cpu);
+  gen["cpu_us_per_message"] = MicrosPerMessage(msg_cpu, run.totals.unique);
+  gen["max_thread_cpu_pct"] = Round1(run.peaks.max_thread_pct);
+  gen["saturated_intervals"] = run.peaks.saturated_intervals;
+  gen["saturated"] = run.peaks.saturated_intervals > 0;
+  gen["rss_kb"] = run.machine.self.rss_kb;
+  gen["max_rss_kb"] = run.machine.self.hwm_kb;
+  return gen;
+}
+
+Json ServerJson(const BenchOptions& o, const RunRecord& run) {
+  const Totals& t = run.totals;
+  const ProcessSample& before = run.start.server;
+  const ProcessSample& connected = run.connect.server;
+  const MessagePhase& m = run.message;
+  Json srv;
+  if (o.server_pid > 0) {
+    srv["pid"] = o.server_pid;
+    srv["before"] = SampleJson(before);
+    srv["connected"] = SampleJson(connected);
+    srv["end"] = SampleJson(run.end.server);
+    int64_t conns = std::max<int64_t>(1, t.ready_count - t.dropped);
+    srv["rss_per_connection_bytes"] =
+        t.ready_count > 0 ? (connected.rss_kb - before.rss_kb) * 1024 / conns : 0;
+    srv["pss_per_connection_bytes"] =
+        t.ready_count > 0 ? (connected.pss_kb - before.pss_kb) * 1024 / conns : 0;
+    srv["connect_cpu_s"] = Round3(run.connect.after.server_s - run.connect.before.server_s);
+    const double msg_cpu = m.after.server_s - m.before.server_s;
+    srv["message_cpu_s"] = Round3(msg_cpu);
+    // Kernel share: what the sends themselves cost, the floor for the rest.
+    srv["message_sys_cpu_s"] = Round3(m.after.server_sys_s - m.before.server_sys_s);
+    srv["cpu_us_per_message"] = MicrosPerMessage(msg_cpu, t.unique);
+    srv["max_cpu_pct"] = Round1(run.peaks.max_server_pct);
+    srv["max_rss_kb"] = std::max(run.peaks.max_server_rss_kb, run.end.server.rss_kb);
+  } else {
+    srv["pid"] = nullptr;
+  }
+  srv["kernel_tcp_mem_kb"] = {{"before", run.start.kernel.mem_kb},
+                              {"connected", run.connect.kernel.mem_kb}};
+  srv["kernel_tcp_sockets"] = {{"before", run.start.kernel.inuse},
+                               {"connected", run.connect.kernel.inuse}};
+  return srv;
+}
+
 }  // namespace
+
+Json BuildRunReport(const BenchOptions& o, const RunRecord& run) {
+  const bool ok = run.diagnosis.problems.empty();
+  Json r;
+  r["schema"] = kReportSchema;
+  r["tool"] = {{"name", "cable bench"}, {"version", build::kVersion}};
+  r["scenario"] = ScenarioName(o.scenario);
+  r["label"] = o.label;
+  r["started_at"] = run.start.started_at;
+  r["duration_s"] = Round3(Seconds(run.end.t_ns - run.start.t_ns));
+  r["ok"] = ok;
+  r["exit_code"] = ok ? 0 : 1;
+  r["problems"] = run.diagnosis.problems;
+  r["warnings"] = run.diagnosis.warnings;
+  r["config"] = ConfigJson(o);
+  r["environment"] = EnvironmentJson(run);
+  r["connections"] = ConnectionsJson(o, run);
+  r["messages"] = MessagesJson(run);
+
+  const Totals& t = run.totals;
+  const Histogram& primary = o.scenario == Scenario::kConnect ? t.ready : t.latency;
+  r["latency_us"] = PercentilesJson(Summarize(primary));
+  r["ack_latency_us"] = PercentilesJson(Summarize(t.ack));
+  Json hist;
+  hist["latency"] = BucketsJson(primary);
+  hist["ack_latency"] = BucketsJson(t.ack);
+  hist["ready"] = BucketsJson(t.ready);
+  r["histograms"] = hist;
+
+  r["generator"] = GeneratorJson(o, run);
+  r["server"] = ServerJson(o, run);
+  Json tl = Json::array();
+  for (const auto& p : run.timeline) tl.push_back(TimelineJson(p));
+  r["timeline"] = tl;
+  return r;
+}
 
 Json PercentilesJson(const Percentiles& p) {
   Json j;

@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "cli/settings.h"
+#include "common/auth/secrets.h"
 #include "common/broadcast/broadcast_key.h"
 #include "common/broadcast/input.h"
 #include "common/broadcast/publisher.h"
@@ -149,25 +151,17 @@ bool IsBlank(const std::string& s) {
   return s.find_first_not_of(" \t\r") == std::string::npos;
 }
 
-std::string FirstEnv(std::initializer_list<const char*> names) {
-  for (const char* name : names) {
-    const char* v = std::getenv(name);
-    if (v != nullptr && *v != '\0') return v;
-  }
-  return {};
-}
-
 // Settings resolve like the server's: each flag beats its environment
 // variable; the key is --broadcast_key, else derived from --secret.
 broadcast::PublisherConfig ResolveConfig(const Options& o) {
   broadcast::PublisherConfig c;
   c.adapter = o.adapter;
-  c.broadcast_key = o.broadcast_key;
-  if (c.broadcast_key.empty() && !o.secret.empty()) {
-    c.broadcast_key = broadcast::DeriveBroadcastKey(o.secret);
-  }
+  auth::SecretSettings secrets;
+  secrets.broadcast_key = o.broadcast_key;
+  secrets.secret = o.secret;
+  c.broadcast_key = auth::ResolveBroadcastKey(secrets);
   c.http_url = !o.url.empty() ? o.url : broadcast::DefaultBroadcastUrl(c.broadcast_key);
-  std::string redis_url = o.redis_url.empty() ? FirstEnv({"REDIS_URL"}) : o.redis_url;
+  std::string redis_url = FlagOrEnv(o.redis_url, {"REDIS_URL"});
   if (!redis_url.empty()) c.redis_url = redis_url;
   if (!o.redis_channel.empty()) c.redis_channel = o.redis_channel;
   if (!o.redisx_stream.empty()) c.redisx_stream = o.redisx_stream;

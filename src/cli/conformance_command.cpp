@@ -12,7 +12,7 @@
 #include <thread>
 
 #include "cli/command.h"
-#include "common/broadcast/broadcast_key.h"
+#include "common/auth/secrets.h"
 #include "conformance/features.h"
 #include "conformance/loader.h"
 #include "conformance/process.h"
@@ -184,9 +184,15 @@ int Run(const Options& o) {
   unsigned cores = std::thread::hardware_concurrency();
   ro.jobs = o.jobs > 0 ? o.jobs : static_cast<int>(cores ? cores : 1);
   ro.settings.timeout_scale = o.timeout_scale;
-  ro.settings.jwt_secret = !o.jwt_secret.empty() ? o.jwt_secret : o.secret;
-  ro.settings.streams_secret = !o.streams_secret.empty() ? o.streams_secret : o.secret;
-  ro.settings.turbo_secret = !o.turbo_secret.empty() ? o.turbo_secret : ro.settings.streams_secret;
+  auth::SecretSettings secrets;
+  secrets.secret = o.secret;
+  secrets.jwt_secret = o.jwt_secret;
+  secrets.streams_secret = o.streams_secret;
+  secrets.turbo_streams_secret = o.turbo_secret;
+  secrets.broadcast_key = o.broadcast_key;
+  ro.settings.jwt_secret = auth::ResolveJwtSecret(secrets);
+  ro.settings.streams_secret = auth::ResolveStreamsSecret(secrets);
+  ro.settings.turbo_secret = auth::ResolveTurboStreamsSecret(secrets);
   ro.settings.default_adapter = o.broadcast_adapter;
 
   auto& io = ro.instance;
@@ -197,10 +203,7 @@ int Run(const Options& o) {
                                         : "ws://127.0.0.1:8080/cable";
   io.broadcast_url = o.broadcast_url;
   io.default_adapter = o.broadcast_adapter;
-  io.publishing.broadcast_key = o.broadcast_key.empty() && !o.secret.empty()
-                                    ? broadcast::DeriveBroadcastKey(o.secret)
-                                    : o.broadcast_key;
-  if (broadcast::IsDisabledKey(io.publishing.broadcast_key)) io.publishing.broadcast_key.clear();
+  io.publishing.broadcast_key = auth::ResolveBroadcastKey(secrets);
   io.publishing.redis_url = o.redis_url;
   io.publishing.redis_channel = o.redis_channel;
   io.publishing.redisx_stream = o.redis_channel;

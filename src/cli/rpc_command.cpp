@@ -11,7 +11,8 @@
 #include <vector>
 
 #include "cli/command.h"
-#include "common/broadcast/broadcast_key.h"
+#include "cli/settings.h"
+#include "common/auth/secrets.h"
 #include "common/broadcast/publisher.h"
 #include "common/log.h"
 #include "rpc/backend.h"
@@ -65,23 +66,8 @@ struct RpcOptions {
   bool debug = false;
 };
 
-std::string Env(const char* name) {
-  const char* value = std::getenv(name);
-  return value ? value : "";
-}
-
-// Flag, then the first non-empty environment variable, then the default.
-std::string Pick(const std::string& flag, std::initializer_list<const char*> env,
-                 const std::string& fallback) {
-  if (!flag.empty()) return flag;
-  for (const char* name : env) {
-    if (std::string v = Env(name); !v.empty()) return v;
-  }
-  return fallback;
-}
-
 void ConfigureLogging(const RpcOptions& o) {
-  std::string level = o.debug ? "debug" : Pick(o.log_level, {"ANYCABLE_LOG_LEVEL"}, "");
+  std::string level = o.debug ? "debug" : FlagOrEnv(o.log_level, {"ANYCABLE_LOG_LEVEL"});
   if (level.empty() && !Env("ANYCABLE_DEBUG").empty() && Env("ANYCABLE_DEBUG") != "0" &&
       Env("ANYCABLE_DEBUG") != "false") {
     level = "debug";
@@ -96,22 +82,20 @@ void ConfigureLogging(const RpcOptions& o) {
 
 broadcast::PublisherConfig PublisherSettings(const RpcOptions& o) {
   broadcast::PublisherConfig c;
-  c.adapter = Pick(o.adapter, {"ANYCABLE_BROADCAST_ADAPTER"}, c.adapter);
-  c.http_url = Pick(o.broadcast_url, {"ANYCABLE_HTTP_BROADCAST_URL"}, c.http_url);
-  c.broadcast_key =
-      Pick(o.broadcast_key, {"ANYCABLE_BROADCAST_KEY", "ANYCABLE_HTTP_BROADCAST_SECRET"}, "");
-  if (c.broadcast_key.empty()) {
-    std::string secret = Pick(o.secret, {"ANYCABLE_SECRET"}, "");
-    if (!secret.empty()) c.broadcast_key = broadcast::DeriveBroadcastKey(secret);
-  }
-  if (broadcast::IsDisabledKey(c.broadcast_key)) c.broadcast_key.clear();
+  c.adapter = FlagOrEnv(o.adapter, {"ANYCABLE_BROADCAST_ADAPTER"}, c.adapter);
+  c.http_url = FlagOrEnv(o.broadcast_url, {"ANYCABLE_HTTP_BROADCAST_URL"}, c.http_url);
+  auth::SecretSettings secrets;
+  secrets.broadcast_key =
+      FlagOrEnv(o.broadcast_key, {"ANYCABLE_BROADCAST_KEY", "ANYCABLE_HTTP_BROADCAST_SECRET"});
+  secrets.secret = FlagOrEnv(o.secret, {"ANYCABLE_SECRET"});
+  c.broadcast_key = auth::ResolveBroadcastKey(secrets);
   c.http_tls_ca_file = o.broadcast_tls_ca;
   c.http_tls_verify = !o.broadcast_insecure;
-  c.redis_url = Pick(o.redis_url, {"ANYCABLE_REDIS_URL", "REDIS_URL"}, c.redis_url);
-  c.redis_channel = Pick(o.redis_channel, {"ANYCABLE_REDIS_CHANNEL"}, c.redis_channel);
+  c.redis_url = FlagOrEnv(o.redis_url, {"ANYCABLE_REDIS_URL", "REDIS_URL"}, c.redis_url);
+  c.redis_channel = FlagOrEnv(o.redis_channel, {"ANYCABLE_REDIS_CHANNEL"}, c.redis_channel);
   c.redisx_stream = c.redis_channel;
-  c.nats_servers = Pick(o.nats_servers, {"ANYCABLE_NATS_SERVERS"}, c.nats_servers);
-  c.nats_channel = Pick(o.nats_channel, {"ANYCABLE_NATS_CHANNEL"}, c.nats_channel);
+  c.nats_servers = FlagOrEnv(o.nats_servers, {"ANYCABLE_NATS_SERVERS"}, c.nats_servers);
+  c.nats_channel = FlagOrEnv(o.nats_channel, {"ANYCABLE_NATS_CHANNEL"}, c.nats_channel);
   return c;
 }
 
@@ -148,7 +132,7 @@ int Run(const RpcOptions& o) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   rpc::GrpcServerOptions so;
-  so.host = Pick(o.host, {"ANYCABLE_RPC_HOST"}, "127.0.0.1:50051");
+  so.host = FlagOrEnv(o.host, {"ANYCABLE_RPC_HOST"}, "127.0.0.1:50051");
   auto server = rpc::GrpcServer::Start(**backend, so);
   if (!server.ok()) {
     std::cerr << "cable rpc: error: " << server.error().message << "\n";

@@ -16,11 +16,6 @@ namespace cable::cli {
 
 namespace {
 
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 // "--rpc_host" -> "--rpc_host,--rpc-host" with env ANYCABLE_RPC_HOST.
 std::string Names(const std::string& name) {
   std::string dashed = name;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "cli/settings.h"
 #include "common/auth/message_verifier.h"
 #include "common/auth/secrets.h"
 
@@ -42,19 +43,12 @@ struct SignOptions {
   bool json = false;
 };
 
-std::string Env(const char* name) {
-  const char* value = std::getenv(name);
-  return value ? value : "";
-}
-
 std::string ResolveSecret(const SignOptions& options) {
   auth::SecretSettings settings;
-  settings.secret = options.secret.empty() ? Env("ANYCABLE_SECRET") : options.secret;
-  settings.streams_secret =
-      options.streams_secret.empty() ? Env("ANYCABLE_STREAMS_SECRET") : options.streams_secret;
-  settings.turbo_streams_secret = options.turbo_streams_secret.empty()
-                                      ? Env("ANYCABLE_TURBO_STREAMS_SECRET")
-                                      : options.turbo_streams_secret;
+  settings.secret = FlagOrEnv(options.secret, {"ANYCABLE_SECRET"});
+  settings.streams_secret = FlagOrEnv(options.streams_secret, {"ANYCABLE_STREAMS_SECRET"});
+  settings.turbo_streams_secret =
+      FlagOrEnv(options.turbo_streams_secret, {"ANYCABLE_TURBO_STREAMS_SECRET"});
   if (options.turbo) {
     std::string resolved = auth::ResolveTurboStreamsSecret(settings);
     if (resolved.empty()) {
@@ -73,17 +67,8 @@ std::string ResolveSecret(const SignOptions& options) {
         "no streams secret: pass --streams-secret or --secret, or set ANYCABLE_STREAMS_SECRET or "
         "ANYCABLE_SECRET");
   }
-  // The server would do the same, but a flag losing silently is a surprise.
-  if (!options.secret.empty() && options.streams_secret.empty() &&
-      !Env("ANYCABLE_STREAMS_SECRET").empty()) {
-    std::cerr << "cable sign: note: using ANYCABLE_STREAMS_SECRET, which takes precedence over "
-                 "--secret as it does in the server\n";
-  }
+  NoteEnvBeatsSecretFlag("sign", options.secret, options.streams_secret, "ANYCABLE_STREAMS_SECRET");
   return resolved;
-}
-
-std::string Dump(const ordered_json& value) {
-  return value.dump(-1, ' ', false, ordered_json::error_handler_t::replace);
 }
 
 // Non-empty lines of stdin, without their line endings.

@@ -14,8 +14,10 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "cli/settings.h"
 #include "common/auth/jwt.h"
 #include "common/auth/secrets.h"
+#include "common/strings.h"
 
 namespace cable::cli {
 namespace {
@@ -56,16 +58,10 @@ struct TokenOptions {
   std::string jwt_param = "jid";
 };
 
-std::string Env(const char* name) {
-  const char* value = std::getenv(name);
-  return value ? value : "";
-}
-
 std::string ResolveSecret(const TokenOptions& options) {
   auth::SecretSettings settings;
-  settings.secret = options.secret.empty() ? Env("ANYCABLE_SECRET") : options.secret;
-  settings.jwt_secret =
-      options.jwt_secret.empty() ? Env("ANYCABLE_JWT_SECRET") : options.jwt_secret;
+  settings.secret = FlagOrEnv(options.secret, {"ANYCABLE_SECRET"});
+  settings.jwt_secret = FlagOrEnv(options.jwt_secret, {"ANYCABLE_JWT_SECRET"});
   if (settings.jwt_secret == auth::kJwtDisabled) {
     throw UsageError("the JWT secret is \"none\", which disables JWT; pass another --jwt-secret");
   }
@@ -75,17 +71,8 @@ std::string ResolveSecret(const TokenOptions& options) {
         "no JWT secret: pass --jwt-secret or --secret, or set ANYCABLE_JWT_SECRET or "
         "ANYCABLE_SECRET");
   }
-  // The server would do the same, but a flag losing silently is a surprise.
-  if (!options.secret.empty() && options.jwt_secret.empty() &&
-      !Env("ANYCABLE_JWT_SECRET").empty()) {
-    std::cerr << "cable token: note: using ANYCABLE_JWT_SECRET, which takes precedence over "
-                 "--secret as it does in the server\n";
-  }
+  NoteEnvBeatsSecretFlag("token", options.secret, options.jwt_secret, "ANYCABLE_JWT_SECRET");
   return resolved;
-}
-
-std::string Dump(const ordered_json& value) {
-  return value.dump(-1, ' ', false, ordered_json::error_handler_t::replace);
 }
 
 // "42" and "-7" become numbers (as Ruby's to_json writes integers); leading
@@ -102,22 +89,6 @@ ordered_json IdentifierValue(const std::string& text) {
     if (ec == std::errc() && end == text.data() + text.size() && text != "-0") return n;
   }
   return text;
-}
-
-// Levenshtein distance, for spotting misspelled flags; inputs are short.
-size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1] ? 1 : 0)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
 }
 
 // A misspelled flag would otherwise become an identifier and, for a secret,

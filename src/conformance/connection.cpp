@@ -44,7 +44,7 @@ std::vector<FrameLogEntry> Connection::LastFrames() const {
 
 Status Connection::SendText(const std::string& text) {
   if (!client_) return Error{"not_connected", "the client is not connected"};
-  if (closed_ || dropped_) return Error{"closed", "the connection is closed"};
+  if (closed_ || dropped_) return Error{codes::kClosed, "the connection is closed"};
   Log(true, false, text);
   return client_->SendText(text);
 }
@@ -65,7 +65,8 @@ void Connection::CloseGracefully(uint16_t code, Clock::time_point deadline) {
   if (!client_) return;
   if (!closed_ && !dropped_) {
     Log(true, false, "<close " + std::to_string(code) + ">");
-    client_->SendClose(code);
+    // A close that cannot be sent ends the wait below at the first read.
+    client_->SendClose(code).IgnoreError();
     // The server answers with its own close frame; waiting for it (not for
     // a fixed time) lets it finish the session before the next step.
     while (Clock::now() < deadline) {
@@ -127,8 +128,8 @@ Connection::Next Connection::ReadOne(Clock::time_point deadline) {
         client_->Receive(std::max(std::chrono::milliseconds(1),
                                   std::chrono::duration_cast<std::chrono::milliseconds>(slice)));
     if (!f.ok()) {
-      if (f.error().code == "timeout") continue;
-      if (f.error().code == "closed") {
+      if (f.error().IsTimeout()) continue;
+      if (f.error().IsClosed()) {
         dropped_ = true;
         Log(false, false, "<connection dropped without a close frame>");
         return ClosedEvent();
@@ -144,8 +145,9 @@ Connection::Next Connection::ReadOne(Clock::time_point deadline) {
       Log(false, false,
           "<close " + std::to_string(f->close_code) +
               (f->payload.empty() ? "" : " \"" + f->payload + "\"") + ">");
-      // Completing the closing handshake lets the server end the session now.
-      client_->SendClose(f->close_code == 1005 ? 1000 : f->close_code);
+      // Completing the closing handshake lets the server end the session now;
+      // the connection is closed right after either way, so a failure is moot.
+      client_->SendClose(f->close_code == 1005 ? 1000 : f->close_code).IgnoreError();
       client_->Close();
       return ClosedEvent();
     }

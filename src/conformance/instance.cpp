@@ -163,8 +163,8 @@ Status Instance::WaitReady(Process& p, const std::string& what, const std::strin
   while (true) {
     if (!p.Running()) {
       std::string tail = log.empty() ? "" : FileTail(log, 2000);
-      return Error{"exited", what + " " + p.StatusText() + " before accepting connections" +
-                                 (tail.empty() ? "" : "; its output ends with:\n" + tail)};
+      return Error{codes::kExited, what + " " + p.StatusText() + " before accepting connections" +
+                                       (tail.empty() ? "" : "; its output ends with:\n" + tail)};
     }
     while (ready < ports.size() && Accepts(ports[ready].first, ports[ready].second)) ++ready;
     if (ready == ports.size()) return Status::Ok();
@@ -175,8 +175,8 @@ Status Instance::WaitReady(Process& p, const std::string& what, const std::strin
                              : " (its HTTP broadcast endpoint, " + broadcast_url_ +
                                    ": give the runner the server's --secret, --broadcast-key or "
                                    "--broadcast-url)";
-      return Error{"timeout", what + " does not accept connections on " + where + hint + " after " +
-                                  std::to_string(timeout.count()) + " ms"};
+      return Error{codes::kTimeout, what + " does not accept connections on " + where + hint +
+                                        " after " + std::to_string(timeout.count()) + " ms"};
     }
     // Polling the port is the readiness check; this only paces it.
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -243,7 +243,7 @@ Status Instance::Start() {
     rpc_.reset();
     // Only a child that died (a port taken meanwhile) deserves another try;
     // fixed ports or a child that never listens would fail alike.
-    if (!values_.count("{port}") || last.error().code != "exited") break;
+    if (!values_.count("{port}") || !last.error().IsExited()) break;
   }
   return last;
 }

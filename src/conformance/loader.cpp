@@ -103,6 +103,8 @@ class ScenarioLoader {
     dir_ = std::filesystem::path(file).parent_path().string();
   }
 
+  const YamlReader& reader() const { return r_; }
+
   std::vector<Scenario> Document(const YAML::Node& root) {
     std::vector<Scenario> out;
     if (r_.IsNull(root)) r_.Fail(root, "empty scenario file; expected a mapping with scenarios");
@@ -147,11 +149,9 @@ class ScenarioLoader {
       for (const auto& item : Sequence(n["requires"])) {
         std::string f = r_.String(item, "a feature name");
         if (!IsKnownFeature(f)) {
-          std::string hint;
-          for (const auto& k : KnownFeatures())
-            if (EditDistance(f, k.name) <= 2)
-              hint = " (did you mean \"" + std::string(k.name) + "\"?)";
-          r_.Fail(item, "unknown feature \"" + f.substr(0, 64) + "\"" + hint +
+          std::vector<std::string_view> names;
+          for (const auto& k : KnownFeatures()) names.push_back(k.name);
+          r_.Fail(item, "unknown feature \"" + f.substr(0, 64) + "\"" + yaml::DidYouMean(f, names) +
                             "; expected one of " + KnownFeatureList());
         }
         if (std::find(s->requires_features.begin(), s->requires_features.end(), f) ==
@@ -344,21 +344,19 @@ const std::vector<std::string_view>& BuiltinVariables() {
 
 Result<std::vector<Scenario>> LoadScenarioText(const std::string& file, std::string_view text) {
   if (text.size() > kMaxScenarioFileBytes) return Error{"too_large", file + ": larger than 1 MiB"};
+  ScenarioLoader loader(file);
   YAML::Node root;
   try {
-    root = YAML::Load(std::string(text));
-  } catch (const YAML::Exception& e) {
-    return Error{"yaml", file + ":" + std::to_string(e.mark.line + 1) + ":" +
-                             std::to_string(e.mark.column + 1) + ": bad YAML: " + e.msg};
+    root = loader.reader().Parse(std::string(text));
+  } catch (const LoadError& e) {
+    return Error{"yaml", e.message};
   }
   try {
-    ScenarioLoader loader(file);
     return loader.Document(root);
   } catch (const LoadError& e) {
     return Error{"load", e.message};
   } catch (const YAML::Exception& e) {
-    return Error{"yaml", file + ":" + std::to_string(e.mark.line + 1) + ":" +
-                             std::to_string(e.mark.column + 1) + ": " + e.msg};
+    return Error{"yaml", loader.reader().Message(e)};
   }
 }
 

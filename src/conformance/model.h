@@ -9,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include "common/yaml/position.h"
 #include "conformance/pattern.h"
 #include "conformance/value.h"
 
@@ -17,14 +18,7 @@ namespace cable::conformance {
 using Millis = std::chrono::milliseconds;
 
 // Where something was written, for messages.
-struct Position {
-  std::string file;
-  int line = 0;  // 1-based; 0 when unknown
-  int column = 0;
-  std::string str() const {
-    return line ? file + ":" + std::to_string(line) + ":" + std::to_string(column) : file;
-  }
-};
+using Position = yaml::Position;
 
 // An Action Cable identifier: a template string sent as written, or a
 // mapping ({channel, ...params}) sent as compact JSON in the written order.

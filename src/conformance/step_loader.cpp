@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "common/yaml/scalar.h"
+
 namespace cable::conformance {
 namespace {
 
@@ -79,14 +81,10 @@ class StepReader {
 
  private:
   [[noreturn]] void Unknown(const YAML::Node& n, const std::string& keyword) {
-    std::string hint, list;
-    for (auto k : StepKeywords()) {
-      if (!list.empty()) list += ", ";
-      list += k;
-      if (EditDistance(keyword, k) <= 2) hint = " (did you mean \"" + std::string(k) + "\"?)";
-    }
-    r_.Fail(n,
-            "unknown step \"" + keyword.substr(0, 64) + "\"" + hint + "; expected one of " + list);
+    std::string list;
+    for (auto k : StepKeywords()) list += (list.empty() ? "" : ", ") + std::string(k);
+    r_.Fail(n, "unknown step \"" + keyword.substr(0, 64) + "\"" +
+                   yaml::DidYouMean(keyword, StepKeywords()) + "; expected one of " + list);
   }
 
   bool Has(const YAML::Node& map, const char* key) { return map.IsMap() && map[key]; }
@@ -178,7 +176,7 @@ class StepReader {
       const YAML::Node w = args["welcome"];
       if (w.IsScalar() && r_.IsNull(w)) {
         s.welcome = WelcomePattern();
-      } else if (w.IsScalar() && PlainScalar(w.Scalar()).is_boolean()) {
+      } else if (w.IsScalar() && yaml::PlainScalar(w.Scalar()).is_boolean()) {
         if (r_.Bool(w)) s.welcome = WelcomePattern();
       } else if (w.IsMap()) {
         Pattern p = r_.ReadPattern(w);

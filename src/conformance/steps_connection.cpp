@@ -4,26 +4,11 @@
 #include <thread>
 
 #include "common/auth/jwt.h"
+#include "common/strings.h"
 #include "conformance/client_runner.h"
 
 namespace cable::conformance {
 namespace {
-
-std::string PercentEncode(std::string_view s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '.' || c == '_' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
 
 std::string Upper(std::string s) {
   for (char& c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -123,8 +108,7 @@ ClientRunner::Outcome ClientRunner::Do(const Step& s, const ConnectStep& a) {
 
   auto client = ws::Client::Connect(o);
   if (!client.ok()) {
-    const std::string& code = client.error().code;
-    if (a.status != 101 && code == "http_" + std::to_string(a.status)) return Ok();
+    if (a.status != 101 && client.error().HttpStatus() == a.status) return Ok();
     return Failed(s, "cannot connect to " + std::string(o.tls ? "wss://" : "ws://") + o.host + ":" +
                          std::to_string(o.port) + o.target + ": " + client.error().message);
   }

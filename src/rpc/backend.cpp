@@ -30,16 +30,6 @@ Backend::Backend(Definitions definitions) : defs_(std::move(definitions)) {
   }
 }
 
-Result<std::unique_ptr<Backend>> Backend::LoadFiles(const std::vector<std::string>& paths) {
-  std::vector<Source> sources;
-  for (const auto& p : paths) {
-    auto src = ReadSource(p);
-    if (!src.ok()) return src.error();
-    sources.push_back(std::move(*src));
-  }
-  return LoadSources(sources);
-}
-
 Result<std::unique_ptr<Backend>> Backend::LoadSources(const std::vector<Source>& sources) {
   auto defs = LoadDefinitions(sources);
   if (!defs.ok()) return defs.error();

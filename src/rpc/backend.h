@@ -29,7 +29,6 @@ class Backend {
   explicit Backend(Definitions definitions);
 
   // Loads and merges definition files; errors name file:line:column.
-  static Result<std::unique_ptr<Backend>> LoadFiles(const std::vector<std::string>& paths);
   static Result<std::unique_ptr<Backend>> LoadSources(const std::vector<Source>& sources);
 
   // Called once before serving; without a sink broadcasts are dropped.

@@ -26,8 +26,8 @@ class Runner {
       auto r = std::visit([&](const auto& s) { return Do(s); }, step.action);
       if (!r.ok()) {
         // Nested `if` steps already located the error.
-        if (r.error().code == "step_failed") return r.error();
-        return Error{"step_failed", step.where + ": " + r.error().message};
+        if (r.error().IsStepFailed()) return r.error();
+        return Error{codes::kStepFailed, step.where + ": " + r.error().message};
       }
       if (!*r) return false;
     }

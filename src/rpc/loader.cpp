@@ -1,28 +1,19 @@
 #include "rpc/loader.h"
 
 #include <sys/stat.h>
-// yaml-cpp 0.7's node headers trip GCC 12's -Wdangling-pointer (false positive).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdangling-pointer"
-#include <yaml-cpp/yaml.h>
-#pragma GCC diagnostic pop
 
 #include <algorithm>
-#include <charconv>
 #include <fstream>
-#include <set>
 #include <sstream>
 
-#include "common/yaml_scalar.h"
+#include "common/yaml/reader.h"
+#include "common/yaml/scalar.h"
 #include "rpc/limits.h"
 
 namespace cable::rpc {
 namespace {
 
-// Thrown inside the loader only; LoadDefinitions turns it into an Error.
-struct LoadError {
-  std::string message;
-};
+using yaml::Reader;
 
 enum class Context { kSubscribe, kAction, kUnsubscribe, kDisconnect };
 
@@ -80,145 +71,63 @@ const char* ContextName(Context ctx) {
   return "";
 }
 
-std::string JoinKeys(std::initializer_list<std::string_view> keys) {
-  std::string out;
-  for (auto k : keys) {
-    if (!out.empty()) out += ", ";
-    out += k;
-  }
-  return out;
-}
-
-bool IsPlain(const YAML::Node& n) {
-  return n.Tag() == "?";
-}
-
 class Loader {
  public:
   Loader(const std::string& file, Definitions* defs,
          std::unordered_map<std::string, std::string>* channel_where)
-      : file_(file), defs_(defs), channel_where_(channel_where) {}
+      : r_(file, limits::kMaxYamlNodes), defs_(defs), channel_where_(channel_where) {}
 
-  void Document(const YAML::Node& root) {
-    if (root.IsNull()) return;  // an empty file defines nothing
-    ExpectMap(root, "the top level", {"connections", "channels"});
+  const Reader& reader() const { return r_; }
+
+  void Document(const std::string& text) {
+    const YAML::Node root = r_.Parse(text);
+    if (r_.IsNull(root)) return;  // an empty file defines nothing
+    r_.CheckMap(root, "the top level", {"connections", "channels"});
     for (auto it = root.begin(); it != root.end(); ++it) {
       std::string key = it->first.Scalar();
       const YAML::Node& value = it->second;
       if (key == "connections") {
         if (value.IsNull()) continue;
         if (!value.IsSequence()) {
-          Fail(value,
-               "'connections' must be a list of connection handlers (each starting with "
-               "'- '), got " +
-                   Describe(value));
+          r_.Expected(value, "a list of connection handlers (each starting with '- ')");
         }
         for (std::size_t i = 0; i < value.size(); ++i) Connection(value[i]);
       } else {
         if (value.IsNull()) continue;
-        ExpectMap(value, "'channels' (channel name: definition)", {});
+        r_.CheckMap(value, "'channels' (channel name: definition)", {});
         for (auto ch = value.begin(); ch != value.end(); ++ch) Channel(ch->first, ch->second);
       }
     }
   }
 
  private:
-  std::string Where(const YAML::Mark& m) const {
-    if (m.is_null() || m.line < 0) return file_;
-    return file_ + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
-  }
-  std::string Where(const YAML::Node& n) const { return Where(n.Mark()); }
-
-  [[noreturn]] void FailAt(const YAML::Mark& m, const std::string& msg) const {
-    throw LoadError{Where(m) + ": " + msg};
-  }
-  [[noreturn]] void Fail(const YAML::Node& n, const std::string& msg) const {
-    FailAt(n.Mark(), msg);
-  }
-
-  void Count(const YAML::Node& n) {
-    if (++nodes_ > limits::kMaxYamlNodes) {
-      Fail(n, "too many YAML nodes (more than " + std::to_string(limits::kMaxYamlNodes) +
-                  "; aliases count every time they are used)");
-    }
-  }
-
-  static std::string Describe(const YAML::Node& n) {
-    switch (n.Type()) {
-      case YAML::NodeType::Null:
-        return "nothing";
-      case YAML::NodeType::Scalar: {
-        std::string s = n.Scalar();
-        if (s.size() > 40) s = s.substr(0, 37) + "...";
-        return "'" + s + "'";
-      }
-      case YAML::NodeType::Sequence:
-        return "a list";
-      case YAML::NodeType::Map:
-        return "a map";
-      default:
-        return "nothing";
-    }
-  }
-
-  // Checks that `n` is a map whose keys are scalars from `allowed` (any
-  // scalar when `allowed` is empty), without duplicates.
-  void ExpectMap(const YAML::Node& n, const std::string& what,
-                 std::initializer_list<std::string_view> allowed) {
-    Count(n);
-    if (!n.IsMap()) Fail(n, what + " must be a map (key: value), got " + Describe(n));
-    std::set<std::string> seen;
-    for (auto it = n.begin(); it != n.end(); ++it) {
-      const YAML::Node& k = it->first;
-      if (!k.IsScalar()) Fail(k, "keys in " + what + " must be plain names, got " + Describe(k));
-      const std::string& key = k.Scalar();
-      if (allowed.size() != 0 && std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-        Fail(k, "unknown key '" + key + "' in " + what + "; expected one of: " + JoinKeys(allowed));
-      }
-      if (!seen.insert(key).second) Fail(k, "duplicate key '" + key + "' in " + what);
-    }
-  }
-
-  std::string String(const YAML::Node& n, const std::string& what) {
-    Count(n);
-    if (!n.IsScalar()) Fail(n, what + " must be a string, got " + Describe(n));
-    return n.Scalar();
-  }
-
-  bool Bool(const YAML::Node& n, const std::string& what) {
-    Count(n);
-    if (n.IsScalar() && IsPlain(n)) {
-      Json v = PlainScalar(n.Scalar());
-      if (v.is_boolean()) return v.get<bool>();
-    }
-    Fail(n, what + " must be true or false, got " + Describe(n));
-  }
+  std::string Where(const YAML::Node& n) const { return r_.Pos(n).str(); }
 
   Template CompileTemplate(const YAML::Node& n, RootSet allowed, const std::string& what) {
-    std::string text = String(n, what);
+    std::string text = r_.String(n, "a string for " + what);
     std::size_t offset = 0;
     auto t = Template::Compile(text, allowed, &offset);
     if (!t.ok()) {
-      YAML::Mark m = n.Mark();
+      yaml::Position p = r_.Pos(n);
       // Point at the placeholder when the scalar is on one line; quoted
       // scalars start one column before their text.
-      if (!m.is_null() && text.find('\n') == std::string::npos) {
-        m.column += static_cast<int>(offset) + (IsPlain(n) ? 0 : 1);
+      if (p.line && text.find('\n') == std::string::npos) {
+        p.column += static_cast<int>(offset) + (Reader::IsPlain(n) ? 0 : 1);
       }
-      FailAt(m, "bad template in " + what + ": " + t.error().message);
+      r_.FailAt(p, "bad template in " + what + ": " + t.error().message);
     }
     return std::move(*t);
   }
 
   ValueTemplate Value(const YAML::Node& n, RootSet allowed, const std::string& what) {
-    Count(n);
+    r_.Visit(n);
     switch (n.Type()) {
       case YAML::NodeType::Null:
       case YAML::NodeType::Undefined:
         return ValueTemplate::Literal(Json());
       case YAML::NodeType::Scalar:
-        if (IsPlain(n)) {
-          Json v = PlainScalar(n.Scalar());
+        if (Reader::IsPlain(n)) {
+          Json v = yaml::PlainScalar(n.Scalar());
           if (!v.is_string()) return ValueTemplate::Literal(std::move(v));
         }
         return ValueTemplate::FromTemplate(CompileTemplate(n, allowed, what));
@@ -228,7 +137,7 @@ class Loader {
         return ValueTemplate::Array(std::move(items));
       }
       case YAML::NodeType::Map: {
-        ExpectMap(n, what, {});
+        r_.CheckMap(n, what, {});
         std::vector<std::pair<std::string, ValueTemplate>> members;
         for (auto it = n.begin(); it != n.end(); ++it) {
           members.emplace_back(it->first.Scalar(), Value(it->second, allowed, what));
@@ -243,9 +152,9 @@ class Loader {
                             RootSet* used) {
     NamedValues out;
     if (n.IsNull()) return out;
-    ExpectMap(n, what, {});
+    r_.CheckMap(n, what, {});
     for (auto it = n.begin(); it != n.end(); ++it) {
-      if (it->first.Scalar().empty()) Fail(it->first, "empty key in " + what);
+      if (it->first.Scalar().empty()) r_.Fail(it->first, "empty key in " + what);
       out.emplace_back(it->first.Scalar(), Value(it->second, allowed, what));
       *used |= out.back().second.roots();
     }
@@ -257,7 +166,7 @@ class Loader {
                                      RootSet* used) {
     std::vector<Template> out;
     if (n.IsSequence()) {
-      if (n.size() == 0) Fail(n, what + " must name at least one stream");
+      if (n.size() == 0) r_.Fail(n, what + " must name at least one stream");
       for (std::size_t i = 0; i < n.size(); ++i)
         out.push_back(CompileTemplate(n[i], allowed, what));
     } else {
@@ -271,12 +180,12 @@ class Loader {
                          const std::string& what) {
     Matcher m;
     if (op == "present") {
-      m.op = Bool(v, what + " 'present'") ? Matcher::Op::kPresent : Matcher::Op::kAbsent;
+      m.op = r_.Bool(v) ? Matcher::Op::kPresent : Matcher::Op::kAbsent;
       return m;
     }
     if (op == "one_of") {
       m.op = Matcher::Op::kOneOf;
-      if (!v.IsSequence()) Fail(v, what + " 'one_of' must be a list, got " + Describe(v));
+      if (!v.IsSequence()) r_.Expected(v, "a list for 'one_of' in " + what);
       for (std::size_t i = 0; i < v.size(); ++i) {
         m.operands.push_back(CompileTemplate(v[i], allowed, what));
       }
@@ -293,18 +202,18 @@ class Loader {
   Condition ParseCondition(const YAML::Node& n, RootSet allowed, const std::string& what) {
     Condition cond;
     if (n.IsNull()) return cond;
-    ExpectMap(n, what + " (path: value or path: {equals|present|...})", {});
+    r_.CheckMap(n, what + " (path: value or path: {equals|present|...})", {});
     for (auto it = n.begin(); it != n.end(); ++it) {
       Check check;
       auto path = ParsePath(it->first.Scalar(), allowed);
-      if (!path.ok()) Fail(it->first, "bad path in " + what + ": " + path.error().message);
+      if (!path.ok()) r_.Fail(it->first, "bad path in " + what + ": " + path.error().message);
       check.path = std::move(*path);
       const YAML::Node& v = it->second;
       std::string mwhat = "the check of '" + check.path.text + "'";
       if (v.IsMap()) {
-        ExpectMap(v, mwhat,
-                  {"equals", "not_equals", "present", "contains", "starts_with", "one_of"});
-        if (v.size() == 0) Fail(v, mwhat + " has no matcher");
+        r_.CheckMap(v, mwhat,
+                    {"equals", "not_equals", "present", "contains", "starts_with", "one_of"});
+        if (v.size() == 0) r_.Fail(v, mwhat + " has no matcher");
         for (auto m = v.begin(); m != v.end(); ++m) {
           check.matchers.push_back(ParseMatcherOp(m->first.Scalar(), m->second, allowed, mwhat));
         }
@@ -313,9 +222,9 @@ class Loader {
       } else if (v.IsScalar()) {
         check.matchers.push_back(ParseMatcherOp("equals", v, allowed, mwhat));
       } else {
-        Fail(it->first, mwhat +
-                            " needs a value to compare with, or a matcher such as "
-                            "{present: true}");
+        r_.Fail(it->first, mwhat +
+                               " needs a value to compare with, or a matcher such as "
+                               "{present: true}");
       }
       cond.Add(std::move(check));
     }
@@ -326,29 +235,28 @@ class Loader {
                    RootSet* used) {
     Steps steps;
     if (n.IsNull()) return steps;
-    Count(n);
+    r_.Visit(n);
     if (!n.IsSequence()) {
-      Fail(n, what + " must be a list of steps (each starting with '- '), got " + Describe(n));
+      r_.Expected(n, "a list of steps (each starting with '- ') for " + what);
     }
     for (std::size_t i = 0; i < n.size(); ++i) steps.push_back(ParseStep(n[i], ctx, allowed, used));
     return steps;
   }
 
   Step ParseStep(const YAML::Node& n, Context ctx, RootSet allowed, RootSet* used) {
-    Count(n);
+    r_.Visit(n);
     if (!n.IsMap() || n.size() == 0) {
-      Fail(n, "a step must be a map such as 'transmit: ...' or 'stream_from: ...', got " +
-                  Describe(n));
+      r_.Expected(n, "a step, a mapping such as 'transmit: ...' or 'stream_from: ...'");
     }
     Step step;
     step.where = Where(n);
     // `if` is the one step with companion keys.
     if (n["if"]) {
-      ExpectMap(n, "an 'if' step", {"if", "then", "else"});
+      r_.CheckMap(n, "an 'if' step", {"if", "then", "else"});
       IfStep s;
       s.condition = ParseCondition(n["if"], allowed, "'if'");
       *used |= s.condition.roots();
-      if (!n["then"] && !n["else"]) Fail(n, "an 'if' step needs 'then' and/or 'else' steps");
+      if (!n["then"] && !n["else"]) r_.Fail(n, "an 'if' step needs 'then' and/or 'else' steps");
       if (n["then"]) s.then_steps = ParseSteps(n["then"], ctx, allowed, "'then'", used);
       if (n["else"]) s.else_steps = ParseSteps(n["else"], ctx, allowed, "'else'", used);
       step.action = std::move(s);
@@ -357,31 +265,33 @@ class Loader {
     if (n.size() != 1) {
       auto it = n.begin();
       ++it;
-      Fail(it->first,
-           "one step per list item: put '" + it->first.Scalar() + "' in its own '- ' item");
+      r_.Fail(it->first,
+              "one step per list item: put '" + it->first.Scalar() + "' in its own '- ' item");
     }
     const YAML::Node& key = n.begin()->first;
     const YAML::Node& v = n.begin()->second;
-    const std::string name = key.IsScalar() ? key.Scalar() : std::string();
+    const std::string name = r_.String(key, "a step name");
     if (std::find(std::begin(kAllSteps), std::end(kAllSteps), name) == std::end(kAllSteps)) {
-      Fail(key, "unknown step '" + name + "'; expected one of: " + AllowedSteps(ctx));
+      r_.Fail(key, "unknown step \"" + name.substr(0, 64) + "\"" +
+                       yaml::DidYouMean(name, kAllSteps) + "; expected one of " +
+                       AllowedSteps(ctx));
     }
     if (!StepAllowed(ctx, name)) {
-      Fail(key, "'" + name + "' is not allowed in " + ContextName(ctx) +
-                    "; allowed here: " + AllowedSteps(ctx));
+      r_.Fail(key, "'" + name + "' is not allowed in " + ContextName(ctx) +
+                       "; allowed here: " + AllowedSteps(ctx));
     }
     const std::string what = "'" + name + "'";
     if (name == "transmit") {
       step.action = TransmitStep{Value(v, allowed, what)};
       *used |= std::get<TransmitStep>(step.action).message.roots();
     } else if (name == "broadcast") {
-      ExpectMap(v, what + " (stream:, message:, to_others:)", {"stream", "message", "to_others"});
-      if (!v["stream"]) Fail(v, "'broadcast' needs 'stream'");
-      if (!v["message"]) Fail(v, "'broadcast' needs 'message' (the payload clients receive)");
+      r_.CheckMap(v, what + " (stream:, message:, to_others:)", {"stream", "message", "to_others"});
+      if (!v["stream"]) r_.Fail(v, "'broadcast' needs 'stream'");
+      if (!v["message"]) r_.Fail(v, "'broadcast' needs 'message' (the payload clients receive)");
       BroadcastStep s;
       s.stream = CompileTemplate(v["stream"], allowed, "'broadcast' 'stream'");
       s.message = Value(v["message"], allowed, "'broadcast' 'message'");
-      if (v["to_others"]) s.to_others = Bool(v["to_others"], "'to_others'");
+      if (v["to_others"]) s.to_others = r_.Bool(v["to_others"]);
       *used |= s.stream.roots() | s.message.roots() | Bit(Root::kSid);
       step.action = std::move(s);
     } else if (name == "stream_from") {
@@ -389,7 +299,7 @@ class Loader {
     } else if (name == "stop_stream_from") {
       step.action = StopStreamFromStep{TemplateList(v, allowed, what, used)};
     } else if (name == "stop_all_streams" || name == "disconnect" || name == "reject") {
-      if (!Bool(v, what)) Fail(v, what + " only takes 'true' (remove the step instead)");
+      if (!r_.Bool(v)) r_.Fail(v, what + " only takes 'true' (remove the step instead)");
       if (name == "stop_all_streams") step.action = StopAllStreamsStep{};
       if (name == "disconnect") step.action = DisconnectStep{};
       if (name == "reject") step.action = RejectStep{};
@@ -402,9 +312,10 @@ class Loader {
     } else if (name == "unset") {
       UnsetStep s;
       if (v.IsSequence()) {
-        for (std::size_t i = 0; i < v.size(); ++i) s.keys.push_back(String(v[i], what + " key"));
+        for (std::size_t i = 0; i < v.size(); ++i)
+          s.keys.push_back(r_.String(v[i], "a key for " + what));
       } else {
-        s.keys.push_back(String(v, what + " (a key or a list of keys)"));
+        s.keys.push_back(r_.String(v, "a key (or a list of keys) for " + what));
       }
       step.action = std::move(s);
       *used |= Bit(Root::kState);
@@ -417,12 +328,12 @@ class Loader {
   }
 
   void Connection(const YAML::Node& n) {
-    ExpectMap(n, "a connection handler",
-              {"name", "when", "require", "reject_if", "reject", "identifiers", "state",
-               "on_disconnect"});
+    r_.CheckMap(n, "a connection handler",
+                {"name", "when", "require", "reject_if", "reject", "identifiers", "state",
+                 "on_disconnect"});
     ConnectionHandler h;
     h.where = Where(n);
-    h.name = n["name"] ? String(n["name"], "'name'")
+    h.name = n["name"] ? r_.String(n["name"], "a name for 'name'")
                        : "connection #" + std::to_string(defs_->connections.size() + 1);
     RootSet roots = 0;
     if (n["when"]) h.when = ParseCondition(n["when"], kConnectRoots, "'when'");
@@ -431,7 +342,7 @@ class Loader {
       h.reject_if = ParseCondition(n["reject_if"], kConnectRoots, "'reject_if'");
       h.has_reject_if = true;
     }
-    if (n["reject"]) h.reject = Bool(n["reject"], "'reject'");
+    if (n["reject"]) h.reject = r_.Bool(n["reject"]);
     if (n["identifiers"]) {
       h.identifiers = NamedValueMap(n["identifiers"], kConnectRoots, "'identifiers'", &roots);
     }
@@ -449,15 +360,15 @@ class Loader {
 
   void Channel(const YAML::Node& key, const YAML::Node& n) {
     const std::string& name = key.Scalar();
-    if (name.empty()) Fail(key, "empty channel name");
+    if (name.empty()) r_.Fail(key, "empty channel name");
     if (auto it = channel_where_->find(name); it != channel_where_->end()) {
-      Fail(key, "channel '" + name + "' is already defined at " + it->second);
+      r_.Fail(key, "channel '" + name + "' is already defined at " + it->second);
     }
     ChannelDefinition ch;
     ch.name = name;
     ch.where = Where(key);
     if (!n.IsNull()) {
-      ExpectMap(n, "channel '" + name + "'", {"on_subscribe", "actions", "on_unsubscribe"});
+      r_.CheckMap(n, "channel '" + name + "'", {"on_subscribe", "actions", "on_unsubscribe"});
       if (n["on_subscribe"]) {
         ch.on_subscribe.steps = ParseSteps(n["on_subscribe"], Context::kSubscribe, kChannelRoots,
                                            "'on_subscribe'", &ch.on_subscribe.roots);
@@ -469,10 +380,10 @@ class Loader {
       }
       if (n["actions"] && !n["actions"].IsNull()) {
         const YAML::Node& actions = n["actions"];
-        ExpectMap(actions, "'actions' (action name: steps)", {});
+        r_.CheckMap(actions, "'actions' (action name: steps)", {});
         for (auto it = actions.begin(); it != actions.end(); ++it) {
           const std::string& action = it->first.Scalar();
-          if (action.empty()) Fail(it->first, "empty action name");
+          if (action.empty()) r_.Fail(it->first, "empty action name");
           Handler h;
           h.steps = ParseSteps(it->second, Context::kAction, kActionRoots,
                                "action '" + action + "'", &h.roots);
@@ -484,10 +395,9 @@ class Loader {
     defs_->channels.emplace(name, std::move(ch));
   }
 
-  std::string file_;
+  Reader r_;
   Definitions* defs_;
   std::unordered_map<std::string, std::string>* channel_where_;
-  std::size_t nodes_ = 0;
 };
 
 }  // namespace
@@ -519,24 +429,13 @@ Result<Definitions> LoadDefinitions(const std::vector<Source>& sources) {
       return Error{"too_large",
                    src.name + ": larger than " + std::to_string(limits::kMaxFileBytes) + " bytes"};
     }
+    Loader loader(src.name, &defs, &channel_where);
     try {
-      std::vector<YAML::Node> docs = YAML::LoadAll(src.text);
-      if (docs.size() > 1) {
-        return Error{"definition_error",
-                     src.name + ": holds " + std::to_string(docs.size()) +
-                         " YAML documents ('---'); put one definition map per file"};
-      }
-      Loader loader(src.name, &defs, &channel_where);
-      if (!docs.empty()) loader.Document(docs.front());
-    } catch (const LoadError& e) {
+      loader.Document(src.text);
+    } catch (const yaml::LoadError& e) {
       return Error{"definition_error", e.message};
     } catch (const YAML::Exception& e) {
-      // yaml-cpp's what() repeats the position in its own words; keep the message.
-      std::string where = src.name;
-      if (!e.mark.is_null()) {
-        where += ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1);
-      }
-      return Error{"definition_error", where + ": malformed YAML: " + e.msg};
+      return Error{"definition_error", loader.reader().Message(e)};
     }
   }
   return defs;

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <map>
 
+#include "common/strings.h"
 #include "rpc/limits.h"
 #include "rpc/state_codec.h"
 #include "rpc/url_parts.h"
@@ -55,9 +56,7 @@ void FillRequestRoots(const anycable::Env& env, std::string_view sid, RootSet ne
     // rendered output deterministic.
     std::map<std::string, std::string> sorted;
     for (const auto& [k, v] : env.headers()) {
-      std::string name = k;
-      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      sorted[std::move(name)] = v;
+      sorted[Lower(k)] = v;
     }
     std::string cookie;
     if (auto it = sorted.find("cookie"); it != sorted.end()) cookie = it->second;

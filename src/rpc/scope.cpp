@@ -3,6 +3,8 @@
 #include <cctype>
 #include <charconv>
 
+#include "common/strings.h"
+
 namespace cable::rpc {
 namespace {
 
@@ -15,10 +17,6 @@ bool SegmentChar(char c) {
 }
 
 }  // namespace
-
-std::string_view RootName(Root root) {
-  return kNames[static_cast<std::size_t>(root)];
-}
 
 std::optional<Root> RootFromName(std::string_view name) {
   for (std::size_t i = 0; i < kNames.size(); ++i) {
@@ -70,9 +68,7 @@ Result<Path> ParsePath(std::string_view text, RootSet allowed) {
   path.root = *root;
   path.segments.assign(parts.begin() + 1, parts.end());
   if (*root == Root::kHeaders) {
-    for (auto& s : path.segments) {
-      for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
+    for (auto& s : path.segments) s = Lower(s);
   }
   return path;
 }

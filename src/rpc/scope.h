@@ -44,7 +44,6 @@ inline constexpr bool Has(RootSet set, Root r) {
   return (set & Bit(r)) != 0;
 }
 
-std::string_view RootName(Root root);
 std::optional<Root> RootFromName(std::string_view name);
 // "url, host, query, ..." for error messages.
 std::string DescribeRoots(RootSet set);

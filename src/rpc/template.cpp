@@ -1,17 +1,8 @@
 #include "rpc/template.h"
 
-#include <cctype>
+#include "common/strings.h"
 
 namespace cable::rpc {
-namespace {
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
-}  // namespace
 
 Result<Template> Template::Compile(std::string_view text, RootSet allowed,
                                    std::size_t* error_offset) {

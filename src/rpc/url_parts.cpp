@@ -1,38 +1,18 @@
 #include "rpc/url_parts.h"
 
+#include "common/strings.h"
+
 namespace cable::rpc {
 namespace {
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string Decode(std::string_view s, bool plus_is_space) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (c == '%') {
-      int hi = i + 1 < s.size() ? HexValue(s[i + 1]) : -1;
-      int lo = i + 2 < s.size() ? HexValue(s[i + 2]) : -1;
-      if (hi >= 0 && lo >= 0) {
-        out += static_cast<char>(hi * 16 + lo);
-        i += 2;
-        continue;
-      }
-    }
-    out += (plus_is_space && c == '+') ? ' ' : c;
-  }
-  return out;
+// Query strings are form-encoded ('+' is a space); a bad escape stays as
+// written, as Rack leaves it.
+std::string DecodeQueryPart(std::string_view s) {
+  return *PercentDecode(s, PlusSign::kSpace, BadEscape::kKeep);
 }
 
 std::string_view TrimSpaces(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
+  return Trim(s, " \t");
 }
 
 }  // namespace
@@ -57,8 +37,8 @@ UrlParts ParseUrl(std::string_view url) {
     query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
     if (pair.empty()) continue;
     std::size_t eq = pair.find('=');
-    std::string key = Decode(pair.substr(0, eq), true);
-    std::string value = eq == std::string_view::npos ? "" : Decode(pair.substr(eq + 1), true);
+    std::string key = DecodeQueryPart(pair.substr(0, eq));
+    std::string value = eq == std::string_view::npos ? "" : DecodeQueryPart(pair.substr(eq + 1));
     parts.query[key] = std::move(value);
   }
   return parts;
@@ -74,7 +54,10 @@ Json ParseCookies(std::string_view header) {
     if (item.empty() || eq == std::string_view::npos || eq == 0) continue;
     std::string name(TrimSpaces(item.substr(0, eq)));
     // The first cookie of a name wins, as in Rack.
-    if (!cookies.contains(name)) cookies[name] = Decode(TrimSpaces(item.substr(eq + 1)), false);
+    if (!cookies.contains(name)) {
+      cookies[name] =
+          *PercentDecode(TrimSpaces(item.substr(eq + 1)), PlusSign::kLiteral, BadEscape::kKeep);
+    }
   }
   return cookies;
 }

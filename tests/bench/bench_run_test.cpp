@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "bench_support.h"
+#include "cable/build_info.h"
 #include "support/cable_server.h"
 
 namespace cable::testing {
@@ -40,6 +41,7 @@ TEST(BenchRun, BroadcastOverHttpDeliversEveryMessageOnce) {
   EXPECT_LE(j["latency_us"]["p50"].get<double>(), j["latency_us"]["p99"].get<double>());
   EXPECT_GT(j["server"]["connected"]["rss_kb"].get<int64_t>(), 0);
   EXPECT_TRUE(j["ok"].get<bool>());
+  EXPECT_EQ(j["tool"]["version"], build::kVersion) << "the report names the build's version";
 }
 
 TEST(BenchRun, BroadcastBurstAcrossStreams) {

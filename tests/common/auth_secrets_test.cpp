@@ -43,6 +43,17 @@ TEST(Secrets, TurboSecretFallsBackToTheStreamsSecret) {
   EXPECT_EQ(ResolveTurboStreamsSecret(Settings("", "", "", "t")), "t");
 }
 
+TEST(Secrets, BroadcastKeyIsExplicitElseDerivedFromTheSecret) {
+  SecretSettings settings;
+  EXPECT_EQ(ResolveBroadcastKey(settings), "") << "nothing set: no key";
+  settings.secret = "qwerty";
+  EXPECT_EQ(ResolveBroadcastKey(settings), DeriveKey("qwerty", kBroadcastKeyPhrase));
+  settings.broadcast_key = "explicit";
+  EXPECT_EQ(ResolveBroadcastKey(settings), "explicit");
+  settings.broadcast_key = "none";
+  EXPECT_EQ(ResolveBroadcastKey(settings), "") << "\"none\" disables it despite the secret";
+}
+
 TEST(DerivedKey, IsHexHmacSha256OfThePhrase) {
   // The spec's examples for secret "qwerty" (openssl dgst -sha256 -hmac).
   EXPECT_EQ(DeriveKey("qwerty", kBroadcastKeyPhrase),

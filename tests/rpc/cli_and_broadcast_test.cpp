@@ -74,7 +74,7 @@ TEST(RpcCli, DefinitionErrorExitsTwoWithPosition) {
       WriteTemp("bad_rpc.yml", "channels:\n  A:\n    on_subscribe:\n      - strem_from: a\n");
   auto r = cable::testing::Run({CableBinary(), "rpc", "--channels", path, "--host", "127.0.0.1:0"});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_THAT(r.err, HasSubstr("cable rpc: error: " + path + ":4:9: unknown step 'strem_from'"));
+  EXPECT_THAT(r.err, HasSubstr("cable rpc: error: " + path + ":4:9: unknown step \"strem_from\""));
   auto missing = cable::testing::Run({CableBinary(), "rpc", "--channels", "no-such-thing"});
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_THAT(missing.err, HasSubstr("not a built-in definition (anyt, benchmark, demo)"));

@@ -60,29 +60,32 @@ TEST(RpcLoader, EmptyDocumentDefinesNothing) {
 TEST(RpcLoader, MalformedYamlNamesFileLineColumn) {
   std::string msg = LoadError("channels:\n  A:\n    on_subscribe: [stream_from: a\n");
   EXPECT_NE(msg.find("test.yml:"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("malformed YAML"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("bad YAML"), std::string::npos) << msg;
 }
 
 TEST(RpcLoader, UnknownTopLevelKey) {
   std::string msg = LoadError("channels: {}\nchanels: {}\n");
-  EXPECT_EQ(msg.rfind("test.yml:2:1: unknown key 'chanels'", 0), 0u) << msg;
-  EXPECT_NE(msg.find("connections, channels"), std::string::npos) << msg;
+  EXPECT_EQ(msg.rfind("test.yml:2:1: unknown key \"chanels\" in the top level", 0), 0u) << msg;
+  EXPECT_NE(msg.find("(did you mean \"channels\"?)"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("expected connections or channels"), std::string::npos) << msg;
 }
 
 TEST(RpcLoader, UnknownChannelKey) {
   std::string msg = LoadError("channels:\n  A:\n    on_subscibe: []\n");
-  EXPECT_EQ(msg.rfind("test.yml:3:5: unknown key 'on_subscibe' in channel 'A'", 0), 0u) << msg;
+  EXPECT_EQ(msg.rfind("test.yml:3:5: unknown key \"on_subscibe\" in channel 'A'", 0), 0u) << msg;
 }
 
 TEST(RpcLoader, UnknownConnectionKey) {
   std::string msg = LoadError("connections:\n  - name: x\n    identifers: {a: b}\n");
-  EXPECT_EQ(msg.rfind("test.yml:3:5: unknown key 'identifers'", 0), 0u) << msg;
+  EXPECT_EQ(msg.rfind("test.yml:3:5: unknown key \"identifers\"", 0), 0u) << msg;
 }
 
 TEST(RpcLoader, UnknownStep) {
   std::string msg = LoadError("channels:\n  A:\n    on_subscribe:\n      - strem_from: a\n");
-  EXPECT_EQ(msg.rfind("test.yml:4:9: unknown step 'strem_from'", 0), 0u) << msg;
-  EXPECT_NE(msg.find("stream_from"), std::string::npos) << msg;
+  EXPECT_EQ(msg.rfind("test.yml:4:9: unknown step \"strem_from\"", 0), 0u) << msg;
+  EXPECT_NE(msg.find("(did you mean \"stream_from\"?)"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("; expected one of transmit, broadcast, stream_from"), std::string::npos)
+      << msg;
 }
 
 TEST(RpcLoader, StepNotAllowedInContext) {
@@ -98,16 +101,27 @@ TEST(RpcLoader, TwoStepsInOneItem) {
 }
 
 TEST(RpcLoader, WrongTypes) {
-  EXPECT_NE(LoadError("connections: {a: 1}\n").find("must be a list"), std::string::npos);
-  EXPECT_NE(LoadError("channels: [a]\n").find("must be a map"), std::string::npos);
-  EXPECT_NE(LoadError("channels:\n  A:\n    on_subscribe: {stream_from: a}\n")
-                .find("test.yml:3:19: 'on_subscribe' must be a list of steps"),
+  // The same wording as the conformance scenario reader: "found X; expected Y".
+  EXPECT_NE(LoadError("connections: {a: 1}\n")
+                .find("found a mapping; expected a list of connection handlers"),
             std::string::npos);
+  EXPECT_NE(
+      LoadError("channels: [a]\n").find("found a sequence; expected a mapping for 'channels'"),
+      std::string::npos);
+  EXPECT_NE(
+      LoadError("channels:\n  A:\n    on_subscribe: {stream_from: a}\n")
+          .find(
+              "test.yml:3:19: found a mapping; expected a list of steps (each starting with '- ') "
+              "for 'on_subscribe'"),
+      std::string::npos);
   EXPECT_NE(LoadError("channels:\n  A:\n    on_subscribe:\n      - reject: yes\n")
-                .find("must be true or false"),
+                .find("found \"yes\"; expected true or false"),
             std::string::npos);
   EXPECT_NE(LoadError("channels:\n  A:\n    on_subscribe:\n      - stream_from: {a: b}\n")
-                .find("must be a string"),
+                .find("found a mapping; expected a string for 'stream_from'"),
+            std::string::npos);
+  EXPECT_NE(LoadError("channels:\n  A:\n    on_subscribe:\n      - transmit: !foo bar\n")
+                .find("found \"bar\" tagged !foo; expected a string for 'transmit'"),
             std::string::npos);
   EXPECT_NE(LoadError("channels:\n  A:\n    on_subscribe:\n      - broadcast: {stream: a}\n")
                 .find("'broadcast' needs 'message'"),
@@ -116,7 +130,7 @@ TEST(RpcLoader, WrongTypes) {
 
 TEST(RpcLoader, DuplicateKeys) {
   std::string msg = LoadError("channels:\n  A: {}\n  A: {}\n");
-  EXPECT_NE(msg.find("test.yml:3:3: duplicate key 'A'"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("test.yml:3:3: duplicate key \"A\""), std::string::npos) << msg;
 }
 
 TEST(RpcLoader, BadTemplatesPointAtThePlaceholder) {
@@ -149,7 +163,7 @@ TEST(RpcLoader, RootsAreCheckedPerHandler) {
 
 TEST(RpcLoader, UnknownMatcher) {
   std::string msg = LoadError("connections:\n  - when: {query.a: {equal: 1}}\n");
-  EXPECT_NE(msg.find("test.yml:2:22: unknown key 'equal'"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("test.yml:2:22: unknown key \"equal\""), std::string::npos) << msg;
 }
 
 TEST(RpcLoader, ChannelDefinedTwiceAcrossFiles) {

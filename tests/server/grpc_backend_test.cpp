@@ -18,10 +18,6 @@ using Clock = std::chrono::steady_clock;
 
 constexpr int kCommandTimeoutMs = 1500;
 
-Json Data(const std::string& identifier, const Json& message) {
-  return {{"identifier", identifier}, {"message", message}};
-}
-
 class GrpcBackendTest : public ::testing::Test {
  protected:
   GrpcBackendTest() : rpc_port_(FreePort()) {}
@@ -85,7 +81,7 @@ TEST_F(GrpcBackendTest, ConnectSubscribeAndPerformGoThroughRpc) {
   ASSERT_TRUE(Subscribes(*client, id));
   ASSERT_TRUE(
       client->SendText(PerformCommand(id, {{"action", "echo"}, {"text", "over grpc"}})).ok());
-  EXPECT_TRUE(ReceivesMessage(*client, Data(id, {{"response", "over grpc"}})));
+  EXPECT_TRUE(ReceivesMessage(*client, DataMessage(id, {{"response", "over grpc"}})));
   const auto rejected = AnytIdentifier("SubscriptionAknowledgementRejectorChannel");
   ASSERT_TRUE(client->SendText(SubscribeCommand(rejected)).ok());
   EXPECT_TRUE(
@@ -117,13 +113,13 @@ TEST_F(GrpcBackendTest, ChannelStateRoundTripsAndReachesDisconnect) {
   ASSERT_TRUE(Subscribes(client1, id1));
   ASSERT_TRUE(Subscribes(client2, id2));
   ASSERT_TRUE(client1.SendText(PerformCommand(id1, {{"action", "tick"}})).ok());
-  EXPECT_TRUE(ReceivesMessage(client1, Data(id1, {{"count", 3}, {"name", "chipolino"}})))
+  EXPECT_TRUE(ReceivesMessage(client1, DataMessage(id1, {{"count", 3}, {"name", "chipolino"}})))
       << "istate returned by subscribe is sent back with the next command";
   ASSERT_TRUE(client2.SendClose(1000).ok());
   EXPECT_TRUE(ReceivesClose(client2, 1000));
   // The backend's unsubscribe callback reads the state from the Disconnect
   // call and broadcasts back to this server over HTTP.
-  EXPECT_TRUE(ReceivesMessage(client1, Data(id1, {{"data", "user left: chipollone"}})));
+  EXPECT_TRUE(ReceivesMessage(client1, DataMessage(id1, {{"data", "user left: chipollone"}})));
 }
 
 TEST_F(GrpcBackendTest, BackendOutageFailsFastAndServiceResumesWhenItReturns) {
@@ -154,9 +150,10 @@ TEST_F(GrpcBackendTest, BackendOutageFailsFastAndServiceResumesWhenItReturns) {
                          << back.error().code << ": " << back.error().message;
   ASSERT_TRUE(Subscribes(*back, id));
   ASSERT_TRUE(back->SendText(PerformCommand(id, {{"action", "tick"}})).ok());
-  EXPECT_TRUE(ReceivesMessage(*back, Data(id, "tock")));
+  EXPECT_TRUE(ReceivesMessage(*back, DataMessage(id, "tock")));
   ASSERT_TRUE(existing.SendText(PerformCommand(id, {{"action", "tick"}})).ok());
-  EXPECT_TRUE(ReceivesMessage(existing, Data(id, "tock"))) << "the old session works again too";
+  EXPECT_TRUE(ReceivesMessage(existing, DataMessage(id, "tock")))
+      << "the old session works again too";
 }
 
 }  // namespace

@@ -14,10 +14,6 @@ namespace {
 
 constexpr const char* kKey = "k";
 
-Json Data(const std::string& identifier, const Json& message) {
-  return {{"identifier", identifier}, {"message", message}};
-}
-
 // Sends raw bytes and reads until the server closes; returns the responses.
 std::string HttpExchange(int port, const std::string& request);
 int HttpRaw(int port, const std::string& request) {
@@ -42,7 +38,7 @@ TEST_F(HttpBroadcastTest, BroadcastsGoOnTheMainPortWhenAKeyIsSet) {
   const auto id = StreamIdentifier("main-port");
   ASSERT_TRUE(Subscribes(client, id));
   ASSERT_EQ(Post(Publication("main-port", {{"n", 1}})), 201);
-  EXPECT_TRUE(ReceivesMessage(client, Data(id, {{"n", 1}})));
+  EXPECT_TRUE(ReceivesMessage(client, DataMessage(id, {{"n", 1}})));
 }
 
 TEST_F(HttpBroadcastTest, MissingOrWrongAuthorizationIsRejected) {
@@ -61,7 +57,7 @@ TEST_F(HttpBroadcastTest, MissingOrWrongAuthorizationIsRejected) {
   EXPECT_EQ(HttpRaw(port, head + "Authorization: k\r\n\r\n" + body), 401) << "no Bearer scheme";
   EXPECT_EQ(HttpRaw(port, head + "Authorization: Basic k\r\n\r\n" + body), 401) << "Basic scheme";
   ASSERT_EQ(Post(Publication("auth", "sentinel")), 201) << "right key";
-  EXPECT_TRUE(ReceivesMessage(client, Data(id, "sentinel")))
+  EXPECT_TRUE(ReceivesMessage(client, DataMessage(id, "sentinel")))
       << "no rejected broadcast may have been delivered";
 }
 
@@ -91,7 +87,7 @@ TEST_F(HttpBroadcastTest, BodiesThatAreNotPublicationsAreRejectedAndNotDelivered
     EXPECT_EQ(server().Broadcast(body, kKey), 422) << body;
   }
   ASSERT_EQ(Post(Publication("invalid", "sentinel")), 201);
-  EXPECT_TRUE(ReceivesMessage(client, Data(id, "sentinel")))
+  EXPECT_TRUE(ReceivesMessage(client, DataMessage(id, "sentinel")))
       << "nothing from a rejected body may have been delivered";
 }
 
@@ -105,8 +101,8 @@ TEST_F(HttpBroadcastTest, BatchIsDeliveredInOrder) {
   for (int i = 1; i <= 5; ++i) batch.push_back(Publication("batch-1", {{"n", i}}));
   batch.push_back(Publication("batch-2", {{"n", 6}}));
   ASSERT_EQ(Post(batch), 201);
-  for (int i = 1; i <= 5; ++i) EXPECT_TRUE(ReceivesMessage(client, Data(first, {{"n", i}})));
-  EXPECT_TRUE(ReceivesMessage(client, Data(second, {{"n", 6}})));
+  for (int i = 1; i <= 5; ++i) EXPECT_TRUE(ReceivesMessage(client, DataMessage(first, {{"n", i}})));
+  EXPECT_TRUE(ReceivesMessage(client, DataMessage(second, {{"n", 6}})));
 }
 
 TEST_F(HttpBroadcastTest, ExcludeSocketSkipsThatSession) {
@@ -120,9 +116,9 @@ TEST_F(HttpBroadcastTest, ExcludeSocketSkipsThatSession) {
   pub["meta"] = {{"exclude_socket", "sid-excluded"}};
   ASSERT_EQ(Post(pub), 201);
   ASSERT_EQ(Post(Publication("exclude", "to all")), 201);
-  EXPECT_TRUE(ReceivesMessage(other, Data(id, "to others")));
-  EXPECT_TRUE(ReceivesMessage(other, Data(id, "to all")));
-  EXPECT_TRUE(ReceivesMessage(excluded, Data(id, "to all")))
+  EXPECT_TRUE(ReceivesMessage(other, DataMessage(id, "to others")));
+  EXPECT_TRUE(ReceivesMessage(other, DataMessage(id, "to all")));
+  EXPECT_TRUE(ReceivesMessage(excluded, DataMessage(id, "to all")))
       << "the excluded session skips only the broadcast that names it";
 }
 
@@ -133,7 +129,7 @@ TEST_F(HttpBroadcastTest, UnknownMetaIsIgnored) {
   Json pub = Publication("meta", "hi");
   pub["meta"] = {{"transient", true}, {"whatever", 1}};
   ASSERT_EQ(Post(pub), 201);
-  EXPECT_TRUE(ReceivesMessage(client, Data(id, "hi")));
+  EXPECT_TRUE(ReceivesMessage(client, DataMessage(id, "hi")));
 }
 
 TEST_F(HttpBroadcastTest, BroadcastToStreamWithoutSubscribersIsAccepted) {
@@ -157,7 +153,7 @@ TEST_F(HttpBroadcastTest, KeepAliveConnectionCarriesSeveralBroadcasts) {
     ++created;
   }
   EXPECT_EQ(created, 3u) << responses;
-  for (int i = 1; i <= 3; ++i) EXPECT_TRUE(ReceivesMessage(client, Data(id, {{"n", i}})));
+  for (int i = 1; i <= 3; ++i) EXPECT_TRUE(ReceivesMessage(client, DataMessage(id, {{"n", i}})));
 }
 
 std::string HttpExchange(int port, const std::string& request) {
@@ -198,7 +194,7 @@ TEST(HttpBroadcastSecretTest, KeyIsDerivedFromSecretOnTheMainPort) {
   EXPECT_EQ(HttpPost(server.port(), "/_broadcast", body, "s"), 401) << "the secret is not the key";
   ASSERT_EQ(HttpPost(server.port(), "/_broadcast", body, key), 201)
       << "hex(HMAC-SHA256(secret, \"broadcast-cable\")) on the main port";
-  EXPECT_TRUE(ReceivesMessage(client, Data(id, "hi")));
+  EXPECT_TRUE(ReceivesMessage(client, DataMessage(id, "hi")));
 }
 
 TEST(HttpBroadcastSeparatePortTest, WithoutKeyBroadcastsGoOnTheirOwnPortUnauthenticated) {
@@ -213,7 +209,7 @@ TEST(HttpBroadcastSeparatePortTest, WithoutKeyBroadcastsGoOnTheirOwnPortUnauthen
             404)
       << "the main port does not take broadcasts without a key";
   ASSERT_EQ(server.Broadcast(Publication("separate", "hi").dump()), 201);
-  EXPECT_TRUE(ReceivesMessage(client, Data(id, "hi")));
+  EXPECT_TRUE(ReceivesMessage(client, DataMessage(id, "hi")));
 }
 
 }  // namespace

@@ -18,16 +18,6 @@ using namespace std::chrono_literals;
 
 const Json kWelcome = {{"type", "welcome"}};
 
-Json Confirm(const std::string& identifier) {
-  return {{"type", "confirm_subscription"}, {"identifier", identifier}};
-}
-Json Reject(const std::string& identifier) {
-  return {{"type", "reject_subscription"}, {"identifier", identifier}};
-}
-Json Data(const std::string& identifier, const Json& message) {
-  return {{"identifier", identifier}, {"message", message}};
-}
-
 // One server for every test that does not depend on what other tests'
 // sessions do when they go away.
 class AnytProtocolTest : public SharedServerTest<AnytProtocolTest> {
@@ -109,14 +99,14 @@ TEST_F(AnytProtocolTest, SubscriptionIsConfirmed) {
   ASSERT_CONNECTED(client, ConnectWelcomed(server()));
   const auto id = AnytIdentifier("SubscriptionAknowledgementChannel");
   ASSERT_TRUE(client.SendText(SubscribeCommand(id)).ok());
-  EXPECT_TRUE(ReceivesMessage(client, Confirm(id)));
+  EXPECT_TRUE(ReceivesMessage(client, ConfirmMessage(id)));
 }
 
 TEST_F(AnytProtocolTest, SubscriptionIsRejected) {
   ASSERT_CONNECTED(client, ConnectWelcomed(server()));
   const auto id = AnytIdentifier("SubscriptionAknowledgementRejectorChannel");
   ASSERT_TRUE(client.SendText(SubscribeCommand(id)).ok());
-  EXPECT_TRUE(ReceivesMessage(client, Reject(id)));
+  EXPECT_TRUE(ReceivesMessage(client, RejectMessage(id)));
   // A rejected subscription does not exist: performing on it does nothing.
   ASSERT_TRUE(client.SendText(PerformCommand(id, {{"action", "tick"}})).ok());
   EXPECT_TRUE(Pongs(client));
@@ -127,9 +117,9 @@ TEST_F(AnytProtocolTest, SameChannelWithDifferentParamsIsTwoSubscriptions) {
   const auto id1 = AnytIdentifier("SubscriptionWithParamsChannel", {{"id", 1}});
   const auto id2 = AnytIdentifier("SubscriptionWithParamsChannel", {{"id", 2}});
   ASSERT_TRUE(client.SendText(SubscribeCommand(id1)).ok());
-  EXPECT_TRUE(ReceivesMessage(client, Confirm(id1)));
+  EXPECT_TRUE(ReceivesMessage(client, ConfirmMessage(id1)));
   ASSERT_TRUE(client.SendText(SubscribeCommand(id2)).ok());
-  EXPECT_TRUE(ReceivesMessage(client, Confirm(id2)));
+  EXPECT_TRUE(ReceivesMessage(client, ConfirmMessage(id2)));
 }
 
 TEST_F(AnytProtocolTest, IdentifierIsEchoedByteForByte) {
@@ -138,16 +128,16 @@ TEST_F(AnytProtocolTest, IdentifierIsEchoedByteForByte) {
   const std::string id =
       R"({ "id" : 7,  "channel":"Anyt::TestChannels::SubscriptionWithParamsChannel" })";
   ASSERT_TRUE(client.SendText(SubscribeCommand(id)).ok());
-  EXPECT_TRUE(ReceivesMessage(client, Confirm(id)));
+  EXPECT_TRUE(ReceivesMessage(client, ConfirmMessage(id)));
 }
 
 TEST_F(AnytProtocolTest, IdentifierWithEscapesAndUnicodeIsEchoedIntact) {
   ASSERT_CONNECTED(client, ConnectWelcomed(server()));
   const std::string id = R"({"channel":"Test::StreamChannel","stream":"caf\u00e9 \"q\" ✓ \\ /"})";
   ASSERT_TRUE(client.SendText(SubscribeCommand(id)).ok());
-  EXPECT_TRUE(ReceivesMessage(client, Confirm(id)));
+  EXPECT_TRUE(ReceivesMessage(client, ConfirmMessage(id)));
   Broadcast("café \"q\" ✓ \\ /", "ok");
-  EXPECT_TRUE(ReceivesMessage(client, Data(id, "ok")));
+  EXPECT_TRUE(ReceivesMessage(client, DataMessage(id, "ok")));
 }
 
 TEST_F(AnytProtocolTest, PerformWithoutArgumentsTransmits) {
@@ -155,7 +145,7 @@ TEST_F(AnytProtocolTest, PerformWithoutArgumentsTransmits) {
   const auto id = AnytIdentifier("SubscriptionPerformMethodsChannel");
   ASSERT_TRUE(Subscribes(client, id));
   ASSERT_TRUE(client.SendText(PerformCommand(id, {{"action", "tick"}})).ok());
-  EXPECT_TRUE(ReceivesMessage(client, Data(id, "tock")));
+  EXPECT_TRUE(ReceivesMessage(client, DataMessage(id, "tock")));
 }
 
 TEST_F(AnytProtocolTest, PerformWithArgumentsReceivesThem) {
@@ -163,16 +153,16 @@ TEST_F(AnytProtocolTest, PerformWithArgumentsReceivesThem) {
   const auto id = AnytIdentifier("SubscriptionPerformMethodsChannel");
   ASSERT_TRUE(Subscribes(client, id));
   ASSERT_TRUE(client.SendText(PerformCommand(id, {{"action", "echo"}, {"text", "hello"}})).ok());
-  EXPECT_TRUE(ReceivesMessage(client, Data(id, {{"response", "hello"}})));
+  EXPECT_TRUE(ReceivesMessage(client, DataMessage(id, {{"response", "hello"}})));
 }
 
 TEST_F(AnytProtocolTest, TransmissionsFromSubscribedPrecedeTheConfirmationInOrder) {
   ASSERT_CONNECTED(client, ConnectWelcomed(server()));
   const auto id = AnytIdentifier("SubscriptionTransmissionsChannel");
   ASSERT_TRUE(client.SendText(SubscribeCommand(id)).ok());
-  EXPECT_TRUE(ReceivesMessage(client, Data(id, "hello")));
-  EXPECT_TRUE(ReceivesMessage(client, Data(id, "world")));
-  EXPECT_TRUE(ReceivesMessage(client, Confirm(id)));
+  EXPECT_TRUE(ReceivesMessage(client, DataMessage(id, "hello")));
+  EXPECT_TRUE(ReceivesMessage(client, DataMessage(id, "world")));
+  EXPECT_TRUE(ReceivesMessage(client, ConfirmMessage(id)));
 }
 
 TEST_F(AnytProtocolTest, DuplicateSubscribeIsIgnoredAndSessionKeepsWorking) {
@@ -185,8 +175,8 @@ TEST_F(AnytProtocolTest, DuplicateSubscribeIsIgnoredAndSessionKeepsWorking) {
   // Still one subscription: a broadcast arrives once.
   Broadcast("duplicate-subscribe", {{"n", 1}});
   Broadcast("duplicate-subscribe", {{"n", 2}});
-  EXPECT_TRUE(ReceivesMessage(client, Data(id, {{"n", 1}})));
-  EXPECT_TRUE(ReceivesMessage(client, Data(id, {{"n", 2}})));
+  EXPECT_TRUE(ReceivesMessage(client, DataMessage(id, {{"n", 1}})));
+  EXPECT_TRUE(ReceivesMessage(client, DataMessage(id, {{"n", 2}})));
 }
 
 TEST_F(AnytProtocolTest, CommandsForUnknownSubscriptionsAreIgnored) {
@@ -206,7 +196,7 @@ TEST_F(AnytProtocolTest, BroadcastObjectArrivesAsObject) {
   const Json payload = {
       {"data", {{"user_id", 1}, {"status", "left"}, {"meta", {{"connection_time", "10s"}}}}}};
   Broadcast("a", payload);
-  EXPECT_TRUE(ReceivesMessage(client, Data(id, payload)));
+  EXPECT_TRUE(ReceivesMessage(client, DataMessage(id, payload)));
 }
 
 TEST_F(AnytProtocolTest, BroadcastCustomStringArrivesAsString) {
@@ -214,7 +204,7 @@ TEST_F(AnytProtocolTest, BroadcastCustomStringArrivesAsString) {
   const auto id = AnytIdentifier("BroadcastDataToStreamChannel");
   ASSERT_TRUE(Subscribes(client, id));
   Broadcast("a", "<script>alert('Message!');</script>");
-  EXPECT_TRUE(ReceivesMessage(client, Data(id, "<script>alert('Message!');</script>")));
+  EXPECT_TRUE(ReceivesMessage(client, DataMessage(id, "<script>alert('Message!');</script>")));
 }
 
 TEST_F(AnytProtocolTest, BroadcastJsonStringStaysAString) {
@@ -236,7 +226,7 @@ TEST_F(AnytProtocolTest, BroadcastKeepsUnicodeAndEscapes) {
   ASSERT_TRUE(Subscribes(client, id));
   const Json payload = {{"text", "héllo ✓ 😀 \"quoted\" \\ </script>\n\t"}, {"n", -1.5}};
   Broadcast("unicode", payload);
-  EXPECT_TRUE(ReceivesMessage(client, Data(id, payload)));
+  EXPECT_TRUE(ReceivesMessage(client, DataMessage(id, payload)));
 }
 
 TEST_F(AnytProtocolTest, BroadcastThatIsNotJsonArrivesAsRawString) {
@@ -244,7 +234,7 @@ TEST_F(AnytProtocolTest, BroadcastThatIsNotJsonArrivesAsRawString) {
   const auto id = StreamIdentifier("raw-data");
   ASSERT_TRUE(Subscribes(client, id));
   ASSERT_EQ(server().Broadcast(R"({"stream":"raw-data","data":"not json {"})"), 201);
-  EXPECT_TRUE(ReceivesMessage(client, Data(id, "not json {")));
+  EXPECT_TRUE(ReceivesMessage(client, DataMessage(id, "not json {")));
 }
 
 TEST_F(AnytProtocolTest, MultipleClientsReceiveTheStream) {
@@ -254,8 +244,8 @@ TEST_F(AnytProtocolTest, MultipleClientsReceiveTheStream) {
   ASSERT_TRUE(Subscribes(client1, id));
   ASSERT_TRUE(Subscribes(client2, id));
   Broadcast("a", {{"data", "X"}});
-  EXPECT_TRUE(ReceivesMessage(client1, Data(id, {{"data", "X"}})));
-  EXPECT_TRUE(ReceivesMessage(client2, Data(id, {{"data", "X"}})));
+  EXPECT_TRUE(ReceivesMessage(client1, DataMessage(id, {{"data", "X"}})));
+  EXPECT_TRUE(ReceivesMessage(client2, DataMessage(id, {{"data", "X"}})));
 }
 
 TEST_F(AnytProtocolTest, UnsubscribeStopsDeliveryToThatClientOnly) {
@@ -265,13 +255,13 @@ TEST_F(AnytProtocolTest, UnsubscribeStopsDeliveryToThatClientOnly) {
   ASSERT_TRUE(Subscribes(client1, id));
   ASSERT_TRUE(Subscribes(client2, id));
   Broadcast("a", {{"data", "X"}});
-  EXPECT_TRUE(ReceivesMessage(client1, Data(id, {{"data", "X"}})));
-  EXPECT_TRUE(ReceivesMessage(client2, Data(id, {{"data", "X"}})));
+  EXPECT_TRUE(ReceivesMessage(client1, DataMessage(id, {{"data", "X"}})));
+  EXPECT_TRUE(ReceivesMessage(client2, DataMessage(id, {{"data", "X"}})));
 
   ASSERT_TRUE(client1.SendText(UnsubscribeCommand(id)).ok());
   ASSERT_TRUE(Pongs(client1));  // no unsubscribe ack exists; the pong is the barrier
   Broadcast("a", {{"data", "Y"}});
-  EXPECT_TRUE(ReceivesMessage(client2, Data(id, {{"data", "Y"}})));
+  EXPECT_TRUE(ReceivesMessage(client2, DataMessage(id, {{"data", "Y"}})));
   EXPECT_TRUE(ReceivesNothing(client1));
 }
 
@@ -281,8 +271,8 @@ TEST_F(AnytProtocolTest, SingleStreamDeliversInOrder) {
   ASSERT_TRUE(Subscribes(client, id));
   Broadcast("a", {{"data", "X"}});
   Broadcast("a", {{"data", "Y"}});
-  EXPECT_TRUE(ReceivesMessage(client, Data(id, {{"data", "X"}})));
-  EXPECT_TRUE(ReceivesMessage(client, Data(id, {{"data", "Y"}})));
+  EXPECT_TRUE(ReceivesMessage(client, DataMessage(id, {{"data", "X"}})));
+  EXPECT_TRUE(ReceivesMessage(client, DataMessage(id, {{"data", "Y"}})));
 }
 
 TEST_F(AnytProtocolTest, SingleStreamStopsAfterUnsubscribe) {
@@ -290,7 +280,7 @@ TEST_F(AnytProtocolTest, SingleStreamStopsAfterUnsubscribe) {
   const auto id = AnytIdentifier("SingleStreamChannel");
   ASSERT_TRUE(Subscribes(client, id));
   Broadcast("a", {{"data", "X"}});
-  EXPECT_TRUE(ReceivesMessage(client, Data(id, {{"data", "X"}})));
+  EXPECT_TRUE(ReceivesMessage(client, DataMessage(id, {{"data", "X"}})));
   ASSERT_TRUE(client.SendText(UnsubscribeCommand(id)).ok());
   ASSERT_TRUE(Pongs(client));
   Broadcast("a", {{"data", "Y"}});
@@ -302,9 +292,9 @@ TEST_F(AnytProtocolTest, OneSubscriptionReceivesFromAllItsStreams) {
   const auto id = AnytIdentifier("MultipleStreamsChannel");
   ASSERT_TRUE(Subscribes(client, id));
   Broadcast("a", {{"data", "X"}});
-  EXPECT_TRUE(ReceivesMessage(client, Data(id, {{"data", "X"}})));
+  EXPECT_TRUE(ReceivesMessage(client, DataMessage(id, {{"data", "X"}})));
   Broadcast("b", {{"data", "Y"}});
-  EXPECT_TRUE(ReceivesMessage(client, Data(id, {{"data", "Y"}})));
+  EXPECT_TRUE(ReceivesMessage(client, DataMessage(id, {{"data", "Y"}})));
 }
 
 TEST_F(AnytProtocolTest, UnsubscribeStopsEveryStreamOfTheSubscription) {
@@ -312,7 +302,7 @@ TEST_F(AnytProtocolTest, UnsubscribeStopsEveryStreamOfTheSubscription) {
   const auto id = AnytIdentifier("MultipleStreamsChannel");
   ASSERT_TRUE(Subscribes(client, id));
   Broadcast("a", {{"data", "X"}});
-  EXPECT_TRUE(ReceivesMessage(client, Data(id, {{"data", "X"}})));
+  EXPECT_TRUE(ReceivesMessage(client, DataMessage(id, {{"data", "X"}})));
   ASSERT_TRUE(client.SendText(UnsubscribeCommand(id)).ok());
   ASSERT_TRUE(Pongs(client));
   Broadcast("a", {{"data", "Y"}});
@@ -328,7 +318,7 @@ TEST_F(AnytProtocolTest, SameStreamInTwoSubscriptionsDeliversOncePerIdentifier) 
   ASSERT_TRUE(Subscribes(client, id2));
   Broadcast("a", {{"data", "XX"}});
   EXPECT_TRUE(ReceivesMessagesInAnyOrder(
-      client, {Data(id1, {{"data", "XX"}}), Data(id2, {{"data", "XX"}})}));
+      client, {DataMessage(id1, {{"data", "XX"}}), DataMessage(id2, {{"data", "XX"}})}));
   EXPECT_TRUE(ReceivesNothing(client));
 }
 
@@ -337,12 +327,12 @@ TEST_F(AnytProtocolTest, StopStreamFromStopsOnlyThatStream) {
   const auto id = AnytIdentifier("StopStreamsChannel");
   ASSERT_TRUE(Subscribes(client, id));
   Broadcast("a", {{"data", "X"}});
-  EXPECT_TRUE(ReceivesMessage(client, Data(id, {{"data", "X"}})));
+  EXPECT_TRUE(ReceivesMessage(client, DataMessage(id, {{"data", "X"}})));
   ASSERT_TRUE(client.SendText(PerformCommand(id, {{"action", "unfollow"}, {"name", "a"}})).ok());
   ASSERT_TRUE(Pongs(client));
   Broadcast("a", {{"data", "Y"}});
   Broadcast("b", {{"data", "Z"}});
-  EXPECT_TRUE(ReceivesMessage(client, Data(id, {{"data", "Z"}})));
+  EXPECT_TRUE(ReceivesMessage(client, DataMessage(id, {{"data", "Z"}})));
 }
 
 // ---------------------------------------------------------------- request
@@ -351,14 +341,14 @@ TEST_F(AnytProtocolTest, ChannelSeesTheConnectionRequestQuery) {
   ASSERT_CONNECTED(client, ConnectWelcomed(server(), "/cable?token=secret"));
   const auto id = AnytIdentifier("RequestChannel");
   ASSERT_TRUE(client.SendText(SubscribeCommand(id)).ok());
-  EXPECT_TRUE(ReceivesMessage(client, Confirm(id)));
+  EXPECT_TRUE(ReceivesMessage(client, ConfirmMessage(id)));
 }
 
 TEST_F(AnytProtocolTest, ChannelRejectsWhenTheRequestQueryLacksTheToken) {
   ASSERT_CONNECTED(client, ConnectWelcomed(server(), "/cable?token=wrong"));
   const auto id = AnytIdentifier("RequestChannel");
   ASSERT_TRUE(client.SendText(SubscribeCommand(id)).ok());
-  EXPECT_TRUE(ReceivesMessage(client, Reject(id)));
+  EXPECT_TRUE(ReceivesMessage(client, RejectMessage(id)));
 }
 
 TEST_F(AnytProtocolTest, ConnectionSeesTheRequestUrl) {
@@ -469,9 +459,9 @@ TEST_F(AnytCallbacksTest, ChannelStateIsKeptBetweenCommands) {
   const auto id = AnytIdentifier("ChannelStateChannel", {{"name", "chipolino"}});
   ASSERT_TRUE(Subscribes(client, id));
   ASSERT_TRUE(client.SendText(PerformCommand(id, {{"action", "tick"}})).ok());
-  EXPECT_TRUE(ReceivesMessage(client, Data(id, {{"count", 3}, {"name", "chipolino"}})));
+  EXPECT_TRUE(ReceivesMessage(client, DataMessage(id, {{"count", 3}, {"name", "chipolino"}})));
   ASSERT_TRUE(client.SendText(PerformCommand(id, {{"action", "tick"}})).ok());
-  EXPECT_TRUE(ReceivesMessage(client, Data(id, {{"count", 5}, {"name", "chipolino"}})));
+  EXPECT_TRUE(ReceivesMessage(client, DataMessage(id, {{"count", 5}, {"name", "chipolino"}})));
 }
 
 TEST_F(AnytCallbacksTest, ChannelStateIsAvailableInUnsubscribeOnDisconnect) {
@@ -483,7 +473,7 @@ TEST_F(AnytCallbacksTest, ChannelStateIsAvailableInUnsubscribeOnDisconnect) {
   ASSERT_TRUE(Subscribes(client1, id1));
   ASSERT_TRUE(Subscribes(client2, id2));
   CloseClient(client2);
-  EXPECT_TRUE(ReceivesMessage(client1, Data(id1, {{"data", "user left: chipollone"}})));
+  EXPECT_TRUE(ReceivesMessage(client1, DataMessage(id1, {{"data", "user left: chipollone"}})));
 }
 
 TEST_F(AnytCallbacksTest, ChannelStateIsAvailableInUnsubscribeCommand) {
@@ -494,7 +484,7 @@ TEST_F(AnytCallbacksTest, ChannelStateIsAvailableInUnsubscribeCommand) {
   ASSERT_TRUE(Subscribes(client1, id1));
   ASSERT_TRUE(Subscribes(client2, id2));
   ASSERT_TRUE(client2.SendText(UnsubscribeCommand(id2)).ok());
-  EXPECT_TRUE(ReceivesMessage(client1, Data(id1, {{"data", "user left: chipollone"}})));
+  EXPECT_TRUE(ReceivesMessage(client1, DataMessage(id1, {{"data", "user left: chipollone"}})));
   // Unsubscribed before its own broadcast went out: client2 does not get it.
   EXPECT_TRUE(Pongs(client2));
 }
@@ -510,7 +500,7 @@ TEST_F(AnytCallbacksTest, DisconnectUnsubscribesFromEveryChannel) {
   }
   CloseClient(client2);
   EXPECT_TRUE(ReceivesMessagesInAnyOrder(
-      client1, {Data(a, {{"data", "user left"}}), Data(b, {{"data", "user left"}})}));
+      client1, {DataMessage(a, {{"data", "user left"}}), DataMessage(b, {{"data", "user left"}})}));
   EXPECT_TRUE(ReceivesNothing(client1));
 }
 
@@ -522,8 +512,8 @@ TEST_F(AnytCallbacksTest, DisconnectUnsubscribesEverySubscriptionOfOneChannel) {
   ASSERT_TRUE(Subscribes(client2, AnytIdentifier("RequestCChannel", {{"id", 1}})));
   ASSERT_TRUE(Subscribes(client2, AnytIdentifier("RequestCChannel", {{"id", 2}})));
   CloseClient(client2);
-  EXPECT_TRUE(ReceivesMessagesInAnyOrder(
-      client1, {Data(c, {{"data", "user left1"}}), Data(c, {{"data", "user left2"}})}));
+  EXPECT_TRUE(ReceivesMessagesInAnyOrder(client1, {DataMessage(c, {{"data", "user left1"}}),
+                                                   DataMessage(c, {{"data", "user left2"}})}));
 }
 
 TEST_F(AnytCallbacksTest, DroppedTcpConnectionAlsoUnsubscribes) {
@@ -533,7 +523,7 @@ TEST_F(AnytCallbacksTest, DroppedTcpConnectionAlsoUnsubscribes) {
   ASSERT_TRUE(Subscribes(client1, a));
   ASSERT_TRUE(Subscribes(client2, a));
   client2.Close();  // no close frame
-  EXPECT_TRUE(ReceivesMessage(client1, Data(a, {{"data", "user left"}})));
+  EXPECT_TRUE(ReceivesMessage(client1, DataMessage(a, {{"data", "user left"}})));
 }
 
 TEST_F(AnytCallbacksTest, ServerRestartDisconnectsEveryClientAndExitsCleanly) {

@@ -146,7 +146,7 @@ std::string WhisperCommand(const std::string& identifier, const Json& data) {
     return ::testing::AssertionFailure()
            << "expected close " << expected << " but got " << message->dump();
   }
-  if (message.error().code != "close" || message.error().message != expected) {
+  if (!message.error().IsCloseFrame() || message.error().message != expected) {
     return ::testing::AssertionFailure() << "expected close " << expected << " but got "
                                          << message.error().code << ": " << message.error().message;
   }

@@ -124,7 +124,7 @@ class HttpsConnection {
       off += static_cast<size_t>(n);
     }
     while (buffer_.find("\r\n\r\n") == std::string::npos) {
-      if (!Fill()) return Error{"closed", "no response head"};
+      if (!Fill()) return Error{codes::kClosed, "no response head"};
     }
     const size_t head_end = buffer_.find("\r\n\r\n") + 4;
     const std::string head = buffer_.substr(0, head_end);
@@ -134,7 +134,7 @@ class HttpsConnection {
     if (auto p = head.find("Content-Length: "); p != std::string::npos)
       length = std::strtoul(head.c_str() + p + 16, nullptr, 10);
     while (buffer_.size() < head_end + length) {
-      if (!Fill()) return Error{"closed", "truncated body"};
+      if (!Fill()) return Error{codes::kClosed, "truncated body"};
     }
     res.body = buffer_.substr(head_end, length);
     buffer_.erase(0, head_end + length);
@@ -163,10 +163,6 @@ int HttpsStatus(int port, const std::string& method, const std::string& path,
   if (!res.ok()) return 0;
   if (response_body) *response_body = res->body;
   return res->status;
-}
-
-Json Data(const std::string& identifier, const Json& message) {
-  return {{"identifier", identifier}, {"message", message}};
 }
 
 // One server for the tests that do not need their own: TLS on the main port
@@ -199,7 +195,7 @@ TEST_F(TlsTest, WebSocketOverTlsIsWelcomedSubscribesAndGetsHttpsBroadcasts) {
   const auto id = StreamIdentifier("tls-basic");
   ASSERT_TRUE(Subscribes(client, id));
   ASSERT_EQ(Broadcast(Publication("tls-basic", {{"n", 1}})), 201);
-  EXPECT_TRUE(ReceivesMessage(client, Data(id, {{"n", 1}})));
+  EXPECT_TRUE(ReceivesMessage(client, DataMessage(id, {{"n", 1}})));
   EXPECT_TRUE(Pongs(client));
 }
 
@@ -214,7 +210,7 @@ TEST_F(TlsTest, BroadcastPortTakesSeveralRequestsOnOneTlsConnection) {
         conn->Request("POST", "/_broadcast", Publication("tls-keepalive", {{"n", i}}).dump());
     ASSERT_TRUE(res.ok()) << "request " << i << ": " << res.error().message;
     EXPECT_EQ(res->status, 201);
-    EXPECT_TRUE(ReceivesMessage(client, Data(id, {{"n", i}})));
+    EXPECT_TRUE(ReceivesMessage(client, DataMessage(id, {{"n", i}})));
   }
 }
 
@@ -231,7 +227,7 @@ TEST_F(TlsTest, RequestUrlPassedToTheBackendIsHttps) {
   const auto id = Identifier("Test::UrlChannel");
   ASSERT_TRUE(client.SendText(SubscribeCommand(id)).ok());
   const std::string expected = "https://127.0.0.1:" + std::to_string(server().port()) + "/cable";
-  EXPECT_TRUE(ReceivesMessage(client, Data(id, {{"url", expected}})));
+  EXPECT_TRUE(ReceivesMessage(client, DataMessage(id, {{"url", expected}})));
 }
 
 TEST_F(TlsTest, PlainClientsAreRefusedWithoutDisturbingTlsSessions) {
@@ -256,7 +252,7 @@ TEST_F(TlsTest, PlainClientsAreRefusedWithoutDisturbingTlsSessions) {
   ::close(fd);
 
   ASSERT_EQ(Broadcast(Publication("tls-bystander", "after")), 201);
-  EXPECT_TRUE(ReceivesMessage(healthy, Data(id, "after")))
+  EXPECT_TRUE(ReceivesMessage(healthy, DataMessage(id, "after")))
       << "the plain broadcast went nowhere and the TLS session kept going";
   EXPECT_TRUE(Pongs(healthy));
 }
@@ -300,13 +296,13 @@ TEST_F(TlsTest, LargeMessagesCrossTlsIntactBothWays) {
   const auto id = StreamIdentifier("tls-large");
   ASSERT_TRUE(Subscribes(client, id));
   ASSERT_EQ(Broadcast(Publication("tls-large", {{"pad", big}})), 201);
-  EXPECT_TRUE(ReceivesMessage(client, Data(id, {{"pad", big}})));
+  EXPECT_TRUE(ReceivesMessage(client, DataMessage(id, {{"pad", big}})));
 
   const auto echo = AnytIdentifier("SubscriptionPerformMethodsChannel");
   ASSERT_TRUE(Subscribes(client, echo));
   const std::string text(50 * 1024, 'e');
   ASSERT_TRUE(client.SendText(PerformCommand(echo, {{"action", "echo"}, {"text", text}})).ok());
-  EXPECT_TRUE(ReceivesMessage(client, Data(echo, {{"response", text}})));
+  EXPECT_TRUE(ReceivesMessage(client, DataMessage(echo, {{"response", text}})));
 }
 
 TEST_F(TlsTest, BurstToAClientThatReadsLateArrivesWholeAndInOrder) {

@@ -143,8 +143,7 @@ class AllowedOriginsTest : public SharedServerTest<AllowedOriginsTest> {
     if (!origin.empty()) headers.emplace_back("Origin", origin);
     auto client = server().Connect("/cable", headers);
     if (client.ok()) return client->status();
-    if (client.error().code.rfind("http_", 0) == 0) return std::stoi(client.error().code.substr(5));
-    return 0;
+    return client.error().HttpStatus();
   }
 };
 

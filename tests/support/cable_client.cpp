@@ -62,7 +62,7 @@ Result<Json> NextMessage(ws::Client& client, std::chrono::milliseconds timeout, 
     auto frame = client.Receive(Left(deadline));
     if (!frame.ok()) return frame.error();
     if (frame->kind == ws::Frame::kClose) {
-      return Error{"close", std::to_string(frame->close_code) + " " + frame->payload};
+      return Error{codes::kCloseFrame, std::to_string(frame->close_code) + " " + frame->payload};
     }
     if (frame->kind != ws::Frame::kText) {
       return Error{"binary", "unexpected binary frame of " + std::to_string(frame->payload.size()) +
@@ -131,7 +131,7 @@ bool MatchesSubset(const Json& actual, const Json& expected) {
   if (message.ok()) {
     return ::testing::AssertionFailure() << "expected nothing but got " << message->dump();
   }
-  if (message.error().code != "timeout") {
+  if (!message.error().IsTimeout()) {
     return ::testing::AssertionFailure() << "expected nothing but got " << message.error().code
                                          << ": " << message.error().message;
   }
@@ -145,7 +145,7 @@ bool MatchesSubset(const Json& actual, const Json& expected) {
     return ::testing::AssertionFailure()
            << "expected close " << code << " but got message " << message->dump();
   }
-  if (message.error().code != "close") {
+  if (!message.error().IsCloseFrame()) {
     return ::testing::AssertionFailure() << "expected close " << code << " but got "
                                          << message.error().code << ": " << message.error().message;
   }

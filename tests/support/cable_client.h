@@ -44,7 +44,7 @@ Json Publication(const std::string& stream, const Json& payload);
 // What NextMessage passes over silently.
 enum class Skip { kPings, kPingsAndWelcome, kNothing };
 
-// Next text message as JSON. A close frame is Error{"close", "<code> <reason>"};
+// Next text message as JSON. A close frame is Error{codes::kCloseFrame, "<code> <reason>"};
 // a message that is not JSON is Error{"not_json", text}.
 Result<Json> NextMessage(ws::Client& client, std::chrono::milliseconds timeout = kReceiveTimeout,
                          Skip skip = Skip::kPings);

@@ -1,16 +1,8 @@
 #include "common/auth/hex.h"
 
+#include "common/strings.h"
+
 namespace cable::auth {
-namespace {
-
-int Nibble(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
 
 std::string HexEncode(std::string_view data) {
   static constexpr char kDigits[] = "0123456789abcdef";
@@ -29,8 +21,8 @@ std::optional<std::string> HexDecode(std::string_view text) {
   std::string out;
   out.reserve(text.size() / 2);
   for (size_t i = 0; i < text.size(); i += 2) {
-    int hi = Nibble(text[i]);
-    int lo = Nibble(text[i + 1]);
+    int hi = HexDigitValue(text[i]);
+    int lo = HexDigitValue(text[i + 1]);
     if (hi < 0 || lo < 0) return std::nullopt;
     out += static_cast<char>(hi << 4 | lo);
   }

@@ -1,5 +1,7 @@
 #include "common/auth/secrets.h"
 
+#include "common/auth/derived_key.h"
+
 namespace cable::auth {
 
 std::string ResolveJwtSecret(const SecretSettings& settings) {
@@ -14,6 +16,13 @@ std::string ResolveStreamsSecret(const SecretSettings& settings) {
 std::string ResolveTurboStreamsSecret(const SecretSettings& settings) {
   return settings.turbo_streams_secret.empty() ? ResolveStreamsSecret(settings)
                                                : settings.turbo_streams_secret;
+}
+
+std::string ResolveBroadcastKey(const SecretSettings& settings) {
+  if (settings.broadcast_key == kBroadcastKeyDisabled) return {};
+  if (!settings.broadcast_key.empty()) return settings.broadcast_key;
+  if (settings.secret.empty()) return {};
+  return DeriveKey(settings.secret, kBroadcastKeyPhrase);
 }
 
 }  // namespace cable::auth

@@ -17,6 +17,7 @@ struct SecretSettings {
   std::string jwt_secret;            // --jwt_secret, ANYCABLE_JWT_SECRET
   std::string streams_secret;        // --streams_secret, ANYCABLE_STREAMS_SECRET
   std::string turbo_streams_secret;  // --turbo_streams_secret, ANYCABLE_TURBO_STREAMS_SECRET
+  std::string broadcast_key;         // --broadcast_key, ANYCABLE_BROADCAST_KEY
 };
 
 // A jwt_secret of "none" turns JWT off even when a common secret is set.
@@ -28,5 +29,15 @@ std::string ResolveJwtSecret(const SecretSettings& settings);
 std::string ResolveStreamsSecret(const SecretSettings& settings);
 // turbo_streams_secret, else the streams secret.
 std::string ResolveTurboStreamsSecret(const SecretSettings& settings);
+
+// A broadcast_key of "none" turns broadcast authentication off even when a
+// common secret is set.
+inline constexpr std::string_view kBroadcastKeyDisabled = "none";
+
+// The HTTP broadcast key a server checks and its publishers send:
+// broadcast_key, else derived from secret (hex HMAC-SHA256 of
+// "broadcast-cable", auth::DeriveKey); empty when the key is "none" or
+// nothing is set. Servers and publishers must agree, so all use this.
+std::string ResolveBroadcastKey(const SecretSettings& settings);
 
 }  // namespace cable::auth

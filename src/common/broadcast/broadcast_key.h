@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/auth/secrets.h"
+
 namespace cable::broadcast {
 
 // Lowercase hex HMAC-SHA256 of "broadcast-cable" keyed with `secret`.
@@ -13,7 +15,7 @@ std::string DeriveBroadcastKey(std::string_view secret);
 
 // anycable-go treats the literal key "none" as "authentication disabled".
 inline bool IsDisabledKey(std::string_view key) {
-  return key == "none";
+  return key == auth::kBroadcastKeyDisabled;
 }
 
 // Where a local anycable-go listens for HTTP broadcasts given the key a

@@ -14,14 +14,22 @@
 
 namespace cable::broadcast {
 
+// Plain (or system-trusted TLS) client options with this timeout; the
+// server's answers to publications are short.
+inline http::ClientOptions PublishClientOptions(std::chrono::milliseconds timeout) {
+  http::ClientOptions options;
+  options.timeout = timeout;
+  options.max_response_body = 64 * 1024;
+  return options;
+}
+
 class HttpPublisher : public Publisher {
  public:
   // `url` is http:// or https:// (TLS settings in `options`).
   HttpPublisher(http::Url url, std::string broadcast_key, http::ClientOptions options);
   // Plain options with this timeout.
   HttpPublisher(http::Url url, std::string broadcast_key, std::chrono::milliseconds timeout)
-      : HttpPublisher(std::move(url), std::move(broadcast_key),
-                      http::ClientOptions{timeout, 64 * 1024}) {}
+      : HttpPublisher(std::move(url), std::move(broadcast_key), PublishClientOptions(timeout)) {}
 
   Status PublishRaw(const std::string& body) override;
 

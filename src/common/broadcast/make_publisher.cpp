@@ -18,7 +18,7 @@ Result<std::unique_ptr<Publisher>> MakePublisher(const PublisherConfig& config) 
   if (config.adapter == "http") {
     auto url = http::ParseUrl(config.http_url);
     if (!url) return url.error();
-    http::ClientOptions options{timeout, 64 * 1024};
+    http::ClientOptions options = PublishClientOptions(timeout);
     options.tls_ca_file = config.http_tls_ca_file;
     options.tls_verify = config.http_tls_verify;
     publisher =

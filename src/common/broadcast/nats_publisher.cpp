@@ -75,7 +75,7 @@ Status NatsPublisher::PublishRaw(const std::string& body) {
 
   Error e{"nats_error", fmt::format("NATS publish to {} failed: {}", subject_, Describe(s))};
   if (s == NATS_TIMEOUT) {
-    e = Error{"timeout",
+    e = Error{codes::kTimeout,
               fmt::format("NATS did not confirm the publish within {} ms", timeout_.count())};
   } else if (s == NATS_MAX_PAYLOAD) {
     e.code = "too_large";

@@ -23,8 +23,8 @@ Status Setup(redisContext* ctx, const RedisUrl& url, const std::vector<std::stri
   auto* reply =
       static_cast<redisReply*>(redisCommandArgv(ctx, a.count(), a.argv.data(), a.lens.data()));
   if (reply == nullptr) {
-    return Error{"io_error", fmt::format("connection to Redis at {} lost during {}: {}",
-                                         url.Authority(), args[0], ctx->errstr)};
+    return Error{codes::kIoError, fmt::format("connection to Redis at {} lost during {}: {}",
+                                              url.Authority(), args[0], ctx->errstr)};
   }
   Status result = Status::Ok();
   if (reply->type == REDIS_REPLY_ERROR) {
@@ -49,7 +49,7 @@ RedisArgv::RedisArgv(const std::vector<std::string_view>& args) {
 
 Result<redisContext*> OpenRedis(const RedisUrl& url, std::chrono::milliseconds timeout) {
   redisContext* ctx = redisConnectWithTimeout(url.host.c_str(), url.port, ToTimeval(timeout));
-  if (ctx == nullptr) return Error{"io_error", "cannot allocate a Redis context"};
+  if (ctx == nullptr) return Error{codes::kIoError, "cannot allocate a Redis context"};
   if (ctx->err) {
     Error e{"unreachable",
             fmt::format("cannot connect to Redis at {}: {}", url.Authority(), ctx->errstr)};

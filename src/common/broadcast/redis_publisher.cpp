@@ -61,17 +61,17 @@ Status RedisPublisher::Run(const std::vector<std::string_view>& args, bool* stal
   if (reply == nullptr) {
     *stale = LooksStale(ctx_);
     Error e = IsTimeout(ctx_)
-                  ? Error{"timeout", fmt::format("Redis at {} did not answer {} within {} ms",
-                                                 url_.Authority(), args[0], timeout_.count())}
-                  : Error{"io_error", fmt::format("Redis connection to {} failed: {}",
-                                                  url_.Authority(), ctx_->errstr)};
+                  ? Error{codes::kTimeout, fmt::format("Redis at {} did not answer {} within {} ms",
+                                                       url_.Authority(), args[0], timeout_.count())}
+                  : Error{codes::kIoError, fmt::format("Redis connection to {} failed: {}",
+                                                       url_.Authority(), ctx_->errstr)};
     Drop();  // a hiredis context is unusable after an I/O error
     return e;
   }
   Status result = Status::Ok();
   if (reply->type == REDIS_REPLY_ERROR) {
-    result = Error{"redis_error", fmt::format("Redis {} failed: {}", args[0],
-                                              std::string(reply->str, reply->len))};
+    result = Error{codes::kRedisError, fmt::format("Redis {} failed: {}", args[0],
+                                                   std::string(reply->str, reply->len))};
   }
   freeReplyObject(reply);
   return result;

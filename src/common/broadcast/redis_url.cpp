@@ -3,35 +3,13 @@
 #include <fmt/format.h>
 
 #include "common/net/host_port.h"
+#include "common/strings.h"
 
 namespace cable::broadcast {
 namespace {
 
 Error Bad(std::string_view url, std::string_view why) {
   return Error{"bad_url", fmt::format("invalid Redis URL \"{}\": {}", url, why)};
-}
-
-// Passwords often hold characters that must be percent-encoded in a URL.
-bool PercentDecode(std::string_view in, std::string* out) {
-  out->clear();
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] != '%') {
-      *out += in[i];
-      continue;
-    }
-    if (i + 2 >= in.size()) return false;
-    auto hex = [](char c) -> int {
-      if (c >= '0' && c <= '9') return c - '0';
-      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-      return -1;
-    };
-    int hi = hex(in[i + 1]), lo = hex(in[i + 2]);
-    if (hi < 0 || lo < 0) return false;
-    *out += static_cast<char>(hi * 16 + lo);
-    i += 2;
-  }
-  return true;
 }
 
 bool ParseNumber(std::string_view s, int max, int* out) {
@@ -81,9 +59,12 @@ Result<RedisUrl> ParseRedisUrl(std::string_view url) {
         colon == std::string_view::npos ? std::string_view() : userinfo.substr(colon + 1);
     // redis://secret@host is read as a password, as redis clients do.
     if (colon == std::string_view::npos) std::swap(user, pass);
-    if (!PercentDecode(user, &u.username) || !PercentDecode(pass, &u.password)) {
-      return Bad(url, "bad percent-encoding in credentials");
-    }
+    // Passwords often hold characters that must be percent-encoded in a URL.
+    auto username = PercentDecode(user, PlusSign::kLiteral, BadEscape::kReject);
+    auto password = PercentDecode(pass, PlusSign::kLiteral, BadEscape::kReject);
+    if (!username || !password) return Bad(url, "bad percent-encoding in credentials");
+    u.username = std::move(*username);
+    u.password = std::move(*password);
   }
 
   auto split = net::SplitHostPort(authority);

@@ -88,8 +88,8 @@ struct Client::Impl {
   }
 
   Error Timeout() const {
-    return Error{"timeout", fmt::format("no answer from {} within {} ms", origin.Authority(),
-                                        options.timeout.count())};
+    return Error{codes::kTimeout, fmt::format("no answer from {} within {} ms", origin.Authority(),
+                                              options.timeout.count())};
   }
 
   Status Connect(Clock::time_point deadline) {
@@ -105,7 +105,8 @@ struct Client::Impl {
                            });
     if (!RunUntil(done, deadline)) return Timeout();
     if (ec) {
-      return Error{"unreachable", fmt::format("cannot resolve {}: {}", origin.host, ec.message())};
+      return Error{codes::kUnreachable,
+                   fmt::format("cannot resolve {}: {}", origin.host, ec.message())};
     }
     done = false;
     asio::async_connect(socket, endpoints, [&](beast::error_code e, const tcp::endpoint&) {
@@ -115,7 +116,7 @@ struct Client::Impl {
     if (!RunUntil(done, deadline)) return Timeout();
     if (ec) {
       Close();
-      return Error{"unreachable",
+      return Error{codes::kUnreachable,
                    fmt::format("cannot connect to {}: {}", origin.Authority(), ec.message())};
     }
     socket.set_option(tcp::no_delay(true), ec);
@@ -170,7 +171,7 @@ struct Client::Impl {
     }
     if (ec) {
       Close();
-      return Error{"io_error",
+      return Error{codes::kIoError,
                    fmt::format("sending to {} failed: {}", origin.Authority(), ec.message())};
     }
 
@@ -193,8 +194,8 @@ struct Client::Impl {
         return Error{"bad_response", fmt::format("response from {} too large (limit {} bytes)",
                                                  origin.Authority(), options.max_response_body)};
       }
-      return Error{"io_error", fmt::format("reading the response from {} failed: {}",
-                                           origin.Authority(), ec.message())};
+      return Error{codes::kIoError, fmt::format("reading the response from {} failed: {}",
+                                                origin.Authority(), ec.message())};
     }
     auto res = parser.release();
     if (!res.keep_alive()) Close();

@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "common/net/host_port.h"
+#include "common/strings.h"
 
 namespace cable::http {
 namespace {
@@ -34,9 +35,7 @@ Result<Url> ParseUrl(std::string_view url) {
   Url u;
   auto sep = url.find("://");
   if (sep == std::string_view::npos) return Bad(url, "expected scheme://host");
-  u.scheme = std::string(url.substr(0, sep));
-  std::transform(u.scheme.begin(), u.scheme.end(), u.scheme.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  u.scheme = Lower(url.substr(0, sep));
   if (u.scheme != "http" && u.scheme != "https") return Bad(url, "scheme must be http or https");
 
   std::string_view rest = url.substr(sep + 3);

@@ -17,17 +17,13 @@
 #include <cstring>
 
 #include "common/auth/base64.h"
+#include "common/strings.h"
 #include "common/tls_client.h"
 
 namespace cable::ws {
 
 namespace {
 using Clock = std::chrono::steady_clock;
-
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 int MillisLeft(Clock::time_point deadline) {
   auto left =
@@ -94,7 +90,8 @@ Status Client::StartTls(const ConnectOptions& options, Clock::time_point deadlin
       }
     }
     pollfd p{fd_, events, 0};
-    if (poll(&p, 1, MillisLeft(deadline)) <= 0) return Error{"timeout", "TLS handshake timed out"};
+    if (poll(&p, 1, MillisLeft(deadline)) <= 0)
+      return Error{codes::kTimeout, "TLS handshake timed out"};
   }
 }
 
@@ -169,7 +166,7 @@ Result<Client> Client::Connect(const ConnectOptions& options) {
   freeaddrinfo(res);
   if (rc != 0 && errno != EINPROGRESS) return Error{"connect", std::strerror(errno)};
   pollfd p{client.fd_, POLLOUT, 0};
-  if (poll(&p, 1, MillisLeft(deadline)) <= 0) return Error{"timeout", "connect timed out"};
+  if (poll(&p, 1, MillisLeft(deadline)) <= 0) return Error{codes::kTimeout, "connect timed out"};
   int err = 0;
   socklen_t len = sizeof err;
   getsockopt(client.fd_, SOL_SOCKET, SO_ERROR, &err, &len);
@@ -204,11 +201,11 @@ Result<Client> Client::Connect(const ConnectOptions& options) {
     if (client.buffer_.size() > 64 * 1024) return Error{"protocol", "response head too large"};
     pollfd rp{client.fd_, events, 0};
     if (!client.Buffered() && poll(&rp, 1, MillisLeft(deadline)) <= 0)
-      return Error{"timeout", "no upgrade response"};
+      return Error{codes::kTimeout, "no upgrade response"};
     char buf[4096];
     long n = client.RawRecv(buf, sizeof buf, &events);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
-    if (n <= 0) return Error{"closed", "connection closed during the upgrade"};
+    if (n <= 0) return Error{codes::kClosed, "connection closed during the upgrade"};
     client.buffer_.append(buf, static_cast<size_t>(n));
   }
   size_t end = client.buffer_.find("\r\n\r\n");
@@ -230,7 +227,7 @@ Result<Client> Client::Connect(const ConnectOptions& options) {
     client.response_headers_.emplace_back(Lower(line.substr(0, colon)), value);
   }
   if (client.status_ != 101) {
-    return Error{"http_" + std::to_string(client.status_), "upgrade refused: " + status_line};
+    return Error{HttpStatusCode(client.status_), "upgrade refused: " + status_line};
   }
   client.subprotocol_ = client.ResponseHeader("sec-websocket-protocol");
   return client;
@@ -247,11 +244,11 @@ Status Client::WriteAll(std::string_view bytes) {
     }
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       pollfd p{fd_, events, 0};
-      if (poll(&p, 1, 5000) <= 0) return Error{"timeout", "write timed out"};
+      if (poll(&p, 1, 5000) <= 0) return Error{codes::kTimeout, "write timed out"};
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
-    return Error{"closed", std::string("write failed: ") + std::strerror(errno)};
+    return Error{codes::kClosed, std::string("write failed: ") + std::strerror(errno)};
   }
   return Status::Ok();
 }
@@ -341,7 +338,8 @@ Result<Frame> Client::Receive(std::chrono::milliseconds timeout, bool return_con
         const uint8_t opcode = b0 & 0x0F;
         const bool fin = b0 & 0x80;
         if (opcode == 0x9) {
-          SendFrame(0xA, payload);
+          // A pong that cannot be written shows up as the next read's error.
+          SendFrame(0xA, payload).IgnoreError();
           if (return_control) return Frame{Frame::kPing, payload, 0};
           continue;
         }
@@ -363,16 +361,16 @@ Result<Frame> Client::Receive(std::chrono::milliseconds timeout, bool return_con
         return Frame{message_opcode == 0x2 ? Frame::kBinary : Frame::kText, std::move(message), 0};
       }
     }
-    if (tcp_closed_) return Error{"closed", "connection closed"};
+    if (tcp_closed_) return Error{codes::kClosed, "connection closed"};
     if (!Buffered()) {
       pollfd p{fd_, events, 0};
       int left = MillisLeft(deadline);
       int rc = poll(&p, 1, left);
       if (rc == 0)
-        return Error{"timeout", "no frame within " + std::to_string(timeout.count()) + " ms"};
+        return Error{codes::kTimeout, "no frame within " + std::to_string(timeout.count()) + " ms"};
       if (rc < 0) {
         if (errno == EINTR) continue;
-        return Error{"closed", std::strerror(errno)};
+        return Error{codes::kClosed, std::strerror(errno)};
       }
     }
     char buf[65536];
@@ -383,15 +381,6 @@ Result<Frame> Client::Receive(std::chrono::milliseconds timeout, bool return_con
       tcp_closed_ = true;
     }
   }
-}
-
-Result<std::string> Client::ReceiveText(std::chrono::milliseconds timeout) {
-  auto f = Receive(timeout);
-  if (!f.ok()) return f.error();
-  if (f->kind == Frame::kClose) {
-    return Error{"close", "closed with " + std::to_string(f->close_code) + " " + f->payload};
-  }
-  return std::move(f->payload);
 }
 
 }  // namespace cable::ws

@@ -74,11 +74,6 @@ class Client {
   // frame) / "protocol". Pings from the server are answered automatically
   // and not returned unless `return_control` is set.
   Result<Frame> Receive(std::chrono::milliseconds timeout, bool return_control = false);
-  // Next text frame (control frames skipped); a close frame is an Error
-  // with code "close" and the close code in the message.
-  Result<std::string> ReceiveText(std::chrono::milliseconds timeout);
-
-  bool tcp_closed() const { return tcp_closed_; }
   void Close();
 
  private:

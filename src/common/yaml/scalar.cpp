@@ -1,9 +1,9 @@
-#include "common/yaml_scalar.h"
+#include "common/yaml/scalar.h"
 
 #include <charconv>
 #include <cstdint>
 
-namespace cable {
+namespace cable::yaml {
 
 nlohmann::json PlainScalar(const std::string& s) {
   if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return nlohmann::json();
@@ -30,4 +30,4 @@ nlohmann::json PlainScalar(const std::string& s) {
   return nlohmann::json(s);
 }
 
-}  // namespace cable
+}  // namespace cable::yaml
