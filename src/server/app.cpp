@@ -7,7 +7,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <thread>
 
-#include "common/auth/derived_key.h"
+#include "common/auth/secrets.h"
 #include "common/log.h"
 #include "common/strings.h"
 #include "server/broadcast/make_broadcasters.h"
@@ -57,14 +57,14 @@ Result<std::unique_ptr<App>> App::Create(ServerConfig config) {
 
   // The broadcast key: explicit, else derived from the common secret;
   // "none" (and --public) turns authentication off.
-  std::string key = config.broadcast_key;
-  if (key.empty() && !config.secret.empty())
-    key = auth::DeriveKey(config.secret, auth::kBroadcastKeyPhrase);
-  const bool keyed = !key.empty() && key != "none";
+  auth::SecretSettings secrets;
+  secrets.secret = config.secret;
+  secrets.broadcast_key = config.broadcast_key;
+  std::string key = auth::ResolveBroadcastKey(secrets);
   if (config.http_broadcast_port == 0) {
-    config.http_broadcast_port = keyed ? config.port : kDefaultBroadcastPort;
+    config.http_broadcast_port = !key.empty() ? config.port : kDefaultBroadcastPort;
   }
-  if (key == "none" || config.is_public) key.clear();
+  if (config.is_public) key.clear();
   app->broadcast_key_ = key;
 
   if (!controller) {

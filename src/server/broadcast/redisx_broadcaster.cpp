@@ -88,7 +88,9 @@ void RedisxBroadcaster::LeaveGroup() {
   auto pending =
       conn.Command({"XPENDING", stream_, kGroup, "-", "+", "1", consumer_}, uninterrupted_);
   if (!pending.ok() || (*pending)->type != REDIS_REPLY_ARRAY || (*pending)->elements != 0) return;
-  conn.Command({"XGROUP", "DELCONSUMER", stream_, kGroup, consumer_}, uninterrupted_);
+  // Best effort on the way out: a consumer left behind is claimed by the
+  // group's other members after their idle timeout anyway.
+  conn.Command({"XGROUP", "DELCONSUMER", stream_, kGroup, consumer_}, uninterrupted_).IgnoreError();
 }
 
 Error RedisxBroadcaster::Consume(RedisConnection& conn) {
@@ -141,7 +143,7 @@ Status RedisxBroadcaster::ClaimIdle(RedisConnection& conn) {
     auto claimed = conn.Command(
         {"XAUTOCLAIM", stream_, kGroup, consumer_, kClaimIdleMs, cursor, "COUNT", kBatch}, waker_);
     if (!claimed.ok()) {
-      if (claimed.error().code == "redis_error" &&
+      if (claimed.error().IsRedisError() &&
           claimed.error().message.find("unknown command") != std::string::npos) {
         log::Warn(
             "{}: Redis has no XAUTOCLAIM (needs 6.2+); entries left pending by a stopped "

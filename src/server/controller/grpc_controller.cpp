@@ -9,6 +9,7 @@
 
 #include "anycable/rpc.grpc.pb.h"
 #include "common/log.h"
+#include "common/strings.h"
 #include "server/controller/concurrency_limiter.h"
 #include "server/controller/proto_convert.h"
 
@@ -26,21 +27,13 @@ Result<std::string> GrpcTarget(const std::string& rpc_host) {
     // by the dns resolver, which cannot take a list, so only addresses are
     // accepted here.
     std::string target = "ipv4:";
-    size_t start = 0;
     bool first = true;
-    while (start <= hosts.size()) {
-      size_t comma = hosts.find(',', start);
-      std::string h =
-          hosts.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    for (std::string h : SplitList(hosts)) {
       if (h.rfind("localhost:", 0) == 0) h = "127.0.0.1:" + h.substr(10);
-      if (!h.empty()) {
-        if (!first) target += ",";
-        target += h;
-        first = false;
-      }
-      if (comma == std::string::npos) break;
-      start = comma + 1;
+      target += (first ? "" : ",") + h;
+      first = false;
     }
+    if (first) return Error{"rpc_host", "grpc-list:// needs at least one host:port"};
     return target;
   }
   if (rpc_host.empty()) return Error{"rpc_host", "--rpc_host is empty"};

@@ -106,15 +106,15 @@ struct HttpRpcController::Impl {
         return Error{"http_" + std::to_string(response->status),
                      "RPC server answered " + std::to_string(response->status)};
       }
-      const auto& code = response.error().code;
+      const Error& error = response.error();
       auto backoff = std::chrono::milliseconds(100 << std::min(attempt, 10));
-      if ((code == "unreachable" || code == "io_error") && Clock::now() + backoff < deadline) {
+      if ((error.IsUnreachable() || error.IsIoError()) && Clock::now() + backoff < deadline) {
         Inc(metrics.rpc_retries_total);
         std::this_thread::sleep_for(backoff);
         continue;
       }
       Inc(metrics.rpc_error_total);
-      if (code == "timeout") Inc(metrics.rpc_timeout_total);
+      if (error.IsTimeout()) Inc(metrics.rpc_timeout_total);
       return response.error();
     }
   }

@@ -9,7 +9,7 @@ namespace cable::server {
 NatsPubSub::NatsPubSub(std::string servers)
     : servers_(std::move(servers)),
       conn_("NATS pub/sub", [this](std::string_view subject, std::string_view payload) {
-        IngressSink sink{handlers_.broadcast, handlers_.command, nullptr};
+        IngressSink sink{handlers_.broadcast, handlers_.command, nullptr, {}};
         DeliverPublication(payload, sink,
                            subject == kInternalChannel ? "NATS pub/sub commands" : "NATS pub/sub");
       }) {}
@@ -50,7 +50,7 @@ void NatsPubSub::Send(const std::string& subject, const std::string& payload) {
     if (s.ok()) return;
     log::Warn("NATS pub/sub: {}; delivering on this node only", s.error().message);
   }
-  IngressSink sink{handlers_.broadcast, handlers_.command, nullptr};
+  IngressSink sink{handlers_.broadcast, handlers_.command, nullptr, {}};
   DeliverPublication(payload, sink, "NATS pub/sub (local delivery)");
 }
 

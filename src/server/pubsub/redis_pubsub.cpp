@@ -104,7 +104,7 @@ void RedisPubSub::EnqueueLocked(Outgoing item) {
 }
 
 void RedisPubSub::DeliverLocally(const std::string& payload) {
-  IngressSink sink{handlers_.broadcast, handlers_.command, nullptr};
+  IngressSink sink{handlers_.broadcast, handlers_.command, nullptr, {}};
   DeliverPublication(payload, sink, "Redis pub/sub (local delivery)");
 }
 
@@ -146,11 +146,11 @@ void RedisPubSub::RunPublisher() {
     // Idle: wait for work, noticing at once when Redis closes the socket.
     auto idle = conn.Read(publisher_waker_, kPublisherIdleCheck);
     bool alive = true;
-    if (!idle.ok() && idle.error().code == "woken") {
+    if (!idle.ok() && idle.error().IsWoken()) {
       publisher_waker_.Drain();
       if (stopping_) break;
       alive = SendQueued(conn);
-    } else if (!idle.ok() && idle.error().code == "timeout") {
+    } else if (!idle.ok() && idle.error().IsTimeout()) {
       alive = conn.Command({"PING"}, uninterrupted_).ok();
     } else if (!idle.ok()) {
       alive = false;  // closed by Redis, or a failed read
@@ -212,14 +212,14 @@ void RedisPubSub::SyncSubscriptions(RedisConnection& conn,
   SendInBatches(conn, "SUBSCRIBE", add);
   SendInBatches(conn, "UNSUBSCRIBE", remove);
   // A failed write closes the connection; the read loop then reports it.
-  if (!add.empty() || !remove.empty()) conn.Flush();
+  if (!add.empty() || !remove.empty()) conn.Flush().IgnoreError();
 }
 
 void RedisPubSub::RunSubscriber() {
   RedisConnection conn(url_);
   Backoff backoff;
   OutageLog outage("Redis pub/sub");
-  IngressSink sink{handlers_.broadcast, handlers_.command, nullptr};
+  IngressSink sink{handlers_.broadcast, handlers_.command, nullptr, {}};
   std::unordered_set<std::string> subscribed;
   PushHandlers pushes;
   pushes.message = [&](std::string_view channel, std::string_view payload) {

@@ -10,12 +10,11 @@ Error ReadPushes(RedisConnection& conn, const Waker& waker, const PushHandlers& 
   for (;;) {
     auto reply = conn.Read(waker, quiet);
     if (!reply.ok()) {
-      const auto& code = reply.error().code;
-      if (code == "woken") {
+      if (reply.error().IsWoken()) {
         if (!handlers.wake()) return Error{"stopped", "stopped"};
         continue;
       }
-      if (code == "timeout") {
+      if (reply.error().IsTimeout()) {
         if (awaiting_pong) {
           conn.Close();
           return Error{"timeout", "Redis at " + conn.Authority() + " stopped answering PING"};

@@ -1,5 +1,6 @@
 #include "server/session/session.h"
 
+#include <cassert>
 #include <nlohmann/json.hpp>
 
 #include "common/log.h"
@@ -37,6 +38,7 @@ Session::~Session() {
 }
 
 void Session::Start(std::string leftover, std::string handshake_response) {
+  assert(worker_.InThread() && "a session is touched only on its worker");
   worker_.Register(shared_from_this());
   Send(FrameRef::Make(std::move(handshake_response)));
   Authenticate();

@@ -19,7 +19,7 @@ constexpr size_t kMaxPendingCommands = 64;
 void Session::HandleMessage(std::string_view text) {
   auto parsed = protocol::ParseClientCommand(text);
   if (!parsed.ok()) {
-    if (parsed.error().code == "ignored") return;
+    if (parsed.error().IsIgnored()) return;
     Inc(node_.metrics().failed_client_msg_total);
     WarnAboutClient("Ignored client message sid={}: {}", info_.sid, parsed.error().message);
     return;

@@ -1,5 +1,6 @@
 #include <sys/socket.h>
 
+#include <cassert>
 #include <cerrno>
 #include <cstring>
 
@@ -171,6 +172,7 @@ void Session::SendText(const std::string& json) {
 }
 
 void Session::Send(const FrameRef& frame) {
+  assert(worker_.InThread() && "a session is touched only on its worker");
   if (state_ == State::kClosing || state_ == State::kClosed) return;
   const size_t limit = node_.config().ws_max_pending_size;
   // Slowness is judged by what is already waiting: a queue that has reached
@@ -206,6 +208,7 @@ void Session::MarkDirty() {
 }
 
 void Session::Flush() {
+  assert(worker_.InThread() && "a session is touched only on its worker");
   if (state_ == State::kClosed) return;
   while (!outbox_.empty()) {
     const char* data = nullptr;
