@@ -16,12 +16,15 @@
 #include "bench/clock.h"
 #include "bench/loop.h"
 #include "bench/scanner.h"
-#include "bench/ws_codec.h"
 #include "common/tls_client.h"
+#include "common/ws/frame.h"
 
 namespace cable::bench {
 
 namespace {
+// The generator reads whatever the server sends; the size of what it keeps
+// is bounded by carry_'s growth per read, not by a message limit.
+constexpr uint64_t kNoMessageLimit = UINT64_MAX;
 
 std::string_view ErrnoReason(int err) {
   switch (err) {
@@ -184,10 +187,12 @@ void Connection::OnReadable() {
   char* buf = loop_.read_buffer();
   size_t have = 0;
   if (!carry_.empty()) {
-    FrameHeader h;
+    ws::FrameHeader h;
+    uint16_t error = 0;
     size_t need = kCap;
-    if (ParseFrameHeader(carry_.data(), carry_.size(), &h)) {
-      need = static_cast<size_t>(h.header_size + h.payload_size);
+    if (ws::ParseHeader(carry_, kNoMessageLimit, ws::Sender::kServer, &h, &error) ==
+        ws::ParseStatus::kOk) {
+      need = static_cast<size_t>(h.header_len + h.payload_len);
     }
     if (need > kCap / 2) {
       // A message larger than half the shared buffer is assembled in carry_.
@@ -259,26 +264,29 @@ size_t Connection::ConsumeUpgrade(char* data, size_t size) {
 size_t Connection::ConsumeFrames(char* data, size_t size) {
   size_t pos = 0;
   while (pos < size) {
-    FrameHeader h;
-    if (!ParseFrameHeader(data + pos, size - pos, &h)) break;
-    if (h.header_size + h.payload_size > size - pos) break;
-    char* payload = data + pos + h.header_size;
-    auto len = static_cast<size_t>(h.payload_size);
-    pos += h.header_size + len;
-    if (h.masked) {  // servers must not mask, but decoding costs nothing
-      for (size_t i = 0; i < len; ++i) payload[i] = static_cast<char>(payload[i] ^ h.mask[i & 3]);
+    ws::FrameHeader h;
+    uint16_t error = 0;
+    const auto status = ws::ParseHeader(std::string_view(data + pos, size - pos), kNoMessageLimit,
+                                        ws::Sender::kServer, &h, &error);
+    if (status == ws::ParseStatus::kError) {
+      End("protocol_error");
+      return size;
     }
+    if (status == ws::ParseStatus::kIncomplete || h.header_len + h.payload_len > size - pos) break;
+    char* payload = data + pos + h.header_len;
+    auto len = static_cast<size_t>(h.payload_len);
+    pos += h.header_len + len;
     std::string_view body(payload, len);
     switch (h.opcode) {
-      case kOpText:
-      case kOpBinary:
+      case ws::Opcode::kText:
+      case ws::Opcode::kBinary:
         if (h.fin) {
           OnMessage(body);
         } else {
           fragment_.assign(body);
         }
         break;
-      case kOpContinuation:
+      case ws::Opcode::kContinuation:
         fragment_.append(body);
         if (h.fin) {
           std::string whole;
@@ -286,25 +294,22 @@ size_t Connection::ConsumeFrames(char* data, size_t size) {
           OnMessage(whole);
         }
         break;
-      case kOpPing: {
+      case ws::Opcode::kPing: {
         std::string& frame = loop_.frame_buffer();
         frame.clear();
-        AppendClientFrame(frame, kOpPong, body, loop_.mask());
+        ws::AppendMaskedFrame(frame, static_cast<uint8_t>(ws::Opcode::kPong), body, loop_.mask());
         SendRaw(frame.data(), frame.size());
         break;
       }
-      case kOpPong:
+      case ws::Opcode::kPong:
         break;
-      case kOpClose: {
+      case ws::Opcode::kClose: {
         uint16_t code;
         std::string_view reason;
-        ParseClosePayload(body, &code, &reason);
+        ws::ParseClosePayload(body, &code, &reason);
         End("close_" + std::to_string(code));
         break;
       }
-      default:
-        End("protocol_error");
-        break;
     }
     if (state_ == State::kClosed) return size;
   }
@@ -357,7 +362,7 @@ void Connection::OnMessage(std::string_view payload) {
 bool Connection::SendText(std::string_view payload) {
   std::string& frame = loop_.frame_buffer();
   frame.clear();
-  AppendClientFrame(frame, kOpText, payload, loop_.mask());
+  ws::AppendMaskedFrame(frame, static_cast<uint8_t>(ws::Opcode::kText), payload, loop_.mask());
   return SendRaw(frame.data(), frame.size());
 }
 

@@ -27,7 +27,8 @@ Loop::Loop(int index, int loops, RunShared& shared)
       echo_timer_(io_),
       read_buffer_(new char[kReadBufferSize]) {
   std::random_device rd;
-  mask_ = rd() | 1;
+  const uint32_t key = rd() | 1;
+  for (int i = 0; i < 4; ++i) mask_[i] = static_cast<uint8_t>(key >> (8 * i));
   const BenchOptions& o = *shared.options;
   for (int client = index; client < o.clients; client += loops) {
     connections_.push_back(

@@ -82,7 +82,10 @@ class Loop {
   char* read_buffer() { return read_buffer_.get(); }
   static constexpr size_t kReadBufferSize = 128 * 1024;
   std::string& frame_buffer() { return frame_buffer_; }
-  uint32_t mask() const { return mask_; }
+  // The masking key of every frame this loop sends: masking guards against
+  // cache poisoning by hostile scripts in browsers, not against the server
+  // we are measuring, so one random key per loop is enough.
+  const uint8_t* mask() const { return mask_; }
   const Plan& plan() const { return *shared_.plan; }
   const BenchOptions& options() const { return *shared_.options; }
   boost::asio::io_context& io() { return io_; }
@@ -141,7 +144,7 @@ class Loop {
   std::string frame_buffer_;
   std::string payload_buffer_;
   std::string command_buffer_;
-  uint32_t mask_;
+  uint8_t mask_[4];
 
   // Connect ramp
   bool connecting_ = false;

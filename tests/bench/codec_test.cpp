@@ -4,43 +4,57 @@
 
 #include "bench/payload.h"
 #include "bench/scanner.h"
-#include "bench/ws_codec.h"
+#include "common/ws/frame.h"
 
 namespace cable::bench {
 namespace {
 
-std::string Unmask(const std::string& frame, FrameHeader* h) {
-  EXPECT_TRUE(ParseFrameHeader(frame.data(), frame.size(), h));
-  std::string p = frame.substr(h->header_size);
-  for (size_t i = 0; i < p.size(); ++i) p[i] = static_cast<char>(p[i] ^ h->mask[i & 3]);
+// The client half of the shared codec, as cable bench uses it.
+std::string Unmask(std::string frame, ws::FrameHeader* h) {
+  uint16_t error = 0;
+  EXPECT_EQ(ws::ParseHeader(frame, UINT64_MAX, ws::Sender::kClient, h, &error),
+            ws::ParseStatus::kOk);
+  std::string p = frame.substr(h->header_len);
+  ws::Unmask(p.data(), p.size(), h->mask);
   return p;
 }
 
 TEST(WsCodec, ClientFramesAreMaskedInAllLengthForms) {
+  const uint8_t mask[4] = {0x12, 0x34, 0x56, 0x78};
   for (size_t len : {0u, 5u, 125u, 126u, 1000u, 65535u, 70000u}) {
     std::string payload(len, 'a');
     for (size_t i = 0; i < len; ++i) payload[i] = static_cast<char>('a' + i % 26);
     std::string frame;
-    AppendClientFrame(frame, kOpText, payload, 0x12345678);
-    FrameHeader h;
+    ws::AppendMaskedFrame(frame, static_cast<uint8_t>(ws::Opcode::kText), payload, mask);
+    ws::FrameHeader h;
     EXPECT_EQ(Unmask(frame, &h), payload) << len;
     EXPECT_TRUE(h.masked);
     EXPECT_TRUE(h.fin);
-    EXPECT_EQ(h.opcode, kOpText);
-    EXPECT_EQ(h.payload_size, len);
+    EXPECT_EQ(h.opcode, ws::Opcode::kText);
+    EXPECT_EQ(h.payload_len, len);
   }
 }
 
-TEST(WsCodec, IncompleteHeaders) {
-  FrameHeader h;
-  const char two[] = {'\x81', '\x7e'};
-  EXPECT_FALSE(ParseFrameHeader(two, 2, &h));
-  const char one[] = {'\x81'};
-  EXPECT_FALSE(ParseFrameHeader(one, 1, &h));
-  const char server[] = {'\x81', '\x03', 'a', 'b', 'c'};
-  ASSERT_TRUE(ParseFrameHeader(server, 5, &h));
-  EXPECT_EQ(h.header_size, 2u);
+TEST(WsCodec, ServerFramesIncompleteAndMaskedHeaders) {
+  ws::FrameHeader h;
+  uint16_t error = 0;
+  auto parse = [&](std::string_view bytes) {
+    return ws::ParseHeader(bytes, UINT64_MAX, ws::Sender::kServer, &h, &error);
+  };
+  EXPECT_EQ(parse(std::string_view("\x81\x7e", 2)), ws::ParseStatus::kIncomplete);
+  EXPECT_EQ(parse(std::string_view("\x81", 1)), ws::ParseStatus::kIncomplete);
+  ASSERT_EQ(parse(std::string_view("\x81\x03"
+                                   "abc",
+                                   5)),
+            ws::ParseStatus::kOk);
+  EXPECT_EQ(h.header_len, 2u);
   EXPECT_FALSE(h.masked);
+  // A server must not mask its frames (RFC 6455 §5.1).
+  EXPECT_EQ(parse(std::string_view("\x81\x83"
+                                   "abcdefg",
+                                   9)),
+            ws::ParseStatus::kError);
+  EXPECT_EQ(error, ws::kCloseProtocolError);
 }
 
 TEST(Payload, ExactSizeAndValidJson) {

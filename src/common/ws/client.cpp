@@ -19,6 +19,7 @@
 #include "common/auth/base64.h"
 #include "common/strings.h"
 #include "common/tls_client.h"
+#include "common/ws/frame.h"
 
 namespace cable::ws {
 
@@ -254,24 +255,10 @@ Status Client::WriteAll(std::string_view bytes) {
 }
 
 std::string EncodeClientFrame(uint8_t opcode, std::string_view payload, bool fin) {
-  std::string frame;
-  frame.push_back(static_cast<char>((fin ? 0x80 : 0x00) | (opcode & 0x0F)));
-  const size_t len = payload.size();
-  if (len < 126) {
-    frame.push_back(static_cast<char>(0x80 | len));
-  } else if (len <= 0xFFFF) {
-    frame.push_back(static_cast<char>(0x80 | 126));
-    frame.push_back(static_cast<char>(len >> 8));
-    frame.push_back(static_cast<char>(len & 0xFF));
-  } else {
-    frame.push_back(static_cast<char>(0x80 | 127));
-    for (int i = 7; i >= 0; --i)
-      frame.push_back(static_cast<char>((uint64_t(len) >> (8 * i)) & 0xFF));
-  }
-  unsigned char mask[4];
+  uint8_t mask[4];
   RAND_bytes(mask, sizeof mask);
-  frame.append(reinterpret_cast<char*>(mask), sizeof mask);
-  for (size_t i = 0; i < len; ++i) frame.push_back(static_cast<char>(payload[i] ^ mask[i & 3]));
+  std::string frame;
+  AppendMaskedFrame(frame, opcode, payload, mask, fin);
   return frame;
 }
 
@@ -306,37 +293,26 @@ Result<Frame> Client::Receive(std::chrono::milliseconds timeout, bool return_con
   short events = POLLIN;
   while (true) {
     // Try to parse one frame from the buffer.
-    if (buffer_.size() >= 2) {
-      const auto b0 = static_cast<uint8_t>(buffer_[0]);
-      const auto b1 = static_cast<uint8_t>(buffer_[1]);
-      if (b1 & 0x80) return Error{"protocol", "server frame is masked"};
-      uint64_t len = b1 & 0x7F;
-      size_t hdr = 2;
-      bool complete = true;
-      if (len == 126) {
-        if (buffer_.size() < 4)
-          complete = false;
-        else
-          len = (uint64_t(uint8_t(buffer_[2])) << 8) | uint8_t(buffer_[3]), hdr = 4;
-      } else if (len == 127) {
-        if (buffer_.size() < 10) {
-          complete = false;
-        } else {
-          len = 0;
-          for (int i = 0; i < 8; ++i) len = (len << 8) | uint8_t(buffer_[2 + i]);
-          hdr = 10;
-        }
-      }
-      if (complete && message.size() + len > max_message_size_) {
+    FrameHeader header;
+    uint16_t error = 0;
+    const auto status = ParseHeader(buffer_, UINT64_MAX, Sender::kServer, &header, &error);
+    if (status == ParseStatus::kError) {
+      return Error{"protocol",
+                   "server frame breaks RFC 6455 (close code " + std::to_string(error) + ")"};
+    }
+    if (status == ParseStatus::kOk) {
+      const uint64_t len = header.payload_len;
+      const size_t hdr = header.header_len;
+      if (message.size() + len > max_message_size_) {
         return Error{"protocol", "server message of " + std::to_string(message.size() + len) +
                                      " bytes exceeds the client's limit of " +
                                      std::to_string(max_message_size_)};
       }
-      if (complete && buffer_.size() >= hdr + len) {
+      if (buffer_.size() >= hdr + len) {
         std::string payload = buffer_.substr(hdr, len);
         buffer_.erase(0, hdr + len);
-        const uint8_t opcode = b0 & 0x0F;
-        const bool fin = b0 & 0x80;
+        const auto opcode = static_cast<uint8_t>(header.opcode);
+        const bool fin = header.fin;
         if (opcode == 0x9) {
           // A pong that cannot be written shows up as the next read's error.
           SendFrame(0xA, payload).IgnoreError();
