@@ -40,6 +40,9 @@ struct ServeOptions {
   std::string headers = "cookie";
   std::string proxy_cookies;
   std::string broadcast_adapter = "http,redis";
+  // Checked against their lists by CLI11, typed when the command runs.
+  std::string ping_timestamp_precision = "s";
+  std::string disconnect_mode = "auto";
   bool debug = false;
   std::string config_path;
   bool ignore_config_path = false;
@@ -131,7 +134,7 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
   const std::string kProtocol = "Protocol";
   Flag(sub, "ping_interval", c.ping_interval_s, "Seconds between server pings", kProtocol)
       ->check(CLI::NonNegativeNumber);
-  Flag(sub, "ping_timestamp_precision", c.ping_timestamp_precision,
+  Flag(sub, "ping_timestamp_precision", o->ping_timestamp_precision,
        "Ping timestamp precision: s, ms or ns", kProtocol)
       ->check(CLI::IsMember({"s", "ms", "ns"}));
   Flag(sub, "pong_timeout", c.pong_timeout_s,
@@ -205,7 +208,7 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
   Flag(sub, "headers", o->headers, "Request headers passed to RPC, comma-separated", kRpc);
   Flag(sub, "proxy-cookies", o->proxy_cookies,
        "Cookies passed to RPC, comma-separated (empty: all)", kRpc);
-  Flag(sub, "disconnect_mode", c.disconnect_mode, "When to call Disconnect: auto, always or never",
+  Flag(sub, "disconnect_mode", o->disconnect_mode, "When to call Disconnect: auto, always or never",
        kRpc)
       ->check(CLI::IsMember({"auto", "always", "never"}));
   Flag(sub, "disconnect_rate", c.disconnect_rate, "Max Disconnect calls per second", kRpc)
@@ -305,6 +308,8 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
     for (auto& h : SplitList(o->headers)) c.headers.push_back(Lower(h));
     c.proxy_cookies = SplitList(o->proxy_cookies);
     c.broadcast_adapters = SplitList(o->broadcast_adapter);
+    ParsePingPrecision(o->ping_timestamp_precision, &c.ping_timestamp_precision);
+    ParseDisconnectMode(o->disconnect_mode, &c.disconnect_mode);
     if (c.paths.empty()) throw UsageError("--path: at least one path is required");
     if (o->debug) c.log_level = "debug";
     log::Level level;

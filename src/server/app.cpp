@@ -127,9 +127,9 @@ Status App::StartBroadcasting() {
   if (PubSub* pubsub = node_->pubsub()) {
     Node* node = node_.get();
     PubSub::Handlers handlers;
-    handlers.broadcast = [node](BroadcastPtr b) { node->Broadcast(std::move(b)); };
+    handlers.broadcast = [node](BroadcastPtr b) { node->DeliverOnThisNode(std::move(b)); };
     handlers.command = [node](const RemoteCommand& c) {
-      node->RemoteDisconnect(c.identifiers, c.reconnect);
+      node->DisconnectOnThisNode(c.identifiers, c.reconnect);
     };
     if (auto s = pubsub->Start(std::move(handlers)); !s.ok()) return s;
     log::Info("Pub/sub: {}", ResolvePubSubAdapter(config_));

@@ -5,9 +5,41 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace cable::server {
+
+// Units of the `message` timestamp in pings (--ping_timestamp_precision s,
+// ms, ns; a client may choose with ?ptp=).
+enum class PingPrecision : uint8_t { kSeconds, kMillis, kNanos };
+// Parses "s", "ms" or "ns"; false on anything else.
+inline bool ParsePingPrecision(std::string_view name, PingPrecision* out) {
+  if (name == "s")
+    *out = PingPrecision::kSeconds;
+  else if (name == "ms")
+    *out = PingPrecision::kMillis;
+  else if (name == "ns")
+    *out = PingPrecision::kNanos;
+  else
+    return false;
+  return true;
+}
+
+// When the application hears about closed connections (--disconnect_mode):
+// auto when it asked to (an RPC Connect or subscription), always, never.
+enum class DisconnectMode : uint8_t { kAuto, kAlways, kNever };
+inline bool ParseDisconnectMode(std::string_view name, DisconnectMode* out) {
+  if (name == "auto")
+    *out = DisconnectMode::kAuto;
+  else if (name == "always")
+    *out = DisconnectMode::kAlways;
+  else if (name == "never")
+    *out = DisconnectMode::kNever;
+  else
+    return false;
+  return true;
+}
 
 struct ServerConfig {
   // Transport
@@ -24,7 +56,7 @@ struct ServerConfig {
 
   // Protocol
   int ping_interval_s = 3;
-  std::string ping_timestamp_precision = "s";  // s | ms | ns
+  PingPrecision ping_timestamp_precision = PingPrecision::kSeconds;
   int pong_timeout_s = 0;
   int ws_write_timeout_s = 2;
   size_t ws_max_pending_size = 1048576;  // 0 = unlimited
@@ -64,7 +96,7 @@ struct ServerConfig {
   std::vector<std::string> headers = {"cookie"};
   std::vector<std::string> proxy_cookies;  // empty = all
   std::string http_rpc_secret;
-  std::string disconnect_mode = "auto";  // auto | always | never
+  DisconnectMode disconnect_mode = DisconnectMode::kAuto;
   int disconnect_rate = 100;
   int disconnect_backlog_size = 4096;
 

@@ -9,9 +9,9 @@
 #include <thread>
 
 #include "common/log.h"
+#include "common/ws/frame.h"
 #include "server/protocol/messages.h"
 #include "server/session/session.h"
-#include "common/ws/frame.h"
 
 namespace cable::server {
 
@@ -103,12 +103,12 @@ void Node::Start() {
   for (auto& w : workers_) w->Start();
 }
 
-void Node::Broadcast(BroadcastPtr broadcast) {
+void Node::DeliverOnThisNode(BroadcastPtr broadcast) {
   Inc(metrics_.broadcast_msg_total);
   for (auto& w : workers_) w->Deliver(broadcast);
 }
 
-void Node::RemoteDisconnect(const std::string& identifiers, bool reconnect) {
+void Node::DisconnectOnThisNode(const std::string& identifiers, bool reconnect) {
   Inc(metrics_.remote_commands_total);
   for (auto& w : workers_) {
     Worker* worker = w.get();
@@ -128,7 +128,7 @@ void Node::Publish(BroadcastPtr broadcast) {
   if (pubsub_) {
     pubsub_->Publish(*broadcast);
   } else {
-    Broadcast(std::move(broadcast));
+    DeliverOnThisNode(std::move(broadcast));
   }
 }
 
@@ -136,7 +136,7 @@ void Node::PublishRemoteDisconnect(const std::string& identifiers, bool reconnec
   if (pubsub_) {
     pubsub_->PublishCommand(RemoteCommand{identifiers, reconnect});
   } else {
-    RemoteDisconnect(identifiers, reconnect);
+    DisconnectOnThisNode(identifiers, reconnect);
   }
 }
 

@@ -49,16 +49,18 @@ class Node {
   // Every counter and gauge, summed over the workers (any thread).
   std::vector<MetricSample> CollectMetrics();
 
-  // Thread-safe: fans a broadcast out to this node's workers.
-  void Broadcast(BroadcastPtr broadcast);
+  // Thread-safe: fans a broadcast out to this node's workers only (what the
+  // pub/sub and fan-out adapters call; ingress for one node uses Publish).
+  void DeliverOnThisNode(BroadcastPtr broadcast);
   // Thread-safe: disconnects every session on this node whose identifiers
   // equal `identifiers` (anycable-go stops at the first; all is what users
   // mean).
-  void RemoteDisconnect(const std::string& identifiers, bool reconnect);
+  void DisconnectOnThisNode(const std::string& identifiers, bool reconnect);
 
   // Entry points for ingress that reaches one node only (HTTP, Redis
-  // Streams, whispers): through the pub/sub to every node when one is
-  // configured, else straight to this node.
+  // Streams, whispers): to every node through the pub/sub when one is
+  // configured, else straight to this node. Picking DeliverOnThisNode here
+  // instead would silently skip the other nodes.
   void Publish(BroadcastPtr broadcast);
   void PublishRemoteDisconnect(const std::string& identifiers, bool reconnect);
 

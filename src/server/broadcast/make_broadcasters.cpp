@@ -13,9 +13,9 @@ namespace cable::server {
 Result<std::vector<std::unique_ptr<Broadcaster>>> MakeBroadcasters(Node& node) {
   const ServerConfig& config = node.config();
   IngressSink local;  // fan-out: this node's clients only
-  local.broadcast = [&node](BroadcastPtr b) { node.Broadcast(std::move(b)); };
+  local.broadcast = [&node](BroadcastPtr b) { node.DeliverOnThisNode(std::move(b)); };
   local.command = [&node](const RemoteCommand& c) {
-    node.RemoteDisconnect(c.identifiers, c.reconnect);
+    node.DisconnectOnThisNode(c.identifiers, c.reconnect);
   };
   local.metrics = &node.metrics();
   IngressSink everywhere = local;  // one node consumes, the pub/sub spreads

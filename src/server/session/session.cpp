@@ -171,7 +171,8 @@ void Session::Terminate() {
 // --disconnect_mode says; calls are queued and rate-limited by the node.
 void Session::CallDisconnect() {
   const auto mode = node_.config().disconnect_mode;
-  const bool call = authenticated_ && mode != "never" && (mode == "always" || disconnect_interest_);
+  const bool call = authenticated_ && mode != DisconnectMode::kNever &&
+                    (mode == DisconnectMode::kAlways || disconnect_interest_);
   if (!call) return;
   DisconnectRequest request;
   request.identifiers = identifiers_;

@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "common/log.h"
+#include "server/config.h"
 #include "server/controller/controller.h"
 #include "server/protocol/client_command.h"
 #include "server/session/frame_reader.h"
@@ -48,8 +49,6 @@ namespace cable::server {
 
 class Node;
 class Worker;
-
-enum class PingPrecision : uint8_t { kSeconds, kMillis, kNanos };
 
 // What the transport learned from the upgrade request.
 struct SessionInfo {

@@ -6,13 +6,13 @@
 #include "cable/build_info.h"
 #include "common/auth/constant_time.h"
 #include "common/log.h"
+#include "common/ws/frame.h"
 #include "server/broadcast/publication_parser.h"
 #include "server/metrics/exporter.h"
 #include "server/node.h"
 #include "server/session/session.h"
 #include "server/transport/listener.h"
 #include "server/transport/request_info.h"
-#include "common/ws/frame.h"
 
 namespace cable::server {
 
@@ -254,10 +254,8 @@ void HttpConnection::Upgrade(Request& req) {
       info.ping_interval_ms = static_cast<int>(v * 1000);
   }
   std::string ptp = QueryValue(query, "ptp");
-  if (ptp.empty()) ptp = config.ping_timestamp_precision;
-  info.ping_precision = ptp == "ms"   ? PingPrecision::kMillis
-                        : ptp == "ns" ? PingPrecision::kNanos
-                                      : PingPrecision::kSeconds;
+  info.ping_precision = config.ping_timestamp_precision;
+  ParsePingPrecision(ptp, &info.ping_precision);  // an unknown ?ptp= keeps the setting
   info.connection_slot = std::move(slot_);
 
   std::string response =
