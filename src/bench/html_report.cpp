@@ -17,7 +17,6 @@ namespace cable::bench {
 
 namespace {
 
-
 double Num(const Json& j, const char* key) {
   if (!j.is_object() || !j.contains(key) || !j[key].is_number()) return 0;
   return j[key].get<double>();
@@ -94,12 +93,8 @@ std::vector<double> Scaled(std::vector<double> v, double f) {
 
 }  // namespace
 
-Status WriteHtmlReport(const Json& r, const std::string& path) {
-  const std::string scenario = r.value("scenario", "?");
-  const Json& timeline = r["timeline"];
-  std::vector<double> t = Column(timeline, "t_s");
-  std::string title = fmt::format("cable bench {} — {} clients — {}", scenario,
-                                  r["config"].value("clients", 0), r.value("started_at", ""));
+// The document up to <body>: title and the page's style sheet.
+std::string HtmlHead(const std::string& title) {
   std::string h;
   h += "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n";
   h += "<title>" + EscapeXml(title) + "</title>\n";
@@ -113,6 +108,17 @@ th{background:#f6f6f6}.kv th{text-align:left}
 .charts svg{display:block;margin:10px 0;border:1px solid #eee}
 </style></head><body>
 )";
+  return h;
+}
+
+Status WriteHtmlReport(const Json& r, const std::string& path) {
+  const std::string scenario = r.value("scenario", "?");
+  const Json& timeline = r["timeline"];
+  std::vector<double> t = Column(timeline, "t_s");
+  std::string title = fmt::format("cable bench {} — {} clients — {}", scenario,
+                                  r["config"].value("clients", 0), r.value("started_at", ""));
+  std::string h;
+  h += HtmlHead(title);
   h += "<h1>" + EscapeXml(title) + "</h1>\n";
   if (r.value("label", "") != "") h += "<p>" + EscapeXml(r.value("label", "")) + "</p>\n";
   if (r.value("ok", false)) {

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <set>
 #include <thread>
 
 #include "cli/command.h"
@@ -127,6 +128,76 @@ std::string MakeLogDir() {
   return tmpl;
 }
 
+// Where the runner starts servers and sends broadcasts, with which secrets.
+cf::RunnerOptions MakeRunnerOptions(const Options& o, const std::set<std::string>& features) {
+  cf::RunnerOptions ro;
+  ro.features = features;
+  unsigned cores = std::thread::hardware_concurrency();
+  ro.jobs = o.jobs > 0 ? o.jobs : static_cast<int>(cores ? cores : 1);
+  ro.settings.timeout_scale = o.timeout_scale;
+  auth::SecretSettings secrets;
+  secrets.secret = o.secret;
+  secrets.jwt_secret = o.jwt_secret;
+  secrets.streams_secret = o.streams_secret;
+  secrets.turbo_streams_secret = o.turbo_secret;
+  secrets.broadcast_key = o.broadcast_key;
+  ro.settings.jwt_secret = auth::ResolveJwtSecret(secrets);
+  ro.settings.streams_secret = auth::ResolveStreamsSecret(secrets);
+  ro.settings.turbo_secret = auth::ResolveTurboStreamsSecret(secrets);
+  ro.settings.default_adapter = o.broadcast_adapter;
+
+  auto& io = ro.instance;
+  io.command = SplitWords(o.command);
+  bool per_port = o.command.find("{port}") != std::string::npos;
+  io.target_url = !o.target_url.empty() ? o.target_url
+                  : per_port            ? "ws://127.0.0.1:{port}/cable"
+                                        : "ws://127.0.0.1:8080/cable";
+  io.broadcast_url = o.broadcast_url;
+  io.default_adapter = o.broadcast_adapter;
+  io.publishing.broadcast_key = auth::ResolveBroadcastKey(secrets);
+  io.publishing.redis_url = o.redis_url;
+  io.publishing.redis_channel = o.redis_channel;
+  io.publishing.redisx_stream = o.redis_channel;
+  io.publishing.nats_servers = o.nats_url;
+  io.publishing.nats_channel = o.nats_channel;
+  io.start_rpc = !o.no_rpc;
+  io.rpc_listen = o.rpc_listen;
+  io.self_exe = SelfExe();
+  io.secret = o.secret;
+  io.tls_ca_file = o.tls_ca;
+  io.tls_insecure = o.insecure;
+  io.timeout_scale = o.timeout_scale;
+  io.start_timeout = std::chrono::milliseconds(static_cast<int64_t>(o.start_timeout * 1000));
+  if (!o.debug) io.log_dir = MakeLogDir();
+
+  return ro;
+}
+
+// The report in the chosen format: on stdout, or in --output with the text
+// report on stdout; the summary line always ends the terminal output.
+void WriteReports(const Options& o, const cf::RunReport& report) {
+  const std::string summary = cf::SummaryLine(report);
+  const bool color = isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR");
+  if (o.format == "text") {
+    std::cout << cf::TextReport(report, color && o.output.empty());
+    if (!o.output.empty()) {
+      std::ofstream(o.output) << cf::TextReport(report, false) << summary << "\n";
+    }
+    std::cout << summary << std::endl;
+  } else {
+    std::string machine = o.format == "junit" ? cf::JunitReport(report) : cf::JsonReport(report);
+    if (o.output.empty()) {
+      std::cout << machine << std::flush;
+      std::cerr << summary << std::endl;
+    } else {
+      std::ofstream out(o.output);
+      out << machine;
+      if (!out) throw UsageError("cannot write " + o.output);
+      std::cout << cf::TextReport(report, color) << summary << std::endl;
+    }
+  }
+}
+
 int Run(const Options& o) {
   // Before any thread exists, so all of them inherit the blocked signals
   // and only the watcher takes them.
@@ -179,45 +250,8 @@ int Run(const Options& o) {
     }
   }
 
-  cf::RunnerOptions ro;
-  ro.features = *features;
-  unsigned cores = std::thread::hardware_concurrency();
-  ro.jobs = o.jobs > 0 ? o.jobs : static_cast<int>(cores ? cores : 1);
-  ro.settings.timeout_scale = o.timeout_scale;
-  auth::SecretSettings secrets;
-  secrets.secret = o.secret;
-  secrets.jwt_secret = o.jwt_secret;
-  secrets.streams_secret = o.streams_secret;
-  secrets.turbo_streams_secret = o.turbo_secret;
-  secrets.broadcast_key = o.broadcast_key;
-  ro.settings.jwt_secret = auth::ResolveJwtSecret(secrets);
-  ro.settings.streams_secret = auth::ResolveStreamsSecret(secrets);
-  ro.settings.turbo_secret = auth::ResolveTurboStreamsSecret(secrets);
-  ro.settings.default_adapter = o.broadcast_adapter;
-
+  cf::RunnerOptions ro = MakeRunnerOptions(o, *features);
   auto& io = ro.instance;
-  io.command = SplitWords(o.command);
-  bool per_port = o.command.find("{port}") != std::string::npos;
-  io.target_url = !o.target_url.empty() ? o.target_url
-                  : per_port            ? "ws://127.0.0.1:{port}/cable"
-                                        : "ws://127.0.0.1:8080/cable";
-  io.broadcast_url = o.broadcast_url;
-  io.default_adapter = o.broadcast_adapter;
-  io.publishing.broadcast_key = auth::ResolveBroadcastKey(secrets);
-  io.publishing.redis_url = o.redis_url;
-  io.publishing.redis_channel = o.redis_channel;
-  io.publishing.redisx_stream = o.redis_channel;
-  io.publishing.nats_servers = o.nats_url;
-  io.publishing.nats_channel = o.nats_channel;
-  io.start_rpc = !o.no_rpc;
-  io.rpc_listen = o.rpc_listen;
-  io.self_exe = SelfExe();
-  io.secret = o.secret;
-  io.tls_ca_file = o.tls_ca;
-  io.tls_insecure = o.insecure;
-  io.timeout_scale = o.timeout_scale;
-  io.start_timeout = std::chrono::milliseconds(static_cast<int64_t>(o.start_timeout * 1000));
-  if (!o.debug) io.log_dir = MakeLogDir();
   cf::RemoveOnInterrupt(io.log_dir);
 
   std::mutex progress_mu;
@@ -235,26 +269,7 @@ int Run(const Options& o) {
     std::filesystem::remove_all(io.log_dir, ec);
   }
 
-  const std::string summary = cf::SummaryLine(report);
-  const bool color = isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR");
-  if (o.format == "text") {
-    std::cout << cf::TextReport(report, color && o.output.empty());
-    if (!o.output.empty()) {
-      std::ofstream(o.output) << cf::TextReport(report, false) << summary << "\n";
-    }
-    std::cout << summary << std::endl;
-  } else {
-    std::string machine = o.format == "junit" ? cf::JunitReport(report) : cf::JsonReport(report);
-    if (o.output.empty()) {
-      std::cout << machine << std::flush;
-      std::cerr << summary << std::endl;
-    } else {
-      std::ofstream out(o.output);
-      out << machine;
-      if (!out) throw UsageError("cannot write " + o.output);
-      std::cout << cf::TextReport(report, color) << summary << std::endl;
-    }
-  }
+  WriteReports(o, report);
   return cf::Count(report).failed > 0 ? kExitFailure : kExitOk;
 }
 
