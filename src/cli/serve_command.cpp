@@ -126,8 +126,8 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
   Flag(sub, "ssl_cert", c.ssl_cert,
        "TLS certificate (PEM, chain allowed); with --ssl_key every port serves TLS 1.2+", kServer);
   Flag(sub, "ssl_key", c.ssl_key, "TLS private key (PEM, unencrypted) for --ssl_cert", kServer);
-  Flag(sub, "max_message_size", c.max_message_size, "Max inbound WebSocket message, bytes",
-       kServer);
+  Flag(sub, "max_message_size", c.max_message_size, "Max inbound WebSocket message, bytes", kServer)
+      ->check(CLI::Range(size_t{1}, size_t{1} << 30));
   Flag(sub, "workers", c.workers, "Event-loop threads (0: one per core)", kServer)
       ->check(CLI::NonNegativeNumber);
 

@@ -106,7 +106,7 @@ class StepReader {
     if (!n.IsMap()) r_.Expected(n, "a mapping of " + what);
     for (auto it = n.begin(); it != n.end(); ++it) {
       std::string key = r_.String(it->first, "a name");
-      const YAML::Node& v = it->second;
+      const YAML::Node v = it->second;
       if (v.IsScalar()) {
         out.emplace_back(key, r_.Text(v, "a text value"));
       } else {

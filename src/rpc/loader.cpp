@@ -85,7 +85,7 @@ class Loader {
     r_.CheckMap(root, "the top level", {"connections", "channels"});
     for (auto it = root.begin(); it != root.end(); ++it) {
       std::string key = it->first.Scalar();
-      const YAML::Node& value = it->second;
+      const YAML::Node value = it->second;
       if (key == "connections") {
         if (value.IsNull()) continue;
         if (!value.IsSequence()) {
@@ -208,7 +208,7 @@ class Loader {
       auto path = ParsePath(it->first.Scalar(), allowed);
       if (!path.ok()) r_.Fail(it->first, "bad path in " + what + ": " + path.error().message);
       check.path = std::move(*path);
-      const YAML::Node& v = it->second;
+      const YAML::Node v = it->second;
       std::string mwhat = "the check of '" + check.path.text + "'";
       if (v.IsMap()) {
         r_.CheckMap(v, mwhat,
@@ -268,8 +268,8 @@ class Loader {
       r_.Fail(it->first,
               "one step per list item: put '" + it->first.Scalar() + "' in its own '- ' item");
     }
-    const YAML::Node& key = n.begin()->first;
-    const YAML::Node& v = n.begin()->second;
+    const YAML::Node key = n.begin()->first;
+    const YAML::Node v = n.begin()->second;
     const std::string name = r_.String(key, "a step name");
     if (std::find(std::begin(kAllSteps), std::end(kAllSteps), name) == std::end(kAllSteps)) {
       r_.Fail(key, "unknown step \"" + name.substr(0, 64) + "\"" +

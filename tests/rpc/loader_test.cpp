@@ -22,6 +22,12 @@ std::string LoadError(const std::string& yaml) {
   return r.ok() ? std::string() : r.error().message;
 }
 
+TEST(RpcLoader, AFileStartingWithACommaIsAnErrorNotAHang) {
+  // yaml-cpp 0.7's LoadAll never returns for this (found by fuzzing).
+  EXPECT_NE(LoadError(","), "");
+  EXPECT_NE(LoadError(", \xff"), "");
+}
+
 TEST(RpcLoader, LoadsConnectionsAndChannels) {
   auto defs = Load(R"(
 connections:

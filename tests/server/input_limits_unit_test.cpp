@@ -8,12 +8,13 @@
 #include <string>
 
 #include "common/json_depth.h"
+#include "common/ws/frame.h"
 #include "server/broadcast/publication_parser.h"
+#include "server/hub/broadcast.h"
 #include "server/memory_reclaimer.h"
 #include "server/protocol/client_command.h"
 #include "server/transport/body_budget.h"
 #include "server/transport/request_info.h"
-#include "common/ws/frame.h"
 
 namespace cable::server {
 namespace {
@@ -45,6 +46,14 @@ TEST(JsonDepthTest, ClientCommandWithOrdinaryNestingIsParsed) {
       protocol::ParseClientCommand(R"({"command":"whisper","identifier":"{}","data":{"a":[[1]]}})");
   ASSERT_TRUE(parsed.ok()) << parsed.error().message;
   EXPECT_EQ(parsed->data, R"({"a":[[1]]})");
+}
+
+TEST(BroadcastDataTest, DataWithANulOrALeadingBomIsNotEmbeddedAsJson) {
+  // nlohmann's accept() stops at NUL and skips a BOM; copying such data raw
+  // into the message would send invalid JSON to every subscriber.
+  EXPECT_TRUE(MakeBroadcast("s", R"({"a":1})")->data_is_json);
+  EXPECT_FALSE(MakeBroadcast("s", std::string("1\0x", 3))->data_is_json);
+  EXPECT_FALSE(MakeBroadcast("s", "\xEF\xBB\xBF{}")->data_is_json);
 }
 
 TEST(JsonDepthTest, PublicationNestedTooDeepIsRefused) {

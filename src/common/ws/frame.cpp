@@ -88,6 +88,8 @@ ParseStatus ParseHeader(std::string_view data, uint64_t max_payload, Sender send
     len = 0;
     for (int i = 0; i < 8; ++i) len = (len << 8) | uint8_t(data[2 + i]);
     pos = 10;
+    // RFC 6455 5.2: the most significant bit of a 64-bit length must be 0.
+    if (len >> 63) return *error_code = kCloseProtocolError, ParseStatus::kError;
   }
   if (h.masked) {
     if (data.size() < pos + 4) return ParseStatus::kIncomplete;

@@ -1,9 +1,12 @@
 #include "common/yaml/reader.h"
 
+#include <yaml-cpp/eventhandler.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <set>
+#include <sstream>
 
 #include "common/yaml/scalar.h"
 
@@ -20,18 +23,51 @@ std::string JoinChoices(std::initializer_list<std::string_view> choices) {
   return out;
 }
 
+namespace {
+// yaml-cpp 0.7's LoadAll never returns for a stream that starts with ','
+// (it keeps producing empty documents while memory grows; fixed upstream
+// after 0.7), so documents are counted through the event API, at most two.
+class DocumentCounter : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+size_t CountDocuments(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentCounter counter;
+  size_t n = 0;
+  while (n < 2 && parser.HandleNextDocument(counter)) ++n;
+  return n;
+}
+}  // namespace
+
 YAML::Node Reader::Parse(const std::string& text) const {
-  std::vector<YAML::Node> docs;
+  size_t documents = 0;
+  YAML::Node root;
   try {
-    docs = YAML::LoadAll(text);
+    documents = CountDocuments(text);
+    if (documents == 1) root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     FailAt(Pos(e.mark), "bad YAML: " + e.msg);
   }
-  if (docs.size() > 1) {
-    FailAt(Position{file_}, "found " + std::to_string(docs.size()) +
-                                " YAML documents (separated by '---'); expected one per file");
+  if (documents > 1) {
+    FailAt(Position{file_},
+           "found more than one YAML document (separated by '---'); expected "
+           "one per file");
   }
-  return docs.empty() ? YAML::Node() : docs.front();
+  return root;
 }
 
 // yaml-cpp's what() repeats the position in its own words; only e.msg is kept.

@@ -68,6 +68,9 @@ std::string BroadcastMessage(std::string_view identifier, std::string_view data,
 
 bool IsEmbeddableJson(std::string_view data) {
   if (data.empty()) return false;
+  // nlohmann's parser stops at a NUL byte and skips a leading UTF-8 BOM;
+  // neither may be copied into the middle of a message.
+  if (data.find('\0') != std::string_view::npos || data.starts_with("\xEF\xBB\xBF")) return false;
   if (!nlohmann::json::accept(data.begin(), data.end())) return false;
   // `null` (possibly padded with whitespace) is sent as the string "null".
   size_t b = data.find_first_not_of(" \t\r\n");

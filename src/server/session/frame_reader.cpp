@@ -27,8 +27,9 @@ void FrameReader::Feed(char* data, size_t len, size_t max_message_size, Events& 
       return Fail(error_code, error_code == ws::kCloseTooBig ? "Message too big" : "Protocol error",
                   events);
     }
-    if (status == ws::ParseStatus::kIncomplete ||
-        len - pos < header.header_len + header.payload_len) {
+    // Compared without adding: a length near 2^64 must not wrap around.
+    if (status == ws::ParseStatus::kIncomplete || len - pos < header.header_len ||
+        header.payload_len > len - pos - header.header_len) {
       partial_.assign(data + pos, len - pos);
       return;
     }
