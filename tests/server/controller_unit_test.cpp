@@ -1,0 +1,61 @@
+// The controller's pure parts without an RPC server: the concurrency
+// limiter's FIFO hand-over, anycable's state merge rule and the parsing of
+// --rpc_host targets.
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <vector>
+
+#include "server/controller/concurrency_limiter.h"
+#include "server/controller/controller.h"
+#include "server/controller/grpc_controller.h"
+#include "server/metrics/metrics.h"
+
+namespace cable::server {
+namespace {
+
+TEST(ConcurrencyLimiterTest, RunsUpToTheLimitAtOnceAndTheRestInArrivalOrder) {
+  Metrics metrics;
+  ConcurrencyLimiter limiter(2, metrics);
+  std::vector<int> started;
+  for (int i = 1; i <= 5; ++i) limiter.Acquire([&started, i] { started.push_back(i); });
+  EXPECT_EQ(started, (std::vector<int>{1, 2}));
+  EXPECT_EQ(metrics.rpc_pending_num.load(), 3);
+  EXPECT_EQ(limiter.in_flight(), 5u);
+
+  limiter.Release();  // a finished call hands its slot to the oldest waiter
+  EXPECT_EQ(started, (std::vector<int>{1, 2, 3}));
+  limiter.Release();
+  limiter.Release();
+  EXPECT_EQ(started, (std::vector<int>{1, 2, 3, 4, 5}));
+  EXPECT_EQ(metrics.rpc_pending_num.load(), 0);
+
+  limiter.Release();
+  limiter.Release();
+  EXPECT_EQ(limiter.in_flight(), 0u);
+  limiter.Acquire([&started] { started.push_back(6); });
+  EXPECT_EQ(started.back(), 6) << "a free slot starts the call at once";
+}
+
+TEST(MergeStateTest, AnEmptyValueDeletesTheKeyAndOthersOverwrite) {
+  StateMap state = {{"a", "1"}, {"b", "2"}};
+  MergeState(state, {{"a", ""}, {"b", "3"}, {"c", "4"}, {"missing", ""}});
+  EXPECT_EQ(state, (StateMap{{"b", "3"}, {"c", "4"}}));
+}
+
+TEST(GrpcTargetTest, HostsPassThroughAndListsBecomeAddressLists) {
+  EXPECT_EQ(*GrpcTarget("localhost:50051"), "localhost:50051");
+  EXPECT_EQ(*GrpcTarget("dns:///rpc.internal:50051"), "dns:///rpc.internal:50051");
+  EXPECT_EQ(*GrpcTarget("grpc-list://10.0.0.1:50051, localhost:50052,,"),
+            "ipv4:10.0.0.1:50051,127.0.0.1:50052");
+}
+
+TEST(GrpcTargetTest, EmptyTargetsAreErrors) {
+  EXPECT_FALSE(GrpcTarget("").ok());
+  EXPECT_FALSE(GrpcTarget("grpc-list://").ok());
+  EXPECT_FALSE(GrpcTarget("grpc-list://, ,").ok());
+}
+
+}  // namespace
+}  // namespace cable::server
