@@ -4,9 +4,9 @@
 #include <chrono>
 
 #include "common/log.h"
+#include "common/ws/frame.h"
 #include "server/protocol/messages.h"
 #include "server/session/session.h"
-#include "common/ws/frame.h"
 
 namespace cable::server {
 

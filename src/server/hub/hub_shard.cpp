@@ -1,8 +1,8 @@
 #include "server/hub/hub_shard.h"
 
+#include "common/ws/frame.h"
 #include "server/protocol/messages.h"
 #include "server/session/session.h"
-#include "common/ws/frame.h"
 
 namespace cable::server {
 
