@@ -26,6 +26,8 @@ std::string Frame(uint8_t opcode, std::string_view payload, bool fin = true) {
 struct Recorder : FrameReader::Events {
   std::vector<std::string> events;
   bool keep_reading = true;
+  int frames = 0;
+  void OnFrame() override { ++frames; }
   bool OnText(std::string_view m) override {
     events.push_back("text:" + std::string(m));
     return keep_reading;
@@ -77,6 +79,14 @@ TEST(FrameReaderTest, FragmentsAreReassembledWithControlFramesBetween) {
   EXPECT_EQ(
       Read(Frame(0x1, "he", false) + Frame(0x9, "") + Frame(0x0, "ll", false) + Frame(0x0, "o")),
       (Events{"ping:", "text:hello"}));
+}
+
+TEST(FrameReaderTest, EveryFrameIncludingFragmentsIsReportedAsASignOfLife) {
+  FrameReader reader;
+  Recorder r;
+  std::string bytes = Frame(0x1, "a", false) + Frame(0x9, "") + Frame(0x0, "b");
+  reader.Feed(bytes.data(), bytes.size(), kLimit, r);
+  EXPECT_EQ(r.frames, 3);
 }
 
 TEST(FrameReaderTest, ContinuationWithoutAStartIsAProtocolError) {

@@ -46,6 +46,7 @@ void FrameReader::Feed(char* data, size_t len, size_t max_message_size, Events& 
 
 bool FrameReader::HandleFrame(uint8_t opcode, bool fin, std::string_view payload,
                               size_t max_message_size, Events& events) {
+  events.OnFrame();
   switch (static_cast<ws::Opcode>(opcode)) {
     case ws::Opcode::kPing:
       return events.OnPing(payload);

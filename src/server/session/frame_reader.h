@@ -23,6 +23,9 @@ class FrameReader {
   // false (e.g. the session is closing) makes Feed stop at once.
   class Events {
    public:
+    // Every complete frame, before its own event (liveness: a pong timeout
+    // counts any frame as an answer).
+    virtual void OnFrame() = 0;
     virtual bool OnText(std::string_view message) = 0;
     // Binary messages are not part of Action Cable's JSON protocols.
     virtual bool OnBinary(size_t size) = 0;

@@ -127,6 +127,7 @@ class Session : public std::enable_shared_from_this<Session>, private FrameReade
   void ArmWrite();
   void QueueTooSlow();
   // FrameReader::Events
+  void OnFrame() override;
   bool OnText(std::string_view message) override;
   bool OnBinary(size_t size) override;
   bool OnPing(std::string_view payload) override;

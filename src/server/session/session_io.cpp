@@ -128,15 +128,17 @@ ssize_t Session::TlsSend(const char* data, size_t len) {
 
 // ----------------------------------------------------------- frame events
 
-bool Session::OnText(std::string_view message) {
+void Session::OnFrame() {
   // Any frame proves the client alive, as in anycable-go.
   if (requires_pongs_) worker_.PongSeen(this);
+}
+
+bool Session::OnText(std::string_view message) {
   HandleMessage(message);
   return reading();
 }
 
 bool Session::OnBinary(size_t size) {
-  if (requires_pongs_) worker_.PongSeen(this);
   // Action Cable JSON sessions carry text only; a binary message is
   // skipped (and counted) rather than ending the session.
   Inc(node_.metrics().failed_client_msg_total);
@@ -145,13 +147,11 @@ bool Session::OnBinary(size_t size) {
 }
 
 bool Session::OnPing(std::string_view payload) {
-  if (requires_pongs_) worker_.PongSeen(this);
   Send(FrameRef::Make(ws::EncodeFrame(ws::Opcode::kPong, payload)));
   return reading();
 }
 
 bool Session::OnPong() {
-  if (requires_pongs_) worker_.PongSeen(this);
   return reading();
 }
 
