@@ -118,6 +118,7 @@ class Session final : public cable::server::FrameReader::Events {
 
   bool ended() const { return ended_; }
 
+  void OnFrame() override {}
   bool OnText(std::string_view message) override {
     Event();
     FUZZ_CHECK(message.size() <= max_, "text message above the size limit delivered");
