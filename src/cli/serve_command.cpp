@@ -43,6 +43,8 @@ struct ServeOptions {
   // Checked against their lists by CLI11, typed when the command runs.
   std::string ping_timestamp_precision = "s";
   std::string disconnect_mode = "auto";
+  std::string broker = "none";
+  std::string presets;
   bool debug = false;
   std::string config_path;
   bool ignore_config_path = false;
@@ -93,6 +95,32 @@ void ApplyDeprecatedAliases(ServeOptions& o) {
     use("--cable_ready_key", "--cable_ready --cable_ready_secret");
     c.cable_ready = true;
     if (c.cable_ready_secret.empty()) c.cable_ready_secret = o.cable_ready_key;
+  }
+}
+
+bool Given(const CLI::App& serve, const char* flag) {
+  const CLI::Option* option = const_cast<CLI::App&>(serve).get_option_no_throw(flag);
+  return option != nullptr && option->count() > 0;
+}
+
+// anycable-go's presets fill in settings that were not given. `broker`:
+// the memory broker, HTTP broadcasts plus Redis Streams and Redis pub/sub
+// when a Redis URL is configured.
+void ApplyPresets(const CLI::App& serve, ServeOptions& o) {
+  auto& c = o.config;
+  for (const auto& preset : SplitList(o.presets)) {
+    if (preset == "none") continue;
+    if (preset != "broker") {
+      throw UsageError("--presets: unknown preset \"" + preset.substr(0, 64) +
+                       "\" (known: broker, none)");
+    }
+    const bool redis = Given(serve, "--redis_url");
+    if (!Given(serve, "--broker")) o.broker = "memory";
+    if (!Given(serve, "--broadcast_adapter")) {
+      c.broadcast_adapters = redis ? std::vector<std::string>{"http", "redisx", "redis"}
+                                   : std::vector<std::string>{"http"};
+    }
+    if (!Given(serve, "--pubsub") && redis) c.pubsub_adapter = "redis";
   }
 }
 
@@ -251,6 +279,23 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
        kBroadcast)
       ->check(CLI::IsMember({"redis", "nats", "none"}));
 
+  const std::string kBroker = "Broker (reliable streams)";
+  Flag(sub, "broker", o->broker,
+       "Where history and sessions are kept: none, memory (one node) or redis (shared by nodes)",
+       kBroker)
+      ->check(CLI::IsMember({"none", "memory", "redis", "nats"}));
+  Flag(sub, "history_limit", c.history_limit, "Messages kept per stream", kBroker)
+      ->check(CLI::PositiveNumber);
+  Flag(sub, "history_ttl", c.history_ttl_s, "Seconds a stream's messages are kept", kBroker)
+      ->check(CLI::PositiveNumber);
+  Flag(sub, "sessions_ttl", c.sessions_ttl_s,
+       "Seconds a disconnected session can be restored (0: no restore)", kBroker)
+      ->check(CLI::NonNegativeNumber);
+  Flag(sub, "presets", o->presets,
+       "Configuration presets, comma-separated: broker (memory broker, http[,redisx,redis] "
+       "broadcasts), none",
+       kBroker);
+
   const std::string kOps = "Operations";
   Flag(sub, "shutdown_timeout", c.shutdown_timeout_s, "Seconds allowed for a graceful shutdown",
        kOps)
@@ -310,6 +355,8 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
     c.broadcast_adapters = SplitList(o->broadcast_adapter);
     ParsePingPrecision(o->ping_timestamp_precision, &c.ping_timestamp_precision);
     ParseDisconnectMode(o->disconnect_mode, &c.disconnect_mode);
+    ApplyPresets(*sub, *o);
+    ParseBrokerAdapter(o->broker, &c.broker);
     if (c.paths.empty()) throw UsageError("--path: at least one path is required");
     if (o->debug) c.log_level = "debug";
     log::Level level;

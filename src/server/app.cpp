@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "common/strings.h"
 #include "server/broadcast/make_broadcasters.h"
+#include "server/broker/make_broker.h"
 #include "server/controller/grpc_controller.h"
 #include "server/controller/http_rpc_controller.h"
 #include "server/controller/inline_controller.h"
@@ -107,11 +108,15 @@ App::~App() {
   // would run what Shutdown waits for).
   if (node_ && node_started_) node_->Shutdown();
   if (node_ && node_->pubsub()) node_->pubsub()->Stop();
+  if (node_ && node_->broker()) node_->broker()->Stop();
 }
 
 // Pub/sub and the Redis/NATS ingress adapters, built before the node
 // starts: a malformed URL or unknown adapter fails the start.
 Status App::PrepareBroadcasting() {
+  auto broker = MakeBroker(config_);
+  if (!broker.ok()) return broker.error();
+  if (*broker) node_->SetBroker(std::move(*broker));
   auto pubsub = MakePubSub(config_);
   if (!pubsub.ok()) return pubsub.error();
   if (*pubsub) node_->SetPubSub(std::move(*pubsub));
@@ -150,6 +155,10 @@ Status App::Start() {
       return loaded.error();
     }
     tls = std::move(loaded.value());
+  }
+  if (Broker* broker = node_->broker()) {
+    if (auto s = broker->Start(); !s.ok()) return s;
+    log::Info("Broker: {}", broker->Describe());
   }
   node_->Start();
   node_started_ = true;
@@ -232,6 +241,7 @@ void App::Shutdown() {
   node_->Shutdown();
   // After the sessions closed: their unsubscribes went out meanwhile.
   if (node_->pubsub()) node_->pubsub()->Stop();
+  if (node_->broker()) node_->broker()->Stop();
 }
 
 int App::RunUntilSignal() {

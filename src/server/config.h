@@ -41,6 +41,22 @@ inline bool ParseDisconnectMode(std::string_view name, DisconnectMode* out) {
   return true;
 }
 
+// Where reliable streams keep history and sessions (--broker, spec §9).
+enum class BrokerAdapter : uint8_t { kNone, kMemory, kRedis, kNats };
+inline bool ParseBrokerAdapter(std::string_view name, BrokerAdapter* out) {
+  if (name == "none" || name.empty())
+    *out = BrokerAdapter::kNone;
+  else if (name == "memory")
+    *out = BrokerAdapter::kMemory;
+  else if (name == "redis")
+    *out = BrokerAdapter::kRedis;
+  else if (name == "nats")
+    *out = BrokerAdapter::kNats;
+  else
+    return false;
+  return true;
+}
+
 struct ServerConfig {
   // Transport
   std::string host = "localhost";
@@ -117,6 +133,12 @@ struct ServerConfig {
   std::string nats_servers = "nats://127.0.0.1:4222";
   std::string nats_channel = "__anycable__";  // `nats` adapter
   std::string pubsub_adapter;                 // redis | nats | none; empty = auto (spec §8.3)
+
+  // Broker: reliable streams and session restore
+  BrokerAdapter broker = BrokerAdapter::kNone;
+  int history_limit = 100;     // messages kept per stream
+  int history_ttl_s = 300;     // seconds a message is kept
+  int sessions_ttl_s = 300;    // seconds a session snapshot outlives its session; 0 = off
 
   // Operations
   int shutdown_timeout_s = 30;

@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "common/ws/frame.h"
 #include "server/protocol/messages.h"
+#include "server/session/session_keeper.h"
 #include "server/session/session.h"
 
 namespace cable::server {
@@ -36,6 +37,7 @@ void Node::SetController(std::unique_ptr<Controller> controller) {
 }
 
 Node::~Node() {
+  if (session_keeper_) session_keeper_->Stop();
   for (auto& w : workers_) w->Stop();
 }
 
@@ -101,6 +103,10 @@ Worker& Node::NextWorker() {
 
 void Node::Start() {
   for (auto& w : workers_) w->Start();
+  if (sessions_cached_) {
+    session_keeper_ = std::make_unique<SessionKeeper>(*this, *broker_, config_.sessions_ttl_s);
+    session_keeper_->Start();
+  }
 }
 
 void Node::DeliverOnThisNode(BroadcastPtr broadcast) {
@@ -124,12 +130,30 @@ void Node::DisconnectOnThisNode(const std::string& identifiers, bool reconnect) 
   }
 }
 
-void Node::Publish(BroadcastPtr broadcast) {
+void Node::Publish(BroadcastPtr broadcast, PublishDone done) {
+  if (broker_ && !broadcast->transient) {
+    broker_->Store(std::move(broadcast), [this, done](Result<BroadcastPtr> stored) {
+      // The broker logs its outages; the publisher hears of it through done.
+      if (stored.ok()) Spread(std::move(stored.value()));
+      if (done) done(stored.ok());
+    });
+    return;
+  }
+  Spread(std::move(broadcast));
+  if (done) done(true);
+}
+
+void Node::Spread(BroadcastPtr broadcast) {
   if (pubsub_) {
     pubsub_->Publish(*broadcast);
   } else {
     DeliverOnThisNode(std::move(broadcast));
   }
+}
+
+void Node::SetBroker(std::unique_ptr<Broker> broker) {
+  broker_ = std::move(broker);
+  sessions_cached_ = broker_ && broker_->keeps_sessions() && config_.sessions_ttl_s > 0;
 }
 
 void Node::PublishRemoteDisconnect(const std::string& identifiers, bool reconnect) {

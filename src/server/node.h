@@ -4,12 +4,14 @@
 // everything outside themselves through it.
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "server/broker/broker.h"
 #include "server/channels/local_channels.h"
 #include "server/config.h"
 #include "server/controller/controller.h"
@@ -23,6 +25,8 @@
 #include "server/worker.h"
 
 namespace cable::server {
+
+class SessionKeeper;
 
 class Node {
  public:
@@ -58,11 +62,22 @@ class Node {
   void DisconnectOnThisNode(const std::string& identifiers, bool reconnect);
 
   // Entry points for ingress that reaches one node only (HTTP, Redis
-  // Streams, whispers): to every node through the pub/sub when one is
-  // configured, else straight to this node. Picking DeliverOnThisNode here
-  // instead would silently skip the other nodes.
-  void Publish(BroadcastPtr broadcast);
+  // Streams, whispers): stored by the broker when one is configured and the
+  // broadcast is not transient, then to every node through the pub/sub
+  // when one is configured, else straight to this node. Picking
+  // DeliverOnThisNode here instead would silently skip the other nodes.
+  // `done` (any thread) hears whether the broadcast went out: false when
+  // the broker could not store it (the HTTP ingress answers 501).
+  using PublishDone = std::function<void(bool published)>;
+  void Publish(BroadcastPtr broadcast, PublishDone done = {});
   void PublishRemoteDisconnect(const std::string& identifiers, bool reconnect);
+
+  // Installs the broker (reliable streams); call before Start().
+  void SetBroker(std::unique_ptr<Broker> broker);
+  Broker* broker() { return broker_.get(); }
+  // Whether sessions on the extended protocol are kept for restore: a
+  // broker that keeps sessions and --sessions_ttl > 0.
+  bool sessions_cached() const { return sessions_cached_; }
 
   // Installs the node-to-node pub/sub; call before Start().
   void SetPubSub(std::unique_ptr<PubSub> pubsub);
@@ -88,6 +103,12 @@ class Node {
   std::unique_ptr<DisconnectQueue> disconnector_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<size_t> next_worker_{0};
+  // To every node through the pub/sub, else to this node.
+  void Spread(BroadcastPtr broadcast);
+
+  std::unique_ptr<Broker> broker_;
+  bool sessions_cached_ = false;
+  std::unique_ptr<SessionKeeper> session_keeper_;
   std::unique_ptr<PubSub> pubsub_;
   std::mutex streams_mu_;
   std::unordered_map<std::string, int> active_streams_;  // workers with subscribers, per stream

@@ -25,12 +25,28 @@ Result<BroadcastPtr> ParseOne(const json& item) {
     return Invalid("publication \"data\" must be a string (the JSON-encoded payload)");
   }
   std::string exclude;
+  bool transient = false;
   if (auto meta = item.find("meta"); meta != item.end() && meta->is_object()) {
     if (auto ex = meta->find("exclude_socket"); ex != meta->end() && ex->is_string()) {
       exclude = ex->get<std::string>();
     }
+    if (auto t = meta->find("transient"); t != meta->end() && t->is_boolean()) {
+      transient = t->get<bool>();
+    }
   }
-  return MakeBroadcast(stream->get<std::string>(), data->get<std::string>(), std::move(exclude));
+  auto b = std::const_pointer_cast<Broadcast>(
+      MakeBroadcast(stream->get<std::string>(), data->get<std::string>(), std::move(exclude)));
+  b->transient = transient;
+  // Positions travel between nodes with the message (spec §8.3); a broker
+  // gives publications from backends positions of its own.
+  auto offset = item.find("offset");
+  auto epoch = item.find("epoch");
+  if (offset != item.end() && offset->is_number_unsigned() && epoch != item.end() &&
+      epoch->is_string() && !epoch->get_ref<const std::string&>().empty()) {
+    b->offset = offset->get<uint64_t>();
+    b->epoch = epoch->get<std::string>();
+  }
+  return BroadcastPtr(std::move(b));
 }
 }  // namespace
 

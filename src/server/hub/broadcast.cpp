@@ -13,4 +13,11 @@ BroadcastPtr MakeBroadcast(std::string stream, std::string data, std::string exc
   return b;
 }
 
+BroadcastPtr WithPosition(const Broadcast& broadcast, uint64_t offset, std::string epoch) {
+  auto b = std::make_shared<Broadcast>(broadcast);
+  b->offset = offset;
+  b->epoch = std::move(epoch);
+  return b;
+}
+
 }  // namespace cable::server

@@ -2,8 +2,11 @@
 // A broadcast accepted by one of the ingress adapters, on its way to every
 // worker's hub. Immutable once built and shared across threads.
 
+#include <cstdint>
 #include <memory>
 #include <string>
+
+#include "server/protocol/messages.h"
 
 namespace cable::server {
 
@@ -12,10 +15,23 @@ struct Broadcast {
   std::string data;
   bool data_is_json = false;   // checked once per broadcast, not per subscriber
   std::string exclude_socket;  // sid that must not receive it
+  // Not stored by the broker and carrying no position (meta.transient,
+  // whispers).
+  bool transient = false;
+  // Set by the broker (spec §2.1); offset 0 means "no position".
+  uint64_t offset = 0;
+  std::string epoch;
 };
 
 using BroadcastPtr = std::shared_ptr<const Broadcast>;
 
 BroadcastPtr MakeBroadcast(std::string stream, std::string data, std::string exclude_socket = {});
+// The position fields a client message carries for `broadcast` (none when
+// it has no epoch).
+inline protocol::Position PositionOf(const Broadcast& broadcast) {
+  return {broadcast.stream, broadcast.epoch, broadcast.offset};
+}
+// A copy of `broadcast` at the given position.
+BroadcastPtr WithPosition(const Broadcast& broadcast, uint64_t offset, std::string epoch);
 
 }  // namespace cable::server

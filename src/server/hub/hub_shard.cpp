@@ -102,7 +102,8 @@ size_t HubShard::Deliver(const Broadcast& broadcast) {
       if (!frame) {
         frame = FrameRef::Make(ws::EncodeFrame(
             ws::Opcode::kText,
-            protocol::BroadcastMessage(group.identifier, broadcast.data, broadcast.data_is_json)));
+            protocol::BroadcastMessage(group.identifier, broadcast.data, broadcast.data_is_json,
+                                       PositionOf(broadcast))));
       }
       session->Send(frame);
       ++delivered;

@@ -16,6 +16,22 @@ std::string Welcome(std::string_view sid) {
   return out;
 }
 
+std::string WelcomeRestored(std::string_view sid, const std::vector<std::string>& restored_ids) {
+  std::string out = R"({"type":"welcome","sid":)";
+  AppendJsonString(out, sid);
+  out += R"(,"restored":true)";
+  if (!restored_ids.empty()) {
+    out += R"(,"restored_ids":[)";
+    for (size_t i = 0; i < restored_ids.size(); ++i) {
+      if (i > 0) out += ',';
+      AppendJsonString(out, restored_ids[i]);
+    }
+    out += ']';
+  }
+  out += '}';
+  return out;
+}
+
 std::string Ping(int64_t timestamp) {
   return R"({"type":"ping","message":)" + std::to_string(timestamp) + "}";
 }
@@ -50,10 +66,19 @@ std::string RejectSubscription(std::string_view identifier) {
   return SubscriptionReply("reject_subscription", identifier);
 }
 
-std::string BroadcastMessage(std::string_view identifier, std::string_view data,
-                             bool data_is_json) {
+std::string ConfirmHistory(std::string_view identifier) {
+  return SubscriptionReply("confirm_history", identifier);
+}
+
+std::string RejectHistory(std::string_view identifier) {
+  return SubscriptionReply("reject_history", identifier);
+}
+
+std::string BroadcastMessage(std::string_view identifier, std::string_view data, bool data_is_json,
+                             const Position& position) {
   std::string out;
-  out.reserve(identifier.size() + data.size() + 32);
+  out.reserve(identifier.size() + data.size() + 32 +
+              (position.epoch.empty() ? 0 : position.stream_id.size() + position.epoch.size() + 64));
   out += R"({"identifier":)";
   AppendJsonString(out, identifier);
   out += R"(,"message":)";
@@ -61,6 +86,16 @@ std::string BroadcastMessage(std::string_view identifier, std::string_view data,
     out += data;
   } else {
     AppendJsonString(out, data);
+  }
+  if (!position.epoch.empty()) {
+    out += R"(,"stream_id":)";
+    AppendJsonString(out, position.stream_id);
+    out += R"(,"epoch":)";
+    AppendJsonString(out, position.epoch);
+    if (position.offset > 0) {
+      out += R"(,"offset":)";
+      out += std::to_string(position.offset);
+    }
   }
   out += '}';
   return out;

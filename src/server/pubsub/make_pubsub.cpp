@@ -13,6 +13,9 @@ std::string ResolvePubSubAdapter(const ServerConfig& config) {
   if (!config.pubsub_adapter.empty()) return config.pubsub_adapter;
   const auto& adapters = config.broadcast_adapters;
   const bool redisx = std::find(adapters.begin(), adapters.end(), "redisx") != adapters.end();
+  // Brokers shared by nodes deliver through the same server they store in.
+  if (config.broker == BrokerAdapter::kRedis) return "redis";
+  if (config.broker == BrokerAdapter::kNats) return "nats";
   if (redisx || config.redis_url != ServerConfig().redis_url) return "redis";
   return "none";
 }

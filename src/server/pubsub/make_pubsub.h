@@ -1,8 +1,9 @@
 #pragma once
 // Chooses and builds the node-to-node pub/sub (spec §8.3).
 //
-// `--pubsub` redis | nats | none; when not given: `redis` if a Redis URL
-// other than the default is configured (--redis_url, REDIS_URL) or the
+// `--pubsub` redis | nats | none; when not given: the broker's own server
+// with `--broker redis` or `nats`; `redis` if a Redis URL other than the
+// default is configured (--redis_url, REDIS_URL) or the
 // `redisx` adapter is used (its publications reach one node only), else
 // `none` (broadcasts stay on the node that accepted them).
 

@@ -6,8 +6,13 @@ namespace cable::server {
 
 std::string EncodeBroadcast(const Broadcast& broadcast) {
   nlohmann::json j{{"stream", broadcast.stream}, {"data", broadcast.data}};
-  if (!broadcast.exclude_socket.empty()) {
-    j["meta"] = {{"exclude_socket", broadcast.exclude_socket}};
+  nlohmann::json meta = nlohmann::json::object();
+  if (!broadcast.exclude_socket.empty()) meta["exclude_socket"] = broadcast.exclude_socket;
+  if (broadcast.transient) meta["transient"] = true;
+  if (!meta.empty()) j["meta"] = std::move(meta);
+  if (!broadcast.epoch.empty()) {
+    j["offset"] = broadcast.offset;
+    j["epoch"] = broadcast.epoch;
   }
   // Data is relayed as received; invalid UTF-8 must not throw here.
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

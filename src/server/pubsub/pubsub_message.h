@@ -11,7 +11,8 @@
 
 namespace cable::server {
 
-// `{"stream":..,"data":..}` plus `"meta":{"exclude_socket":..}` when set.
+// `{"stream":..,"data":..}` plus `"meta":{"exclude_socket":..,"transient":true}`
+// and `"offset":..,"epoch":..` when set.
 std::string EncodeBroadcast(const Broadcast& broadcast);
 // `{"command":"disconnect","payload":{"identifier":..,"reconnect":..}}`.
 std::string EncodeCommand(const RemoteCommand& command);

@@ -62,6 +62,11 @@ RequestEnv Session::MakeEnv(const StateMap* istate) const {
 }
 
 void Session::Authenticate() {
+  if (restorable() && !info_.restore_sid.empty()) return TryRestore();
+  AuthenticateAfresh();
+}
+
+void Session::AuthenticateAfresh() {
   IdentityResult identity = node_.identity().Identify(info_.sid, info_.token);
   switch (identity.kind) {
     case IdentityResult::kAccepted:
@@ -122,6 +127,7 @@ void Session::Accept(std::string identifiers, std::vector<std::string> transmiss
       node_.config().pong_timeout_s > 0 && info_.subprotocol == protocol::kExtendedSubprotocol;
   worker_.SchedulePings(this, info_.ping_interval_ms);
   log::Debug("Connected sid={} identifiers={}", info_.sid, identifiers_);
+  CommitSnapshot();
   ProcessNextCommand();
 }
 
@@ -157,6 +163,7 @@ void Session::Terminate() {
   reader_.Clear();
 
   CallDisconnect();
+  FinishSnapshot();
   subscriptions_.Clear();
   if (suppressed_warnings_ > 0) {
     log::Warn("Disconnected sid={}: {} more lines about its input were not logged", info_.sid,

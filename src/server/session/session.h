@@ -8,7 +8,9 @@
 // - session_io.cpp: socket and TLS I/O — reading into the worker's scratch
 //   buffer, the frame reader's events, queued output and its flush;
 // - session_commands.cpp: the Action Cable command queue and dispatch, and
-//   applying RPC replies in anycable-go's order.
+//   applying RPC replies in anycable-go's order;
+// - session_reliable.cpp: the extended protocol's reliable streams —
+//   history replay, snapshots kept by the broker, restore on reconnect.
 // Framing lives in FrameReader and subscription bookkeeping in
 // Subscriptions, both pure enough to test without a socket.
 //
@@ -39,6 +41,7 @@
 #include "common/log.h"
 #include "server/config.h"
 #include "server/controller/controller.h"
+#include "server/hub/broadcast.h"
 #include "server/protocol/client_command.h"
 #include "server/session/frame_reader.h"
 #include "server/session/outbox.h"
@@ -49,6 +52,7 @@ namespace cable::server {
 
 class Node;
 class Worker;
+struct SessionSnapshot;
 
 // What the transport learned from the upgrade request.
 struct SessionInfo {
@@ -57,6 +61,7 @@ struct SessionInfo {
   HeaderList headers;       // proxied headers, lowercase names, incl. REMOTE_ADDR
   std::string subprotocol;  // negotiated, may be empty
   std::string token;        // JWT from header, subprotocol or query (when JWT is on)
+  std::string restore_sid;  // the previous session's sid, to restore (spec §2.3)
   int ping_interval_ms = 3000;
   PingPrecision ping_precision = PingPrecision::kSeconds;
   std::shared_ptr<void> connection_slot;  // frees a --max-conn slot when dropped
@@ -77,6 +82,9 @@ class Session : public std::enable_shared_from_this<Session>, private FrameReade
   const std::string& identifiers() const { return identifiers_; }
   bool open() const { return state_ == State::kOpen; }
   PingPrecision ping_precision() const { return info_.ping_precision; }
+  // Kept by the broker for restore: the extended protocol with a broker
+  // that keeps sessions.
+  bool restorable() const;
 
   // Queues a frame; the worker flushes queued output after the current pass.
   // Never touches the hub synchronously (it may be called while iterating it).
@@ -112,6 +120,7 @@ class Session : public std::enable_shared_from_this<Session>, private FrameReade
   // session.cpp
   RequestEnv MakeEnv(const StateMap* istate) const;
   void Authenticate();
+  void AuthenticateAfresh();
   void OnConnectReply(ConnectReply reply);
   void Accept(std::string identifiers, std::vector<std::string> transmissions);
   void Close(uint16_t code, std::string_view reason);
@@ -144,12 +153,23 @@ class Session : public std::enable_shared_from_this<Session>, private FrameReade
   void Unsubscribe(protocol::ClientCommand cmd);
   void Perform(protocol::ClientCommand cmd);
   void Whisper(const protocol::ClientCommand& cmd);
-  bool SubscribeLocally(const std::string& identifier);
-  void CallCommand(CommandRequest request, bool subscribing);
-  void ApplyCommandReply(const std::string& identifier, CommandReply& reply, bool subscribing);
+  enum class LocalAnswer : uint8_t { kNotLocal, kRejected, kConfirmed };
+  LocalAnswer SubscribeLocally(const std::string& identifier);
+  // `history`: the subscribe command's history request, run once confirmed.
+  void CallCommand(CommandRequest request, bool subscribing, std::string history = {});
+  // True when the reply confirmed a subscription.
+  bool ApplyCommandReply(const std::string& identifier, CommandReply& reply, bool subscribing);
   void CommandDone();
   Subscription* FindSubscribed(const protocol::ClientCommand& cmd);
   Subscriptions::HubLink hub_link();
+
+  // session_reliable.cpp
+  void History(const std::string& identifier, const std::string& request);
+  void SendHistory(const std::string& identifier, Result<std::vector<BroadcastPtr>>& messages);
+  void TryRestore();
+  void Restore(SessionSnapshot snapshot, const std::string& from_sid);
+  void CommitSnapshot();
+  void FinishSnapshot();
 
   // session_internal.h
   template <typename F>

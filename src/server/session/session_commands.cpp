@@ -74,6 +74,8 @@ void Session::RunCommand(protocol::ClientCommand cmd) {
     case CommandType::kWhisper:
       Whisper(cmd);
       return CommandDone();
+    case CommandType::kHistory:
+      return History(cmd.identifier, cmd.history);
     default:
       WarnAboutClient("Unsupported command sid={} identifier={}", info_.sid, cmd.identifier);
       return CommandDone();
@@ -106,13 +108,22 @@ void Session::Subscribe(protocol::ClientCommand cmd) {
     SendText(protocol::RejectSubscription(cmd.identifier));
     return CommandDone();
   }
-  if (SubscribeLocally(cmd.identifier)) return CommandDone();
+  switch (SubscribeLocally(cmd.identifier)) {
+    case LocalAnswer::kConfirmed:
+      // History along with subscribe runs once confirmed (spec §2.2).
+      if (!cmd.history.empty()) return History(cmd.identifier, cmd.history);
+      return CommandDone();
+    case LocalAnswer::kRejected:
+      return CommandDone();
+    case LocalAnswer::kNotLocal:
+      break;
+  }
   CommandRequest request;
   request.command = "subscribe";
   request.identifier = cmd.identifier;
   request.connection_identifiers = identifiers_;
   request.env = MakeEnv(nullptr);
-  CallCommand(std::move(request), true);
+  CallCommand(std::move(request), true, std::move(cmd.history));
 }
 
 void Session::Unsubscribe(protocol::ClientCommand cmd) {
@@ -120,6 +131,7 @@ void Session::Unsubscribe(protocol::ClientCommand cmd) {
   if (!sub) return CommandDone();
   if (sub->local) {
     subscriptions_.Remove(hub_link(), cmd.identifier);
+    CommitSnapshot();
     return CommandDone();
   }
   CommandRequest request;
@@ -129,6 +141,7 @@ void Session::Unsubscribe(protocol::ClientCommand cmd) {
   request.env = MakeEnv(&sub->istate);
   // Streams stop at once: the client considers itself unsubscribed now.
   subscriptions_.Remove(hub_link(), cmd.identifier);
+  CommitSnapshot();
   auto self = shared_from_this();
   node_.controller().Command(info_.sid, std::move(request), [self](CommandReply reply) {
     self->PostBack([self, reply = std::move(reply)]() mutable {
@@ -157,31 +170,37 @@ void Session::Perform(protocol::ClientCommand cmd) {
 }
 
 // Sends a subscribe or message command and applies the reply on this worker.
-void Session::CallCommand(CommandRequest request, bool subscribing) {
+void Session::CallCommand(CommandRequest request, bool subscribing, std::string history) {
   auto self = shared_from_this();
   std::string identifier = request.identifier;
   node_.controller().Command(
       info_.sid, std::move(request),
-      [self, identifier = std::move(identifier), subscribing](CommandReply reply) {
-        self->PostBack([self, identifier, subscribing, reply = std::move(reply)]() mutable {
-          if (self->state_ == State::kOpen) self->ApplyCommandReply(identifier, reply, subscribing);
+      [self, identifier = std::move(identifier), subscribing,
+       history = std::move(history)](CommandReply reply) mutable {
+        self->PostBack([self, identifier, subscribing, history = std::move(history),
+                        reply = std::move(reply)]() mutable {
+          if (self->state_ == State::kOpen &&
+              self->ApplyCommandReply(identifier, reply, subscribing) && !history.empty()) {
+            return self->History(identifier, history);
+          }
           self->CommandDone();
         });
       });
 }
 
-bool Session::SubscribeLocally(const std::string& identifier) {
+Session::LocalAnswer Session::SubscribeLocally(const std::string& identifier) {
   auto local = node_.local_channels().Subscribe(identifier);
-  if (!local) return false;
+  if (!local) return LocalAnswer::kNotLocal;
   if (!local->confirmed) {
     log::Debug("Subscription rejected sid={} identifier={}: {}", info_.sid, identifier, local->log);
     SendText(protocol::RejectSubscription(identifier));
-    return true;
+    return LocalAnswer::kRejected;
   }
   auto& sub = subscriptions_.Add(identifier, std::move(local->istate), /*local=*/true);
   subscriptions_.AddStream(hub_link(), sub, local->stream);
   SendText(protocol::ConfirmSubscription(identifier));
-  return true;
+  CommitSnapshot();
+  return LocalAnswer::kConfirmed;
 }
 
 // Whispers go to the other subscribers of the subscription's whisper stream
@@ -194,22 +213,28 @@ void Session::Whisper(const protocol::ClientCommand& cmd) {
     log::Debug("Whisper not allowed sid={} identifier={}", info_.sid, cmd.identifier);
     return;
   }
-  node_.Publish(MakeBroadcast(it->second, cmd.data, info_.sid));
+  // Whispers are never stored and carry no position (spec §2.5).
+  auto whisper = std::const_pointer_cast<Broadcast>(MakeBroadcast(it->second, cmd.data, info_.sid));
+  whisper->transient = true;
+  node_.Publish(std::move(whisper));
 }
 
 // Applies a CommandResponse in anycable-go's order (spec §4.3).
-void Session::ApplyCommandReply(const std::string& identifier, CommandReply& reply,
+bool Session::ApplyCommandReply(const std::string& identifier, CommandReply& reply,
                                 bool subscribing) {
   if (reply.status == RpcStatus::kError) {
     LogAboutClient(log::Level::kError, "Command failed sid={} identifier={}: {}", info_.sid,
                    identifier, reply.error);
-    return;
+    return false;
   }
   Subscription* sub = subscriptions_.Find(identifier);
-  if (subscribing && reply.status == RpcStatus::kSuccess && !sub) {
+  const bool confirmed = subscribing && reply.status == RpcStatus::kSuccess && !sub;
+  if (confirmed) {
     disconnect_interest_ = true;
     sub = &subscriptions_.Add(identifier);
   }
+  const bool changed = confirmed || reply.stop_streams || !reply.stopped_streams.empty() ||
+                       !reply.streams.empty() || !reply.istate.empty() || !reply.cstate.empty();
   if (sub) {
     const auto link = hub_link();
     if (reply.stop_streams) {
@@ -226,7 +251,10 @@ void Session::ApplyCommandReply(const std::string& identifier, CommandReply& rep
     // The application asked to drop the connection; its transmissions
     // (usually a disconnect message) went out first.
     Close(ws::kCloseNormal, "Command Failed");
+    return false;
   }
+  if (changed) CommitSnapshot();
+  return confirmed;
 }
 
 }  // namespace cable::server

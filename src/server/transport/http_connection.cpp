@@ -1,5 +1,7 @@
 #include "server/transport/http_connection.h"
 
+#include <atomic>
+#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
@@ -10,6 +12,7 @@
 #include "server/broadcast/publication_parser.h"
 #include "server/metrics/exporter.h"
 #include "server/node.h"
+#include "server/protocol/messages.h"
 #include "server/session/session.h"
 #include "server/transport/listener.h"
 #include "server/transport/request_info.h"
@@ -189,9 +192,31 @@ void HttpConnection::HandleBroadcast(Request& req) {
     log::Warn("Rejected broadcast: {}", parsed.error().message);
     return Respond(422, parsed.error().message + "\n", keep_alive);
   }
-  for (auto& b : parsed->broadcasts) node.Publish(std::move(b));
   for (auto& d : parsed->disconnects) node.PublishRemoteDisconnect(d.identifiers, d.reconnect);
-  Respond(201, "", keep_alive);
+  if (parsed->broadcasts.empty()) return Respond(201, "", keep_alive);
+  // With a broker each broadcast is answered once stored, possibly on the
+  // broker's thread; the reply waits for all of them (501 as anycable-go
+  // when one could not be stored).
+  struct Tally {
+    std::atomic<size_t> left;
+    std::atomic<bool> failed{false};
+  };
+  auto tally = std::make_shared<Tally>();
+  tally->left = parsed->broadcasts.size();
+  auto self = shared_from_this();
+  for (auto& b : parsed->broadcasts) {
+    node.Publish(std::move(b), [self, tally, keep_alive](bool published) {
+      if (!published) tally->failed = true;
+      if (tally->left.fetch_sub(1) != 1) return;
+      boost::asio::post(self->worker_.context(), [self, tally, keep_alive] {
+        if (tally->failed) {
+          return self->Respond(501, "the broker could not store the broadcast; retry later\n",
+                               keep_alive);
+        }
+        self->Respond(201, "", keep_alive);
+      });
+    });
+  }
 }
 
 void HttpConnection::Upgrade(Request& req) {
@@ -213,9 +238,19 @@ void HttpConnection::Upgrade(Request& req) {
   SessionInfo info;
   const auto target = SplitTarget(SV(req.target()));
   auto query = ParseQuery(target.query);
+  const std::string_view offered = SV(req[http::field::sec_websocket_protocol]);
+  info.subprotocol = NegotiateSubprotocol(offered);
+  // A session kept for restore is found by its sid alone, so its sid must
+  // be unguessable: one the server drew, never a client's X-Request-ID.
+  const bool restorable =
+      node.sessions_cached() && info.subprotocol == protocol::kExtendedSubprotocol;
   auto request_id = req["X-Request-ID"];
-  info.sid =
-      !request_id.empty() && request_id.size() <= 128 ? std::string(request_id) : RandomSid();
+  info.sid = !restorable && !request_id.empty() && request_id.size() <= 128
+                 ? std::string(request_id)
+                 : RandomSid();
+  if (restorable) {
+    info.restore_sid = RestoreSid(SV(req["X-AnyCable-Restore-Sid"]), QueryValue(query, "sid"));
+  }
   // An absolute-form target names the host itself, and wins over Host.
   const std::string_view host =
       target.authority.empty() ? SV(req[http::field::host]) : target.authority;
@@ -234,8 +269,6 @@ void HttpConnection::Upgrade(Request& req) {
   boost::system::error_code ec;
   auto remote = stream_.socket().remote_endpoint(ec);
   if (!ec) info.headers.emplace_back("REMOTE_ADDR", remote.address().to_string());
-  const std::string_view offered = SV(req[http::field::sec_websocket_protocol]);
-  info.subprotocol = NegotiateSubprotocol(offered);
   if (node.identity().jwt_enabled()) {
     // Token sources in anycable-go's order: X-<param> header, then the
     // `anycable-token.<jwt>` subprotocol, then the query parameter.

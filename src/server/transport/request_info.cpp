@@ -1,10 +1,9 @@
 #include "server/transport/request_info.h"
 
-#include <openssl/rand.h>
-
 #include <algorithm>
 #include <cctype>
 
+#include "common/random_id.h"
 #include "common/strings.h"
 #include "server/protocol/messages.h"
 
@@ -73,14 +72,20 @@ bool PathMatches(std::string_view pattern, std::string_view path) {
   }
 }
 
+std::string RestoreSid(std::string_view header, std::string_view query_value) {
+  constexpr size_t kMaxSid = 128;
+  const std::string_view sid = header.empty() ? query_value : header;
+  if (sid.size() > kMaxSid) return {};
+  for (char c : sid) {
+    if (c < 0x21 || c > 0x7e) return {};
+  }
+  return std::string(sid);
+}
+
 std::string RandomSid() {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
-  unsigned char bytes[21];
-  RAND_bytes(bytes, sizeof bytes);
-  std::string sid(21, ' ');
-  for (size_t i = 0; i < sizeof bytes; ++i) sid[i] = kAlphabet[bytes[i] & 63];
-  return sid;
+  // 132 bits: a session id is what restores a session (spec §2.3), so it
+  // must not be guessable.
+  return RandomId(22);
 }
 
 bool OriginAllowed(std::string_view origin, const std::vector<std::string>& allowed) {

@@ -32,7 +32,13 @@ std::string QueryValue(const std::vector<std::pair<std::string, std::string>>& q
 // placeholder segments `/accounts/{tenant}/cable`.
 bool PathMatches(std::string_view pattern, std::string_view path);
 
-// A random 21-character id from the alphabet A-Za-z0-9_- (nanoid's).
+// The sid of the session to restore (spec §2.3): the X-AnyCable-Restore-Sid
+// header, else the `sid` query parameter. Empty when neither is given or
+// the value cannot be a sid (over 128 bytes, or not visible ASCII), so
+// hostile values never reach the broker.
+std::string RestoreSid(std::string_view header, std::string_view query_value);
+
+// A random 22-character id from the alphabet A-Za-z0-9_- (132 bits).
 std::string RandomSid();
 
 // True if `origin` (an Origin header) is allowed by the comma-separated

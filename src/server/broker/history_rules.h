@@ -1,0 +1,23 @@
+#pragma once
+// When a client's position can be caught up from what a broker keeps
+// (spec §2.2). Shared by every broker so that they answer alike:
+// - another epoch: the history the client knew is gone;
+// - a stream the broker knows nothing of;
+// - an offset past the latest one;
+// - an offset whose successor is no longer kept (evicted or expired).
+// A client that is up to date is never refused, even when nothing is kept.
+
+#include <cstdint>
+#include <string_view>
+
+#include "common/result.h"
+#include "server/broker/broker.h"
+
+namespace cable::server {
+
+// `latest`: offset of the newest message ever stored in the stream;
+// `lowest_kept`: offset of the oldest message still kept (0: none kept).
+Status CheckReplayable(const StreamPosition& from, std::string_view epoch, bool stream_known,
+                       uint64_t latest, uint64_t lowest_kept);
+
+}  // namespace cable::server

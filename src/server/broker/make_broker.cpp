@@ -1,0 +1,37 @@
+#include "server/broker/make_broker.h"
+
+#include "common/broadcast/redis_url.h"
+#include "server/broker/memory_broker.h"
+#include "server/broker/redis_broker.h"
+
+namespace cable::server {
+
+namespace {
+BrokerLimits LimitsOf(const ServerConfig& config) {
+  BrokerLimits limits;
+  limits.history_limit = static_cast<size_t>(config.history_limit);
+  limits.history_ttl_s = config.history_ttl_s;
+  limits.sessions_ttl_s = config.sessions_ttl_s;
+  return limits;
+}
+}  // namespace
+
+Result<std::unique_ptr<Broker>> MakeBroker(const ServerConfig& config) {
+  if (config.broker == BrokerAdapter::kNone) return std::unique_ptr<Broker>();
+  if (config.history_limit <= 0 || config.history_ttl_s <= 0) {
+    return Error{"bad_config", "--history_limit and --history_ttl must be positive with a broker"};
+  }
+  switch (config.broker) {
+    case BrokerAdapter::kMemory:
+      return std::unique_ptr<Broker>(std::make_unique<MemoryBroker>(LimitsOf(config)));
+    case BrokerAdapter::kRedis: {
+      auto url = broadcast::ParseRedisUrl(config.redis_url);
+      if (!url.ok()) return Error{"bad_config", "--redis_url: " + url.error().message};
+      return std::unique_ptr<Broker>(std::make_unique<RedisBroker>(*url, LimitsOf(config)));
+    }
+    default:
+      return Error{"bad_config", "--broker nats is not available in this build; use memory or redis"};
+  }
+}
+
+}  // namespace cable::server

@@ -1,0 +1,84 @@
+#pragma once
+// The `redis` broker: history and session snapshots in Redis, so every node
+// sharing the Redis server shares positions, history and sessions (a client
+// may reconnect to another node and be restored and caught up there).
+//
+// Layout (all keys under `_anycable_:`):
+// - `epoch`: the epoch, chosen by the first node to store (SET if absent).
+//   When it is lost (Redis restarted empty) the next store chooses a new
+//   one, and clients holding old positions get reject_history.
+// - `history:<stream>`: a Redis stream with entry id `0-<offset>` and
+//   fields `t` (Unix seconds), `d` (data) and, when set, `x` (the sid the
+//   message must skip); capped at history_limit entries and expiring
+//   history_ttl after the last message.
+// - `offset:<stream>`: the stream's offset counter, kept ten times longer.
+// - `session:<sid>`: a session snapshot, expiring sessions_ttl after the
+//   last write or touch.
+// Storing is one Lua script per message (counter, entry, expiries and the
+// epoch in one atomic step).
+//
+// One thread owns one connection and runs queued requests in pipelined
+// batches, in order. While Redis is unreachable requests fail at once
+// (the HTTP ingress answers 501) and the outage is logged once; storing
+// resumes when Redis is back, without a restart.
+
+#include <atomic>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/broadcast/redis_url.h"
+#include "server/broker/broker.h"
+#include "server/broker/memory_broker.h"
+#include "server/redis/redis_connection.h"
+#include "server/redis/waker.h"
+
+namespace cable::server {
+
+class RedisBroker : public Broker {
+ public:
+  RedisBroker(broadcast::RedisUrl url, BrokerLimits limits);
+  ~RedisBroker() override;
+
+  Status Start() override;
+  void Stop() override;
+  std::string Describe() const override;
+  bool keeps_sessions() const override { return limits_.sessions_ttl_s > 0; }
+
+  void Store(BroadcastPtr broadcast, StoreDone done) override;
+  void History(std::vector<StreamHistoryQuery> query, HistoryDone done) override;
+  void SaveSession(const std::string& sid, std::string snapshot) override;
+  void TouchSessions(std::vector<std::string> sids) override;
+  void FetchSession(const std::string& sid, SessionDone done) override;
+
+ private:
+  using Replies = std::vector<RedisReply>;
+  // Commands sent together; `done` gets their replies in order, or an
+  // Error when Redis could not be reached.
+  struct Job {
+    std::vector<std::vector<std::string>> commands;
+    std::function<void(Result<Replies>)> done;
+  };
+
+  void Enqueue(Job job);
+  void Run();
+  // Runs queued jobs until the connection fails; returns why.
+  Error Serve(RedisConnection& conn);
+  void FailQueued(const Error& why);
+
+  const broadcast::RedisUrl url_;
+  const BrokerLimits limits_;
+
+  std::mutex mu_;
+  std::deque<Job> queue_;
+  bool overflow_logged_ = false;
+  std::atomic<bool> connected_{false};
+  std::atomic<bool> stopping_{false};
+  Waker waker_;
+  std::thread thread_;
+};
+
+}  // namespace cable::server

@@ -1,0 +1,65 @@
+#include "server/session/session_keeper.h"
+
+#include <algorithm>
+#include <boost/asio/post.hpp>
+#include <chrono>
+#include <future>
+#include <string>
+#include <vector>
+
+#include "server/broker/broker.h"
+#include "server/node.h"
+#include "server/session/session.h"
+
+namespace cable::server {
+
+SessionKeeper::SessionKeeper(Node& node, Broker& broker, int64_t sessions_ttl_s)
+    : node_(node), broker_(broker), interval_s_(std::max<int64_t>(1, sessions_ttl_s / 2)) {}
+
+SessionKeeper::~SessionKeeper() {
+  Stop();
+}
+
+void SessionKeeper::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
+
+void SessionKeeper::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void SessionKeeper::Run() {
+  std::unique_lock lock(mu_);
+  while (!cv_.wait_for(lock, std::chrono::seconds(interval_s_), [this] { return stopping_; })) {
+    lock.unlock();
+    TouchAll();
+    lock.lock();
+  }
+}
+
+void SessionKeeper::TouchAll() {
+  for (auto& w : node_.workers()) {
+    // Sessions are read on their worker; the keeper waits for the list
+    // (bounded, so a stopped worker cannot hang it).
+    auto promise = std::make_shared<std::promise<std::vector<std::string>>>();
+    auto future = promise->get_future();
+    Worker* worker = w.get();
+    boost::asio::post(worker->context(), [worker, promise] {
+      std::vector<std::string> sids;
+      for (const auto& s : worker->sessions()) {
+        if (s->open() && s->restorable()) sids.push_back(s->sid());
+      }
+      promise->set_value(std::move(sids));
+    });
+    if (future.wait_for(std::chrono::seconds(5)) != std::future_status::ready) continue;
+    auto sids = future.get();
+    if (!sids.empty()) broker_.TouchSessions(std::move(sids));
+  }
+}
+
+}  // namespace cable::server

@@ -1,0 +1,146 @@
+#include "common/log.h"
+#include "server/broker/broker.h"
+#include "server/node.h"
+#include "server/protocol/history_request.h"
+#include "server/protocol/messages.h"
+#include "server/session/session.h"
+#include "server/session/session_internal.h"
+#include "server/session/session_snapshot.h"
+
+// Session: reliable streams on the extended protocol (spec §2.2–2.3) —
+// history replay, the snapshot the broker keeps of this session, and
+// restoring a previous session on reconnect.
+
+namespace cable::server {
+
+bool Session::restorable() const {
+  return node_.sessions_cached() && info_.subprotocol == protocol::kExtendedSubprotocol;
+}
+
+// ------------------------------------------------------------------ history
+
+// Runs as a command: ends with CommandDone(), after the replay and
+// confirm_history (or reject_history) are queued.
+void Session::History(const std::string& identifier, const std::string& request) {
+  Subscription* sub = subscriptions_.Find(identifier);
+  if (!sub) {
+    WarnAboutClient("History for an unknown subscription sid={} identifier={}", info_.sid,
+                    identifier);
+    return CommandDone();
+  }
+  protocol::HistoryRequest parsed;
+  if (!request.empty()) {
+    auto result = protocol::ParseHistoryRequest(request);
+    if (!result.ok()) {
+      WarnAboutClient("History rejected sid={} identifier={}: {}", info_.sid, identifier,
+                      result.error().message);
+      SendText(protocol::RejectHistory(identifier));
+      return CommandDone();
+    }
+    parsed = std::move(result.value());
+  }
+  if (parsed.empty()) {
+    // anycable-go's rule: no reply, a log line.
+    LogAboutClient(log::Level::kError,
+                   "History request without \"since\" or \"streams\" ignored sid={} identifier={}",
+                   info_.sid, identifier);
+    return CommandDone();
+  }
+  Broker* broker = node_.broker();
+  if (!broker) {
+    log::Debug("History rejected sid={}: no broker is configured (--broker)", info_.sid);
+    SendText(protocol::RejectHistory(identifier));
+    return CommandDone();
+  }
+  auto self = shared_from_this();
+  broker->History(parsed.QueriesFor(sub->streams),
+                  [self, identifier](Result<std::vector<BroadcastPtr>> messages) {
+                    self->PostBack([self, identifier, messages = std::move(messages)]() mutable {
+                      if (self->state_ == State::kOpen) self->SendHistory(identifier, messages);
+                      self->CommandDone();
+                    });
+                  });
+}
+
+void Session::SendHistory(const std::string& identifier,
+                          Result<std::vector<BroadcastPtr>>& messages) {
+  if (!messages.ok()) {
+    log::Debug("History rejected sid={} identifier={}: {}", info_.sid, identifier,
+               messages.error().message);
+    SendText(protocol::RejectHistory(identifier));
+    return;
+  }
+  for (const BroadcastPtr& m : *messages) {
+    // A message its sender asked not to get back stays that way.
+    if (!m->exclude_socket.empty() && m->exclude_socket == info_.sid) continue;
+    SendText(protocol::BroadcastMessage(identifier, m->data, m->data_is_json, PositionOf(*m)));
+  }
+  SendText(protocol::ConfirmHistory(identifier));
+}
+
+// ---------------------------------------------------------------- snapshots
+
+void Session::CommitSnapshot() {
+  if (!restorable() || state_ != State::kOpen) return;
+  SessionSnapshot snapshot;
+  snapshot.identifiers = identifiers_;
+  snapshot.cstate = cstate_;
+  snapshot.disconnectable = disconnect_interest_;
+  snapshot.subscriptions = subscriptions_.list();
+  node_.broker()->SaveSession(info_.sid, EncodeSessionSnapshot(snapshot));
+}
+
+// The snapshot outlives the session by sessions_ttl from now.
+void Session::FinishSnapshot() {
+  if (!restorable() || !authenticated_) return;
+  node_.broker()->TouchSessions({info_.sid});
+}
+
+// ------------------------------------------------------------------ restore
+
+void Session::TryRestore() {
+  auto self = shared_from_this();
+  node_.broker()->FetchSession(
+      info_.restore_sid, [self](Result<std::optional<std::string>> fetched) {
+        self->PostBack([self, fetched = std::move(fetched)]() mutable {
+          if (self->state_ != State::kConnecting) return;
+          const std::string& from = self->info_.restore_sid;
+          if (!fetched.ok()) {
+            log::Warn("Session restore unavailable sid={}: {}", self->info_.sid,
+                      fetched.error().message);
+          } else if (!fetched->has_value()) {
+            log::Debug("No session to restore sid={} from={}", self->info_.sid, from);
+          } else if (auto snapshot = DecodeSessionSnapshot(**fetched); !snapshot.ok()) {
+            log::Warn("Session not restored sid={}: {}", self->info_.sid,
+                      snapshot.error().message);
+          } else {
+            return self->Restore(std::move(snapshot.value()), from);
+          }
+          self->AuthenticateAfresh();
+        });
+      });
+}
+
+// No RPC Connect: identifiers, states, subscriptions and their streams come
+// back as they were (spec §2.3).
+void Session::Restore(SessionSnapshot snapshot, const std::string& from_sid) {
+  cstate_ = std::move(snapshot.cstate);
+  disconnect_interest_ = snapshot.disconnectable;
+  const int max = node_.config().max_subscriptions_per_connection;
+  std::vector<std::string> restored_ids;
+  for (auto& s : snapshot.subscriptions) {
+    if (max > 0 && subscriptions_.size() >= static_cast<size_t>(max)) break;
+    if (subscriptions_.Find(s.identifier)) continue;
+    // Channels the server answers itself are recognised again, so that an
+    // unsubscribe makes no RPC call, as before the reconnect.
+    const bool local = node_.local_channels().Subscribe(s.identifier).has_value();
+    auto& sub = subscriptions_.Add(s.identifier, std::move(s.istate), local);
+    for (const auto& stream : s.streams) subscriptions_.AddStream(hub_link(), sub, stream);
+    restored_ids.push_back(sub.identifier);
+  }
+  log::Debug("Session restored sid={} from={} subscriptions={}", info_.sid, from_sid,
+             restored_ids.size());
+  Accept(std::move(snapshot.identifiers), {protocol::WelcomeRestored(info_.sid, restored_ids)});
+}
+
+}  // namespace cable::server
