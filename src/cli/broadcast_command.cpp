@@ -36,6 +36,7 @@ struct Options {
   std::optional<std::string> data;
   bool raw = false;
   std::optional<std::string> exclude_socket;
+  bool transient = false;
   bool batch = false;
   std::optional<std::string> disconnect;
   bool reconnect = false;
@@ -218,7 +219,7 @@ int Run(const Options& o) {
   // Validate --data before touching the network: a typo should not half-send.
   std::optional<Publication> single;
   if (o.data) {
-    Publication p{o.stream, {}, o.exclude_socket};
+    Publication p{o.stream, {}, o.exclude_socket, o.transient};
     if (o.raw) {
       p.data = broadcast::DataFromString(*o.data);
     } else {
@@ -264,7 +265,7 @@ int Run(const Options& o) {
   if (isatty(STDIN_FILENO)) {
     std::cerr << "cable broadcast: reading messages from stdin, one JSON per line (Ctrl-D ends)\n";
   }
-  const broadcast::LineDefaults defaults{o.stream, o.exclude_socket, o.raw};
+  const broadcast::LineDefaults defaults{o.stream, o.exclude_socket, o.raw, o.transient};
   LineReader reader;
   std::string line;
   bool too_long = false;
@@ -299,7 +300,7 @@ constexpr const char* kFooter = R"(Messages:
   and sent as the publication's "data" string. With --raw, --data is a plain
   string (clients receive a JSON string). Without --data (and --disconnect),
   messages are read from stdin, one per line: either an envelope
-    {"stream":"chat/1","data":<any JSON>,"exclude_socket":"<sid>"}
+    {"stream":"chat/1","data":<any JSON>,"exclude_socket":"<sid>","transient":true}
   or any other JSON value, sent to --stream (with --raw: each line is a string).
   --batch sends them as one array publication (split above 10000 messages or
   16 MiB).
@@ -350,6 +351,8 @@ void AddBroadcastCommand(CLI::App& root, Commands& commands) {
   auto* exclude =
       sub->add_option("--exclude-socket,--exclude_socket", *exclude_text,
                       "Session id that must not receive the message (meta.exclude_socket)");
+  sub->add_flag("--transient", o->transient,
+                "Not stored in the stream's history, no position (meta.transient)");
   auto* batch = sub->add_flag("--batch", o->batch, "Send all messages as one array publication");
   auto* disconnect = sub->add_option(
       "--disconnect", *disconnect_text,

@@ -21,6 +21,8 @@ const std::vector<FeatureInfo>& KnownFeatures() {
       {"turbo", "Turbo::StreamsChannel with signed stream names"},
       {"whisper", "client-to-client whispers on public streams"},
       {"history", "stream history and the history command (extended protocol)"},
+      {"session_restore",
+       "reconnecting with a previous sid restores the session (extended protocol)"},
       {"ext_protocol", "the actioncable-v1-ext-json subprotocol (sid, pong)"},
       {"malformed_input", "bad frames and commands are survived"},
       {"slow_clients", "a client that does not read is disconnected as too slow"},

@@ -136,9 +136,9 @@ struct ServerConfig {
 
   // Broker: reliable streams and session restore
   BrokerAdapter broker = BrokerAdapter::kNone;
-  int history_limit = 100;     // messages kept per stream
-  int history_ttl_s = 300;     // seconds a message is kept
-  int sessions_ttl_s = 300;    // seconds a session snapshot outlives its session; 0 = off
+  int history_limit = 100;   // messages kept per stream
+  int history_ttl_s = 300;   // seconds a message is kept
+  int sessions_ttl_s = 300;  // seconds a session snapshot outlives its session; 0 = off
 
   // Operations
   int shutdown_timeout_s = 30;

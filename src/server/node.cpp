@@ -11,8 +11,8 @@
 #include "common/log.h"
 #include "common/ws/frame.h"
 #include "server/protocol/messages.h"
-#include "server/session/session_keeper.h"
 #include "server/session/session.h"
+#include "server/session/session_keeper.h"
 
 namespace cable::server {
 

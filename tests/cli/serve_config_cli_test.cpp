@@ -30,8 +30,8 @@ proxy_headers = ["cookie", "x-api-token"]
 [streams]
 turbo = true
 
-[broker]
-adapter = "memory"
+[pusher]
+app_id = "memory"
 )";
 
 // A clean environment: no ANYCABLE_* setting leaks in from the caller.
@@ -111,7 +111,21 @@ TEST(ServeConfigFile, UnknownSettingsAreWarnedAboutWithTheirPlace) {
   dir.Write("anycable.toml", kConfig);
   auto r = Serve({"--print-config"}, Options(dir));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_THAT(r.err, HasSubstr("anycable.toml:15:1: broker.adapter is not a cable serve setting"));
+  EXPECT_THAT(r.err, HasSubstr("anycable.toml:15:1: pusher.app_id is not a cable serve setting"));
+}
+
+TEST(ServeConfigFile, BrokerSettingsAndPresetsAreRead) {
+  TempDir dir;
+  dir.Write("anycable.toml",
+            "presets = [\"broker\"]\n[broker]\nhistory_limit = 7\nsessions_ttl = 0\n");
+  auto r = Serve({"--print-config"}, Options(dir));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("history_limit = 7"));
+  EXPECT_THAT(r.out, HasSubstr("sessions_ttl = 0"));
+  EXPECT_THAT(r.out, HasSubstr("presets = [ \"broker\" ]"));
+  auto unknown = Serve({"--presets", "bogus", "--port", "0"}, Options(dir));
+  EXPECT_NE(unknown.exit_code, 0);
+  EXPECT_THAT(unknown.err, HasSubstr("unknown preset \"bogus\""));
 }
 
 struct BadFile {

@@ -26,6 +26,20 @@ TEST(BroadcastEncode, PublicationWithExcludeSocket) {
       R"({"stream":"chat_42","data":"{\"text\":\"Hello\"}","meta":{"exclude_socket":"sid-1"}})");
 }
 
+TEST(BroadcastEncode, TransientPublicationsSaySoInMeta) {
+  Publication p{"chat_42", "1", std::nullopt, true};
+  EXPECT_EQ(ToJson(p), R"({"stream":"chat_42","data":"1","meta":{"transient":true}})");
+  p.exclude_socket = "sid-1";
+  EXPECT_EQ(
+      ToJson(p),
+      R"({"stream":"chat_42","data":"1","meta":{"exclude_socket":"sid-1","transient":true}})");
+  LineDefaults defaults{"s", std::nullopt, false, false};
+  auto line = ParseLine(R"({"stream":"a","data":1,"transient":true})", defaults);
+  ASSERT_TRUE(line.ok());
+  EXPECT_TRUE(line->transient);
+  EXPECT_FALSE(ParseLine(R"({"stream":"a","data":1,"transient":"yes"})", defaults).ok());
+}
+
 TEST(BroadcastEncode, EscapesStreamsAndKeepsUtf8) {
   Publication p{"a\"b\\c/комната", "\"x\n\"", std::nullopt};
   EXPECT_EQ(ToJson(p), "{\"stream\":\"a\\\"b\\\\c/комната\",\"data\":\"\\\"x\\n\\\"\"}");

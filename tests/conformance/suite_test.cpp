@@ -41,7 +41,7 @@ std::vector<std::string> ClaimedFeatures(std::string* extra) {
     *extra += " --turbo_streams";
   }
   if (ServeHasFlag("--broker") && ServeHasFlag("--public_streams")) {
-    features.push_back("history");
+    features.insert(features.end(), {"history", "session_restore"});
     *extra += " --broker memory";
   }
   return features;
@@ -95,6 +95,24 @@ TEST(ConformanceSuite, BroadcastAdapters) {
   std::cout << r.out << r.err;
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(LastLine(r.out), "4 passed, 0 failed, 0 skipped");
+}
+
+// Reliable streams with the Redis broker: history, positions, transient
+// messages and session restore kept in a real redis-server.
+TEST(ConformanceSuite, ReliableStreamsWithTheRedisBroker) {
+  if (!RedisServer::Available()) GTEST_SKIP() << "redis-server not installed";
+  RedisServer redis;
+  RunResult r = Conformance(
+      {Scenarios(), "--only", "history,history_rules,history_reject,transient,session_restore",
+       "--command", ServeCommand("--public_streams --broker redis --redis_url " + redis.url()),
+       "--secret", kSecret, "--features",
+       "rpc,broadcast,history,session_restore,ext_protocol,public_streams,whisper,exclude_socket",
+       "--jobs", "4"});
+  std::cout << r.out << r.err;
+  EXPECT_EQ(r.exit_code, 0);
+  Summary s = ParseSummary(LastLine(r.out));
+  EXPECT_GE(s.passed, 28) << LastLine(r.out);
+  EXPECT_EQ(s.failed, 0) << LastLine(r.out);
 }
 
 // A slow client is dropped with a whole last frame, then disconnect/too_slow

@@ -20,9 +20,13 @@ void AppendPublication(std::string& out, const Publication& p) {
   out += Quote(p.stream);
   out += ",\"data\":";
   out += Quote(p.data);
-  if (p.exclude_socket) {
-    out += ",\"meta\":{\"exclude_socket\":";
-    out += Quote(*p.exclude_socket);
+  if (p.exclude_socket || p.transient) {
+    out += ",\"meta\":{";
+    if (p.exclude_socket) {
+      out += "\"exclude_socket\":";
+      out += Quote(*p.exclude_socket);
+    }
+    if (p.transient) out += p.exclude_socket ? ",\"transient\":true" : "\"transient\":true";
     out += '}';
   }
   out += '}';

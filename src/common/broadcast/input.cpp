@@ -36,6 +36,7 @@ Result<Json> Parse(std::string_view text) {
 Result<Publication> FromEnvelope(const Json& obj, const LineDefaults& defaults) {
   Publication p;
   p.exclude_socket = defaults.exclude_socket;
+  p.transient = defaults.transient;
   for (const auto& [key, value] : obj.items()) {
     if (key == "stream") {
       p.stream = value.get<std::string>();
@@ -46,9 +47,16 @@ Result<Publication> FromEnvelope(const Json& obj, const LineDefaults& defaults) 
         return Error{"invalid_message", "\"exclude_socket\" must be a string"};
       }
       p.exclude_socket = value.get<std::string>();
+    } else if (key == "transient") {
+      if (!value.is_boolean()) {
+        return Error{"invalid_message", "\"transient\" must be true or false"};
+      }
+      p.transient = value.get<bool>();
     } else {
-      return Error{"invalid_message",
-                   fmt::format("unknown key \"{}\" (expected stream, data, exclude_socket)", key)};
+      return Error{
+          "invalid_message",
+          fmt::format("unknown key \"{}\" (expected stream, data, exclude_socket, transient)",
+                      key)};
     }
   }
   if (p.stream.empty()) return Error{"invalid_message", "\"stream\" must not be empty"};
@@ -71,6 +79,7 @@ Result<Publication> ParseLine(std::string_view line, const LineDefaults& default
   Publication p;
   p.stream = defaults.stream;
   p.exclude_socket = defaults.exclude_socket;
+  p.transient = defaults.transient;
   if (defaults.raw) {
     p.data = DataFromString(line);
   } else {

@@ -27,12 +27,13 @@ struct LineDefaults {
   std::string stream;                         // for lines that are plain values
   std::optional<std::string> exclude_socket;  // unless the line sets its own
   bool raw = false;                           // every line is a plain string
+  bool transient = false;                     // unless the line sets its own
 };
 
 // One input line. Either an envelope object
-//   {"stream":"chat/1","data":<any JSON>,"exclude_socket":"sid"}
-// (an object with a string "stream" and a "data" key; "exclude_socket" is
-// optional, other keys are rejected to catch typos) or any other JSON value,
+//   {"stream":"chat/1","data":<any JSON>,"exclude_socket":"sid","transient":true}
+// (an object with a string "stream" and a "data" key; "exclude_socket" and
+// "transient" are optional, other keys are rejected to catch typos) or any other JSON value,
 // sent to defaults.stream. With defaults.raw the line is a plain string.
 // Errors: "invalid_json", "invalid_message" (bad envelope, no stream).
 Result<Publication> ParseLine(std::string_view line, const LineDefaults& defaults);

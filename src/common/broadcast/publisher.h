@@ -22,6 +22,7 @@ struct Publication {
   std::string stream;
   std::string data;
   std::optional<std::string> exclude_socket;  // meta.exclude_socket: sid to skip
+  bool transient = false;                     // meta.transient: not stored in the stream's history
 };
 
 // Remote command: disconnect every session whose identifiers string equals

@@ -38,8 +38,8 @@ struct StreamHistoryQuery {
 namespace broker_codes {
 inline constexpr const char* kEpochMismatch = "epoch_mismatch";
 inline constexpr const char* kUnknownStream = "unknown_stream";
-inline constexpr const char* kEvicted = "evicted";        // older than what is kept
-inline constexpr const char* kFutureOffset = "future";    // past the latest offset
+inline constexpr const char* kEvicted = "evicted";          // older than what is kept
+inline constexpr const char* kFutureOffset = "future";      // past the latest offset
 inline constexpr const char* kUnavailable = "unavailable";  // broker unreachable or full
 }  // namespace broker_codes
 

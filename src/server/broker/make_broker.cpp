@@ -30,7 +30,8 @@ Result<std::unique_ptr<Broker>> MakeBroker(const ServerConfig& config) {
       return std::unique_ptr<Broker>(std::make_unique<RedisBroker>(*url, LimitsOf(config)));
     }
     default:
-      return Error{"bad_config", "--broker nats is not available in this build; use memory or redis"};
+      return Error{"bad_config",
+                   "--broker nats is not available in this build; use memory or redis"};
   }
 }
 

@@ -111,7 +111,8 @@ void MemoryBroker::SaveSession(const std::string& sid, std::string snapshot) {
   std::lock_guard lock(sessions_mu_);
   const int64_t expires_at = now_() + limits_.sessions_ttl_s;
   auto it = sessions_.find(sid);
-  const size_t old_bytes = it == sessions_.end() ? 0 : it->second.snapshot.size() + kSessionOverhead;
+  const size_t old_bytes =
+      it == sessions_.end() ? 0 : it->second.snapshot.size() + kSessionOverhead;
   const size_t new_bytes = snapshot.size() + kSessionOverhead;
   if (session_bytes_ - old_bytes + new_bytes > limits_.max_session_bytes) {
     if (!full_logged_) {

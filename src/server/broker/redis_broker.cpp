@@ -190,8 +190,8 @@ void RedisBroker::Store(BroadcastPtr broadcast, StoreDone done) {
     const redisReply* r = (*replies)[0].get();
     if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
         r->element[0]->type != REDIS_REPLY_INTEGER) {
-      return done(Unavailable(fmt::format("Redis could not store the message: {}",
-                                          ReplyString(r).substr(0, 200))));
+      return done(Unavailable(
+          fmt::format("Redis could not store the message: {}", ReplyString(r).substr(0, 200))));
     }
     done(WithPosition(*broadcast, static_cast<uint64_t>(r->element[0]->integer),
                       std::string(ReplyString(r->element[1]))));

@@ -77,8 +77,9 @@ std::string RejectHistory(std::string_view identifier) {
 std::string BroadcastMessage(std::string_view identifier, std::string_view data, bool data_is_json,
                              const Position& position) {
   std::string out;
-  out.reserve(identifier.size() + data.size() + 32 +
-              (position.epoch.empty() ? 0 : position.stream_id.size() + position.epoch.size() + 64));
+  out.reserve(
+      identifier.size() + data.size() + 32 +
+      (position.epoch.empty() ? 0 : position.stream_id.size() + position.epoch.size() + 64));
   out += R"({"identifier":)";
   AppendJsonString(out, identifier);
   out += R"(,"message":)";

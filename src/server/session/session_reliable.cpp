@@ -111,8 +111,7 @@ void Session::TryRestore() {
           } else if (!fetched->has_value()) {
             log::Debug("No session to restore sid={} from={}", self->info_.sid, from);
           } else if (auto snapshot = DecodeSessionSnapshot(**fetched); !snapshot.ok()) {
-            log::Warn("Session not restored sid={}: {}", self->info_.sid,
-                      snapshot.error().message);
+            log::Warn("Session not restored sid={}: {}", self->info_.sid, snapshot.error().message);
           } else {
             return self->Restore(std::move(snapshot.value()), from);
           }
