@@ -281,7 +281,8 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
 
   const std::string kBroker = "Broker (reliable streams)";
   Flag(sub, "broker", o->broker,
-       "Where history and sessions are kept: none, memory (one node) or redis (shared by nodes)",
+       "Where history and sessions are kept: none, memory (one node), redis or nats (JetStream; "
+       "shared by nodes)",
        kBroker)
       ->check(CLI::IsMember({"none", "memory", "redis", "nats"}));
   Flag(sub, "history_limit", c.history_limit, "Messages kept per stream", kBroker)

@@ -133,14 +133,35 @@ void Node::DisconnectOnThisNode(const std::string& identifiers, bool reconnect) 
 void Node::Publish(BroadcastPtr broadcast, PublishDone done) {
   if (broker_ && !broadcast->transient) {
     broker_->Store(std::move(broadcast), [this, done](Result<BroadcastPtr> stored) {
-      // The broker logs its outages; the publisher hears of it through done.
-      if (stored.ok()) Spread(std::move(stored.value()));
+      // The publisher hears of a failure through done (HTTP: 501).
+      if (stored.ok()) {
+        Spread(std::move(stored.value()));
+      } else {
+        LogStoreFailure(stored.error());
+      }
       if (done) done(stored.ok());
     });
     return;
   }
   Spread(std::move(broadcast));
   if (done) done(true);
+}
+
+// At most one line a second: a broker that refuses every message must not
+// turn each publication into a log line.
+void Node::LogStoreFailure(const Error& error) {
+  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count();
+  int64_t last = last_store_failure_log_ms_.load(std::memory_order_relaxed);
+  const uint64_t missed = store_failures_unlogged_.fetch_add(1, std::memory_order_relaxed);
+  if (now - last < 1000 ||
+      !last_store_failure_log_ms_.compare_exchange_strong(last, now, std::memory_order_relaxed)) {
+    return;
+  }
+  store_failures_unlogged_.store(0, std::memory_order_relaxed);
+  log::Warn("Broadcast not stored by the broker: {}{}", error.message,
+            missed > 0 ? fmt::format(" ({} more failures not logged)", missed) : std::string());
 }
 
 void Node::Spread(BroadcastPtr broadcast) {

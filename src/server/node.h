@@ -105,9 +105,12 @@ class Node {
   std::atomic<size_t> next_worker_{0};
   // To every node through the pub/sub, else to this node.
   void Spread(BroadcastPtr broadcast);
+  void LogStoreFailure(const Error& error);
 
   std::unique_ptr<Broker> broker_;
   bool sessions_cached_ = false;
+  std::atomic<int64_t> last_store_failure_log_ms_{-1000000};
+  std::atomic<uint64_t> store_failures_unlogged_{0};
   std::unique_ptr<SessionKeeper> session_keeper_;
   std::unique_ptr<PubSub> pubsub_;
   std::mutex streams_mu_;

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "server/server_test_helpers.h"
+#include "support/nats_server.h"
 #include "support/redis_server.h"
 
 namespace cable::testing {
@@ -304,29 +305,30 @@ class RedisBrokerTest : public ::testing::Test {
   std::unique_ptr<RedisServer> redis_;
 };
 
-TEST_F(RedisBrokerTest, AClientRestoresAndCatchesUpOnTheOtherNode) {
-  auto a = Node();
-  auto b = Node();
+// A client of node `a` leaves, misses messages sent through both nodes,
+// reconnects to `b`: restored there without Connect, caught up from
+// history, then live again.
+void RestoresAndCatchesUpOnTheOtherNode(const CableServer& a, const CableServer& b) {
   const std::string stream = "cross";
   const std::string id = StreamIdentifier(stream);
   Json welcome;
   std::string sid;
   Json last;
   {
-    ASSERT_CONNECTED(c, ConnectExt(*a, UidTarget("erin"), &welcome));
+    ASSERT_CONNECTED(c, ConnectExt(a, UidTarget("erin"), &welcome));
     sid = Sid(welcome);
     ASSERT_TRUE(Subscribes(c, id));
-    ASSERT_EQ(a->Broadcast(Publication(stream, {{"n", 1}}).dump()), 201);
+    ASSERT_EQ(a.Broadcast(Publication(stream, {{"n", 1}}).dump()), 201);
     auto m = NextMessage(c);
     ASSERT_TRUE(m.ok());
     last = *m;
     c.Close();
   }
   // Sent while the client is away, through either node.
-  ASSERT_EQ(a->Broadcast(Publication(stream, {{"n", 2}}).dump()), 201);
-  ASSERT_EQ(b->Broadcast(Publication(stream, {{"n", 3}}).dump()), 201);
+  ASSERT_EQ(a.Broadcast(Publication(stream, {{"n", 2}}).dump()), 201);
+  ASSERT_EQ(b.Broadcast(Publication(stream, {{"n", 3}}).dump()), 201);
   Json restored;
-  ASSERT_CONNECTED(c, ConnectExt(*b, "/cable?sid=" + sid + "&" + kConnectRejected, &restored));
+  ASSERT_CONNECTED(c, ConnectExt(b, "/cable?sid=" + sid + "&" + kConnectRejected, &restored));
   ASSERT_EQ(restored["restored"], true) << restored.dump();
   ASSERT_TRUE(
       c.SendText(HistoryCommand(id, Position(stream, last["offset"], last["epoch"])).dump()).ok());
@@ -334,8 +336,14 @@ TEST_F(RedisBrokerTest, AClientRestoresAndCatchesUpOnTheOtherNode) {
   EXPECT_TRUE(ReceivesMessage(c, {{"message", {{"n", 3}}}, {"offset", 3}}));
   EXPECT_TRUE(ReceivesMessage(c, {{"type", "confirm_history"}, {"identifier", id}}));
   // Live again on the new node, broadcast through the old one.
-  ASSERT_EQ(a->Broadcast(Publication(stream, {{"n", 4}}).dump()), 201);
+  ASSERT_EQ(a.Broadcast(Publication(stream, {{"n", 4}}).dump()), 201);
   EXPECT_TRUE(ReceivesMessage(c, {{"message", {{"n", 4}}}, {"offset", 4}}));
+}
+
+TEST_F(RedisBrokerTest, AClientRestoresAndCatchesUpOnTheOtherNode) {
+  auto a = Node();
+  auto b = Node();
+  RestoresAndCatchesUpOnTheOtherNode(*a, *b);
 }
 
 TEST_F(RedisBrokerTest, GarbageInRedisNeverRestoresOrReplays) {
@@ -381,6 +389,39 @@ TEST_F(RedisBrokerTest, StoringFailsWith501WhileRedisIsDownAndResumesAfter) {
   auto m = NextMessage(c);
   ASSERT_TRUE(m.ok());
   EXPECT_EQ((*m)["message"]["n"], 3);
+  EXPECT_TRUE(Pongs(c));
+}
+
+// ---------------------------------------------------------------- NATS
+
+// anycable-go's JetStream layout (spec §9), over a real nats-server with
+// JetStream; the pub/sub follows the broker onto NATS.
+TEST(NatsBrokerTest, AClientRestoresAndCatchesUpOnTheOtherNode) {
+  if (!NatsServer::Available()) GTEST_SKIP() << "nats-server not installed";
+  NatsServer nats(/*jetstream=*/true);
+  auto a = StartServer({"--broker", "nats", "--nats_servers", nats.url()});
+  auto b = StartServer({"--broker", "nats", "--nats_servers", nats.url()});
+  RestoresAndCatchesUpOnTheOtherNode(*a, *b);
+}
+
+TEST(NatsBrokerTest, StreamNamesJetStreamRefusesAreStoredToo) {
+  if (!NatsServer::Available()) GTEST_SKIP() << "nats-server not installed";
+  NatsServer nats(/*jetstream=*/true);
+  auto node = StartServer({"--broker", "nats", "--nats_servers", nats.url()});
+  for (const std::string stream : {"chat/42", "a.b", "with space", "gid://app/Room/1>*"}) {
+    ASSERT_CONNECTED(c, ConnectWelcomed(*node));
+    ASSERT_TRUE(Subscribes(c, StreamIdentifier(stream)));
+    ASSERT_EQ(node->Broadcast(Publication(stream, {{"n", 1}}).dump()), 201) << stream;
+    EXPECT_TRUE(ReceivesMessage(c, {{"stream_id", stream}, {"offset", 1}})) << stream;
+  }
+}
+
+TEST(NatsBrokerTest, WithoutJetStreamStoringFailsClearly) {
+  if (!NatsServer::Available()) GTEST_SKIP() << "nats-server not installed";
+  NatsServer nats;  // no JetStream
+  auto node = StartServer({"--broker", "nats", "--nats_servers", nats.url()});
+  EXPECT_EQ(node->Broadcast(Publication("s", {{"n", 1}}).dump()), 501);
+  ASSERT_CONNECTED(c, ConnectWelcomed(*node));
   EXPECT_TRUE(Pongs(c));
 }
 

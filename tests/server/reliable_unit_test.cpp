@@ -11,6 +11,7 @@
 #include "server/broadcast/publication_parser.h"
 #include "server/broker/history_rules.h"
 #include "server/broker/memory_broker.h"
+#include "server/nats/nats_subject.h"
 #include "server/protocol/history_request.h"
 #include "server/protocol/messages.h"
 #include "server/pubsub/pubsub_message.h"
@@ -329,6 +330,17 @@ TEST(PositionedMessagesTest, PubSubCarriesPositionsAndTransience) {
   auto half = ParsePublication(R"({"stream":"s","data":"d","offset":3})");
   ASSERT_TRUE(half.ok());
   EXPECT_EQ(half->broadcasts[0]->offset, 0u);
+}
+
+TEST(NatsSubjectTest, PlainNamesStayAndUnusableOnesAreEncoded) {
+  EXPECT_EQ(NatsSubjectFor("chat/42"), "chat/42");
+  EXPECT_EQ(NatsSubjectFor("a.b.c"), "a.b.c");
+  for (const char* bad : {"with space", "a..b", ".a", "a.", "a.*.b", ">", "a.>", "", "tab\t"}) {
+    const std::string subject = NatsSubjectFor(bad);
+    EXPECT_EQ(subject.rfind("_ac_subject_=", 0), 0u) << bad;
+    EXPECT_EQ(subject.find_first_of(" .*>\t"), std::string::npos) << bad;
+  }
+  EXPECT_NE(NatsSubjectFor("a b"), NatsSubjectFor("a  b"));
 }
 
 TEST(RestoreSidTest, HeaderWinsAndHostileValuesAreDropped) {

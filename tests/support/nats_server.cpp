@@ -2,7 +2,10 @@
 
 #include <nats/nats.h>
 
+#include <cstdlib>
+#include <filesystem>
 #include <stdexcept>
+#include <vector>
 
 namespace cable::testing {
 
@@ -11,8 +14,18 @@ bool NatsServer::Available() {
          0;
 }
 
-NatsServer::NatsServer() : port_(FreePort()) {
+NatsServer::NatsServer(bool jetstream) : port_(FreePort()) {
+  if (jetstream) {
+    char dir[] = "/tmp/cable-jetstream-XXXXXX";
+    if (mkdtemp(dir) == nullptr) throw std::runtime_error("cannot create a JetStream directory");
+    jetstream_dir_ = dir;
+  }
   Start();
+}
+
+NatsServer::~NatsServer() {
+  Stop();
+  if (!jetstream_dir_.empty()) std::filesystem::remove_all(jetstream_dir_);
 }
 
 std::string NatsServer::url() const {
@@ -20,7 +33,9 @@ std::string NatsServer::url() const {
 }
 
 void NatsServer::Start() {
-  process_ = ChildProcess({"nats-server", "-a", "127.0.0.1", "-p", std::to_string(port_)});
+  std::vector<std::string> args = {"nats-server", "-a", "127.0.0.1", "-p", std::to_string(port_)};
+  if (!jetstream_dir_.empty()) args.insert(args.end(), {"-js", "-sd", jetstream_dir_});
+  process_ = ChildProcess(args);
   // nats-server logs this once its client listener is up.
   if (!process_.WaitForOutput("Server is ready") || !WaitForPort(port_)) {
     throw std::runtime_error("nats-server did not start on port " + std::to_string(port_) + ": " +

@@ -26,7 +26,10 @@ class NatsServer {
   // True when nats-server can be found on PATH; tests GTEST_SKIP otherwise.
   static bool Available();
 
-  NatsServer();
+  // `jetstream`: with JetStream enabled, its storage in a fresh temporary
+  // directory (removed with the object).
+  explicit NatsServer(bool jetstream = false);
+  ~NatsServer();
   NatsServer(const NatsServer&) = delete;
   NatsServer& operator=(const NatsServer&) = delete;
 
@@ -41,6 +44,7 @@ class NatsServer {
  private:
   void Start();
   int port_ = 0;
+  std::string jetstream_dir_;
   ChildProcess process_;
 };
 

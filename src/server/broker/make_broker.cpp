@@ -2,7 +2,9 @@
 
 #include "common/broadcast/redis_url.h"
 #include "server/broker/memory_broker.h"
+#include "server/broker/nats_broker.h"
 #include "server/broker/redis_broker.h"
+#include "server/nats/nats_connection.h"
 
 namespace cable::server {
 
@@ -29,10 +31,14 @@ Result<std::unique_ptr<Broker>> MakeBroker(const ServerConfig& config) {
       if (!url.ok()) return Error{"bad_config", "--redis_url: " + url.error().message};
       return std::unique_ptr<Broker>(std::make_unique<RedisBroker>(*url, LimitsOf(config)));
     }
-    default:
-      return Error{"bad_config",
-                   "--broker nats is not available in this build; use memory or redis"};
+    case BrokerAdapter::kNats:
+      if (Status s = ValidateNatsServers(config.nats_servers); !s.ok()) return s.error();
+      return std::unique_ptr<Broker>(
+          std::make_unique<NatsBroker>(config.nats_servers, LimitsOf(config)));
+    case BrokerAdapter::kNone:
+      break;
   }
+  return std::unique_ptr<Broker>();
 }
 
 }  // namespace cable::server

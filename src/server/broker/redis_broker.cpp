@@ -133,7 +133,7 @@ Status CollectStream(const StreamHistoryQuery& q, const std::string& epoch,
 }  // namespace
 
 RedisBroker::RedisBroker(broadcast::RedisUrl url, BrokerLimits limits)
-    : url_(std::move(url)), limits_(limits) {}
+    : url_(std::move(url)), limits_(limits), queue_("Redis broker", kMaxQueued) {}
 
 RedisBroker::~RedisBroker() {
   Stop();
@@ -146,7 +146,7 @@ Status RedisBroker::Start() {
 
 void RedisBroker::Stop() {
   stopping_ = true;
-  waker_.Notify();
+  queue_.waker().Notify();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -157,25 +157,16 @@ std::string RedisBroker::Describe() const {
 }
 
 void RedisBroker::Enqueue(Job job) {
-  Error refused;
-  {
-    std::lock_guard lock(mu_);
-    if (!connected_) {
-      refused = Unavailable("Redis at " + url_.Authority() + " is unreachable");
-    } else if (queue_.size() >= kMaxQueued) {
-      refused = Unavailable("too many requests wait for Redis");
-      if (!overflow_logged_) {
-        log::Warn("Redis broker: {} requests wait for Redis; refusing more until it catches up",
-                  kMaxQueued);
-        overflow_logged_ = true;
-      }
-    } else {
-      queue_.push_back(std::move(job));
-      if (queue_.size() == 1) waker_.Notify();
+  switch (queue_.Push(job)) {
+    case JobQueue<Job>::Refusal::kNone:
       return;
-    }
+    case JobQueue<Job>::Refusal::kClosed:
+      if (job.done) job.done(Unavailable("Redis at " + url_.Authority() + " is unreachable"));
+      return;
+    case JobQueue<Job>::Refusal::kFull:
+      if (job.done) job.done(Unavailable("too many requests wait for Redis"));
+      return;
   }
-  if (job.done) job.done(std::move(refused));
 }
 
 void RedisBroker::Store(BroadcastPtr broadcast, StoreDone done) {
@@ -255,14 +246,9 @@ void RedisBroker::FetchSession(const std::string& sid, SessionDone done) {
   Enqueue(std::move(job));
 }
 
-void RedisBroker::FailQueued(const Error& why) {
-  std::deque<Job> failed;
-  {
-    std::lock_guard lock(mu_);
-    failed.swap(queue_);
-  }
-  for (auto& job : failed) {
-    if (job.done) job.done(why);
+void RedisBroker::CloseQueue(const std::string& why) {
+  for (auto& job : queue_.SetOpen(false)) {
+    if (job.done) job.done(Unavailable(why));
   }
 }
 
@@ -270,32 +256,28 @@ void RedisBroker::Run() {
   RedisConnection conn(url_);
   Backoff backoff;
   OutageLog outage("Redis broker");
+  Waker& waker = queue_.waker();
   while (!stopping_) {
     Status ready = conn.Connect();
     if (!ready.ok()) {
       if (stopping_) break;
       outage.Down(ready.error().message);
-      waker_.WaitFor(backoff.Next());
-      waker_.Drain();
+      waker.WaitFor(backoff.Next());
+      waker.Drain();
       continue;
     }
     outage.Up("storing history and sessions at " + conn.Authority());
     backoff.Reset();
-    connected_ = true;
+    queue_.SetOpen(true);
     Error why = Serve(conn);
-    {
-      std::lock_guard lock(mu_);
-      connected_ = false;
-      overflow_logged_ = false;
-    }
-    FailQueued(Unavailable("the connection to Redis was lost: " + why.message));
+    CloseQueue("the connection to Redis was lost: " + why.message);
     conn.Close();
     if (stopping_) break;
     outage.Down(why.message);
-    waker_.WaitFor(backoff.Next());
-    waker_.Drain();
+    waker.WaitFor(backoff.Next());
+    waker.Drain();
   }
-  FailQueued(Unavailable("the server is stopping"));
+  CloseQueue("the server is stopping");
 }
 
 Error RedisBroker::Serve(RedisConnection& conn) {
@@ -303,18 +285,10 @@ Error RedisBroker::Serve(RedisConnection& conn) {
   // replies short (Stop waits for at most one reply timeout).
   static const Waker quiet;
   while (!stopping_) {
-    std::vector<Job> batch;
-    {
-      std::lock_guard lock(mu_);
-      while (!queue_.empty() && batch.size() < kBatch) {
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
-      if (queue_.size() < kMaxQueued / 2) overflow_logged_ = false;
-    }
+    std::vector<Job> batch = queue_.Take(kBatch);
     if (batch.empty()) {
-      waker_.WaitFor(std::chrono::seconds(1));
-      waker_.Drain();
+      queue_.waker().WaitFor(std::chrono::seconds(1));
+      queue_.waker().Drain();
       continue;
     }
     for (const auto& job : batch) {

@@ -23,18 +23,16 @@
 // resumes when Redis is back, without a restart.
 
 #include <atomic>
-#include <deque>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "common/broadcast/redis_url.h"
 #include "server/broker/broker.h"
+#include "server/broker/job_queue.h"
 #include "server/broker/memory_broker.h"
 #include "server/redis/redis_connection.h"
-#include "server/redis/waker.h"
 
 namespace cable::server {
 
@@ -67,17 +65,13 @@ class RedisBroker : public Broker {
   void Run();
   // Runs queued jobs until the connection fails; returns why.
   Error Serve(RedisConnection& conn);
-  void FailQueued(const Error& why);
+  // Closes the queue and fails what waited.
+  void CloseQueue(const std::string& why);
 
   const broadcast::RedisUrl url_;
   const BrokerLimits limits_;
-
-  std::mutex mu_;
-  std::deque<Job> queue_;
-  bool overflow_logged_ = false;
-  std::atomic<bool> connected_{false};
+  JobQueue<Job> queue_;
   std::atomic<bool> stopping_{false};
-  Waker waker_;
   std::thread thread_;
 };
 

@@ -42,6 +42,9 @@ class NatsConnection {
   void Unsubscribe(const std::string& subject);
   Status Publish(const std::string& subject, std::string_view payload);
 
+  // The libnats connection, for JetStream calls (nullptr before Connect).
+  natsConnection* raw() { return conn_; }
+
   // Unsubscribes everything, waits (bounded) until no handler runs, closes.
   void Close();
 

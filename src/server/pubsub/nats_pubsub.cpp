@@ -2,6 +2,7 @@
 
 #include "common/log.h"
 #include "server/broadcast/broadcaster.h"
+#include "server/nats/nats_subject.h"
 #include "server/pubsub/pubsub_message.h"
 
 namespace cable::server {
@@ -29,15 +30,17 @@ void NatsPubSub::Stop() {
 }
 
 void NatsPubSub::Subscribe(const std::string& stream) {
-  if (Status s = conn_.Subscribe(stream); !s) log::Warn("NATS pub/sub: {}", s.error().message);
+  if (Status s = conn_.Subscribe(NatsSubjectFor(stream)); !s) {
+    log::Warn("NATS pub/sub: {}", s.error().message);
+  }
 }
 
 void NatsPubSub::Unsubscribe(const std::string& stream) {
-  conn_.Unsubscribe(stream);
+  conn_.Unsubscribe(NatsSubjectFor(stream));
 }
 
 void NatsPubSub::Publish(const Broadcast& broadcast) {
-  Send(broadcast.stream, EncodeBroadcast(broadcast));
+  Send(NatsSubjectFor(broadcast.stream), EncodeBroadcast(broadcast));
 }
 
 void NatsPubSub::PublishCommand(const RemoteCommand& command) {
