@@ -15,6 +15,8 @@
 
 #include "bench/clock.h"
 #include "bench/loop.h"
+#include "bench/payload.h"
+#include "bench/reconnector.h"
 #include "bench/scanner.h"
 #include "common/tls_client.h"
 #include "common/ws/frame.h"
@@ -47,6 +49,16 @@ std::string_view ErrnoReason(int err) {
     default:
       return "io_error";
   }
+}
+
+// Whether the JSON array `list` holds a string whose contents are `escaped`.
+bool ListsString(std::string_view list, std::string_view escaped) {
+  for (size_t at = list.find(escaped); at != std::string_view::npos;
+       at = list.find(escaped, at + 1)) {
+    size_t end = at + escaped.size();
+    if (at > 0 && list[at - 1] == '"' && end < list.size() && list[end] == '"') return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -135,7 +147,8 @@ void Connection::ContinueTlsHandshake() {
 
 void Connection::SendUpgrade() {
   state_ = State::kUpgrading;
-  std::string request = loop_.plan().UpgradeRequest(client_);
+  std::string request =
+      loop_.plan().UpgradeRequest(client_, reconnecting() ? rejoin_->sid : std::string_view());
   SendRaw(request.data(), request.size());
 }
 
@@ -333,20 +346,22 @@ void Connection::OnMessage(std::string_view payload) {
       End("disconnect:" + std::string(m.reason.empty() ? "unknown" : m.reason));
       return;
     case MessageKind::kWelcome:
-      if (state_ != State::kWelcoming) return;
-      loop_.OnWelcome(*this, NowNs());
-      if (loop_.options().subscribe) {
-        state_ = State::kSubscribing;
-        SendText(loop_.plan().streams[static_cast<size_t>(stream_)].subscribe_command);
-      } else {
-        state_ = State::kReady;
-        loop_.OnReady(*this, NowNs());
-      }
+      if (state_ == State::kWelcoming) OnWelcome(m);
       return;
     case MessageKind::kConfirm:
       if (state_ != State::kSubscribing) return;
       state_ = State::kReady;
-      loop_.OnReady(*this, NowNs());
+      if (recovering()) {
+        loop_.reconnector().OnReady(*this, NowNs());
+      } else {
+        loop_.OnReady(*this, NowNs());
+      }
+      return;
+    case MessageKind::kConfirmHistory:
+    case MessageKind::kRejectHistory:
+      if (state_ == State::kReady && recovering()) {
+        loop_.reconnector().OnHistoryEnd(*this, m.kind == MessageKind::kConfirmHistory, NowNs());
+      }
       return;
     case MessageKind::kReject:
       if (state_ == State::kSubscribing) End("rejected");
@@ -357,6 +372,62 @@ void Connection::OnMessage(std::string_view payload) {
     case MessageKind::kOther:
       return;
   }
+}
+
+void Connection::OnWelcome(const ScannedMessage& m) {
+  if (rejoin_) {
+    rejoin_->sid.assign(m.sid);
+    if (rejoin_->phase == Rejoin::Phase::kReconnecting) return OnRewelcome(m);
+  }
+  loop_.OnWelcome(*this, NowNs());
+  if (loop_.options().subscribe) {
+    state_ = State::kSubscribing;
+    SendText(loop_.plan().streams[static_cast<size_t>(stream_)].subscribe_command);
+  } else {
+    state_ = State::kReady;
+    loop_.OnReady(*this, NowNs());
+  }
+}
+
+void Connection::OnRewelcome(const ScannedMessage& m) {
+  const StreamPlan& s = loop_.plan().streams[static_cast<size_t>(stream_)];
+  // Restored for this client means its subscription is back: the server
+  // lists the identifier in restored_ids (a JSON array of strings).
+  rejoin_->restored = m.restored && ListsString(m.restored_ids, s.escaped_identifier);
+  rejoin_->phase = Rejoin::Phase::kRecovering;
+  positions_.BeginRecovery();
+  loop_.reconnector().OnWelcome(*this, rejoin_->restored);
+  if (rejoin_->restored) {
+    state_ = State::kReady;
+    loop_.reconnector().OnReady(*this, NowNs());
+    SendHistoryCommand("history");
+  } else {
+    // History along with subscribe runs once the subscription is confirmed.
+    state_ = State::kSubscribing;
+    SendHistoryCommand("subscribe");
+  }
+}
+
+void Connection::SendHistoryCommand(std::string_view command) {
+  std::string& out = loop_.command_buffer();
+  out.clear();
+  AppendHistoryCommand(out, command,
+                       loop_.plan().streams[static_cast<size_t>(stream_)].escaped_identifier,
+                       positions_, loop_.reconnector().since_unix_s());
+  SendText(out);
+}
+
+void Connection::Drop() {
+  Abort();
+  rejoin_->phase = Rejoin::Phase::kOffline;
+}
+
+void Connection::Reconnect(int64_t now_ns) {
+  rejoin_->phase = Rejoin::Phase::kReconnecting;
+  rejoin_->reconnect_ns = now_ns;
+  want_write_ = false;
+  fragment_.clear();
+  Start(now_ns);
 }
 
 bool Connection::SendText(std::string_view payload) {

@@ -14,12 +14,20 @@
 // handshake on readiness events; reads and writes then go through
 // SSL_read/SSL_write. Plain connections only test a null pointer.
 //
+// Reconnect scenario: a client planned to rejoin drops its connection
+// abortively mid-run, connects again with ?sid=<its last sid>, and asks for
+// what it missed — with `history` when the welcome says the session was
+// restored, or by subscribing again with a `history` request otherwise.
+//
 // All methods run on the owning loop's thread.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
+#include "bench/position_tracker.h"
+#include "bench/rejoin.h"
 #include "bench/seq_tracker.h"
 
 struct ssl_st;
@@ -67,6 +75,22 @@ class Connection {
 
   SeqTracker& seq() { return seq_; }
   const SeqTracker& seq() const { return seq_; }
+  PositionTracker& positions() { return positions_; }
+
+  // --- Reconnect scenario ---
+  // Makes this one of the clients that drop and come back.
+  void PlanRejoin() { rejoin_ = std::make_unique<Rejoin>(); }
+  // Closes abortively (RST), as a network failure would; the loop does not
+  // count it as a lost client.
+  void Drop();
+  // Connects again, asking the server to restore the session.
+  void Reconnect(int64_t now_ns);
+  Rejoin* rejoin() { return rejoin_.get(); }
+  bool rejoins() const { return rejoin_ != nullptr; }
+  // The handshake of a reconnect is under way.
+  bool reconnecting() const { return rejoin_ && rejoin_->phase == Rejoin::Phase::kReconnecting; }
+  // The replay is under way: deliveries are held until it ends.
+  bool recovering() const { return rejoin_ && rejoin_->phase == Rejoin::Phase::kRecovering; }
   // Echo sequence numbers this client has sent.
   uint32_t sent = 0;
   // Subscribed when publishing began, so every message to its stream is
@@ -88,6 +112,10 @@ class Connection {
   size_t ConsumeUpgrade(char* data, size_t size);
   size_t ConsumeFrames(char* data, size_t size);
   void OnMessage(std::string_view payload);
+  void OnWelcome(const ScannedMessage& m);
+  // The welcome of a reconnect: restored or not, ask for the missed messages.
+  void OnRewelcome(const ScannedMessage& m);
+  void SendHistoryCommand(std::string_view command);
   bool SendRaw(const char* data, size_t size);
   void OnWritable();
   // Handshake failure (never became ready) or loss after ready.
@@ -105,6 +133,8 @@ class Connection {
   std::string out_;       // bytes the socket did not take yet
   std::string fragment_;  // a fragmented message being reassembled (rare)
   SeqTracker seq_;
+  PositionTracker positions_;
+  std::unique_ptr<Rejoin> rejoin_;  // reconnect scenario clients only
 };
 
 }  // namespace cable::bench

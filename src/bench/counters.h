@@ -43,6 +43,26 @@ struct LoopCounters {
   Counter other;  // data messages without a sequence number
   Counter pings;
   Counter bytes_in;
+  // Stream positions (broadcasts on actioncable-v1-ext-json)
+  Counter positioned;    // deliveries carrying stream_id/epoch/offset
+  Counter unpositioned;  // deliveries without
+  Counter position_gaps;
+  Counter skipped_offsets;  // offsets the gaps jumped over
+  Counter position_duplicates;
+  Counter epoch_changes;
+  // Reconnect scenario
+  Counter rejoin_dropped;  // clients dropped on purpose
+  Counter rejoin_offline;  // dropped and not ready again (yet)
+  Counter rejoin_restored;
+  Counter rejoin_not_restored;  // subscribed again instead
+  Counter rejoin_failed;        // the new connection never became ready
+  Counter history_confirmed;
+  Counter history_rejected;
+  Counter history_unanswered;  // the run ended (or the client was lost) first
+  Counter replayed;            // distinct messages received while recovering
+  Counter replay_copies;       // second copies, dropped by offset
+  Counter missed_across_drop;  // offsets a reconnecting client never got
+  std::atomic<bool> rejoin_done{false};
   std::atomic<int64_t> last_ready_ns{0};  // when the latest client became ready
   std::atomic<bool> connect_done{false};
   std::atomic<bool> send_done{false};

@@ -31,6 +31,14 @@ std::string Cell(const Json& j) {
   return EscapeXml(j.dump());
 }
 
+// r[a] (or r[a][b]) when the report has it: older reports lack newer keys.
+const Json* Find(const Json& r, const char* a, const char* b = nullptr) {
+  if (!r.is_object() || !r.contains(a)) return nullptr;
+  const Json& j = r[a];
+  if (!b) return &j;
+  return j.is_object() && j.contains(b) ? &j[b] : nullptr;
+}
+
 std::string KeyValueTable(const Json& obj) {
   std::string s = "<table class=\"kv\">";
   for (auto it = obj.begin(); it != obj.end(); ++it) {
@@ -140,7 +148,9 @@ Status WriteHtmlReport(const Json& r, const std::string& path) {
                         {"sender ack", &r["ack_latency_us"]},
                         {"tcp connect", &r["connections"]["tcp_connect_us"]},
                         {"welcome", &r["connections"]["welcome_us"]},
-                        {"ready", &r["connections"]["ready_us"]}});
+                        {"ready", &r["connections"]["ready_us"]},
+                        {"reconnect ready", Find(r, "reconnect", "ready_us")},
+                        {"reconnect recovered", Find(r, "reconnect", "recovered_us")}});
   h += "<div class=\"charts\">\n";
   h += HistogramSvg(scenario == "connect" ? "Time to ready: histogram" : "Latency histogram",
                     r["histograms"]["latency"], r["latency_us"]);
@@ -186,6 +196,15 @@ Status WriteHtmlReport(const Json& r, const std::string& path) {
     h += "<p>Drops by reason:</p>" + KeyValueTable(r["connections"]["drops"]);
   }
   if (scenario != "connect") h += "<h2>Messages</h2>\n" + KeyValueTable(r["messages"]);
+  if (const Json* p = Find(r, "positions"); p && p->value("checked", false)) {
+    h += "<h2>Stream positions</h2>\n" + KeyValueTable(*p);
+  }
+  if (const Json* rc = Find(r, "reconnect"); rc && Num(*rc, "clients") > 0) {
+    h += "<h2>Reconnect</h2>\n" + KeyValueTable(*rc);
+    if (!(*rc)["failures"].empty()) {
+      h += "<p>Reconnect failures by reason:</p>" + KeyValueTable((*rc)["failures"]);
+    }
+  }
   h += "<h2>Generator</h2>\n" + KeyValueTable(r["generator"]);
   h += "<h2>Server</h2>\n" + KeyValueTable(r["server"]);
   if (r["server"].contains("before")) {

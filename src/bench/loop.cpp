@@ -25,14 +25,22 @@ Loop::Loop(int index, int loops, RunShared& shared)
       tick_timer_(io_),
       ramp_timer_(io_),
       echo_timer_(io_),
+      check_positions_(ChecksPositions(*shared.options)),
+      reconnector_(*this),
       read_buffer_(new char[kReadBufferSize]) {
   std::random_device rd;
   const uint32_t key = rd() | 1;
   for (int i = 0; i < 4; ++i) mask_[i] = static_cast<uint8_t>(key >> (8 * i));
   const BenchOptions& o = *shared.options;
   for (int client = index; client < o.clients; client += loops) {
-    connections_.push_back(
-        std::make_unique<Connection>(*this, client, shared.plan->StreamOf(client)));
+    auto c = std::make_unique<Connection>(*this, client, shared.plan->StreamOf(client));
+    // The last --reconnect clients drop and come back; the first ones stay,
+    // so every stream keeps a `perform` sender.
+    if (client >= o.clients - o.reconnect) {
+      c->PlanRejoin();
+      reconnector_.Add(c.get());
+    }
+    connections_.push_back(std::move(c));
   }
   ready_list_.reserve(connections_.size());
   // Split the in-flight cap so the total matches --connect-concurrency.
@@ -65,6 +73,7 @@ void Loop::Shutdown() {
         tick_timer_.cancel();
         ramp_timer_.cancel();
         echo_timer_.cancel();
+        reconnector_.Stop();
         boost::system::error_code ignored;
         poller_.cancel(ignored);
         for (auto& c : connections_) c->Abort();
@@ -143,6 +152,7 @@ void Loop::Tick() {
   // A closed loop only moves on replies; the tick notices the end time even
   // when replies stop coming.
   if (echoing_ && options().concurrent > 0) EchoTick();
+  if (reconnector_.active()) reconnector_.CheckTimeouts(NowNs());
 }
 
 void Loop::TakeIntervals(Histogram* connect, Histogram* message) {
@@ -218,11 +228,11 @@ void Loop::CheckHandshakeTimeouts(int64_t now_ns) {
 }
 
 void Loop::OnTcpConnected(Connection& c, int64_t now_ns) {
-  tcp_.Record(now_ns - c.start_ns());
+  if (!c.reconnecting()) tcp_.Record(now_ns - c.start_ns());
 }
 
-void Loop::OnUpgraded(Connection&) {
-  counters.upgraded.Add();
+void Loop::OnUpgraded(Connection& c) {
+  if (!c.reconnecting()) counters.upgraded.Add();
 }
 
 void Loop::OnWelcome(Connection& c, int64_t now_ns) {
@@ -243,6 +253,10 @@ void Loop::OnReady(Connection& c, int64_t now_ns) {
 }
 
 void Loop::OnEnded(Connection& c, std::string_view reason, bool was_handshaking) {
+  if (Rejoin* r = c.rejoin(); r && r->phase != Rejoin::Phase::kPlanned) {
+    if (was_handshaking) return reconnector_.OnFailed(c, reason);
+    if (r->phase == Rejoin::Phase::kRecovering) reconnector_.OnLost(c);
+  }
   {
     std::lock_guard lock(shared_mu_);
     (was_handshaking ? failures_ : drops_)[std::string(reason)]++;
@@ -259,7 +273,7 @@ void Loop::OnEnded(Connection& c, std::string_view reason, bool was_handshaking)
 
 Connection* Loop::FirstReadyOf(int stream) {
   for (Connection* c : ready_list_) {
-    if (c->stream() == stream && c->ready()) return c;
+    if (c->stream() == stream && c->ready() && !c->rejoins()) return c;
   }
   return nullptr;
 }
@@ -279,20 +293,66 @@ void Loop::OnData(Connection& c, const ScannedMessage& m) {
     if (m.has_ts) ack_.Record(now - m.ts);
     return;
   }
+  if (check_positions_ && !CheckPosition(c, m)) return;
   counters.received.Add();
-  if (m.seq < 0 || !c.seq().Receive(static_cast<uint64_t>(m.seq))) {
-    counters.duplicates.Add();
-  } else {
-    counters.unique.Add();
-    if (m.has_ts && m.seq >= options().warmup) {
-      latency_.Record(now - m.ts);
-      message_interval_.Record(now - m.ts);
-    }
+  if (c.recovering()) {
+    // Counted when the replay ends, in order; a replayed message's latency
+    // would measure the time the client was away, so it is not timed.
+    c.rejoin()->held.push_back(m.seq);
+    return;
+  }
+  if (CountSeq(c, m.seq) && m.has_ts && m.seq >= options().warmup) {
+    latency_.Record(now - m.ts);
+    message_interval_.Record(now - m.ts);
   }
   if (echoing_ && options().concurrent > 0) {
     --echo_in_flight_;
     EchoTick();
   }
+}
+
+bool Loop::CountSeq(Connection& c, int64_t seq) {
+  if (seq < 0 || !c.seq().Receive(static_cast<uint64_t>(seq))) {
+    counters.duplicates.Add();
+    return false;
+  }
+  counters.unique.Add();
+  return true;
+}
+
+bool Loop::CheckPosition(Connection& c, const ScannedMessage& m) {
+  if (!m.has_offset) {
+    counters.unpositioned.Add();
+    return true;
+  }
+  counters.positioned.Add();
+  using V = PositionTracker::Verdict;
+  auto seen = c.positions().Observe(m.stream_id, m.epoch, m.offset);
+  switch (seen.verdict) {
+    case V::kFirst:
+    case V::kNext:
+      break;
+    case V::kGap:
+      counters.position_gaps.Add();
+      counters.skipped_offsets.Add(static_cast<int64_t>(seen.skipped));
+      break;
+    case V::kDuplicate:
+      counters.position_duplicates.Add();
+      break;
+    case V::kEpochChange:
+      counters.epoch_changes.Add();
+      break;
+    case V::kRecovered:
+      counters.replayed.Add();
+      break;
+    case V::kCopy:
+      counters.replay_copies.Add();
+      return false;
+    case V::kRejoined:
+      counters.missed_across_drop.Add(static_cast<int64_t>(seen.skipped));
+      break;
+  }
+  return true;
 }
 
 void Loop::PostPerform(Connection* sender, int64_t seq, int64_t ts_ns) {

@@ -35,6 +35,7 @@
 #include "bench/counters.h"
 #include "bench/histogram.h"
 #include "bench/plan.h"
+#include "bench/reconnector.h"
 
 namespace cable::bench {
 
@@ -82,6 +83,8 @@ class Loop {
   char* read_buffer() { return read_buffer_.get(); }
   static constexpr size_t kReadBufferSize = 128 * 1024;
   std::string& frame_buffer() { return frame_buffer_; }
+  std::string& command_buffer() { return command_buffer_; }
+  Reconnector& reconnector() { return reconnector_; }
   // The masking key of every frame this loop sends: masking guards against
   // cache poisoning by hostile scripts in browsers, not against the server
   // we are measuring, so one random key per loop is enough.
@@ -100,6 +103,8 @@ class Loop {
   void OnWelcome(Connection& c, int64_t now_ns);
   void OnReady(Connection& c, int64_t now_ns);
   void OnData(Connection& c, const ScannedMessage& m);
+  // Exactly-once accounting of one delivery; false for a duplicate.
+  bool CountSeq(Connection& c, int64_t seq);
   void OnPing() { counters.pings.Add(); }
   void OnBytes(int64_t n) { counters.bytes_in.Add(n); }
   void OnEnded(Connection& c, std::string_view reason, bool was_handshaking);
@@ -123,6 +128,9 @@ class Loop {
   void EchoTick();
   void SendEcho(Connection& c, int64_t ts_ns);
   Connection* NextReady();
+  // Checks a delivery's stream position; false for a second copy of a
+  // replayed message, which is then not counted at all.
+  bool CheckPosition(Connection& c, const ScannedMessage& m);
 
   int index_;
   int loops_;
@@ -136,6 +144,8 @@ class Loop {
   boost::asio::steady_timer echo_timer_;
   std::thread thread_;
   bool running_ = false;
+  bool check_positions_ = false;
+  Reconnector reconnector_;
 
   std::vector<std::unique_ptr<Connection>> connections_;
   std::vector<Connection*> ready_list_;  // in the order they became ready

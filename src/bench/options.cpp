@@ -46,6 +46,10 @@ const char* PublishViaName(PublishVia p) {
   return "?";
 }
 
+bool ChecksPositions(const BenchOptions& o) {
+  return o.scenario == Scenario::kBroadcast && o.subprotocol == kExtendedSubprotocol;
+}
+
 namespace {
 
 Status Usage(std::string message) {
@@ -91,6 +95,36 @@ Status ParseUrl(BenchOptions& o) {
   return Status::Ok();
 }
 
+// How long publishing should take as configured (0 for a single burst).
+double PublishingTime(const BenchOptions& o) {
+  if (o.burst > 0) return (o.bursts - 1) * o.burst_interval_s;
+  double by_count = o.rate > 0 && o.count > 0 ? static_cast<double>(o.count) / o.rate : 0;
+  if (o.duration_s > 0 && (by_count == 0 || o.duration_s < by_count)) return o.duration_s;
+  return by_count;
+}
+
+Status ValidateReconnect(BenchOptions& o) {
+  if (o.reconnect < 0) return Usage("--reconnect must not be negative");
+  if (o.reconnect_pause_s < 0) return Usage("--reconnect-pause must not be negative");
+  if (o.reconnect == 0) return Status::Ok();
+  if (o.scenario != Scenario::kBroadcast) {
+    return Usage("--reconnect applies to the broadcast scenario only");
+  }
+  if (o.subprotocol != kExtendedSubprotocol) {
+    return Usage(
+        "--reconnect needs --subprotocol actioncable-v1-ext-json (session restore and history "
+        "are part of the extended protocol)");
+  }
+  if (o.reconnect > o.clients) return Usage("--reconnect must not exceed --clients");
+  if (o.publish_via == PublishVia::kPerform && o.reconnect > o.clients - o.streams) {
+    return Usage(
+        "--publish perform needs one client per stream that stays connected: --reconnect at "
+        "most --clients minus --streams");
+  }
+  if (o.reconnect_at_s < 0) o.reconnect_at_s = PublishingTime(o) / 2;
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status Validate(BenchOptions& o) {
@@ -115,7 +149,7 @@ Status Validate(BenchOptions& o) {
   if (o.interval_s < 0.1) return Usage("--interval must be at least 0.1 s");
   if (o.max_time_s <= 0) return Usage("--max-time must be positive");
   if (o.publish_batch < 1) return Usage("--publish-batch must be at least 1");
-  if (o.subprotocol != "actioncable-v1-json" && o.subprotocol != "actioncable-v1-ext-json") {
+  if (o.subprotocol != "actioncable-v1-json" && o.subprotocol != kExtendedSubprotocol) {
     return Usage("--subprotocol must be actioncable-v1-json or actioncable-v1-ext-json");
   }
   if (!o.jwt_secret.empty() && !o.token.empty()) {
@@ -161,6 +195,7 @@ Status Validate(BenchOptions& o) {
     case Scenario::kConnect:
       break;
   }
+  if (auto s = ValidateReconnect(o); !s.ok()) return s;
   if (o.scenario != Scenario::kConnect && o.rate > 0 && o.duration_s > 0 && o.count == 0) {
     double n = o.rate * o.duration_s;
     if (n > 1e9) return Usage("--rate x --duration is more than 1e9 messages");

@@ -78,6 +78,14 @@ struct BenchOptions {
   double wait_s = 5;    // how long to wait for outstanding deliveries
   double hold_s = 0;    // connect: keep the connections open this long (idle)
 
+  // Reconnect (broadcast): the last `reconnect` clients drop their TCP
+  // connections `reconnect_at_s` into publishing (default: halfway), stay
+  // away `reconnect_pause_s`, then come back with ?sid= and ask for
+  // the messages they missed (`history`).
+  int reconnect = 0;
+  double reconnect_at_s = -1;  // < 0: half the publishing time
+  double reconnect_pause_s = 1;
+
   PublishVia publish_via = PublishVia::kHttp;
   broadcast::PublisherConfig publisher;  // adapter endpoints
   int publish_batch = 1;                 // publications per request when behind schedule
@@ -92,6 +100,12 @@ struct BenchOptions {
   double max_time_s = 900;  // hard bound on the whole run
   std::string label;        // free text carried into reports
 };
+
+inline constexpr const char* kExtendedSubprotocol = "actioncable-v1-ext-json";
+
+// Broadcast runs on the extended protocol check every delivery's stream
+// position (offsets +1 per stream, one epoch).
+bool ChecksPositions(const BenchOptions& options);
 
 // Checks and completes options (url parts, defaults that depend on the
 // scenario). The Error message is a complete sentence for the user.

@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "bench/position_tracker.h"
+
 namespace cable::bench {
 
 namespace {
@@ -68,6 +70,18 @@ void AppendPerformCommand(std::string& out, std::string_view escaped_identifier,
   out.append("\",\"data\":\"");
   AppendJsonEscaped(out, data);
   out.append("\"}");
+}
+
+void AppendHistoryCommand(std::string& out, std::string_view command,
+                          std::string_view escaped_identifier, const PositionTracker& positions,
+                          int64_t since_unix_s) {
+  out.append("{\"command\":\"");
+  out.append(command);
+  out.append("\",\"identifier\":\"");
+  out.append(escaped_identifier);
+  out.append("\",\"history\":");
+  positions.AppendHistoryRequest(out, since_unix_s);
+  out.push_back('}');
 }
 
 }  // namespace cable::bench

@@ -11,6 +11,8 @@
 
 namespace cable::bench {
 
+class PositionTracker;
+
 // Appends `{"action":"<action>","seq":N,"ts":T,"pad":"xxx"}` (no action key
 // when `action` is empty), padded so the object is `size` bytes long (or as
 // short as it can be when `size` is smaller). A `padding` >= 0 asks for a
@@ -29,5 +31,13 @@ std::string SubscribeCommand(std::string_view identifier);
 // "data":"<escaped data>"}`; `escaped_identifier` is precomputed once.
 void AppendPerformCommand(std::string& out, std::string_view escaped_identifier,
                           std::string_view data);
+
+// Appends `{"command":"<command>","identifier":"<escaped identifier>",
+// "history":{...}}` asking for what came after the last positions
+// `positions` holds: `command` "history" for a restored subscription,
+// "subscribe" to subscribe again and replay in one go.
+void AppendHistoryCommand(std::string& out, std::string_view command,
+                          std::string_view escaped_identifier, const PositionTracker& positions,
+                          int64_t since_unix_s);
 
 }  // namespace cable::bench

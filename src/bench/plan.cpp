@@ -8,6 +8,7 @@
 #include "bench/payload.h"
 #include "common/auth/jwt.h"
 #include "common/auth/message_verifier.h"
+#include "common/strings.h"
 #include "common/tls_client.h"
 
 namespace cable::bench {
@@ -102,7 +103,7 @@ Result<Plan> MakePlan(const BenchOptions& o) {
   return plan;
 }
 
-std::string Plan::UpgradeRequest(int client) const {
+std::string Plan::UpgradeRequest(int client, std::string_view restore_sid) const {
   const BenchOptions& o = *options;
   std::string target = request_target;
   std::string token = o.token;
@@ -113,6 +114,10 @@ std::string Plan::UpgradeRequest(int client) const {
   }
   if (!token.empty()) {
     target += (target.find('?') == std::string::npos ? "?" : "&") + o.jwt_param + "=" + token;
+  }
+  if (!restore_sid.empty()) {
+    target += (target.find('?') == std::string::npos ? "?" : "&") + std::string("sid=") +
+              PercentEncode(restore_sid);
   }
   return "GET " + target + " HTTP/1.1\r\n" + request_headers;
 }

@@ -7,6 +7,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bench/options.h"
@@ -34,8 +35,9 @@ struct Plan {
   // Stream index of client `client` (clients are spread round-robin).
   int StreamOf(int client) const { return client % static_cast<int>(streams.size()); }
   // The HTTP upgrade request for client `client` (with its own JWT when
-  // --jwt-secret is set). Built at connect time, off the message path.
-  std::string UpgradeRequest(int client) const;
+  // --jwt-secret is set, and ?sid= when it asks to restore a session).
+  // Built at connect time, off the message path.
+  std::string UpgradeRequest(int client, std::string_view restore_sid = {}) const;
 
   std::string request_target;   // path and query without the token
   std::string request_headers;  // everything after the request line

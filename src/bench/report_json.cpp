@@ -69,6 +69,9 @@ Json ConfigJson(const BenchOptions& o) {
   cfg["wait_s"] = o.wait_s;
   cfg["hold_s"] = o.hold_s;
   cfg["server_pid"] = o.server_pid;
+  cfg["reconnect"] = o.reconnect;
+  cfg["reconnect_at_s"] = o.reconnect > 0 ? Round3(o.reconnect_at_s) : 0;
+  cfg["reconnect_pause_s"] = o.reconnect_pause_s;
   return cfg;
 }
 
@@ -134,6 +137,38 @@ Json MessagesJson(const RunRecord& run) {
   msg["received_per_s"] = msg_s > 0 ? std::round(t.unique / msg_s) : 0;
   msg["sent_per_s"] = send_s > 0 ? std::round(t.published / send_s) : 0;
   return msg;
+}
+
+Json PositionsJson(const PositionTotals& p) {
+  Json j;
+  j["checked"] = p.checked;
+  j["positioned"] = p.positioned;
+  j["unpositioned"] = p.unpositioned;
+  j["gaps"] = p.gaps;
+  j["skipped"] = p.skipped;
+  j["duplicates"] = p.duplicates;
+  j["epoch_changes"] = p.epoch_changes;
+  return j;
+}
+
+Json ReconnectJson(const BenchOptions& o, const ReconnectTotals& r) {
+  Json j;
+  j["clients"] = o.reconnect;
+  j["dropped"] = r.dropped;
+  j["restored"] = r.restored;
+  j["not_restored"] = r.not_restored;
+  j["failed"] = r.failed;
+  j["failures"] = Json::object();
+  for (auto& [k, v] : r.failures) j["failures"][k] = v;
+  j["history_confirmed"] = r.history_confirmed;
+  j["history_rejected"] = r.history_rejected;
+  j["history_unanswered"] = r.history_unanswered;
+  j["replayed"] = r.replayed;
+  j["replay_duplicates"] = r.replay_duplicates;
+  j["missed"] = r.missed;
+  j["ready_us"] = PercentilesJson(Summarize(r.ready));
+  j["recovered_us"] = PercentilesJson(Summarize(r.recovered));
+  return j;
 }
 
 // CPU microseconds per unique delivery, 0 when nothing was delivered.
@@ -216,6 +251,8 @@ Json BuildRunReport(const BenchOptions& o, const RunRecord& run) {
   r["environment"] = EnvironmentJson(run);
   r["connections"] = ConnectionsJson(o, run);
   r["messages"] = MessagesJson(run);
+  r["positions"] = PositionsJson(run.totals.positions);
+  r["reconnect"] = ReconnectJson(o, run.totals.reconnect);
 
   const Totals& t = run.totals;
   const Histogram& primary = o.scenario == Scenario::kConnect ? t.ready : t.latency;

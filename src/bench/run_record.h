@@ -63,6 +63,22 @@ struct EndSample {
   double cpu_s = 0, cpu_user_s = 0, cpu_sys_s = 0;
 };
 
+// Stream positions (broadcast on actioncable-v1-ext-json).
+struct PositionTotals {
+  bool checked = false;  // asked for: the run checks positions
+  int64_t positioned = 0, unpositioned = 0;
+  int64_t gaps = 0, skipped = 0, duplicates = 0, epoch_changes = 0;
+};
+
+// The reconnect scenario (--reconnect).
+struct ReconnectTotals {
+  int64_t dropped = 0, restored = 0, not_restored = 0, failed = 0;
+  int64_t history_confirmed = 0, history_rejected = 0, history_unanswered = 0;
+  int64_t replayed = 0, replay_duplicates = 0, missed = 0;
+  std::map<std::string, int64_t> failures;
+  Histogram ready, recovered;  // from the reconnect's TCP connect start
+};
+
 // What the loops and the publisher counted, merged.
 struct Totals {
   Histogram tcp, welcome, ready, latency, ack;
@@ -89,6 +105,8 @@ struct Totals {
   int64_t publish_late = 0;
   int64_t publish_max_lag_ns = 0;
   std::string publish_error;  // the publisher's last error
+  PositionTotals positions;
+  ReconnectTotals reconnect;
 };
 
 // The worst the interval sampler saw.

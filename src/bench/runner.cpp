@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <functional>
 #include <memory>
 #include <thread>
@@ -16,6 +17,7 @@
 #include "bench/loop.h"
 #include "bench/plan.h"
 #include "bench/progress.h"
+#include "bench/reliability.h"
 #include "bench/resources.h"
 #include "bench/run_record.h"
 
@@ -92,6 +94,7 @@ Diagnosis Diagnose(const BenchOptions& o, const RunRecord& run, bool hit_max_tim
                     "--connect-concurrency cap)",
                     t.late_starts, o.connect_rate));
   }
+  DiagnoseReliability(o, t, &d);
   if (t.publish_late > 0 && o.burst == 0) {
     d.warnings.push_back(
         fmt::format("{} publications left more than 1 ms late (max lag {:.1f} ms); "
@@ -128,6 +131,10 @@ class Run {
   MessagePhase Hold();
   // Waits for the deliveries the measured clients should get.
   void Drain(MessagePhase* m);
+  // Reconnect scenario: the drop is scheduled with publishing; this waits
+  // for every dropped client to be back and its replay to end.
+  void BeginReconnects(int64_t publish_t0_ns);
+  void AwaitReconnects();
   EndSample Stop();
   Totals Aggregate();
 
@@ -184,6 +191,7 @@ class Run {
   int64_t t_start_ = 0;
   int64_t deadline_ = 0;
   bool hit_max_time_ = false;
+  int64_t reconnect_drop_ns_ = 0;
 
   // Timeline state
   std::vector<TimelinePoint> timeline_;
@@ -210,7 +218,8 @@ void Run::Tick(const char* phase, bool force) {
   int64_t ready = Sum(&LoopCounters::ready);
   p.failed = Sum(&LoopCounters::failed);
   p.dropped = Sum(&LoopCounters::dropped);
-  p.connected = ready - p.dropped;
+  p.connected =
+      ready - p.dropped - Sum(&LoopCounters::rejoin_offline) - Sum(&LoopCounters::rejoin_failed);
   int64_t sent = Sent();
   int64_t unique = Sum(&LoopCounters::unique);
   p.connects_per_s = static_cast<double>(ready - last_ready_) / dt;
@@ -387,6 +396,7 @@ MessagePhase Run::Publish() {
   m.t0_ns = NowNs() + 1'000'000;
   int64_t end = o_.duration_s > 0 ? m.t0_ns + Nanos(o_.duration_s) : INT64_MAX;
   broadcaster_->Start(m.t0_ns, end);
+  if (o_.reconnect > 0) BeginReconnects(m.t0_ns);
   WaitUntil([&] { return broadcaster_->done(); }, INT64_MAX, "publish");
   broadcaster_->Stop();
   m.publisher_cpu_s = broadcaster_->cpu_s();
@@ -403,8 +413,25 @@ MessagePhase Run::Publish() {
   for (int k = 0; k < o_.streams; ++k) {
     m.expected += subscribers[static_cast<size_t>(k)] * shared_.published[k].load();
   }
+  if (o_.reconnect > 0) AwaitReconnects();
   Drain(&m);
+  if (o_.reconnect > 0) OnEachLoop([](Loop* loop) { loop->reconnector().Finish(); });
   return m;
+}
+
+void Run::BeginReconnects(int64_t publish_t0_ns) {
+  reconnect_drop_ns_ = publish_t0_ns + Nanos(o_.reconnect_at_s);
+  // History by time is in whole seconds: everything this run published.
+  const int64_t since = static_cast<int64_t>(std::time(nullptr));
+  for (auto& l : loops_) l->reconnector().Begin(reconnect_drop_ns_, since);
+}
+
+void Run::AwaitReconnects() {
+  // Back after the pause, a handshake of at most --connect-timeout, then
+  // up to --wait for the replay.
+  int64_t deadline = reconnect_drop_ns_ + Nanos(o_.reconnect_pause_s) +
+                     Nanos(o_.connect_timeout_s) + Nanos(o_.wait_s);
+  WaitUntil([&] { return AllLoops(&LoopCounters::rejoin_done); }, deadline, "reconnect");
 }
 
 MessagePhase Run::Echo() {
@@ -493,6 +520,8 @@ Totals Run::Aggregate() {
   t.publish_requests = broadcaster_ && o_.publish_via != PublishVia::kPerform
                            ? broadcaster_->requests()
                            : t.published;
+  t.positions = SumPositions(o_, loops_);
+  t.reconnect = SumReconnects(loops_);
   if (broadcaster_) {
     t.publish_error = broadcaster_->last_error();
     t.publish_late = broadcaster_->late();

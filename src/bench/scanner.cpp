@@ -76,12 +76,38 @@ bool FindInt(std::string_view s, std::string_view key, int64_t* out) {
   }
 }
 
+// The contents of a JSON string value (`"..."` -> `...`), empty otherwise.
+std::string_view StringContents(std::string_view value) {
+  if (value.size() < 2 || value.front() != '"' || value.back() != '"') return {};
+  return value.substr(1, value.size() - 2);
+}
+
+// Scalars run up to the next `,` or `}`: spaces before it are not the value.
+std::string_view TrimRight(std::string_view value) {
+  while (!value.empty() && IsSpace(value.back())) value.remove_suffix(1);
+  return value;
+}
+
+bool ParseUnsigned(std::string_view value, uint64_t* out) {
+  value = TrimRight(value);
+  if (value.empty() || value.size() > 19) return false;
+  uint64_t v = 0;
+  for (char c : value) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  *out = v;
+  return true;
+}
+
 MessageKind KindOf(std::string_view type) {
   if (type == "ping") return MessageKind::kPing;
   if (type == "welcome") return MessageKind::kWelcome;
   if (type == "confirm_subscription") return MessageKind::kConfirm;
   if (type == "reject_subscription") return MessageKind::kReject;
   if (type == "disconnect") return MessageKind::kDisconnect;
+  if (type == "confirm_history") return MessageKind::kConfirmHistory;
+  if (type == "reject_history") return MessageKind::kRejectHistory;
   return MessageKind::kOther;
 }
 
@@ -109,8 +135,20 @@ ScannedMessage ScanMessage(std::string_view s) {
       if (type == "ping") break;
     } else if (key == "message") {
       message = value;
-    } else if (key == "reason" && value.size() >= 2 && value.front() == '"') {
-      m.reason = value.substr(1, value.size() - 2);
+    } else if (key == "reason") {
+      m.reason = StringContents(value);
+    } else if (key == "offset") {
+      m.has_offset = ParseUnsigned(value, &m.offset);
+    } else if (key == "stream_id") {
+      m.stream_id = StringContents(value);
+    } else if (key == "epoch") {
+      m.epoch = StringContents(value);
+    } else if (key == "sid") {
+      m.sid = StringContents(value);
+    } else if (key == "restored") {
+      m.restored = TrimRight(value) == "true";
+    } else if (key == "restored_ids") {
+      m.restored_ids = value;
     }
     i = SkipSpace(s, value_end);
     if (i < s.size() && s[i] == ',') {

@@ -1,7 +1,9 @@
 #pragma once
 // Reads just enough of an Action Cable server message to account for it,
 // without building a JSON tree: the message kind and, for data messages,
-// the integer `ts` and `seq` fields `cable bench` put into its payloads.
+// the integer `ts` and `seq` fields `cable bench` put into its payloads and
+// the stream position the extended protocol adds (`stream_id`, `epoch`,
+// `offset`); for a welcome, the session id and whether it was restored.
 //
 // The scan is a single forward pass over bytes the receive path already
 // holds; it never allocates. It accepts the key orders and spacing real
@@ -22,7 +24,9 @@ enum class MessageKind {
   kConfirm,  // confirm_subscription
   kReject,   // reject_subscription
   kDisconnect,
-  kOther,    // any other `type` (pong, confirm_history, presence, ...)
+  kConfirmHistory,
+  kRejectHistory,
+  kOther,    // any other `type` (pong, presence, ...)
   kInvalid,  // not a JSON object
 };
 
@@ -34,6 +38,15 @@ struct ScannedMessage {
   int64_t ts = 0;
   int64_t seq = 0;
   std::string_view reason;  // disconnect reason (view into the input)
+  // Stream position (data messages on actioncable-v1-ext-json). The views
+  // hold the JSON string contents as sent, escapes included.
+  bool has_offset = false;
+  uint64_t offset = 0;
+  std::string_view stream_id, epoch;
+  // Welcome: `sid`, `restored` and the raw `restored_ids` array.
+  std::string_view sid;
+  bool restored = false;
+  std::string_view restored_ids;
 };
 
 ScannedMessage ScanMessage(std::string_view json);

@@ -40,6 +40,52 @@ std::string Reasons(const Json& m) {
   return s;
 }
 
+// "Positions" and "Reconnect" sections, when the run checked them.
+std::string ReliabilityLines(const Json& r) {
+  std::string out;
+  if (r.contains("positions") && r["positions"].value("checked", false)) {
+    const Json& p = r["positions"];
+    if (Num(p, "positioned") == 0) {
+      out += "Positions    none sent by the server: not checked\n";
+    } else {
+      out += fmt::format(
+          "Positions    {} checked  gaps {} ({} offsets skipped)  duplicates {}  epoch changes "
+          "{}",
+          static_cast<int64_t>(Num(p, "positioned")), static_cast<int64_t>(Num(p, "gaps")),
+          static_cast<int64_t>(Num(p, "skipped")), static_cast<int64_t>(Num(p, "duplicates")),
+          static_cast<int64_t>(Num(p, "epoch_changes")));
+      if (Num(p, "unpositioned") > 0) {
+        out += fmt::format("  without position {}", static_cast<int64_t>(Num(p, "unpositioned")));
+      }
+      out += "\n";
+    }
+  }
+  if (!r.contains("reconnect") || Num(r["reconnect"], "clients") == 0) return out;
+  const Json& c = r["reconnect"];
+  const Json& cfg = r["config"];
+  out += fmt::format(
+      "Reconnect    {} dropped at {:.2f}s for {:.2f}s  restored {}  not restored {}  failed {}\n",
+      static_cast<int64_t>(Num(c, "dropped")), Num(cfg, "reconnect_at_s"),
+      Num(cfg, "reconnect_pause_s"), static_cast<int64_t>(Num(c, "restored")),
+      static_cast<int64_t>(Num(c, "not_restored")), static_cast<int64_t>(Num(c, "failed")));
+  if (!c["failures"].empty()) out += "  failures: " + Reasons(c["failures"]) + "\n";
+  // Without positions nothing says which offsets a client missed (the
+  // message accounting above still counts what never arrived).
+  const bool positions = r.contains("positions") && Num(r["positions"], "positioned") > 0;
+  out += fmt::format(
+      "             replayed {} (+{} copies dropped)  missed {}  history confirmed {}  rejected "
+      "{}  unanswered {}\n",
+      static_cast<int64_t>(Num(c, "replayed")), static_cast<int64_t>(Num(c, "replay_duplicates")),
+      positions ? std::to_string(static_cast<int64_t>(Num(c, "missed"))) : "n/a",
+      static_cast<int64_t>(Num(c, "history_confirmed")),
+      static_cast<int64_t>(Num(c, "history_rejected")),
+      static_cast<int64_t>(Num(c, "history_unanswered")));
+  out += Header();
+  out += Row("reconnect -> ready", c["ready_us"]);
+  out += Row("reconnect -> replayed", c["recovered_us"]);
+  return out;
+}
+
 }  // namespace
 
 std::string FormatTable(const Json& r) {
@@ -96,6 +142,8 @@ std::string FormatTable(const Json& r) {
     if (Num(r["ack_latency_us"], "count") > 0)
       out += Row("sender ack (result)", r["ack_latency_us"]);
   }
+
+  if (std::string lines = ReliabilityLines(r); !lines.empty()) out += "\n" + lines;
 
   const Json& g = r["generator"];
   out += fmt::format(

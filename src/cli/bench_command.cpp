@@ -46,7 +46,7 @@ struct CliOptions {
   std::string publish = "http";
   std::string server_type = "actioncable";
   std::string connect_timeout = "10s", duration, burst_interval = "1s", settle = "1s", wait = "5s",
-              hold = "0", interval = "1s", max_time = "15m";
+              hold = "0", interval = "1s", max_time = "15m", reconnect_at, reconnect_pause = "1s";
   bool no_subscribe = false;
   std::vector<std::string> compare;
 };
@@ -78,12 +78,15 @@ void AddBenchCommand(CLI::App& root, Commands& commands) {
   auto c = std::make_shared<CliOptions>();
   auto& o = c->o;
   sub->footer(
-      "Exit codes: 0 clean run, 1 loss/duplicates/failed connects or publishes, 2 bad flags.\n"
+      "Exit codes: 0 clean run, 1 loss/duplicates/failed connects or publishes (with\n"
+      "actioncable-v1-ext-json also position gaps, repeats, epoch changes and messages\n"
+      "missed across --reconnect), 2 bad flags.\n"
       "Examples:\n"
       "  cable bench broadcast ws://127.0.0.1:8080/cable --clients 10000 --burst 100\n"
       "  cable bench broadcast --clients 1000 --rate 50 --duration 20s --report run.html\n"
       "  cable bench echo --clients 500 --rate 5000 --count 50000 --json > echo.json\n"
       "  cable bench connect --clients 10000 --connect-rate 2000 --hold 30s --server-pid 1234\n"
+      "  cable bench broadcast --subprotocol actioncable-v1-ext-json --reconnect 100 --count 200\n"
       "  cable bench --compare before.json after.json\n"
       "See docs/bench.md for the JSON schema and the method.");
 
@@ -106,7 +109,8 @@ void AddBenchCommand(CLI::App& root, Commands& commands) {
                 "wss://: do not verify the server's certificate (nor an https:// broadcast URL's)")
       ->group(kTarget);
   sub->add_option("--subprotocol,--sub-protocol", o.subprotocol,
-                  "actioncable-v1-json or actioncable-v1-ext-json")
+                  "actioncable-v1-json or actioncable-v1-ext-json (broadcast: also checks "
+                  "every delivery's stream position)")
       ->capture_default_str()
       ->group(kTarget);
   sub->add_option("--origin", o.origin, "Origin header (empty: none)")
@@ -206,6 +210,17 @@ void AddBenchCommand(CLI::App& root, Commands& commands) {
       ->capture_default_str()
       ->group(kMsg);
 
+  const std::string kRec = "Reconnect (broadcast, actioncable-v1-ext-json)";
+  sub->add_option("--reconnect", o.reconnect,
+                  "Clients that drop mid-run and come back (?sid=, then `history`)")
+      ->group(kRec);
+  sub->add_option("--reconnect-at", c->reconnect_at,
+                  "When they drop, from the start of publishing (default: halfway)")
+      ->group(kRec);
+  sub->add_option("--reconnect-pause", c->reconnect_pause, "How long they stay away")
+      ->capture_default_str()
+      ->group(kRec);
+
   const std::string kPub = "Publishing (broadcast)";
   sub->add_option("--publish,--broadcast-adapter", c->publish,
                   "http, redis, redisx, nats, or perform (a client performs `broadcast`)")
@@ -286,6 +301,8 @@ void AddBenchCommand(CLI::App& root, Commands& commands) {
     Duration("--hold", c->hold, &o.hold_s);
     Duration("--interval", c->interval, &o.interval_s);
     Duration("--max-time", c->max_time, &o.max_time_s);
+    Duration("--reconnect-at", c->reconnect_at, &o.reconnect_at_s);
+    Duration("--reconnect-pause", c->reconnect_pause, &o.reconnect_pause_s);
     if (auto s = bench::Validate(o); !s.ok()) throw UsageError(s.error().message);
 
     bench::RunOutcome outcome = bench::RunBenchmark(o);

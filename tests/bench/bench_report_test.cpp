@@ -153,7 +153,11 @@ TEST_F(BenchReport, EveryScenarioMatchesTheSchema) {
        {std::vector<std::string>{"echo", WsUrl(fake_->port()), "--clients", "20", "--count", "50"},
         std::vector<std::string>{"connect", WsUrl(fake_->port()), "--clients", "20", "--hold",
                                  "0.2"},
-        std::vector<std::string>{"connect", WsUrl(FreePort()), "--clients", "5"}}) {
+        std::vector<std::string>{"connect", WsUrl(FreePort()), "--clients", "5"},
+        std::vector<std::string>{"broadcast", WsUrl(fake_->port()), "--clients", "20", "--count",
+                                 "20", "--rate", "40", "--subprotocol", "actioncable-v1-ext-json",
+                                 "--reconnect", "5", "--reconnect-pause", "0.1", "--broadcast-url",
+                                 BroadcastUrl(fake_->port()), "--wait", "0.5"}}) {
     auto r = RunBench(args);
     ASSERT_FALSE(r.report.is_null()) << r.err;
     for (const auto& e : checker.Check(r.report)) ADD_FAILURE() << args[0] << ": " << e;

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bench/payload.h"
+#include "bench/position_tracker.h"
 #include "bench/scanner.h"
 #include "common/ws/frame.h"
 
@@ -93,6 +94,24 @@ TEST(Payload, PerformCommandRoundTrips) {
   auto m = ScanMessage(reply);
   EXPECT_EQ(m.seq, 5);
   EXPECT_EQ(m.ts, 77);
+}
+
+TEST(Payload, HistoryCommandsCarryTheLastPositions) {
+  std::string id = R"({"channel":"BenchmarkChannel","id":3})";
+  std::string escaped;
+  AppendJsonEscaped(escaped, id);
+  PositionTracker positions;
+  positions.Observe("all3", "vRXl", 41);
+  for (const char* command : {"history", "subscribe"}) {
+    std::string out;
+    AppendHistoryCommand(out, command, escaped, positions, 1700000000);
+    auto j = nlohmann::json::parse(out);
+    EXPECT_EQ(j["command"], command);
+    EXPECT_EQ(j["identifier"], id);
+    EXPECT_EQ(j["history"]["streams"]["all3"]["offset"], 41);
+    EXPECT_EQ(j["history"]["streams"]["all3"]["epoch"], "vRXl");
+    EXPECT_FALSE(j["history"].contains("since"));
+  }
 }
 
 }  // namespace

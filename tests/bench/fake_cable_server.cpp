@@ -166,8 +166,31 @@ bool FakeCableServer::HandleHttp(Peer& p) {
            "Sec-WebSocket-Accept: " +
                AcceptKey(key) + "\r\nSec-WebSocket-Protocol: actioncable-v1-json\r\n\r\n");
   p.websocket = true;
-  SendText(p, R"({"type":"welcome","sid":"fake"})");
+  Welcome(p, head);
   return true;
+}
+
+// sid "fake-<n>" names peers_[n]; ?sid= of a subscribed peer restores its
+// subscription on the new connection.
+void FakeCableServer::Welcome(Peer& p, const std::string& head) {
+  const int self = static_cast<int>(&p - peers_.data());
+  nlohmann::json welcome = {{"type", "welcome"}, {"sid", "fake-" + std::to_string(self)}};
+  std::string line = head.substr(0, head.find("\r\n"));
+  size_t at = line.find("sid=fake-");
+  if (fault_.reliable && at != std::string::npos) {
+    size_t old = std::strtoul(line.c_str() + at + 9, nullptr, 10);
+    if (old < peers_.size() && !peers_[old].identifier.empty()) {
+      p.identifier = peers_[old].identifier;
+      subscribers_.push_back(self);
+      welcome["restored"] = true;
+      welcome["restored_ids"] = {p.identifier};
+    }
+  }
+  SendText(p, welcome.dump());
+  if (welcome.contains("restored") && fault_.kind == FakeFault::kLiveBeforeReplay &&
+      !history_.empty()) {
+    SendText(p, DataMessage(p, history_.back().data, history_.back().offset));
+  }
 }
 
 void FakeCableServer::HandleFrames(Peer& p) {
@@ -213,6 +236,9 @@ void FakeCableServer::HandleCommand(Peer& p, const std::string& text) {
     subscribers_.push_back(static_cast<int>(&p - peers_.data()));
     SendText(p,
              nlohmann::json{{"identifier", identifier}, {"type", "confirm_subscription"}}.dump());
+    if (j.contains("history")) History(p, identifier, j["history"]);
+  } else if (command == "history") {
+    History(p, identifier, j.value("history", nlohmann::json::object()));
   } else if (command == "message") {
     auto data = nlohmann::json::parse(j.value("data", ""), nullptr, false);
     if (!data.is_object()) return;
@@ -227,13 +253,55 @@ void FakeCableServer::HandleCommand(Peer& p, const std::string& text) {
   }
 }
 
+// Replays what came after the stream's offset in the same epoch, then
+// confirm_history; reject_history for another epoch or no reliability.
+void FakeCableServer::History(Peer& p, const std::string& identifier,
+                              const nlohmann::json& request) {
+  auto reply = [&](const char* type) {
+    SendText(p, nlohmann::json{{"identifier", identifier}, {"type", type}}.dump());
+  };
+  if (!fault_.reliable) return reply("reject_history");
+  uint64_t after = 0;
+  if (request.contains("streams")) {
+    const auto& all = request["streams"].value("all", nlohmann::json::object());
+    if (all.value("epoch", "") != epoch_) return reply("reject_history");
+    after = all.value("offset", uint64_t{0});
+  }
+  bool skip = fault_.kind == FakeFault::kSkipReplay;
+  for (const Stored& m : history_) {
+    if (m.offset <= after) continue;
+    if (skip) {
+      skip = false;
+      continue;
+    }
+    SendText(p, DataMessage(p, m.data, m.offset));
+  }
+  reply("confirm_history");
+}
+
+std::string FakeCableServer::DataMessage(const Peer& p, const std::string& data,
+                                         uint64_t offset) const {
+  std::string text =
+      R"({"identifier":)" + nlohmann::json(p.identifier).dump() + R"(,"message":)" + data;
+  if (fault_.reliable) {
+    text += R"(,"stream_id":"all","epoch":")" + epoch_ + R"(","offset":)" + std::to_string(offset);
+  }
+  return text + "}";
+}
+
 void FakeCableServer::Broadcast(const std::string& data) {
   int index = broadcasts_.fetch_add(1);
+  if (fault_.kind == FakeFault::kNewEpoch && index == fault_.broadcast) {
+    epoch_ = "ep2";
+    offset_ = 0;
+    history_.clear();
+  }
+  ++offset_;
+  if (fault_.reliable) history_.push_back({offset_, data});
   for (size_t s = 0; s < subscribers_.size(); ++s) {
     Peer& p = peers_[static_cast<size_t>(subscribers_[s])];
     if (p.fd < 0) continue;
-    std::string text =
-        R"({"identifier":)" + nlohmann::json(p.identifier).dump() + R"(,"message":)" + data + "}";
+    std::string text = DataMessage(p, data, offset_);
     bool targeted = index == fault_.broadcast && static_cast<int>(s) == fault_.subscriber;
     if (targeted && fault_.kind == FakeFault::kDrop) continue;
     SendText(p, text);

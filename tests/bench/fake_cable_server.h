@@ -3,12 +3,16 @@
 // just enough of the protocol (upgrade, welcome, subscribe -> confirm,
 // perform `broadcast`, HTTP POST /_broadcast) to be benchmarked, and can be
 // told to lose or duplicate one delivery so the tests can check that the
-// benchmark notices. One thread, poll(), blocking writes: fine for the few
-// hundred clients a test uses.
+// benchmark notices. With `reliable` it also has reliable streams as
+// `cable serve --broker memory` does (one stream, "all"): positions on
+// every broadcast, sessions restored by ?sid=, and `history` (also along
+// with subscribe), with faults of their own. One thread, poll(), blocking
+// writes: fine for the few hundred clients a test uses.
 
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
@@ -16,9 +20,19 @@
 namespace cable::testing {
 
 struct FakeFault {
-  enum Kind { kNone, kDrop, kDuplicate } kind = kNone;
-  int broadcast = 0;   // which broadcast (0-based, in arrival order)
-  int subscriber = 0;  // which subscriber (0-based, in subscription order)
+  enum Kind {
+    kNone,
+    kDrop,
+    kDuplicate,
+    kNewEpoch,    // reliable: from `broadcast` on, a new epoch (offsets from 1)
+    kSkipReplay,  // reliable: every history replay leaves out its first message
+    // reliable: a restored session gets the latest broadcast right after its
+    // welcome, as if live, ahead of the replay that then repeats it
+    kLiveBeforeReplay,
+  } kind = kNone;
+  int broadcast = 0;      // which broadcast (0-based, in arrival order)
+  int subscriber = 0;     // which subscriber (0-based, in subscription order)
+  bool reliable = false;  // positions, sessions and history (see above)
 };
 
 class FakeCableServer {
@@ -35,11 +49,19 @@ class FakeCableServer {
     bool websocket = false;
     std::string identifier;  // subscribed identifier, empty until subscribed
   };
+  struct Stored {
+    uint64_t offset;
+    std::string data;
+  };
   void Run();
   void OnReadable(Peer& p);
   bool HandleHttp(Peer& p);
   void HandleFrames(Peer& p);
   void HandleCommand(Peer& p, const std::string& text);
+  void Welcome(Peer& p, const std::string& head);
+  void Subscribe(Peer& p);
+  void History(Peer& p, const std::string& identifier, const nlohmann::json& request);
+  std::string DataMessage(const Peer& p, const std::string& data, uint64_t offset) const;
   void Broadcast(const std::string& data);
   void SendText(Peer& p, const std::string& text);
   void Close(Peer& p);
@@ -52,6 +74,9 @@ class FakeCableServer {
   std::atomic<int> broadcasts_{0};
   std::vector<Peer> peers_;
   std::vector<int> subscribers_;  // indexes into peers_, in subscription order
+  std::string epoch_ = "ep1";
+  uint64_t offset_ = 0;          // of the latest broadcast
+  std::vector<Stored> history_;  // every broadcast of the current epoch
   std::thread thread_;
 };
 

@@ -56,6 +56,37 @@ TEST(Scanner, BroadcastResultAndStringPayloads) {
   EXPECT_EQ(x.ts, 2);
 }
 
+TEST(Scanner, StreamPositions) {
+  auto x = ScanMessage(
+      R"({"identifier":"x","message":{"offset":99,"seq":1},"stream_id":"all","epoch":"vRXl","offset":32})");
+  ASSERT_TRUE(x.has_offset);
+  EXPECT_EQ(x.offset, 32u);  // the top-level one, not the payload's
+  EXPECT_EQ(x.stream_id, "all");
+  EXPECT_EQ(x.epoch, "vRXl");
+  auto spaced = ScanMessage(R"({ "message" : {} , "offset" : 7 , "epoch" : "e" })");
+  EXPECT_TRUE(spaced.has_offset);
+  EXPECT_EQ(spaced.offset, 7u);
+  EXPECT_FALSE(ScanMessage(R"({"identifier":"x","message":{"offset":3}})").has_offset);
+  EXPECT_FALSE(ScanMessage(R"({"message":{},"offset":"3"})").has_offset);
+  EXPECT_FALSE(ScanMessage(R"({"message":{},"offset":-3})").has_offset);
+}
+
+TEST(Scanner, WelcomeSessionAndHistoryReplies) {
+  auto w = ScanMessage(R"({"type":"welcome","sid":"abc-1"})");
+  EXPECT_EQ(w.sid, "abc-1");
+  EXPECT_FALSE(w.restored);
+  auto r = ScanMessage(
+      R"({"type":"welcome","sid":"new","restored":true,"restored_ids":["{\"channel\":\"X\"}"]})");
+  EXPECT_EQ(r.kind, MessageKind::kWelcome);
+  EXPECT_EQ(r.sid, "new");
+  EXPECT_TRUE(r.restored);
+  EXPECT_EQ(r.restored_ids, R"(["{\"channel\":\"X\"}"])");
+  EXPECT_EQ(ScanMessage(R"({"type":"confirm_history","identifier":"x"})").kind,
+            MessageKind::kConfirmHistory);
+  EXPECT_EQ(ScanMessage(R"({"identifier":"x","type":"reject_history"})").kind,
+            MessageKind::kRejectHistory);
+}
+
 TEST(Scanner, DataWithoutNumbersAndGarbage) {
   auto m = ScanMessage(R"({"identifier":"x","message":{"text":"hi"}})");
   EXPECT_EQ(m.kind, MessageKind::kData);

@@ -1,0 +1,175 @@
+// Stream positions and the reconnect scenario against the fake server: a
+// gap, a repeated offset, a new epoch or a replay that leaves a message out
+// must each fail the run and be counted as what it is.
+
+#include <gtest/gtest.h>
+
+#include "bench_support.h"
+#include "fake_cable_server.h"
+
+namespace cable::testing {
+namespace {
+
+FakeFault Reliable(FakeFault::Kind kind = FakeFault::kNone, int broadcast = 0, int subscriber = 0) {
+  return {kind, broadcast, subscriber, true};
+}
+
+// 50 clients on the extended protocol; 10 messages unless `shape` says otherwise.
+BenchRun Bench(const FakeCableServer& fake,
+               std::vector<std::string> shape = {"--count", "10", "--rate", "100"}) {
+  std::vector<std::string> args = {"broadcast",       WsUrl(fake.port()),
+                                   "--clients",       "50",
+                                   "--subprotocol",   "actioncable-v1-ext-json",
+                                   "--broadcast-url", BroadcastUrl(fake.port()),
+                                   "--settle",        "0.1",
+                                   "--wait",          "1",
+                                   "--threads",       "2"};
+  args.insert(args.end(), shape.begin(), shape.end());
+  return RunBench(args);
+}
+
+std::string Dump(const BenchRun& r) {
+  return "exit " + std::to_string(r.exit_code) + "\nstderr: " + r.err +
+         "\nstdout: " + r.out.substr(0, 4000);
+}
+
+TEST(BenchPositions, CleanPositionsPass) {
+  FakeCableServer fake(Reliable());
+  auto r = Bench(fake);
+  ASSERT_EQ(r.exit_code, 0) << Dump(r);
+  const auto& p = r.report["positions"];
+  EXPECT_TRUE(p["checked"].get<bool>());
+  EXPECT_EQ(p["positioned"], 500);
+  EXPECT_EQ(p["unpositioned"], 0);
+  EXPECT_EQ(p["gaps"], 0);
+  EXPECT_EQ(p["duplicates"], 0);
+  EXPECT_EQ(p["epoch_changes"], 0);
+}
+
+TEST(BenchPositions, NotCheckedOnThePlainProtocol) {
+  FakeCableServer fake(Reliable(FakeFault::kNewEpoch, 4));
+  auto r = RunBench({"broadcast", WsUrl(fake.port()), "--clients", "20", "--count", "10", "--rate",
+                     "100", "--broadcast-url", BroadcastUrl(fake.port()), "--settle", "0.1"});
+  ASSERT_EQ(r.exit_code, 0) << Dump(r);
+  EXPECT_FALSE(r.report["positions"]["checked"].get<bool>());
+  EXPECT_EQ(r.report["positions"]["positioned"], 0);
+}
+
+TEST(BenchPositions, ALostDeliveryIsAGap) {
+  FakeCableServer fake(Reliable(FakeFault::kDrop, 3, 7));
+  auto r = Bench(fake);
+  EXPECT_EQ(r.exit_code, 1) << Dump(r);
+  EXPECT_EQ(r.report["positions"]["gaps"], 1);
+  EXPECT_EQ(r.report["positions"]["skipped"], 1);
+  EXPECT_EQ(r.report["positions"]["duplicates"], 0);
+  EXPECT_NE(r.report["problems"].dump().find("gaps in stream offsets"), std::string::npos);
+}
+
+TEST(BenchPositions, ARepeatedDeliveryIsADuplicateOffset) {
+  FakeCableServer fake(Reliable(FakeFault::kDuplicate, 5, 0));
+  auto r = Bench(fake);
+  EXPECT_EQ(r.exit_code, 1) << Dump(r);
+  EXPECT_EQ(r.report["positions"]["duplicates"], 1);
+  EXPECT_EQ(r.report["positions"]["gaps"], 0);
+}
+
+TEST(BenchPositions, ANewEpochIsCaughtOnEveryClient) {
+  FakeCableServer fake(Reliable(FakeFault::kNewEpoch, 4));
+  auto r = Bench(fake);
+  EXPECT_EQ(r.exit_code, 1) << Dump(r);
+  EXPECT_EQ(r.report["positions"]["epoch_changes"], 50);
+  // Nothing was lost or repeated: only the epoch fails the run.
+  EXPECT_EQ(r.report["messages"]["missing"], 0);
+  EXPECT_EQ(r.report["positions"]["gaps"], 0);
+  EXPECT_NE(r.report["problems"].dump().find("epoch changes"), std::string::npos);
+}
+
+TEST(BenchPositions, NoPositionsIsAWarningNotAFailure) {
+  FakeCableServer fake;  // no reliable streams
+  auto r = Bench(fake);
+  ASSERT_EQ(r.exit_code, 0) << Dump(r);
+  EXPECT_EQ(r.report["positions"]["positioned"], 0);
+  EXPECT_EQ(r.report["positions"]["unpositioned"], 500);
+  auto warnings = r.report["warnings"].dump();
+  EXPECT_NE(warnings.find("no stream positions"), std::string::npos) << warnings;
+}
+
+// 2 s of publishing; the 5 reconnecting clients are away from 0.5 s to 1 s.
+std::vector<std::string> Reconnect(int n) {
+  return {"--count",
+          "40",
+          "--rate",
+          "20",
+          "--reconnect",
+          std::to_string(n),
+          "--reconnect-at",
+          "0.5",
+          "--reconnect-pause",
+          "0.5"};
+}
+
+TEST(BenchReconnect, RestoredSessionsReplayWhatTheyMissed) {
+  FakeCableServer fake(Reliable());
+  auto r = Bench(fake, Reconnect(5));
+  ASSERT_EQ(r.exit_code, 0) << Dump(r);
+  const auto& c = r.report["reconnect"];
+  EXPECT_EQ(c["clients"], 5);
+  EXPECT_EQ(c["dropped"], 5);
+  EXPECT_EQ(c["restored"], 5);
+  EXPECT_EQ(c["not_restored"], 0);
+  EXPECT_EQ(c["history_confirmed"], 5);
+  EXPECT_EQ(c["missed"], 0);
+  EXPECT_GE(c["replayed"].get<int>(), 5 * 5) << "about 10 messages each while away";
+  EXPECT_EQ(c["ready_us"]["count"], 5);
+  EXPECT_EQ(r.report["messages"]["unique"], 50 * 40);
+  EXPECT_EQ(r.report["messages"]["missing"], 0);
+  EXPECT_EQ(r.report["messages"]["duplicates"], 0);
+  EXPECT_EQ(r.report["connections"]["dropped"], 0) << "planned drops are not losses";
+}
+
+TEST(BenchReconnect, ALiveCopyOfAReplayedMessageIsDroppedByOffset) {
+  FakeCableServer fake(Reliable(FakeFault::kLiveBeforeReplay));
+  // Away for about 200 messages, and the newest arrives first: the replay
+  // fills a gap wider than the exactly-once window, so the deliveries must
+  // be held until it ends to be counted right.
+  auto r = Bench(fake, {"--count", "600", "--rate", "400", "--reconnect", "5", "--reconnect-at",
+                        "0.3", "--reconnect-pause", "0.5"});
+  ASSERT_EQ(r.exit_code, 0) << Dump(r);
+  const auto& c = r.report["reconnect"];
+  EXPECT_EQ(c["restored"], 5);
+  // One per client from the fault; at this rate a live message may also
+  // race the history request on its own.
+  EXPECT_GE(c["replay_duplicates"].get<int>(), 5);
+  EXPECT_EQ(c["missed"], 0);
+  EXPECT_GE(c["replayed"].get<int>(), 5 * 130);
+  EXPECT_EQ(r.report["messages"]["duplicates"], 0);
+  EXPECT_EQ(r.report["messages"]["missing"], 0);
+  EXPECT_EQ(r.report["messages"]["unique"], 50 * 600);
+  EXPECT_EQ(r.report["positions"]["duplicates"], 0);
+}
+
+TEST(BenchReconnect, AReplayThatLeavesAMessageOutIsMissed) {
+  FakeCableServer fake(Reliable(FakeFault::kSkipReplay));
+  auto r = Bench(fake, Reconnect(5));
+  EXPECT_EQ(r.exit_code, 1) << Dump(r);
+  EXPECT_EQ(r.report["reconnect"]["restored"], 5);
+  EXPECT_EQ(r.report["reconnect"]["missed"], 5);
+  EXPECT_EQ(r.report["messages"]["missing"], 5);
+  EXPECT_EQ(r.report["positions"]["gaps"], 0) << "a loss across the drop is counted once";
+  EXPECT_NE(r.report["problems"].dump().find("missed across reconnects"), std::string::npos);
+}
+
+TEST(BenchReconnect, WithoutSessionsClientsSubscribeAgainAndLoseTheGap) {
+  FakeCableServer fake;  // no sessions, history rejected, no positions
+  auto r = Bench(fake, Reconnect(5));
+  EXPECT_EQ(r.exit_code, 1) << Dump(r);
+  const auto& c = r.report["reconnect"];
+  EXPECT_EQ(c["restored"], 0);
+  EXPECT_EQ(c["not_restored"], 5);
+  EXPECT_EQ(c["history_rejected"], 5);
+  EXPECT_GT(r.report["messages"]["missing"].get<int>(), 0);
+  EXPECT_NE(r.report["warnings"].dump().find("no session was restored"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cable::testing
