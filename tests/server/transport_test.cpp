@@ -69,14 +69,15 @@ TEST_F(TransportTest, RequestIdBecomesTheSessionId) {
   EXPECT_TRUE(ReceivesMessage(*client, {{"type", "welcome"}, {"sid", "req-8f3a-42"}}));
 }
 
-TEST_F(TransportTest, SessionIdIsARandomNanoidWithoutRequestId) {
+TEST_F(TransportTest, SessionIdIsRandomAndUnguessableWithoutRequestId) {
   auto first = server().Connect();
   auto second = server().Connect();
   ASSERT_TRUE(first.ok() && second.ok());
   auto w1 = NextMessage(*first);
   auto w2 = NextMessage(*second);
   ASSERT_TRUE(w1.ok() && w2.ok());
-  const std::regex nanoid("[A-Za-z0-9_-]{21}");
+  // 22 characters of 6 bits: 132 bits, more than a guess can cover.
+  const std::regex nanoid("[A-Za-z0-9_-]{22}");
   ASSERT_TRUE((*w1)["sid"].is_string()) << w1->dump();
   ASSERT_TRUE((*w2)["sid"].is_string()) << w2->dump();
   EXPECT_TRUE(std::regex_match((*w1)["sid"].get<std::string>(), nanoid)) << w1->dump();
