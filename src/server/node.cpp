@@ -94,6 +94,15 @@ std::vector<MetricSample> Node::CollectMetrics() {
       {"rpc_retries_total", true, "RPC calls retried", v(m.rpc_retries_total)},
       {"rpc_timeout_total", true, "RPC calls that timed out", v(m.rpc_timeout_total)},
       {"rpc_canceled_total", true, "RPC calls canceled", v(m.rpc_canceled_total)},
+      {"connect_calls_total", true, "Connections the application authenticated (Connect calls)",
+       v(m.connect_calls_total)},
+      {"sessions_restored_total", true, "Sessions restored from the broker without a Connect call",
+       v(m.sessions_restored_total)},
+      {"history_requests_total", true, "History requests answered", v(m.history_requests_total)},
+      {"history_rejected_total", true, "History requests answered with reject_history",
+       v(m.history_rejected_total)},
+      {"broker_store_failed_total", true, "Broadcasts the broker could not store",
+       v(m.broker_store_failed_total)},
   };
 }
 
@@ -137,6 +146,7 @@ void Node::Publish(BroadcastPtr broadcast, PublishDone done) {
       if (stored.ok()) {
         Spread(std::move(stored.value()));
       } else {
+        Inc(metrics_.broker_store_failed_total);
         LogStoreFailure(stored.error());
       }
       if (done) done(stored.ok());

@@ -24,6 +24,12 @@ struct Metrics {
   std::atomic<uint64_t> rpc_timeout_total{0};
   std::atomic<uint64_t> rpc_canceled_total{0};
   std::atomic<int64_t> rpc_pending_num{0};
+  // Reliable streams (cable's own; anycable-go has no equivalents).
+  std::atomic<uint64_t> connect_calls_total{0};
+  std::atomic<uint64_t> sessions_restored_total{0};
+  std::atomic<uint64_t> history_requests_total{0};
+  std::atomic<uint64_t> history_rejected_total{0};
+  std::atomic<uint64_t> broker_store_failed_total{0};
   std::atomic<int64_t> disconnect_queue_size{0};
 };
 

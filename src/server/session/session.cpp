@@ -88,6 +88,7 @@ void Session::AuthenticateAfresh() {
   }
   ConnectRequest request;
   request.env = MakeEnv(nullptr);
+  Inc(node_.metrics().connect_calls_total);
   auto self = shared_from_this();
   node_.controller().Connect(info_.sid, std::move(request), [self](ConnectReply reply) {
     self->PostBack(

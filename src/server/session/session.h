@@ -166,6 +166,7 @@ class Session : public std::enable_shared_from_this<Session>, private FrameReade
   // session_reliable.cpp
   void History(const std::string& identifier, const std::string& request);
   void SendHistory(const std::string& identifier, Result<std::vector<BroadcastPtr>>& messages);
+  void RejectHistory(const std::string& identifier);
   void TryRestore();
   void Restore(SessionSnapshot snapshot, const std::string& from_sid);
   void CommitSnapshot();

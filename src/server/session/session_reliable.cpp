@@ -22,6 +22,7 @@ bool Session::restorable() const {
 // Runs as a command: ends with CommandDone(), after the replay and
 // confirm_history (or reject_history) are queued.
 void Session::History(const std::string& identifier, const std::string& request) {
+  Inc(node_.metrics().history_requests_total);
   Subscription* sub = subscriptions_.Find(identifier);
   if (!sub) {
     WarnAboutClient("History for an unknown subscription sid={} identifier={}", info_.sid,
@@ -34,7 +35,7 @@ void Session::History(const std::string& identifier, const std::string& request)
     if (!result.ok()) {
       WarnAboutClient("History rejected sid={} identifier={}: {}", info_.sid, identifier,
                       result.error().message);
-      SendText(protocol::RejectHistory(identifier));
+      RejectHistory(identifier);
       return CommandDone();
     }
     parsed = std::move(result.value());
@@ -49,7 +50,7 @@ void Session::History(const std::string& identifier, const std::string& request)
   Broker* broker = node_.broker();
   if (!broker) {
     log::Debug("History rejected sid={}: no broker is configured (--broker)", info_.sid);
-    SendText(protocol::RejectHistory(identifier));
+    RejectHistory(identifier);
     return CommandDone();
   }
   auto self = shared_from_this();
@@ -62,12 +63,17 @@ void Session::History(const std::string& identifier, const std::string& request)
                   });
 }
 
+void Session::RejectHistory(const std::string& identifier) {
+  Inc(node_.metrics().history_rejected_total);
+  SendText(protocol::RejectHistory(identifier));
+}
+
 void Session::SendHistory(const std::string& identifier,
                           Result<std::vector<BroadcastPtr>>& messages) {
   if (!messages.ok()) {
     log::Debug("History rejected sid={} identifier={}: {}", info_.sid, identifier,
                messages.error().message);
-    SendText(protocol::RejectHistory(identifier));
+    RejectHistory(identifier);
     return;
   }
   for (const BroadcastPtr& m : *messages) {
@@ -137,6 +143,7 @@ void Session::Restore(SessionSnapshot snapshot, const std::string& from_sid) {
     for (const auto& stream : s.streams) subscriptions_.AddStream(hub_link(), sub, stream);
     restored_ids.push_back(sub.identifier);
   }
+  Inc(node_.metrics().sessions_restored_total);
   log::Debug("Session restored sid={} from={} subscriptions={}", info_.sid, from_sid,
              restored_ids.size());
   Accept(std::move(snapshot.identifiers), {protocol::WelcomeRestored(info_.sid, restored_ids)});
