@@ -11,11 +11,18 @@ Json DecodeStateValue(std::string_view wire) {
   return Json(std::string(wire));
 }
 
+namespace {
+std::string WireValue(const std::string& key, const Json& value) {
+  const bool server_key = !key.empty() && key[0] == '$';
+  return server_key && value.is_string() ? value.get<std::string>() : DumpJson(value);
+}
+}  // namespace
+
 std::map<std::string, std::string> StateDiff(const Json& before, const Json& after) {
   std::map<std::string, std::string> diff;
   for (auto it = after.begin(); it != after.end(); ++it) {
     auto old = before.find(it.key());
-    if (old == before.end() || *old != it.value()) diff[it.key()] = DumpJson(it.value());
+    if (old == before.end() || *old != it.value()) diff[it.key()] = WireValue(it.key(), it.value());
   }
   for (auto it = before.begin(); it != before.end(); ++it) {
     if (!after.contains(it.key())) diff[it.key()] = "";

@@ -18,7 +18,10 @@ namespace cable::rpc {
 Json DecodeStateValue(std::string_view wire);
 
 // The changes from `before` to `after` (both JSON objects) as wire entries:
-// changed or added keys -> JSON text, removed keys -> "".
+// changed or added keys -> JSON text, removed keys -> "". Keys starting with
+// `$` are the server's own (`$w` whisper stream, `$p` presence stream, spec
+// §2.5–2.6) and it reads them as plain strings, so string values there are
+// written as they are, not JSON-quoted.
 std::map<std::string, std::string> StateDiff(const Json& before, const Json& after);
 
 // Disconnect carries each subscription's state as one JSON object string

@@ -53,6 +53,8 @@ channels:
         - broadcast: {stream: "loud/{{params.room}}", message: "{{data.text}}", to_others: true}
       whoami:
         - transmit: {cstate: "{{cstate.visits}}", channel: "{{channel}}", id: "{{identifier}}"}
+      extended:
+        - set: {$w: "whispers/{{params.room}}", $p: "presence/{{params.room}}", n: "x"}
 )";
 
 class Semantics : public ::testing::Test {
@@ -107,6 +109,15 @@ TEST_F(Semantics, IncrementUnsetAndErrors) {
   // State written by another backend as plain strings is read as strings.
   auto plain = rpc_.Perform(id_, R"({"action":"bump","by":1})", {{"counter", "7"}});
   EXPECT_EQ(Json::parse(plain.transmissions(0))["message"], Json(8));
+}
+
+// The extended protocol's keys are read by the server as stream names.
+TEST_F(Semantics, ServerStateKeysAreWrittenAsPlainStrings) {
+  auto r = rpc_.Perform(id_, R"({"action":"extended"})", {});
+  EXPECT_EQ(r.status(), anycable::SUCCESS) << r.error_msg();
+  EXPECT_EQ(Map(r.env().istate()),
+            (std::map<std::string, std::string>{
+                {"$p", "presence/r1"}, {"$w", "whispers/r1"}, {"n", R"("x")"}}));
 }
 
 TEST_F(Semantics, StreamStepsFollowSequentialMeaning) {
