@@ -414,6 +414,7 @@ void Connection::SendHistoryCommand(std::string_view command) {
   AppendHistoryCommand(out, command,
                        loop_.plan().streams[static_cast<size_t>(stream_)].escaped_identifier,
                        positions_, loop_.reconnector().since_unix_s());
+  rejoin_->history_sent_ns = NowNs();
   SendText(out);
 }
 

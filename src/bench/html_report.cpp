@@ -150,7 +150,8 @@ Status WriteHtmlReport(const Json& r, const std::string& path) {
                         {"welcome", &r["connections"]["welcome_us"]},
                         {"ready", &r["connections"]["ready_us"]},
                         {"reconnect ready", Find(r, "reconnect", "ready_us")},
-                        {"reconnect recovered", Find(r, "reconnect", "recovered_us")}});
+                        {"reconnect recovered", Find(r, "reconnect", "recovered_us")},
+                        {"history confirmed", Find(r, "reconnect", "history_us")}});
   h += "<div class=\"charts\">\n";
   h += HistogramSvg(scenario == "connect" ? "Time to ready: histogram" : "Latency histogram",
                     r["histograms"]["latency"], r["latency_us"]);

@@ -69,6 +69,7 @@ void Reconnector::OnHistoryEnd(Connection& c, bool confirmed, int64_t now_ns) {
   if (confirmed) {
     loop_.counters.history_confirmed.Add();
     recovered_.Record(now_ns - c.rejoin()->reconnect_ns);
+    history_.Record(now_ns - c.rejoin()->history_sent_ns);
   } else {
     loop_.counters.history_rejected.Add();
   }

@@ -12,8 +12,9 @@
 // arrives; the positions then tell how many messages were missed across
 // the drop (PositionTracker).
 //
-// Counters go to the loop's LoopCounters; reconnect handshake and recovery
-// times to two histograms read after the loop has stopped.
+// Counters go to the loop's LoopCounters; reconnect handshake, recovery and
+// history round-trip times to three histograms read after the loop has
+// stopped.
 
 #include <boost/asio/steady_timer.hpp>
 #include <cstdint>
@@ -68,6 +69,8 @@ class Reconnector {
   // --- After the loop has stopped ---
   const Histogram& ready_hist() const { return ready_; }
   const Histogram& recovered_hist() const { return recovered_; }
+  // From sending the history request to confirm_history.
+  const Histogram& history_hist() const { return history_; }
 
  private:
   void DropAll();
@@ -83,7 +86,7 @@ class Reconnector {
   bool active_ = false;
   int64_t since_unix_s_ = 0;
   int pending_ = 0;  // dropped clients whose replay has not ended yet
-  Histogram ready_, recovered_;
+  Histogram ready_, recovered_, history_;
   std::mutex mu_;
   std::map<std::string, int64_t> failures_;  // guarded by mu_
 };

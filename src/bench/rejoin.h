@@ -21,6 +21,9 @@ struct Rejoin {
   bool restored = false;     // the server restored the session and its subscription
   std::string sid;           // from the latest welcome: the session to restore
   int64_t reconnect_ns = 0;  // when the new TCP connect started
+  // When the history request left: the `history` command of a restored
+  // session, or the `subscribe` carrying it.
+  int64_t history_sent_ns = 0;
   // Sequence numbers received while recovering: counted (in order) once the
   // replay ends, since replay and live messages arrive interleaved.
   std::vector<int64_t> held;

@@ -42,6 +42,7 @@ ReconnectTotals SumReconnects(const std::vector<std::unique_ptr<Loop>>& loops) {
   for (const auto& l : loops) {
     r.ready.Merge(l->reconnector().ready_hist());
     r.recovered.Merge(l->reconnector().recovered_hist());
+    r.history.Merge(l->reconnector().history_hist());
     for (auto& [k, v] : l->reconnector().FailureReasons()) r.failures[k] += v;
   }
   return r;

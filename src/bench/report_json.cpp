@@ -168,6 +168,7 @@ Json ReconnectJson(const BenchOptions& o, const ReconnectTotals& r) {
   j["missed"] = r.missed;
   j["ready_us"] = PercentilesJson(Summarize(r.ready));
   j["recovered_us"] = PercentilesJson(Summarize(r.recovered));
+  j["history_us"] = PercentilesJson(Summarize(r.history));
   return j;
 }
 

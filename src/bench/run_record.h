@@ -77,6 +77,7 @@ struct ReconnectTotals {
   int64_t replayed = 0, replay_duplicates = 0, missed = 0;
   std::map<std::string, int64_t> failures;
   Histogram ready, recovered;  // from the reconnect's TCP connect start
+  Histogram history;           // from sending the history request to confirm_history
 };
 
 // What the loops and the publisher counted, merged.

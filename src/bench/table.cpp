@@ -83,6 +83,7 @@ std::string ReliabilityLines(const Json& r) {
   out += Header();
   out += Row("reconnect -> ready", c["ready_us"]);
   out += Row("reconnect -> replayed", c["recovered_us"]);
+  if (c.contains("history_us")) out += Row("history -> confirmed", c["history_us"]);
   return out;
 }
 

@@ -127,6 +127,61 @@ TEST(BenchReconnect, RestoredSessionsReplayWhatTheyMissed) {
   EXPECT_EQ(r.report["connections"]["dropped"], 0) << "planned drops are not losses";
 }
 
+TEST(BenchReconnect, HistoryIsTimedFromTheRequestToConfirmHistory) {
+  // The restored welcome comes 400 ms after the upgrade, the replay at once
+  // after `history`, confirm_history 300 ms after the replay: timed from the
+  // reconnect the figure would be above 700 ms, up to the replay near 0.
+  FakeFault fault = Reliable();
+  fault.restore_welcome_delay_ms = 400;
+  fault.confirm_history_delay_ms = 300;
+  FakeCableServer fake(fault);
+  auto r = Bench(fake, {"--count", "60", "--rate", "20", "--reconnect", "5", "--reconnect-at",
+                        "0.5", "--reconnect-pause", "0.3"});
+  ASSERT_EQ(r.exit_code, 0) << Dump(r);
+  const auto& c = r.report["reconnect"];
+  EXPECT_EQ(c["restored"], 5);
+  EXPECT_EQ(c["missed"], 0);
+  const auto& h = c["history_us"];
+  EXPECT_EQ(h["count"], 5);
+  EXPECT_GE(h["min"].get<double>(), 300'000);
+  EXPECT_LT(h["max"].get<double>(), 650'000) << h.dump();
+  EXPECT_GE(c["recovered_us"]["min"].get<double>(), 700'000);
+  EXPECT_GE(c["ready_us"]["min"].get<double>(), 400'000);
+}
+
+TEST(BenchReconnect, TheTableShowsTheHistoryRoundTrip) {
+  FakeFault fault = Reliable();
+  fault.confirm_history_delay_ms = 100;
+  FakeCableServer fake(fault);
+  auto r = cable::testing::Run({CableBinary(),
+                                "bench",
+                                "broadcast",
+                                WsUrl(fake.port()),
+                                "--clients",
+                                "10",
+                                "--subprotocol",
+                                "actioncable-v1-ext-json",
+                                "--broadcast-url",
+                                BroadcastUrl(fake.port()),
+                                "--settle",
+                                "0.1",
+                                "--count",
+                                "30",
+                                "--rate",
+                                "20",
+                                "--reconnect",
+                                "2",
+                                "--reconnect-at",
+                                "0.3",
+                                "--reconnect-pause",
+                                "0.2",
+                                "--quiet"});
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  size_t row = r.out.find("history -> confirmed");
+  ASSERT_NE(row, std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("n=2", row), std::string::npos) << r.out;
+}
+
 TEST(BenchReconnect, ALiveCopyOfAReplayedMessageIsDroppedByOffset) {
   FakeCableServer fake(Reliable(FakeFault::kLiveBeforeReplay));
   // Away for about 200 messages, and the newest arrives first: the replay

@@ -92,6 +92,8 @@ TEST(BenchReliable, ReconnectRestoresSessionsAndReplaysTheGap) {
   EXPECT_EQ(c["missed"], 0);
   EXPECT_GE(c["replayed"].get<int>(), 60 * 3) << "each was away for about 6 of its messages";
   EXPECT_EQ(c["recovered_us"]["count"], 60);
+  EXPECT_EQ(c["history_us"]["count"], 60);
+  EXPECT_LE(c["history_us"]["p50"].get<double>(), c["recovered_us"]["p50"].get<double>());
   const auto& m = r.report["messages"];
   EXPECT_EQ(m["expected"], 300 * 20);
   EXPECT_EQ(m["unique"], 300 * 20);

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -99,7 +100,7 @@ void FakeCableServer::Run() {
   while (!stop_.load()) {
     std::vector<pollfd> fds = {{listen_fd_, POLLIN, 0}, {wake_[0], POLLIN, 0}};
     for (auto& p : peers_) fds.push_back({p.fd, static_cast<short>(p.fd >= 0 ? POLLIN : 0), 0});
-    if (poll(fds.data(), fds.size(), 200) <= 0) continue;
+    if (poll(fds.data(), fds.size(), RunDue(200)) <= 0) continue;
     if (fds[0].revents & POLLIN) {
       int fd = accept(listen_fd_, nullptr, nullptr);
       if (fd >= 0) {
@@ -112,6 +113,31 @@ void FakeCableServer::Run() {
       if (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) OnReadable(peers_[i - 2]);
     }
   }
+}
+
+void FakeCableServer::Later(int ms, std::function<void()> fn) {
+  deferred_.push_back(
+      {std::chrono::steady_clock::now() + std::chrono::milliseconds(ms), std::move(fn)});
+}
+
+int FakeCableServer::RunDue(int cap) {
+  auto now = std::chrono::steady_clock::now();
+  std::vector<Deferred> due;
+  for (size_t i = 0; i < deferred_.size();) {
+    if (deferred_[i].due <= now) {
+      due.push_back(std::move(deferred_[i]));
+      deferred_.erase(deferred_.begin() + static_cast<std::ptrdiff_t>(i));
+    } else {
+      ++i;
+    }
+  }
+  for (auto& d : due) d.run();
+  int wait = cap;
+  for (const auto& d : deferred_) {
+    auto ms = std::chrono::ceil<std::chrono::milliseconds>(d.due - now).count();
+    wait = std::min<int>(wait, static_cast<int>(std::max<int64_t>(ms, 0)));
+  }
+  return wait;
 }
 
 void FakeCableServer::Close(Peer& p) {
@@ -173,22 +199,30 @@ bool FakeCableServer::HandleHttp(Peer& p) {
 // sid "fake-<n>" names peers_[n]; ?sid= of a subscribed peer restores its
 // subscription on the new connection.
 void FakeCableServer::Welcome(Peer& p, const std::string& head) {
-  const int self = static_cast<int>(&p - peers_.data());
-  nlohmann::json welcome = {{"type", "welcome"}, {"sid", "fake-" + std::to_string(self)}};
+  const auto self = static_cast<size_t>(&p - peers_.data());
   std::string line = head.substr(0, head.find("\r\n"));
   size_t at = line.find("sid=fake-");
   if (fault_.reliable && at != std::string::npos) {
     size_t old = std::strtoul(line.c_str() + at + 9, nullptr, 10);
     if (old < peers_.size() && !peers_[old].identifier.empty()) {
-      p.identifier = peers_[old].identifier;
-      subscribers_.push_back(self);
-      welcome["restored"] = true;
-      welcome["restored_ids"] = {p.identifier};
+      if (fault_.restore_welcome_delay_ms <= 0) return Restore(self, old);
+      return Later(fault_.restore_welcome_delay_ms, [this, self, old] { Restore(self, old); });
     }
   }
-  SendText(p, welcome.dump());
-  if (welcome.contains("restored") && fault_.kind == FakeFault::kLiveBeforeReplay &&
-      !history_.empty()) {
+  SendText(p, nlohmann::json{{"type", "welcome"}, {"sid", "fake-" + std::to_string(self)}}.dump());
+}
+
+void FakeCableServer::Restore(size_t self, size_t old) {
+  Peer& p = peers_[self];
+  if (p.fd < 0) return;
+  p.identifier = peers_[old].identifier;
+  subscribers_.push_back(static_cast<int>(self));
+  SendText(p, nlohmann::json{{"type", "welcome"},
+                             {"sid", "fake-" + std::to_string(self)},
+                             {"restored", true},
+                             {"restored_ids", {p.identifier}}}
+                  .dump());
+  if (fault_.kind == FakeFault::kLiveBeforeReplay && !history_.empty()) {
     SendText(p, DataMessage(p, history_.back().data, history_.back().offset));
   }
 }
@@ -258,7 +292,12 @@ void FakeCableServer::HandleCommand(Peer& p, const std::string& text) {
 void FakeCableServer::History(Peer& p, const std::string& identifier,
                               const nlohmann::json& request) {
   auto reply = [&](const char* type) {
-    SendText(p, nlohmann::json{{"identifier", identifier}, {"type", type}}.dump());
+    std::string text = nlohmann::json{{"identifier", identifier}, {"type", type}}.dump();
+    if (fault_.confirm_history_delay_ms <= 0 || std::string_view(type) != "confirm_history") {
+      return SendText(p, text);
+    }
+    const auto self = static_cast<size_t>(&p - peers_.data());
+    Later(fault_.confirm_history_delay_ms, [this, self, text] { SendText(peers_[self], text); });
   };
   if (!fault_.reliable) return reply("reject_history");
   uint64_t after = 0;

@@ -6,10 +6,13 @@
 // benchmark notices. With `reliable` it also has reliable streams as
 // `cable serve --broker memory` does (one stream, "all"): positions on
 // every broadcast, sessions restored by ?sid=, and `history` (also along
-// with subscribe), with faults of their own. One thread, poll(), blocking
-// writes: fine for the few hundred clients a test uses.
+// with subscribe), with faults of their own, and known delays for timing
+// the reconnect. One thread, poll(), blocking writes: fine for the few
+// hundred clients a test uses.
 
 #include <atomic>
+#include <chrono>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -33,6 +36,10 @@ struct FakeFault {
   int broadcast = 0;      // which broadcast (0-based, in arrival order)
   int subscriber = 0;     // which subscriber (0-based, in subscription order)
   bool reliable = false;  // positions, sessions and history (see above)
+  // reliable: confirm_history leaves this long after the replay (which is
+  // sent at once); a restored session's welcome this long after the upgrade.
+  int confirm_history_delay_ms = 0;
+  int restore_welcome_delay_ms = 0;
 };
 
 class FakeCableServer {
@@ -53,12 +60,22 @@ class FakeCableServer {
     uint64_t offset;
     std::string data;
   };
+  struct Deferred {
+    std::chrono::steady_clock::time_point due;
+    std::function<void()> run;
+  };
   void Run();
+  // Runs `fn` on the server thread `ms` from now.
+  void Later(int ms, std::function<void()> fn);
+  // Milliseconds until the next deferred action (at most `cap`); runs the due ones.
+  int RunDue(int cap);
   void OnReadable(Peer& p);
   bool HandleHttp(Peer& p);
   void HandleFrames(Peer& p);
   void HandleCommand(Peer& p, const std::string& text);
   void Welcome(Peer& p, const std::string& head);
+  // peers_[self] takes over the subscription of peers_[old] and is welcomed.
+  void Restore(size_t self, size_t old);
   void Subscribe(Peer& p);
   void History(Peer& p, const std::string& identifier, const nlohmann::json& request);
   std::string DataMessage(const Peer& p, const std::string& data, uint64_t offset) const;
@@ -77,6 +94,7 @@ class FakeCableServer {
   std::string epoch_ = "ep1";
   uint64_t offset_ = 0;          // of the latest broadcast
   std::vector<Stored> history_;  // every broadcast of the current epoch
+  std::vector<Deferred> deferred_;
   std::thread thread_;
 };
 
