@@ -144,7 +144,13 @@ void Node::Publish(BroadcastPtr broadcast, PublishDone done) {
     broker_->Store(std::move(broadcast), [this, done](Result<BroadcastPtr> stored) {
       // The publisher hears of a failure through done (HTTP: 501).
       if (stored.ok()) {
-        Spread(std::move(stored.value()));
+        if (!broker_->spreads()) {
+          Spread(std::move(stored.value()));
+        } else if (pubsub_ && !pubsub_->connected()) {
+          // The broker published it, but this node's pub/sub will not
+          // bring it back: its own clients get it at least.
+          DeliverOnThisNode(std::move(stored.value()));
+        }
       } else {
         Inc(metrics_.broker_store_failed_total);
         LogStoreFailure(stored.error());

@@ -248,6 +248,9 @@ TEST_F(MemoryBrokerServeTest, UnknownGuessedOrHostileSidsAuthenticateNormally) {
     ASSERT_TRUE(c.ok()) << c.error().message;
     EXPECT_TRUE(ReceivesMessage(*c, DisconnectMessage("unauthorized", false))) << sid.size();
   }
+  // A sid of a megabyte does not fit in a request head at all.
+  auto huge_sid = server().Connect("/cable?sid=" + std::string(1 << 20, 'a'), {}, {kExt});
+  EXPECT_FALSE(huge_sid.ok());
   ASSERT_CONNECTED(ok, ConnectWelcomed(server()));
   EXPECT_TRUE(Pongs(ok));
 }
@@ -299,11 +302,30 @@ class RedisBrokerTest : public ::testing::Test {
     if (!RedisServer::Available()) GTEST_SKIP() << "redis-server not installed";
     redis_ = std::make_unique<RedisServer>();
   }
+  // One node needs no pub/sub; two nodes use Redis's (NodeOfTwo).
   std::unique_ptr<CableServer> Node() {
+    return StartServer({"--broker", "redis", "--redis_url", redis_->url(), "--pubsub", "none"});
+  }
+  std::unique_ptr<CableServer> NodeOfTwo() {
     return StartServer({"--broker", "redis", "--redis_url", redis_->url()});
   }
   std::unique_ptr<RedisServer> redis_;
 };
+
+// Publishes `message` (plus a probe number) through `node` until `client`
+// receives one: a node subscribes to a stream in the pub/sub in the
+// background (as anycable-go does), so the first broadcasts after a
+// subscribe may not reach it yet. Returns what the client received.
+Result<Json> PublishUntilReceived(const CableServer& node, ws::Client& client,
+                                  const std::string& stream, Json message) {
+  for (int probe = 0; probe < 50; ++probe) {
+    message["probe"] = probe;
+    if (node.Broadcast(Publication(stream, message).dump()) != 201) continue;
+    auto got = NextMessage(client, std::chrono::milliseconds(200));
+    if (got.ok()) return got;
+  }
+  return Error{"timeout", "no broadcast reached the client"};
+}
 
 // A client of node `a` leaves, misses messages sent through both nodes,
 // reconnects to `b`: restored there without Connect, caught up from
@@ -318,31 +340,37 @@ void RestoresAndCatchesUpOnTheOtherNode(const CableServer& a, const CableServer&
     ASSERT_CONNECTED(c, ConnectExt(a, UidTarget("erin"), &welcome));
     sid = Sid(welcome);
     ASSERT_TRUE(Subscribes(c, id));
-    ASSERT_EQ(a.Broadcast(Publication(stream, {{"n", 1}}).dump()), 201);
-    auto m = NextMessage(c);
-    ASSERT_TRUE(m.ok());
+    auto m = PublishUntilReceived(a, c, stream, {{"n", 1}});
+    ASSERT_TRUE(m.ok()) << m.error().message;
+    // Probes that arrive late are read too: `last` is where the client got to.
     last = *m;
+    for (auto more = NextMessage(c, kSilenceTimeout); more.ok();
+         more = NextMessage(c, kSilenceTimeout)) {
+      last = *more;
+    }
     c.Close();
   }
+  const uint64_t seen = last["offset"];
   // Sent while the client is away, through either node.
   ASSERT_EQ(a.Broadcast(Publication(stream, {{"n", 2}}).dump()), 201);
   ASSERT_EQ(b.Broadcast(Publication(stream, {{"n", 3}}).dump()), 201);
   Json restored;
   ASSERT_CONNECTED(c, ConnectExt(b, "/cable?sid=" + sid + "&" + kConnectRejected, &restored));
   ASSERT_EQ(restored["restored"], true) << restored.dump();
-  ASSERT_TRUE(
-      c.SendText(HistoryCommand(id, Position(stream, last["offset"], last["epoch"])).dump()).ok());
-  EXPECT_TRUE(ReceivesMessage(c, {{"message", {{"n", 2}}}, {"offset", 2}}));
-  EXPECT_TRUE(ReceivesMessage(c, {{"message", {{"n", 3}}}, {"offset", 3}}));
+  ASSERT_TRUE(c.SendText(HistoryCommand(id, Position(stream, seen, last["epoch"])).dump()).ok());
+  EXPECT_TRUE(ReceivesMessage(c, {{"message", {{"n", 2}}}, {"offset", seen + 1}}));
+  EXPECT_TRUE(ReceivesMessage(c, {{"message", {{"n", 3}}}, {"offset", seen + 2}}));
   EXPECT_TRUE(ReceivesMessage(c, {{"type", "confirm_history"}, {"identifier", id}}));
   // Live again on the new node, broadcast through the old one.
-  ASSERT_EQ(a.Broadcast(Publication(stream, {{"n", 4}}).dump()), 201);
-  EXPECT_TRUE(ReceivesMessage(c, {{"message", {{"n", 4}}}, {"offset", 4}}));
+  auto live = PublishUntilReceived(a, c, stream, {{"n", 4}});
+  ASSERT_TRUE(live.ok()) << live.error().message;
+  EXPECT_EQ((*live)["message"]["n"], 4);
+  EXPECT_GT((*live)["offset"].get<uint64_t>(), seen + 2);
 }
 
 TEST_F(RedisBrokerTest, AClientRestoresAndCatchesUpOnTheOtherNode) {
-  auto a = Node();
-  auto b = Node();
+  auto a = NodeOfTwo();
+  auto b = NodeOfTwo();
   RestoresAndCatchesUpOnTheOtherNode(*a, *b);
 }
 
@@ -365,6 +393,27 @@ TEST_F(RedisBrokerTest, GarbageInRedisNeverRestoresOrReplays) {
   ASSERT_TRUE(s.SendText(HistoryCommand(id, Position(stream, 0, epoch)).dump()).ok());
   EXPECT_TRUE(ReceivesMessage(s, {{"type", "reject_history"}, {"identifier", id}}));
   EXPECT_TRUE(Pongs(s));
+}
+
+TEST_F(RedisBrokerTest, ALostEpochMeansANewOneAndOldPositionsAreRejected) {
+  auto node = Node();
+  const std::string stream = "epoch-loss";
+  const std::string id = StreamIdentifier(stream);
+  ASSERT_CONNECTED(c, ConnectWelcomed(*node));
+  ASSERT_TRUE(Subscribes(c, id));
+  ASSERT_EQ(node->Broadcast(Publication(stream, {{"n", 1}}).dump()), 201);
+  auto before = NextMessage(c);
+  ASSERT_TRUE(before.ok());
+  redis_->Command({"DEL", "_anycable_:epoch"});
+  ASSERT_EQ(node->Broadcast(Publication(stream, {{"n", 2}}).dump()), 201);
+  auto after = NextMessage(c);
+  ASSERT_TRUE(after.ok());
+  EXPECT_NE((*after)["epoch"], (*before)["epoch"]);
+  ASSERT_TRUE(
+      c.SendText(
+           HistoryCommand(id, Position(stream, (*before)["offset"], (*before)["epoch"])).dump())
+          .ok());
+  EXPECT_TRUE(ReceivesMessage(c, {{"type", "reject_history"}, {"identifier", id}}));
 }
 
 TEST_F(RedisBrokerTest, StoringFailsWith501WhileRedisIsDownAndResumesAfter) {
@@ -414,6 +463,30 @@ TEST(NatsBrokerTest, StreamNamesJetStreamRefusesAreStoredToo) {
     ASSERT_EQ(node->Broadcast(Publication(stream, {{"n", 1}}).dump()), 201) << stream;
     EXPECT_TRUE(ReceivesMessage(c, {{"stream_id", stream}, {"offset", 1}})) << stream;
   }
+}
+
+TEST(NatsBrokerTest, StoringFailsWith501WhileNatsIsDownAndResumesAfter) {
+  if (!NatsServer::Available()) GTEST_SKIP() << "nats-server not installed";
+  NatsServer nats(/*jetstream=*/true);
+  auto node = StartServer({"--broker", "nats", "--nats_servers", nats.url(), "--pubsub", "none"});
+  const std::string stream = "outage";
+  ASSERT_CONNECTED(c, ConnectWelcomed(*node));
+  ASSERT_TRUE(Subscribes(c, StreamIdentifier(stream)));
+  ASSERT_EQ(node->Broadcast(Publication(stream, {{"n", 1}}).dump()), 201);
+  ASSERT_TRUE(NextMessage(c).ok());
+  nats.Stop();
+  EXPECT_EQ(node->Broadcast(Publication(stream, {{"n", 2}}).dump()), 501);
+  nats.Restart();
+  int status = 0;
+  for (int i = 0; i < 150 && status != 201; ++i) {
+    status = node->Broadcast(Publication(stream, {{"n", 3}}).dump());
+    if (status != 201) {
+      ASSERT_TRUE(ReceivesNothing(c, std::chrono::milliseconds(100)));
+    }
+  }
+  ASSERT_EQ(status, 201);
+  // JetStream kept its data: the stream goes on where it was.
+  EXPECT_TRUE(ReceivesMessage(c, {{"message", {{"n", 3}}}, {"offset", 2}}));
 }
 
 TEST(NatsBrokerTest, WithoutJetStreamStoringFailsClearly) {

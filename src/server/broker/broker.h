@@ -59,6 +59,9 @@ class Broker {
   virtual std::string Describe() const = 0;
   // Whether session snapshots are kept (restore needs them).
   virtual bool keeps_sessions() const = 0;
+  // Whether Store also delivers the message to every node (through the
+  // pub/sub), so the caller must not spread it again.
+  virtual bool spreads() const { return false; }
 
   // Gives the broadcast the next offset of its stream and the current
   // epoch, stores it, and hands the positioned copy to `done`.

@@ -6,6 +6,8 @@
 // a history request gets reject_history). The broker's thread waits on the
 // waker for work.
 
+#include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <mutex>
@@ -65,6 +67,21 @@ class JobQueue {
 
   Waker& waker() { return waker_; }
 
+  // The owner's first attempt to reach its server is over (either way).
+  // Start() waits for it, so a node does not take broadcasts it would
+  // refuse only because it is still connecting.
+  void MarkAttempted() {
+    {
+      std::lock_guard lock(mu_);
+      attempted_ = true;
+    }
+    attempted_cv_.notify_all();
+  }
+  void WaitAttempted(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mu_);
+    attempted_cv_.wait_for(lock, timeout, [this] { return attempted_; });
+  }
+
  private:
   const char* what_;
   const size_t max_;
@@ -72,6 +89,8 @@ class JobQueue {
   std::deque<Job> jobs_;
   bool open_ = false;
   bool overflow_logged_ = false;
+  bool attempted_ = false;
+  std::condition_variable attempted_cv_;
   Waker waker_;
 };
 

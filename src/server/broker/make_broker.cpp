@@ -5,6 +5,7 @@
 #include "server/broker/nats_broker.h"
 #include "server/broker/redis_broker.h"
 #include "server/nats/nats_connection.h"
+#include "server/pubsub/make_pubsub.h"
 
 namespace cable::server {
 
@@ -29,7 +30,9 @@ Result<std::unique_ptr<Broker>> MakeBroker(const ServerConfig& config) {
     case BrokerAdapter::kRedis: {
       auto url = broadcast::ParseRedisUrl(config.redis_url);
       if (!url.ok()) return Error{"bad_config", "--redis_url: " + url.error().message};
-      return std::unique_ptr<Broker>(std::make_unique<RedisBroker>(*url, LimitsOf(config)));
+      const bool publishes = ResolvePubSubAdapter(config) == "redis";
+      return std::unique_ptr<Broker>(
+          std::make_unique<RedisBroker>(*url, LimitsOf(config), publishes));
     }
     case BrokerAdapter::kNats:
       if (Status s = ValidateNatsServers(config.nats_servers); !s.ok()) return s.error();

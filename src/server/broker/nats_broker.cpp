@@ -23,6 +23,8 @@ constexpr const char* kEpochKey = "_epoch_";
 constexpr const char* kStreamPrefix = "_ac_";
 constexpr size_t kMaxQueued = 65536;
 constexpr int64_t kRequestWaitMs = 5000;
+// Start waits this long at most for JetStream to be set up the first time.
+constexpr auto kFirstAttempt = std::chrono::seconds(6);
 constexpr int64_t kNanosPerSecond = 1'000'000'000;
 
 // anycable-go names the JetStream stream `_ac_<stream>`; JetStream refuses
@@ -67,6 +69,7 @@ NatsBroker::~NatsBroker() {
 Status NatsBroker::Start() {
   if (Status s = conn_.Connect(servers_); !s.ok()) return s;
   thread_ = std::thread([this] { Run(); });
+  queue_.WaitAttempted(kFirstAttempt);
   return Status::Ok();
 }
 
@@ -198,13 +201,15 @@ void NatsBroker::Run() {
       Release();
       if (stopping_) break;
       outage.Down(ready.error().message);
+      queue_.MarkAttempted();
       waker.WaitFor(backoff.Next());
       waker.Drain();
       continue;
     }
     outage.Up("storing history and sessions in JetStream (epoch " + epoch_ + ")");
-    backoff.Reset();
     queue_.SetOpen(true);
+    queue_.MarkAttempted();
+    backoff.Reset();
     while (!stopping_) {
       auto jobs = queue_.Take(64);
       if (jobs.empty()) {

@@ -25,10 +25,13 @@ constexpr size_t kMaxQueued = 65536;
 // Jobs per pipelined round trip.
 constexpr size_t kBatch = 256;
 constexpr auto kReplyTimeout = std::chrono::seconds(5);
+// Start waits this long at most for the first connection attempt.
+constexpr auto kFirstAttempt = std::chrono::seconds(6);
 
 // KEYS: history stream, offset counter, epoch.
 // ARGV: data, sid to skip (may be empty), history limit, history ttl,
-//       a fresh epoch in case none is set.
+//       a fresh epoch in case none is set, and the stream name when the
+//       message is to be published to the Redis pub/sub (else empty).
 // A lost counter (its stream survived) resumes from the stream's last id,
 // so an offset is never given twice within an epoch.
 constexpr const char* kStoreScript = R"lua(
@@ -52,6 +55,11 @@ else
 end
 redis.call('EXPIRE', KEYS[1], ARGV[4])
 redis.call('EXPIRE', KEYS[2], tonumber(ARGV[4]) * 10)
+if ARGV[6] ~= '' then
+  local message = {stream = ARGV[6], data = ARGV[1], offset = offset, epoch = epoch}
+  if ARGV[2] ~= '' then message.meta = {exclude_socket = ARGV[2]} end
+  redis.call('PUBLISH', ARGV[6], cjson.encode(message))
+end
 return {offset, epoch}
 )lua";
 
@@ -132,8 +140,11 @@ Status CollectStream(const StreamHistoryQuery& q, const std::string& epoch,
 
 }  // namespace
 
-RedisBroker::RedisBroker(broadcast::RedisUrl url, BrokerLimits limits)
-    : url_(std::move(url)), limits_(limits), queue_("Redis broker", kMaxQueued) {}
+RedisBroker::RedisBroker(broadcast::RedisUrl url, BrokerLimits limits, bool publishes)
+    : url_(std::move(url)),
+      limits_(limits),
+      publishes_(publishes),
+      queue_("Redis broker", kMaxQueued) {}
 
 RedisBroker::~RedisBroker() {
   Stop();
@@ -141,6 +152,7 @@ RedisBroker::~RedisBroker() {
 
 Status RedisBroker::Start() {
   thread_ = std::thread([this] { Run(); });
+  queue_.WaitAttempted(kFirstAttempt);
   return Status::Ok();
 }
 
@@ -172,10 +184,10 @@ void RedisBroker::Enqueue(Job job) {
 void RedisBroker::Store(BroadcastPtr broadcast, StoreDone done) {
   Job job;
   const std::string& stream = broadcast->stream;
-  job.commands.push_back({"EVAL", kStoreScript, "3", kHistoryPrefix + stream,
-                          kOffsetPrefix + stream, kEpochKey, broadcast->data,
-                          broadcast->exclude_socket, std::to_string(limits_.history_limit),
-                          std::to_string(limits_.history_ttl_s), RandomId(4)});
+  job.commands.push_back(
+      {"EVAL", kStoreScript, "3", kHistoryPrefix + stream, kOffsetPrefix + stream, kEpochKey,
+       broadcast->data, broadcast->exclude_socket, std::to_string(limits_.history_limit),
+       std::to_string(limits_.history_ttl_s), RandomId(4), publishes_ ? stream : std::string()});
   job.done = [broadcast = std::move(broadcast), done = std::move(done)](Result<Replies> replies) {
     if (!replies.ok()) return done(replies.error());
     const redisReply* r = (*replies)[0].get();
@@ -262,13 +274,15 @@ void RedisBroker::Run() {
     if (!ready.ok()) {
       if (stopping_) break;
       outage.Down(ready.error().message);
+      queue_.MarkAttempted();
       waker.WaitFor(backoff.Next());
       waker.Drain();
       continue;
     }
     outage.Up("storing history and sessions at " + conn.Authority());
-    backoff.Reset();
     queue_.SetOpen(true);
+    queue_.MarkAttempted();
+    backoff.Reset();
     Error why = Serve(conn);
     CloseQueue("the connection to Redis was lost: " + why.message);
     conn.Close();

@@ -15,7 +15,11 @@
 // - `session:<sid>`: a session snapshot, expiring sessions_ttl after the
 //   last write or touch.
 // Storing is one Lua script per message (counter, entry, expiries and the
-// epoch in one atomic step).
+// epoch in one atomic step). When the node-to-node pub/sub is Redis too,
+// the same script PUBLISHes the positioned message: nodes then receive a
+// stream's messages in offset order, whichever node stored them (two
+// nodes publishing after storing could otherwise swap neighbours, and a
+// client cut off between them would miss one for good).
 //
 // One thread owns one connection and runs queued requests in pipelined
 // batches, in order. While Redis is unreachable requests fail at once
@@ -38,13 +42,15 @@ namespace cable::server {
 
 class RedisBroker : public Broker {
  public:
-  RedisBroker(broadcast::RedisUrl url, BrokerLimits limits);
+  // `publishes`: the pub/sub is Redis at the same URL (see above).
+  RedisBroker(broadcast::RedisUrl url, BrokerLimits limits, bool publishes);
   ~RedisBroker() override;
 
   Status Start() override;
   void Stop() override;
   std::string Describe() const override;
   bool keeps_sessions() const override { return limits_.sessions_ttl_s > 0; }
+  bool spreads() const override { return publishes_; }
 
   void Store(BroadcastPtr broadcast, StoreDone done) override;
   void History(std::vector<StreamHistoryQuery> query, HistoryDone done) override;
@@ -70,6 +76,7 @@ class RedisBroker : public Broker {
 
   const broadcast::RedisUrl url_;
   const BrokerLimits limits_;
+  const bool publishes_;
   JobQueue<Job> queue_;
   std::atomic<bool> stopping_{false};
   std::thread thread_;

@@ -34,6 +34,12 @@ class PubSub {
   // True when a Publish now reaches the other nodes; while false (server
   // unreachable, not yet connected) it is delivered on this node only.
   virtual bool connected() { return true; }
+  // Runs `ready` (on any thread) once every Subscribe made before this call
+  // is in effect at the server, so that nothing published from then on can
+  // pass this node by. A history read waits for it: a message stored
+  // between the read and the subscription would be in neither. Runs it at
+  // once when there is nothing to wait for (or no way to know).
+  virtual void AfterSubscribed(std::function<void()> ready) { ready(); }
 };
 
 }  // namespace cable::server

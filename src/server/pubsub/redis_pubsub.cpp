@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
 #include <vector>
 
 #include "common/log.h"
@@ -120,8 +121,12 @@ void RedisPubSub::SetPublisherUp(bool up) {
 }
 
 void RedisPubSub::SetSubscriberUp(bool up) {
-  std::lock_guard lock(mu_);
-  subscriber_up_ = up;
+  {
+    std::lock_guard lock(mu_);
+    subscriber_up_ = up;
+  }
+  std::lock_guard lock(streams_mu_);
+  subscribed_up_ = up;
 }
 
 void RedisPubSub::RunPublisher() {
@@ -194,9 +199,40 @@ void RedisPubSub::Unsubscribe(const std::string& stream) {
   if (dirty_.insert(stream).second && dirty_.size() == 1) subscriber_waker_.Notify();
 }
 
+void RedisPubSub::AfterSubscribed(std::function<void()> ready) {
+  {
+    std::lock_guard lock(streams_mu_);
+    if (subscribed_up_) {
+      waiters_.push_back(Waiter{0, std::move(ready)});
+      subscriber_waker_.Notify();
+      return;
+    }
+  }
+  // Down: nothing published now reaches this node through Redis anyway.
+  ready();
+}
+
+void RedisPubSub::ReleaseWaiters(uint64_t barrier) {
+  std::vector<std::function<void()>> ready;
+  {
+    std::lock_guard lock(streams_mu_);
+    while (!waiters_.empty() && waiters_.front().barrier != 0 &&
+           waiters_.front().barrier <= barrier) {
+      ready.push_back(std::move(waiters_.front().ready));
+      waiters_.pop_front();
+    }
+    if (barrier == ~uint64_t{0}) {
+      for (auto& w : waiters_) ready.push_back(std::move(w.ready));
+      waiters_.clear();
+    }
+  }
+  for (auto& r : ready) r();
+}
+
 void RedisPubSub::SyncSubscriptions(RedisConnection& conn,
                                     std::unordered_set<std::string>& subscribed) {
   std::vector<std::string> add, remove;
+  uint64_t barrier = 0;
   {
     std::lock_guard lock(streams_mu_);
     for (const auto& stream : dirty_) {
@@ -206,13 +242,19 @@ void RedisPubSub::SyncSubscriptions(RedisConnection& conn,
       if (!want && have) remove.push_back(stream);
     }
     dirty_.clear();
+    for (auto& w : waiters_) {
+      if (w.barrier != 0) continue;
+      if (barrier == 0) barrier = next_barrier_++;
+      w.barrier = barrier;
+    }
   }
   for (const auto& s : add) subscribed.insert(s);
   for (const auto& s : remove) subscribed.erase(s);
   SendInBatches(conn, "SUBSCRIBE", add);
   SendInBatches(conn, "UNSUBSCRIBE", remove);
+  if (barrier != 0) conn.Append({"PING", "barrier:" + std::to_string(barrier)});
   // A failed write closes the connection; the read loop then reports it.
-  if (!add.empty() || !remove.empty()) conn.Flush().IgnoreError();
+  if (!add.empty() || !remove.empty() || barrier != 0) conn.Flush().IgnoreError();
 }
 
 void RedisPubSub::RunSubscriber() {
@@ -225,6 +267,11 @@ void RedisPubSub::RunSubscriber() {
   pushes.message = [&](std::string_view channel, std::string_view payload) {
     DeliverPublication(payload, sink,
                        channel == kInternalChannel ? "Redis pub/sub commands" : "Redis pub/sub");
+  };
+  pushes.pong = [&](std::string_view payload) {
+    constexpr std::string_view kPrefix = "barrier:";
+    if (payload.substr(0, kPrefix.size()) != kPrefix) return;
+    ReleaseWaiters(std::strtoull(std::string(payload.substr(kPrefix.size())).c_str(), nullptr, 10));
   };
   pushes.wake = [&] {
     subscriber_waker_.Drain();
@@ -259,6 +306,7 @@ void RedisPubSub::RunSubscriber() {
     backoff.Reset();
     Error why = ReadPushes(conn, subscriber_waker_, pushes);
     SetSubscriberUp(false);
+    ReleaseWaiters(~uint64_t{0});
     if (stopping_) break;
     outage.Down(why.message);
     subscriber_waker_.WaitFor(backoff.Next());

@@ -19,6 +19,7 @@
 
 #include <atomic>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -44,6 +45,7 @@ class RedisPubSub : public PubSub {
   void Publish(const Broadcast& broadcast) override;
   void PublishCommand(const RemoteCommand& command) override;
   bool connected() override;
+  void AfterSubscribed(std::function<void()> ready) override;
 
  private:
   struct Outgoing {
@@ -61,8 +63,11 @@ class RedisPubSub : public PubSub {
   void DeliverLocally(const std::string& payload);
   void SetPublisherUp(bool up);
   void SetSubscriberUp(bool up);
-  // Sends the (UN)SUBSCRIBEs that bring Redis in line with wanted_.
+  // Sends the (UN)SUBSCRIBEs that bring Redis in line with wanted_, then a
+  // PING marking the point the waiting AfterSubscribed callers need.
   void SyncSubscriptions(RedisConnection& conn, std::unordered_set<std::string>& subscribed);
+  // Runs the callers waiting for barriers up to `barrier` (all: ~0).
+  void ReleaseWaiters(uint64_t barrier);
 
   broadcast::RedisUrl url_;
   Handlers handlers_;
@@ -82,6 +87,15 @@ class RedisPubSub : public PubSub {
   std::mutex streams_mu_;
   std::unordered_set<std::string> wanted_;  // streams with local subscribers
   std::unordered_set<std::string> dirty_;   // changed since last sent to Redis
+  // AfterSubscribed callers: each waits for the PING sent after the
+  // SUBSCRIBEs it needs; Redis answers commands of a connection in order.
+  struct Waiter {
+    uint64_t barrier;  // 0 until a PING was sent for it
+    std::function<void()> ready;
+  };
+  std::deque<Waiter> waiters_;
+  uint64_t next_barrier_ = 1;
+  bool subscribed_up_ = false;  // the subscriber connection is up (streams_mu_)
   Waker subscriber_waker_;
 
   std::thread publisher_, subscriber_;

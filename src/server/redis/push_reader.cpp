@@ -32,6 +32,10 @@ Error ReadPushes(RedisConnection& conn, const Waker& waker, const PushHandlers& 
         ReplyString(r->element[0]) == "message") {
       handlers.message(ReplyString(r->element[1]), ReplyString(r->element[2]));
     }
+    if (handlers.pong && r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+        ReplyString(r->element[0]) == "pong") {
+      handlers.pong(ReplyString(r->element[1]));
+    }
     if (r->type == REDIS_REPLY_ERROR) {
       // E.g. an ACL that forbids the channel: retrying later may succeed.
       Error e{"redis_error", "Redis at " + conn.Authority() +

@@ -16,6 +16,8 @@ namespace cable::server {
 
 struct PushHandlers {
   std::function<void(std::string_view channel, std::string_view payload)> message;
+  // A reply to `PING <payload>` sent by the owner (may be empty).
+  std::function<void(std::string_view payload)> pong;
   // Called when the waker fires; drains it and returns false to stop
   // reading (the loop then returns Error "stopped").
   std::function<bool()> wake;

@@ -54,13 +54,22 @@ void Session::History(const std::string& identifier, const std::string& request)
     return CommandDone();
   }
   auto self = shared_from_this();
-  broker->History(parsed.QueriesFor(sub->streams),
-                  [self, identifier](Result<std::vector<BroadcastPtr>> messages) {
-                    self->PostBack([self, identifier, messages = std::move(messages)]() mutable {
-                      if (self->state_ == State::kOpen) self->SendHistory(identifier, messages);
-                      self->CommandDone();
+  auto read = [self, broker, identifier, queries = parsed.QueriesFor(sub->streams)]() mutable {
+    broker->History(std::move(queries),
+                    [self, identifier](Result<std::vector<BroadcastPtr>> messages) {
+                      self->PostBack([self, identifier, messages = std::move(messages)]() mutable {
+                        if (self->state_ == State::kOpen) self->SendHistory(identifier, messages);
+                        self->CommandDone();
+                      });
                     });
-                  });
+  };
+  // Read only once this node receives the streams live: a message stored
+  // between the read and the subscription would otherwise be in neither.
+  if (PubSub* pubsub = node_.pubsub()) {
+    pubsub->AfterSubscribed(std::move(read));
+  } else {
+    read();
+  }
 }
 
 void Session::RejectHistory(const std::string& identifier) {

@@ -1,0 +1,218 @@
+// Reliable streams end to end with the real AnyCable client, @anycable/web
+// (under Node, with `ws` as its WebSocket), on actioncable-v1-ext-json: its
+// TCP connection is reset while 1,000 broadcasts are being posted, it
+// reconnects on its own with the session id, is restored and asks for what
+// it missed. After de-duplication by stream position (as applications do),
+// every broadcast must have arrived exactly once:
+//   - one node with the memory broker, the client coming back to it;
+//   - two nodes sharing a Redis broker, the client coming back to the other.
+// tests/node/reliable.mjs does the client side (and the proxy that cuts the
+// connection) and prints a summary that is checked here. Skipped (with the
+// reason printed) when node/npm are missing or the packages cannot be
+// installed, e.g. offline.
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <chrono>
+
+#include "server/server_test_helpers.h"
+#include "support/redis_server.h"
+
+namespace cable::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr int kBroadcasts = 1000;
+constexpr int kCutAfter = 200;
+// The script's own deadline; the test waits a little longer for its summary.
+constexpr int kScriptTimeoutS = 60;
+
+// Empty on success, else why the tests cannot run.
+std::string InstallPackages() {
+  auto node = Run({"node", "--version"}, {}, 10s);
+  if (node.exit_code != 0) return "node is not installed: " + node.err;
+  auto npm = Run({"npm", "--version"}, {}, 30s);
+  if (npm.exit_code != 0) return "npm is not installed: " + npm.err;
+  // Shared with node_client_test (CTest runs tests in parallel processes):
+  // one npm install at a time into tests/node.
+  int lock = ::open(SourcePath("tests/node/.install.lock").c_str(), O_CREAT | O_RDWR, 0644);
+  if (lock >= 0) ::flock(lock, LOCK_EX);
+  struct Unlock {
+    int fd;
+    ~Unlock() {
+      if (fd >= 0) ::close(fd);
+    }
+  } unlock{lock};
+  auto install = Run({"npm", "install", "--prefix", SourcePath("tests/node"), "--no-audit",
+                      "--no-fund", "--no-progress"},
+                     {}, 180s);
+  if (install.exit_code != 0) {
+    return "npm install in tests/node failed (offline?): " + install.out + install.err;
+  }
+  return {};
+}
+
+// A node without RPC or authentication: the client subscribes to a public
+// stream ($pubsub) and broadcasts need no key. History must reach back
+// past everything posted during the outage, whatever its length.
+std::unique_ptr<CableServer> StartNode(std::vector<std::string> broker_args) {
+  ServeOptions options;
+  options.backend.clear();
+  options.args = {"--norpc",     "--public", "--history_limit", std::to_string(2 * kBroadcasts),
+                  "--log_level", "debug"};
+  options.args.insert(options.args.end(), broker_args.begin(), broker_args.end());
+  return std::make_unique<CableServer>(options);
+}
+
+std::string Tail(const std::string& text, size_t n = 4000) {
+  return text.size() <= n ? text : "..." + text.substr(text.size() - n);
+}
+
+std::string JoinPorts(const std::vector<int>& ports) {
+  std::string out;
+  for (int p : ports) out += (out.empty() ? "" : ",") + std::to_string(p);
+  return out;
+}
+
+class ReliableClientTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { skip_reason_ = new std::string(InstallPackages()); }
+  static void TearDownTestSuite() {
+    delete skip_reason_;
+    skip_reason_ = nullptr;
+  }
+  void SetUp() override {
+    if (!skip_reason_->empty()) GTEST_SKIP() << *skip_reason_;
+  }
+  // Everything there is to know about a failed run, once.
+  void TearDown() override {
+    if (HasFailure()) std::cout << "summary: " << summary_.dump(1) << "\n" << context_ << "\n";
+  }
+
+  // Runs reliable.mjs against `nodes` (the client starts on the first and
+  // comes back to the second, if any); broadcasts are posted to every node
+  // in turn, each once the previous one was answered, as one publisher
+  // behind a load balancer would. The parsed summary, or a test failure.
+  Json RunScript(const std::vector<CableServer*>& nodes, const std::string& stream) {
+    std::vector<int> ws_ports, broadcast_ports;
+    for (auto* n : nodes) {
+      ws_ports.push_back(n->port());
+      broadcast_ports.push_back(n->broadcast_port());
+    }
+    ChildProcess script({"node", SourcePath("tests/node/reliable.mjs"), "--ws", JoinPorts(ws_ports),
+                         "--broadcast", JoinPorts(broadcast_ports), "--stream", stream, "--count",
+                         std::to_string(kBroadcasts), "--cut-after", std::to_string(kCutAfter),
+                         "--timeout", std::to_string(kScriptTimeoutS)});
+    auto code = script.Wait(std::chrono::seconds(kScriptTimeoutS + 30));
+    std::string logs;
+    for (size_t i = 0; i < nodes.size(); ++i) {
+      logs += "\n--- node " + std::to_string(i) + " log:\n" + Tail(nodes[i]->process().Stderr());
+    }
+    context_ = "script stderr:\n" + Tail(script.Stderr()) + logs;
+    EXPECT_TRUE(code.has_value()) << "script still running";
+    const std::string out = script.Stdout();
+    const auto at = out.find("summary ");
+    if (at == std::string::npos) {
+      ADD_FAILURE() << "no summary; exit " << code.value_or(-1) << "\nstdout: " << out;
+      return {};
+    }
+    auto summary = Json::parse(out.substr(at + 8, out.find('\n', at) - at - 8), nullptr, false);
+    if (!summary.is_object()) {
+      ADD_FAILURE() << "bad summary: " << out;
+      return {};
+    }
+    summary_ = summary;
+    EXPECT_EQ(code.value_or(-1), 0);
+    // Shown in the test log either way: how the run went, in numbers.
+    std::cout << "[ summary  ] sent " << summary.value("sent", 0) << ", received "
+              << summary.value("received", 0) << ", unique " << summary.value("unique", 0)
+              << ", duplicates " << summary.value("duplicates", 0) << ", overtaken "
+              << summary.value("overtaken", 0) << ", missing " << summary.value("missing_count", -1)
+              << ", sent while disconnected " << summary.value("sent_while_disconnected", 0)
+              << ", restored " << summary.value("restored", false) << ", "
+              << summary.value("elapsed_ms", 0) << " ms\n";
+    return summary;
+  }
+
+  // What every run must show, whatever the broker.
+  // (A copy: a key the summary lacks reads as null instead of undefined.)
+  void ExpectEveryBroadcastExactlyOnce(Json s, const std::string& stream) {
+    ASSERT_TRUE(s.is_object());
+    EXPECT_EQ(s["outcome"], "done");
+    EXPECT_EQ(s["sent"], kBroadcasts);
+    // The cut really happened mid-stream, on a live connection: the server
+    // wrote messages that never arrived, and more were posted while the
+    // client was away. Those could only come back from history.
+    EXPECT_EQ(s["cut"]["resets"], 1);
+    EXPECT_GE(s["cut"].value("at_received", 0), kCutAfter);
+    EXPECT_LT(s["cut"].value("reset_at_sent", kBroadcasts), kBroadcasts);
+    EXPECT_GT(s["cut"].value("dropped_bytes_from_server", 0), 0);
+    EXPECT_GT(s.value("sent_while_disconnected", 0), 0);
+    // Every message carried a position, in one epoch, and none was
+    // renumbered or reused.
+    EXPECT_EQ(s["without_position"], 0);
+    EXPECT_EQ(s["epochs"].size(), 1u);
+    EXPECT_EQ(s["conflict_count"], 0);
+    // In order: outside the restore (where replayed and live messages
+    // interleave by design) no message arrived after a later one. The
+    // client keeps only the last position it saw, so a message overtaken
+    // and then cut off is never asked for again.
+    EXPECT_EQ(s["overtaken"], 0);
+    // Exactly once after de-duplication: 1,000 positions, 1,000 payloads.
+    EXPECT_EQ(s["unique"], kBroadcasts);
+    EXPECT_EQ(s["distinct_n"], kBroadcasts);
+    EXPECT_EQ(s["missing_count"], 0);
+    // Restored, not re-authenticated and re-subscribed: the second welcome
+    // says so and names the subscription, which the client then takes as
+    // still subscribed and asks history for, from its last position.
+    const std::string identifier = Json{{"channel", "$pubsub"}, {"stream_name", stream}}.dump();
+    EXPECT_EQ(s["restored"], true);
+    ASSERT_EQ(s["welcomes"].size(), 2u);
+    EXPECT_FALSE(s["welcomes"][0].value("restored", false));
+    EXPECT_EQ(s["welcomes"][1].value("restored", false), true);
+    EXPECT_EQ(s["welcomes"][1].value("restored_ids", Json::array()), Json::array({identifier}));
+    EXPECT_NE(s["welcomes"][0].value("sid", ""), s["welcomes"][1].value("sid", ""));
+    ASSERT_EQ(s["channel_connects"].size(), 2u);
+    EXPECT_EQ(s["channel_connects"][1].value("restored", false), true);
+    ASSERT_EQ(s["history_requests"].size(), 1u);
+    EXPECT_TRUE(s["history_requests"][0]["streams"].contains(stream));
+    ASSERT_FALSE(s["history_replies"].empty());
+    EXPECT_EQ(s["history_replies"].back(), "confirm_history");
+    EXPECT_TRUE(s["disconnects"].empty());
+  }
+
+  Json summary_;
+  std::string context_;
+  static std::string* skip_reason_;
+};
+std::string* ReliableClientTest::skip_reason_ = nullptr;
+
+TEST_F(ReliableClientTest, MemoryBrokerCatchesUpAfterTheConnectionIsCut) {
+  auto node = StartNode({"--broker", "memory"});
+  const std::string stream = "reliable-memory";
+  Json s = RunScript({node.get()}, stream);
+  ExpectEveryBroadcastExactlyOnce(s, stream);
+  if (HasFatalFailure() || !s.is_object()) return;
+  EXPECT_EQ(s["upstreams"], Json::array({node->port(), node->port()}));
+}
+
+TEST_F(ReliableClientTest, RedisBrokerCatchesUpOnTheOtherNode) {
+  if (!RedisServer::Available()) GTEST_SKIP() << "redis-server not installed";
+  RedisServer redis;
+  auto a = StartNode({"--broker", "redis", "--redis_url", redis.url()});
+  auto b = StartNode({"--broker", "redis", "--redis_url", redis.url()});
+  const std::string stream = "reliable-redis";
+  Json s = RunScript({a.get(), b.get()}, stream);
+  ExpectEveryBroadcastExactlyOnce(s, stream);
+  if (HasFatalFailure() || !s.is_object()) return;
+  // Came back through the other node, where the session and the history
+  // could only have come from Redis.
+  EXPECT_EQ(s["upstreams"], Json::array({a->port(), b->port()}));
+}
+
+}  // namespace
+}  // namespace cable::testing
