@@ -12,6 +12,7 @@
 #include <chrono>
 
 #include "server/server_test_helpers.h"
+#include "support/node_packages.h"
 
 namespace cable::testing {
 namespace {
@@ -21,7 +22,7 @@ using namespace std::chrono_literals;
 class NodeClientTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    skip_reason_ = new std::string(InstallPackages());
+    skip_reason_ = new std::string(InstallNodePackages());
     if (skip_reason_->empty()) {
       ServeOptions options;
       options.backend = AnytWithTestChannels();
@@ -36,31 +37,6 @@ class NodeClientTest : public ::testing::Test {
   }
   void SetUp() override {
     if (!skip_reason_->empty()) GTEST_SKIP() << *skip_reason_;
-  }
-
-  // Empty on success, else why the tests cannot run.
-  static std::string InstallPackages() {
-    auto node = cable::testing::Run({"node", "--version"}, {}, 10s);
-    if (node.exit_code != 0) return "node is not installed: " + node.err;
-    auto npm = cable::testing::Run({"npm", "--version"}, {}, 30s);
-    if (npm.exit_code != 0) return "npm is not installed: " + npm.err;
-    // CTest runs each test in its own process, in parallel: one npm install
-    // at a time into tests/node, or a test sees a half-installed tree.
-    int lock = ::open(SourcePath("tests/node/.install.lock").c_str(), O_CREAT | O_RDWR, 0644);
-    if (lock >= 0) ::flock(lock, LOCK_EX);
-    struct Unlock {
-      int fd;
-      ~Unlock() {
-        if (fd >= 0) ::close(fd);
-      }
-    } unlock{lock};
-    auto install = cable::testing::Run({"npm", "install", "--prefix", SourcePath("tests/node"),
-                                        "--no-audit", "--no-fund", "--no-progress"},
-                                       {}, 180s);
-    if (install.exit_code != 0) {
-      return "npm install in tests/node failed (offline?): " + install.out + install.err;
-    }
-    return {};
   }
 
   static ChildProcess StartScript(const Json& params, const std::string& perform = "",

@@ -19,6 +19,7 @@
 #include <chrono>
 
 #include "server/server_test_helpers.h"
+#include "support/node_packages.h"
 #include "support/redis_server.h"
 
 namespace cable::testing {
@@ -30,31 +31,6 @@ constexpr int kBroadcasts = 1000;
 constexpr int kCutAfter = 200;
 // The script's own deadline; the test waits a little longer for its summary.
 constexpr int kScriptTimeoutS = 60;
-
-// Empty on success, else why the tests cannot run.
-std::string InstallPackages() {
-  auto node = Run({"node", "--version"}, {}, 10s);
-  if (node.exit_code != 0) return "node is not installed: " + node.err;
-  auto npm = Run({"npm", "--version"}, {}, 30s);
-  if (npm.exit_code != 0) return "npm is not installed: " + npm.err;
-  // Shared with node_client_test (CTest runs tests in parallel processes):
-  // one npm install at a time into tests/node.
-  int lock = ::open(SourcePath("tests/node/.install.lock").c_str(), O_CREAT | O_RDWR, 0644);
-  if (lock >= 0) ::flock(lock, LOCK_EX);
-  struct Unlock {
-    int fd;
-    ~Unlock() {
-      if (fd >= 0) ::close(fd);
-    }
-  } unlock{lock};
-  auto install = Run({"npm", "install", "--prefix", SourcePath("tests/node"), "--no-audit",
-                      "--no-fund", "--no-progress"},
-                     {}, 180s);
-  if (install.exit_code != 0) {
-    return "npm install in tests/node failed (offline?): " + install.out + install.err;
-  }
-  return {};
-}
 
 // A node without RPC or authentication: the client subscribes to a public
 // stream ($pubsub) and broadcasts need no key. History must reach back
@@ -80,7 +56,7 @@ std::string JoinPorts(const std::vector<int>& ports) {
 
 class ReliableClientTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { skip_reason_ = new std::string(InstallPackages()); }
+  static void SetUpTestSuite() { skip_reason_ = new std::string(InstallNodePackages()); }
   static void TearDownTestSuite() {
     delete skip_reason_;
     skip_reason_ = nullptr;

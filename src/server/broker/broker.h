@@ -43,6 +43,10 @@ inline constexpr const char* kFutureOffset = "future";      // past the latest o
 inline constexpr const char* kUnavailable = "unavailable";  // broker unreachable or full
 }  // namespace broker_codes
 
+inline Error BrokerUnavailable(std::string why) {
+  return Error{broker_codes::kUnavailable, std::move(why)};
+}
+
 class Broker {
  public:
   using StoreDone = std::function<void(Result<BroadcastPtr>)>;

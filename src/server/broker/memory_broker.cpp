@@ -93,16 +93,13 @@ Status MemoryBroker::CollectFrom(const StreamHistoryQuery& q,
 }
 
 void MemoryBroker::History(std::vector<StreamHistoryQuery> query, HistoryDone done) {
-  std::vector<BroadcastPtr> out;
+  Result<std::vector<BroadcastPtr>> out = std::vector<BroadcastPtr>();
   {
     std::lock_guard lock(streams_mu_);
-    for (const auto& q : query) {
-      if (auto s = CollectFrom(q, out); !s.ok()) {
-        Error e = s.error();
-        e.message = q.stream + ": " + e.message;
-        return done(std::move(e));
-      }
-    }
+    out = CollectHistory(
+        query, [this](const StreamHistoryQuery& q, size_t, std::vector<BroadcastPtr>& into) {
+          return CollectFrom(q, into);
+        });
   }
   done(std::move(out));
 }

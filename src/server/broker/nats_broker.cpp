@@ -41,10 +41,6 @@ std::string JetStreamName(const std::string& stream) {
                : std::string(kStreamPrefix) + "=" + auth::Base64UrlEncode(stream);
 }
 
-Error Unavailable(std::string why) {
-  return Error{broker_codes::kUnavailable, std::move(why)};
-}
-
 std::string Why(natsStatus s, jsErrCode code = static_cast<jsErrCode>(0)) {
   natsStatus last = NATS_OK;
   const char* detail = nats_GetLastError(&last);
@@ -91,11 +87,11 @@ void NatsBroker::Enqueue(Job job) {
     case JobQueue<Job>::Refusal::kNone:
       return;
     case JobQueue<Job>::Refusal::kClosed: {
-      Error e = Unavailable("NATS JetStream at " + servers_ + " is unreachable");
+      Error e = BrokerUnavailable("NATS JetStream at " + servers_ + " is unreachable");
       return job(&e);
     }
     case JobQueue<Job>::Refusal::kFull: {
-      Error e = Unavailable("too many requests wait for NATS");
+      Error e = BrokerUnavailable("too many requests wait for NATS");
       return job(&e);
     }
   }
@@ -106,13 +102,13 @@ void NatsBroker::Enqueue(Job job) {
 Status NatsBroker::Prepare() {
   natsConnection* nc = conn_.raw();
   if (nc == nullptr || natsConnection_Status(nc) != NATS_CONN_STATUS_CONNECTED) {
-    return Unavailable("not connected to NATS");
+    return BrokerUnavailable("not connected to NATS");
   }
   jsOptions options;
   jsOptions_Init(&options);
   options.Wait = kRequestWaitMs;
   if (natsStatus s = natsConnection_JetStream(&js_, nc, &options); s != NATS_OK) {
-    return Unavailable("JetStream: " + Why(s));
+    return BrokerUnavailable("JetStream: " + Why(s));
   }
   auto bucket = [this](kvStore** out, const char* name, int64_t ttl_s) -> Status {
     kvConfig cfg;
@@ -123,7 +119,8 @@ Status NatsBroker::Prepare() {
     natsStatus s = js_CreateKeyValue(out, js_, &cfg);
     // A bucket made by another node (or an earlier run) is used as it is.
     if (s != NATS_OK) s = js_KeyValue(out, js_, name);
-    if (s != NATS_OK) return Unavailable(fmt::format("JetStream bucket {}: {}", name, Why(s)));
+    if (s != NATS_OK)
+      return BrokerUnavailable(fmt::format("JetStream bucket {}: {}", name, Why(s)));
     return Status::Ok();
   };
   const int64_t epoch_ttl = 10 * std::max(limits_.history_ttl_s, limits_.sessions_ttl_s);
@@ -155,7 +152,7 @@ Status NatsBroker::RefreshEpoch() {
     }
     s = kvStore_Get(&entry, epochs_, kEpochKey);
   }
-  if (s != NATS_OK) return Unavailable("reading the epoch: " + Why(s));
+  if (s != NATS_OK) return BrokerUnavailable("reading the epoch: " + Why(s));
   epoch_.assign(static_cast<const char*>(kvEntry_Value(entry)),
                 static_cast<size_t>(kvEntry_ValueLen(entry)));
   kvEntry_Destroy(entry);
@@ -185,7 +182,7 @@ Status NatsBroker::EnsureStream(const std::string& stream) {
   natsStatus s = js_AddStream(&info, js_, &cfg, nullptr, &code);
   if (info) jsStreamInfo_Destroy(info);
   if (s != NATS_OK && code != JSStreamNameExistErr) {
-    return Unavailable(fmt::format("JetStream stream {}: {}", name, Why(s, code)));
+    return BrokerUnavailable(fmt::format("JetStream stream {}: {}", name, Why(s, code)));
   }
   known_streams_.insert(stream);
   return Status::Ok();
@@ -221,19 +218,19 @@ void NatsBroker::Run() {
         if (natsConnection_Status(conn_.raw()) == NATS_CONN_STATUS_CONNECTED) {
           job(nullptr);
         } else {
-          Error lost = Unavailable("the connection to NATS was lost");
+          Error lost = BrokerUnavailable("the connection to NATS was lost");
           job(&lost);
         }
       }
       if (natsConnection_Status(conn_.raw()) != NATS_CONN_STATUS_CONNECTED) break;
     }
-    Error lost = Unavailable("the connection to NATS was lost");
+    Error lost = BrokerUnavailable("the connection to NATS was lost");
     for (auto& job : queue_.SetOpen(false)) job(&lost);
     Release();
     if (stopping_) break;
     outage.Down(lost.message);
   }
-  Error stopping = Unavailable("the server is stopping");
+  Error stopping = BrokerUnavailable("the server is stopping");
   for (auto& job : queue_.SetOpen(false)) job(&stopping);
   Release();
 }
@@ -253,7 +250,7 @@ void NatsBroker::Store(BroadcastPtr broadcast, StoreDone done) {
       // The stream may be gone (a server that lost its data): set it up
       // again with the next message.
       known_streams_.erase(broadcast->stream);
-      return done(Unavailable("JetStream publish: " + Why(s, code)));
+      return done(BrokerUnavailable("JetStream publish: " + Why(s, code)));
     }
     const uint64_t offset = ack->Sequence;
     jsPubAck_Destroy(ack);
@@ -268,7 +265,7 @@ Status NatsBroker::CollectStream(const StreamHistoryQuery& q, std::vector<Broadc
   natsStatus s = js_GetStreamInfo(&info, js_, name.c_str(), nullptr, &code);
   const bool known = s == NATS_OK;
   if (!known && code != JSStreamNotFoundErr && s != NATS_NOT_FOUND) {
-    return Unavailable("JetStream stream info: " + Why(s, code));
+    return BrokerUnavailable("JetStream stream info: " + Why(s, code));
   }
   uint64_t first = 0, last = 0;
   if (known) {
@@ -288,7 +285,7 @@ Status NatsBroker::CollectStream(const StreamHistoryQuery& q, std::vector<Broadc
     s = js_GetMsg(&msg, js_, name.c_str(), seq, nullptr, &code);
     if (s != NATS_OK) {
       if (code == JSNoMessageFoundErr || s == NATS_NOT_FOUND) continue;  // removed meanwhile
-      return Unavailable("JetStream get: " + Why(s, code));
+      return BrokerUnavailable("JetStream get: " + Why(s, code));
     }
     const int64_t stored_at = natsMsg_GetTime(msg) / kNanosPerSecond;
     if (q.from || stored_at >= q.since) {
@@ -309,15 +306,10 @@ void NatsBroker::History(std::vector<StreamHistoryQuery> query, HistoryDone done
     if (error) return done(*error);
     // Another node may have chosen a new epoch since.
     if (Status s = RefreshEpoch(); !s.ok()) return done(s.error());
-    std::vector<BroadcastPtr> out;
-    for (const auto& q : query) {
-      if (Status s = CollectStream(q, out); !s.ok()) {
-        Error e = s.error();
-        e.message = q.stream + ": " + e.message;
-        return done(std::move(e));
-      }
-    }
-    done(std::move(out));
+    done(CollectHistory(
+        query, [this](const StreamHistoryQuery& q, size_t, std::vector<BroadcastPtr>& out) {
+          return CollectStream(q, out);
+        }));
   });
 }
 
@@ -354,7 +346,7 @@ void NatsBroker::FetchSession(const std::string& sid, SessionDone done) {
     if (s == NATS_NOT_FOUND) return done(std::optional<std::string>());
     // Keys the bucket cannot hold (characters NATS refuses) match nothing.
     if (s == NATS_INVALID_ARG) return done(std::optional<std::string>());
-    if (s != NATS_OK) return done(Unavailable("reading a session: " + Why(s)));
+    if (s != NATS_OK) return done(BrokerUnavailable("reading a session: " + Why(s)));
     std::string value(static_cast<const char*>(kvEntry_Value(entry)),
                       static_cast<size_t>(kvEntry_ValueLen(entry)));
     kvEntry_Destroy(entry);

@@ -63,10 +63,6 @@ end
 return {offset, epoch}
 )lua";
 
-Error Unavailable(std::string why) {
-  return Error{broker_codes::kUnavailable, std::move(why)};
-}
-
 int64_t NowSeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -109,11 +105,12 @@ bool ParseEntry(const redisReply* e, KeptMessage* out) {
 Status CollectStream(const StreamHistoryQuery& q, const std::string& epoch,
                      const redisReply* counter, const redisReply* range, int64_t oldest_alive,
                      std::vector<BroadcastPtr>& out) {
-  if (range->type != REDIS_REPLY_ARRAY) return Unavailable("Redis answered XRANGE oddly");
+  if (range->type != REDIS_REPLY_ARRAY) return BrokerUnavailable("Redis answered XRANGE oddly");
   std::vector<KeptMessage> kept;
   for (size_t i = 0; i < range->elements; ++i) {
     KeptMessage m;
-    if (!ParseEntry(range->element[i], &m)) return Unavailable("a history entry is malformed");
+    if (!ParseEntry(range->element[i], &m))
+      return BrokerUnavailable("a history entry is malformed");
     if (m.stored_at >= oldest_alive) kept.push_back(m);
   }
   uint64_t after = 0;
@@ -121,7 +118,7 @@ Status CollectStream(const StreamHistoryQuery& q, const std::string& epoch,
     uint64_t latest = 0;
     const bool known = counter->type == REDIS_REPLY_STRING;
     if (known && !ParseUint(ReplyString(counter), &latest)) {
-      return Unavailable("an offset counter is not a number");
+      return BrokerUnavailable("an offset counter is not a number");
     }
     const uint64_t lowest = kept.empty() ? 0 : kept.front().offset;
     if (auto s = CheckReplayable(*q.from, epoch, known, latest, lowest); !s.ok()) return s;
@@ -173,10 +170,10 @@ void RedisBroker::Enqueue(Job job) {
     case JobQueue<Job>::Refusal::kNone:
       return;
     case JobQueue<Job>::Refusal::kClosed:
-      if (job.done) job.done(Unavailable("Redis at " + url_.Authority() + " is unreachable"));
+      if (job.done) job.done(BrokerUnavailable("Redis at " + url_.Authority() + " is unreachable"));
       return;
     case JobQueue<Job>::Refusal::kFull:
-      if (job.done) job.done(Unavailable("too many requests wait for Redis"));
+      if (job.done) job.done(BrokerUnavailable("too many requests wait for Redis"));
       return;
   }
 }
@@ -193,7 +190,7 @@ void RedisBroker::Store(BroadcastPtr broadcast, StoreDone done) {
     const redisReply* r = (*replies)[0].get();
     if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
         r->element[0]->type != REDIS_REPLY_INTEGER) {
-      return done(Unavailable(
+      return done(BrokerUnavailable(
           fmt::format("Redis could not store the message: {}", ReplyString(r).substr(0, 200))));
     }
     done(WithPosition(*broadcast, static_cast<uint64_t>(r->element[0]->integer),
@@ -214,17 +211,11 @@ void RedisBroker::History(std::vector<StreamHistoryQuery> query, HistoryDone don
               oldest_alive](Result<Replies> replies) {
     if (!replies.ok()) return done(replies.error());
     const std::string epoch(ReplyString((*replies)[0].get()));
-    std::vector<BroadcastPtr> out;
-    for (size_t i = 0; i < query.size(); ++i) {
-      Status s = CollectStream(query[i], epoch, (*replies)[1 + 2 * i].get(),
-                               (*replies)[2 + 2 * i].get(), oldest_alive, out);
-      if (!s.ok()) {
-        Error e = s.error();
-        e.message = query[i].stream + ": " + e.message;
-        return done(std::move(e));
-      }
-    }
-    done(std::move(out));
+    done(CollectHistory(query,
+                        [&](const StreamHistoryQuery& q, size_t i, std::vector<BroadcastPtr>& out) {
+                          return CollectStream(q, epoch, (*replies)[1 + 2 * i].get(),
+                                               (*replies)[2 + 2 * i].get(), oldest_alive, out);
+                        }));
   };
   Enqueue(std::move(job));
 }
@@ -252,7 +243,7 @@ void RedisBroker::FetchSession(const std::string& sid, SessionDone done) {
     if (!replies.ok()) return done(replies.error());
     const redisReply* r = (*replies)[0].get();
     if (r->type == REDIS_REPLY_NIL) return done(std::optional<std::string>());
-    if (r->type != REDIS_REPLY_STRING) return done(Unavailable("Redis answered GET oddly"));
+    if (r->type != REDIS_REPLY_STRING) return done(BrokerUnavailable("Redis answered GET oddly"));
     done(std::optional<std::string>(std::string(r->str, r->len)));
   };
   Enqueue(std::move(job));
@@ -260,7 +251,7 @@ void RedisBroker::FetchSession(const std::string& sid, SessionDone done) {
 
 void RedisBroker::CloseQueue(const std::string& why) {
   for (auto& job : queue_.SetOpen(false)) {
-    if (job.done) job.done(Unavailable(why));
+    if (job.done) job.done(BrokerUnavailable(why));
   }
 }
 
@@ -331,7 +322,7 @@ Error RedisBroker::Serve(RedisConnection& conn) {
     }
     if (failed) {
       for (; next < batch.size(); ++next) {
-        if (batch[next].done) batch[next].done(Unavailable(failure.message));
+        if (batch[next].done) batch[next].done(BrokerUnavailable(failure.message));
       }
       return failure;
     }
