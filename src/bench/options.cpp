@@ -106,6 +106,7 @@ double PublishingTime(const BenchOptions& o) {
 Status ValidateReconnect(BenchOptions& o) {
   if (o.reconnect < 0) return Usage("--reconnect must not be negative");
   if (o.reconnect_pause_s < 0) return Usage("--reconnect-pause must not be negative");
+  if (o.reconnect_spread_s < 0) return Usage("--reconnect-spread must not be negative");
   if (o.reconnect == 0) return Status::Ok();
   if (o.scenario != Scenario::kBroadcast) {
     return Usage("--reconnect applies to the broadcast scenario only");

@@ -85,6 +85,9 @@ struct BenchOptions {
   int reconnect = 0;
   double reconnect_at_s = -1;  // < 0: half the publishing time
   double reconnect_pause_s = 1;
+  // > 0: the drops (and so the returns) are spread evenly over this long
+  // instead of all at once; each client is still away reconnect_pause_s.
+  double reconnect_spread_s = 0;
 
   PublishVia publish_via = PublishVia::kHttp;
   broadcast::PublisherConfig publisher;  // adapter endpoints

@@ -10,26 +10,47 @@
 
 namespace cable::bench {
 
-Reconnector::Reconnector(Loop& loop) : loop_(loop), timer_(loop.io()) {}
+namespace {
+std::chrono::nanoseconds Until(int64_t ns) {
+  return std::chrono::nanoseconds(std::max<int64_t>(0, ns - NowNs()));
+}
+}  // namespace
+
+Reconnector::Reconnector(Loop& loop)
+    : loop_(loop), drop_timer_(loop.io()), return_timer_(loop.io()) {}
 
 void Reconnector::Begin(int64_t drop_ns, int64_t since_unix_s) {
   boost::asio::post(loop_.io(), [this, drop_ns, since_unix_s] {
     active_ = true;
     since_unix_s_ = since_unix_s;
-    timer_.expires_after(std::chrono::nanoseconds(std::max<int64_t>(0, drop_ns - NowNs())));
-    timer_.async_wait([this](const boost::system::error_code& ec) {
-      if (!ec && active_) DropAll();
+    drop_ns_ = drop_ns;
+    if (clients_.empty()) return MaybeDone();
+    drop_timer_.expires_after(Until(DropNs(0)));
+    drop_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec && active_) DropDue();
     });
   });
 }
 
 void Reconnector::Stop() {
   active_ = false;
-  timer_.cancel();
+  drop_timer_.cancel();
+  return_timer_.cancel();
 }
 
-void Reconnector::DropAll() {
-  for (Connection* c : clients_) {
+int64_t Reconnector::DropNs(size_t i) const {
+  const BenchOptions& o = loop_.options();
+  if (o.reconnect_spread_s <= 0) return drop_ns_;
+  // The rejoining clients are the last --reconnect ones, spread over every
+  // loop: their rank among them orders the drops across loops.
+  const int rank = clients_[i]->client() - (o.clients - o.reconnect);
+  return drop_ns_ + static_cast<int64_t>(o.reconnect_spread_s * 1e9 * rank / o.reconnect);
+}
+
+void Reconnector::DropDue() {
+  const int64_t now = NowNs();
+  for (; next_drop_ < clients_.size() && DropNs(next_drop_) <= now; ++next_drop_) {
+    Connection* c = clients_[next_drop_];
     // A client that never connected (or was lost) has no session to restore.
     if (!c->ready()) continue;
     c->Drop();
@@ -37,22 +58,39 @@ void Reconnector::DropAll() {
     loop_.counters.rejoin_dropped.Add();
     loop_.counters.rejoin_offline.Add();
   }
-  if (pending_ == 0) {
-    loop_.counters.rejoin_done.store(true);
-    return;
+  if (next_drop_ < clients_.size()) {
+    drop_timer_.expires_after(Until(DropNs(next_drop_)));
+    drop_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (!ec && active_) DropDue();
+    });
   }
-  auto pause = static_cast<int64_t>(loop_.options().reconnect_pause_s * 1e9);
-  timer_.expires_after(std::chrono::nanoseconds(pause));
-  timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (!ec && active_) ReturnAll();
+  ArmReturns();
+  MaybeDone();
+}
+
+void Reconnector::ArmReturns() {
+  if (return_armed_ || next_return_ >= next_drop_) return;
+  const auto pause = static_cast<int64_t>(loop_.options().reconnect_pause_s * 1e9);
+  return_armed_ = true;
+  return_timer_.expires_after(Until(DropNs(next_return_) + pause));
+  return_timer_.async_wait([this](const boost::system::error_code& ec) {
+    return_armed_ = false;
+    if (!ec && active_) ReturnDue();
   });
 }
 
-void Reconnector::ReturnAll() {
+void Reconnector::ReturnDue() {
   const int64_t now = NowNs();
-  for (Connection* c : clients_) {
+  const auto pause = static_cast<int64_t>(loop_.options().reconnect_pause_s * 1e9);
+  for (; next_return_ < next_drop_ && DropNs(next_return_) + pause <= now; ++next_return_) {
+    Connection* c = clients_[next_return_];
     if (c->rejoin()->phase == Rejoin::Phase::kOffline) c->Reconnect(now);
   }
+  ArmReturns();
+}
+
+void Reconnector::MaybeDone() {
+  if (next_drop_ >= clients_.size() && pending_ == 0) loop_.counters.rejoin_done.store(true);
 }
 
 void Reconnector::OnWelcome(Connection& c, bool restored) {
@@ -143,7 +181,8 @@ void Reconnector::EndRecovery(Connection& c) {
 }
 
 void Reconnector::Settled() {
-  if (pending_ > 0 && --pending_ == 0) loop_.counters.rejoin_done.store(true);
+  if (pending_ > 0) --pending_;
+  MaybeDone();
 }
 
 std::map<std::string, int64_t> Reconnector::FailureReasons() {

@@ -1,10 +1,12 @@
 #pragma once
 // The reconnect scenario (--reconnect) on one loop thread.
 //
-// At the drop time every ready client of this loop that was planned to
+// At its drop time every ready client of this loop that was planned to
 // rejoin closes its socket abortively (RST, no close frame: what a network
-// failure looks like to the server). After --reconnect-pause they connect
-// again with ?sid=<the sid of their last welcome>. A restored session gets
+// failure looks like to the server). The drop times are all the same, or
+// spread evenly over --reconnect-spread across all loops' rejoining
+// clients. After --reconnect-pause each connects again with ?sid=<the sid
+// of its last welcome>. A restored session gets
 // a `history` request with the last position seen on each stream; a
 // session the server did not restore subscribes again with the same
 // request attached. Deliveries are held while the replay runs and counted,
@@ -38,9 +40,9 @@ class Reconnector {
   // Before the loop starts: `c` is one of the clients that drop.
   void Add(Connection* c) { clients_.push_back(c); }
 
-  // Any thread: drops this loop's clients at `drop_ns` and brings them back
-  // after the pause. `since_unix_s` goes into history requests of clients
-  // that never saw a stream position.
+  // Any thread: drops this loop's clients from `drop_ns` on (spread as
+  // configured) and brings each back after the pause. `since_unix_s` goes
+  // into history requests of clients that never saw a stream position.
   void Begin(int64_t drop_ns, int64_t since_unix_s);
 
   // --- Loop thread (from Connection and Loop) ---
@@ -73,8 +75,16 @@ class Reconnector {
   const Histogram& history_hist() const { return history_; }
 
  private:
-  void DropAll();
-  void ReturnAll();
+  // When clients_[i] drops: the base time plus its share of the spread.
+  int64_t DropNs(size_t i) const;
+  // Drops the clients due by now and arms the timers for the next drop and
+  // the next return.
+  void DropDue();
+  // Brings back the dropped clients whose pause is over.
+  void ReturnDue();
+  void ArmReturns();
+  // Every drop has happened and every dropped client has settled.
+  void MaybeDone();
   // Counts what the replay held back and closes the client's recovery.
   void EndRecovery(Connection& c);
   // One client fewer to wait for.
@@ -82,10 +92,14 @@ class Reconnector {
 
   Loop& loop_;
   std::vector<Connection*> clients_;
-  boost::asio::steady_timer timer_;
+  boost::asio::steady_timer drop_timer_, return_timer_;
   bool active_ = false;
+  bool return_armed_ = false;
   int64_t since_unix_s_ = 0;
-  int pending_ = 0;  // dropped clients whose replay has not ended yet
+  int64_t drop_ns_ = 0;     // the first drop
+  size_t next_drop_ = 0;    // clients_[next_drop_..] have not reached their drop time
+  size_t next_return_ = 0;  // clients_[next_return_..] have not reached their return time
+  int pending_ = 0;         // dropped clients whose replay has not ended yet
   Histogram ready_, recovered_, history_;
   std::mutex mu_;
   std::map<std::string, int64_t> failures_;  // guarded by mu_

@@ -72,6 +72,7 @@ Json ConfigJson(const BenchOptions& o) {
   cfg["reconnect"] = o.reconnect;
   cfg["reconnect_at_s"] = o.reconnect > 0 ? Round3(o.reconnect_at_s) : 0;
   cfg["reconnect_pause_s"] = o.reconnect_pause_s;
+  cfg["reconnect_spread_s"] = o.reconnect_spread_s;
   return cfg;
 }
 

@@ -427,10 +427,10 @@ void Run::BeginReconnects(int64_t publish_t0_ns) {
 }
 
 void Run::AwaitReconnects() {
-  // Back after the pause, a handshake of at most --connect-timeout, then
-  // up to --wait for the replay.
-  int64_t deadline = reconnect_drop_ns_ + Nanos(o_.reconnect_pause_s) +
-                     Nanos(o_.connect_timeout_s) + Nanos(o_.wait_s);
+  // The last one back after the spread and the pause, a handshake of at
+  // most --connect-timeout, then up to --wait for the replay.
+  int64_t deadline = reconnect_drop_ns_ + Nanos(o_.reconnect_spread_s) +
+                     Nanos(o_.reconnect_pause_s) + Nanos(o_.connect_timeout_s) + Nanos(o_.wait_s);
   WaitUntil([&] { return AllLoops(&LoopCounters::rejoin_done); }, deadline, "reconnect");
 }
 

@@ -63,9 +63,11 @@ std::string ReliabilityLines(const Json& r) {
   if (!r.contains("reconnect") || Num(r["reconnect"], "clients") == 0) return out;
   const Json& c = r["reconnect"];
   const Json& cfg = r["config"];
+  const double spread = Num(cfg, "reconnect_spread_s");
   out += fmt::format(
-      "Reconnect    {} dropped at {:.2f}s for {:.2f}s  restored {}  not restored {}  failed {}\n",
+      "Reconnect    {} dropped at {:.2f}s{} for {:.2f}s  restored {}  not restored {}  failed {}\n",
       static_cast<int64_t>(Num(c, "dropped")), Num(cfg, "reconnect_at_s"),
+      spread > 0 ? fmt::format(" (spread over {:.2f}s)", spread) : std::string(),
       Num(cfg, "reconnect_pause_s"), static_cast<int64_t>(Num(c, "restored")),
       static_cast<int64_t>(Num(c, "not_restored")), static_cast<int64_t>(Num(c, "failed")));
   if (!c["failures"].empty()) out += "  failures: " + Reasons(c["failures"]) + "\n";

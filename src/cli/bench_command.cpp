@@ -46,7 +46,8 @@ struct CliOptions {
   std::string publish = "http";
   std::string server_type = "actioncable";
   std::string connect_timeout = "10s", duration, burst_interval = "1s", settle = "1s", wait = "5s",
-              hold = "0", interval = "1s", max_time = "15m", reconnect_at, reconnect_pause = "1s";
+              hold = "0", interval = "1s", max_time = "15m", reconnect_at, reconnect_pause = "1s",
+              reconnect_spread = "0";
   bool no_subscribe = false;
   std::vector<std::string> compare;
 };
@@ -220,6 +221,11 @@ void AddBenchCommand(CLI::App& root, Commands& commands) {
   sub->add_option("--reconnect-pause", c->reconnect_pause, "How long they stay away")
       ->capture_default_str()
       ->group(kRec);
+  sub->add_option("--reconnect-spread", c->reconnect_spread,
+                  "Spread the drops evenly over this long instead of all at once (each client "
+                  "still stays away --reconnect-pause)")
+      ->capture_default_str()
+      ->group(kRec);
 
   const std::string kPub = "Publishing (broadcast)";
   sub->add_option("--publish,--broadcast-adapter", c->publish,
@@ -303,6 +309,7 @@ void AddBenchCommand(CLI::App& root, Commands& commands) {
     Duration("--max-time", c->max_time, &o.max_time_s);
     Duration("--reconnect-at", c->reconnect_at, &o.reconnect_at_s);
     Duration("--reconnect-pause", c->reconnect_pause, &o.reconnect_pause_s);
+    Duration("--reconnect-spread", c->reconnect_spread, &o.reconnect_spread_s);
     if (auto s = bench::Validate(o); !s.ok()) throw UsageError(s.error().message);
 
     bench::RunOutcome outcome = bench::RunBenchmark(o);

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "bench_support.h"
 #include "fake_cable_server.h"
 
@@ -180,6 +182,32 @@ TEST(BenchReconnect, TheTableShowsTheHistoryRoundTrip) {
   size_t row = r.out.find("history -> confirmed");
   ASSERT_NE(row, std::string::npos) << r.out;
   EXPECT_NE(r.out.find("n=2", row), std::string::npos) << r.out;
+}
+
+TEST(BenchReconnect, SpreadDropsComeBackOneByOne) {
+  // 5 clients spread over 0.8 s: one every 0.16 s, each away 0.3 s.
+  FakeCableServer spread(Reliable());
+  auto r = Bench(spread, {"--count", "60", "--rate", "20", "--reconnect", "5", "--reconnect-at",
+                          "0.5", "--reconnect-pause", "0.3", "--reconnect-spread", "0.8"});
+  ASSERT_EQ(r.exit_code, 0) << Dump(r);
+  EXPECT_EQ(r.report["reconnect"]["restored"], 5);
+  EXPECT_EQ(r.report["reconnect"]["missed"], 0);
+  EXPECT_EQ(r.report["config"]["reconnect_spread_s"], 0.8);
+  auto times = spread.restore_times_s();
+  ASSERT_EQ(times.size(), 5u);
+  std::sort(times.begin(), times.end());
+  EXPECT_GE(times.back() - times.front(), 0.55);
+  EXPECT_LT(times.back() - times.front(), 1.2);
+  for (size_t i = 1; i < times.size(); ++i) EXPECT_GE(times[i] - times[i - 1], 0.1) << i;
+
+  // Without a spread they all come back together.
+  FakeCableServer together(Reliable());
+  r = Bench(together, Reconnect(5));
+  ASSERT_EQ(r.exit_code, 0) << Dump(r);
+  times = together.restore_times_s();
+  ASSERT_EQ(times.size(), 5u);
+  std::sort(times.begin(), times.end());
+  EXPECT_LT(times.back() - times.front(), 0.15);
 }
 
 TEST(BenchReconnect, ALiveCopyOfAReplayedMessageIsDroppedByOffset) {

@@ -168,6 +168,10 @@ TEST(BenchReliable, ReconnectFlagsAreChecked) {
       RunBench({"broadcast", "--subprotocol", ext, "--reconnect", "1", "--reconnect-pause", "soon"})
           .exit_code,
       2);
+  EXPECT_EQ(RunBench({"broadcast", "--subprotocol", ext, "--reconnect", "1", "--reconnect-spread",
+                      "later"})
+                .exit_code,
+            2);
 }
 
 }  // namespace

@@ -115,6 +115,11 @@ void FakeCableServer::Run() {
   }
 }
 
+std::vector<double> FakeCableServer::restore_times_s() const {
+  std::lock_guard lock(restores_mu_);
+  return restore_times_s_;
+}
+
 void FakeCableServer::Later(int ms, std::function<void()> fn) {
   deferred_.push_back(
       {std::chrono::steady_clock::now() + std::chrono::milliseconds(ms), std::move(fn)});
@@ -217,6 +222,11 @@ void FakeCableServer::Restore(size_t self, size_t old) {
   if (p.fd < 0) return;
   p.identifier = peers_[old].identifier;
   subscribers_.push_back(static_cast<int>(self));
+  {
+    std::lock_guard lock(restores_mu_);
+    restore_times_s_.push_back(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
+  }
   SendText(p, nlohmann::json{{"type", "welcome"},
                              {"sid", "fake-" + std::to_string(self)},
                              {"restored", true},

@@ -48,6 +48,8 @@ class FakeCableServer {
   ~FakeCableServer();
   int port() const { return port_; }
   int broadcasts() const { return broadcasts_.load(); }
+  // When each restored session was welcomed, in seconds since the server started.
+  std::vector<double> restore_times_s() const;
 
  private:
   struct Peer {
@@ -95,6 +97,9 @@ class FakeCableServer {
   uint64_t offset_ = 0;          // of the latest broadcast
   std::vector<Stored> history_;  // every broadcast of the current epoch
   std::vector<Deferred> deferred_;
+  const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  mutable std::mutex restores_mu_;
+  std::vector<double> restore_times_s_;  // guarded by restores_mu_
   std::thread thread_;
 };
 
