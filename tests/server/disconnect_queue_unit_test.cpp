@@ -103,6 +103,17 @@ class FakeController : public Controller {
   std::vector<std::function<void(DisconnectReply)>> withheld_;
 };
 
+// Declared after the queue, so that it runs first when a test ends, also
+// early on a failed assertion: the queue's destructor would wait forever for
+// a thread parked in the fake.
+struct Unpark {
+  FakeController& controller;
+  ~Unpark() {
+    controller.Release();
+    controller.ReplyToWithheld();
+  }
+};
+
 DisconnectRequest Request(std::string identifiers) {
   DisconnectRequest r;
   r.identifiers = std::move(identifiers);
@@ -116,6 +127,7 @@ TEST(DisconnectQueueTest, CallsLeaveFromTheQueueThreadAtMostRatePerSecond) {
   FakeController controller;
   Metrics metrics;
   DisconnectQueue queue(controller, metrics, /*rate=*/50, /*backlog=*/100);  // one per 20 ms
+  Unpark unpark{controller};
   for (const char* sid : {"a", "b", "c", "d", "e"}) queue.Enqueue(sid, Request(sid));
   ASSERT_TRUE(controller.WaitForCalls(5));
 
@@ -137,6 +149,7 @@ TEST(DisconnectQueueTest, DrainIssuesTheBacklogInOrderWithoutThrottling) {
   FakeController controller;
   Metrics metrics;
   DisconnectQueue queue(controller, metrics, /*rate=*/1, /*backlog=*/100);
+  Unpark unpark{controller};
   queue.Enqueue("a", Request("a"));
   ASSERT_TRUE(controller.WaitForCalls(1));  // the next call is due in a second
   for (const char* sid : {"b", "c", "d", "e", "f"}) queue.Enqueue(sid, Request(sid));
@@ -152,6 +165,7 @@ TEST(DisconnectQueueTest, AFullBacklogCallsAtOnceOnTheCallersThread) {
   controller.HoldInCall("a");  // parks the queue's thread: nothing leaves the backlog
   Metrics metrics;
   DisconnectQueue queue(controller, metrics, /*rate=*/1000, /*backlog=*/2);
+  Unpark unpark{controller};
   queue.Enqueue("a", Request("a"));
   ASSERT_TRUE(controller.WaitForCalls(1));
 
@@ -177,6 +191,7 @@ TEST(DisconnectQueueTest, ARateOfZeroCallsEveryDisconnectAtOnce) {
     FakeController controller;
     Metrics metrics;
     DisconnectQueue queue(controller, metrics, rate, /*backlog=*/100);
+    Unpark unpark{controller};
     queue.Enqueue("a", Request("a"));
     queue.Enqueue("b", Request("b"));
     const auto calls = controller.calls();
@@ -192,6 +207,7 @@ TEST(DisconnectQueueTest, DrainWaitsForRepliesStillInFlight) {
   controller.WithholdReplies();
   Metrics metrics;
   DisconnectQueue queue(controller, metrics, /*rate=*/1000, /*backlog=*/100);
+  Unpark unpark{controller};
   queue.Enqueue("a", Request("a"));
   ASSERT_TRUE(controller.WaitForCalls(1));
 
@@ -215,6 +231,7 @@ TEST(DisconnectQueueTest, DrainGivesUpAtItsDeadline) {
   controller.WithholdReplies();
   Metrics metrics;
   DisconnectQueue queue(controller, metrics, /*rate=*/1000, /*backlog=*/100);
+  Unpark unpark{controller};
   queue.Enqueue("a", Request("a"));
   ASSERT_TRUE(controller.WaitForCalls(1));
 
@@ -223,7 +240,6 @@ TEST(DisconnectQueueTest, DrainGivesUpAtItsDeadline) {
   const auto waited = Clock::now() - start;
   EXPECT_GE(waited, milliseconds(100));
   EXPECT_LT(waited, milliseconds(5000));
-  controller.ReplyToWithheld();  // before the queue goes: the reply refers to it
 }
 
 }  // namespace

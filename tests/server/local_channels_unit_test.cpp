@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "server/channels/local_channels.h"
@@ -35,6 +36,23 @@ std::string Public(const std::string& name) {
   return Identifier("$pubsub", "stream_name", name);
 }
 
+// What Subscribe decided, as one line: "controller" (not a local channel),
+// "confirmed <stream>" or "rejected: <log>".
+std::string Outcome(const std::optional<LocalSubscription>& sub) {
+  if (!sub) return "controller";
+  if (sub->confirmed) return "confirmed " + sub->stream;
+  return "rejected: " + sub->log;
+}
+std::string Outcome(const ServerConfig& config, const std::string& identifier) {
+  return Outcome(LocalChannels(config).Subscribe(identifier));
+}
+// The channel state a local subscription starts with.
+StateMap State(const ServerConfig& config, const std::string& identifier) {
+  auto sub = LocalChannels(config).Subscribe(identifier);
+  EXPECT_TRUE(sub.has_value()) << identifier;
+  return sub ? sub->istate : StateMap{{"(controller)", ""}};
+}
+
 ServerConfig WithStreamsSecret(const std::string& secret) {
   ServerConfig config;
   config.streams_secret = secret;
@@ -43,12 +61,12 @@ ServerConfig WithStreamsSecret(const std::string& secret) {
 
 TEST(LocalChannelsTest, ConfirmsEverySignedVectorWithItsStreamName) {
   for (const auto& v : AuthVectors()["signed_streams"]) {
-    const LocalChannels channels(WithStreamsSecret(Str(v["secret"])));
-    const auto sub = channels.Subscribe(Signed(Str(v["signed"])));
-    ASSERT_TRUE(sub.has_value()) << Str(v["stream"]);
-    EXPECT_TRUE(sub->confirmed) << Str(v["stream"]) << ": " << sub->log;
-    EXPECT_EQ(sub->stream, Str(v["stream"]));
-    EXPECT_EQ(sub->log, "");
+    const auto sub =
+        LocalChannels(WithStreamsSecret(Str(v["secret"]))).Subscribe(Signed(Str(v["signed"])));
+    EXPECT_EQ(Outcome(sub), "confirmed " + Str(v["stream"]));
+    if (sub) {
+      EXPECT_EQ(sub->log, "");
+    }
   }
 }
 
@@ -56,103 +74,92 @@ TEST(LocalChannelsTest, SignedNamesRejectedWithTheReasonLogged) {
   const auto& vectors = AuthVectors()["signed_streams"];
   const auto& v = vectors[0];
   const std::string good = Str(v["signed"]);
-  const LocalChannels channels(WithStreamsSecret(Str(v["secret"])));
+  const ServerConfig config = WithStreamsSecret(Str(v["secret"]));
 
   std::string tampered = good;
   tampered.back() = tampered.back() == '0' ? '1' : '0';
-  for (const std::string& bad :
-       {tampered, Str(vectors[2]["signed"]), std::string("chat/42"), std::string("")}) {
-    const auto sub = channels.Subscribe(Signed(bad));
+  EXPECT_EQ(Outcome(config, Signed(tampered)), "rejected: signature does not match the secret");
+  EXPECT_EQ(Outcome(config, Signed(Str(vectors[2]["signed"]))),
+            "rejected: signature does not match the secret")
+      << "signed with another secret";
+  for (const std::string& bad : {std::string("chat/42"), std::string("")}) {
+    const auto sub = LocalChannels(config).Subscribe(Signed(bad));
     ASSERT_TRUE(sub.has_value()) << bad;
     EXPECT_FALSE(sub->confirmed) << bad;
     EXPECT_EQ(sub->stream, "") << bad;
     EXPECT_TRUE(sub->istate.empty()) << bad;
     EXPECT_NE(sub->log, "") << bad;
   }
-  EXPECT_EQ(channels.Subscribe(Signed(tampered))->log, "signature does not match the secret");
 
-  const LocalChannels no_secret{ServerConfig{}};
-  const auto sub = no_secret.Subscribe(Signed(good));
-  ASSERT_TRUE(sub.has_value()) << "$pubsub is always answered locally";
-  EXPECT_FALSE(sub->confirmed);
-  EXPECT_EQ(sub->log, "signed streams need --streams_secret or --secret");
+  EXPECT_EQ(Outcome(ServerConfig{}, Signed(good)),
+            "rejected: signed streams need --streams_secret or --secret")
+      << "$pubsub is answered locally even without a secret";
 }
 
 TEST(LocalChannelsTest, TheStreamsSecretFallsBackToTheCommonSecret) {
   const auto& v = AuthVectors()["signed_streams"][0];
+  const std::string identifier = Signed(Str(v["signed"]));
   ServerConfig config;
   config.secret = Str(v["secret"]);
-  EXPECT_TRUE(LocalChannels(config).Subscribe(Signed(Str(v["signed"])))->confirmed);
+  EXPECT_EQ(Outcome(config, identifier), "confirmed " + Str(v["stream"]));
   config.streams_secret = "another";
-  EXPECT_FALSE(LocalChannels(config).Subscribe(Signed(Str(v["signed"])))->confirmed)
+  EXPECT_EQ(Outcome(config, identifier), "rejected: signature does not match the secret")
       << "the specific secret wins";
 }
 
 TEST(LocalChannelsTest, SignedStreamsCarryPresenceAndOptionallyWhisperState) {
   const auto& v = AuthVectors()["signed_streams"][0];
   const std::string stream = Str(v["stream"]);
+  const std::string identifier = Signed(Str(v["signed"]));
   ServerConfig config = WithStreamsSecret(Str(v["secret"]));
 
-  EXPECT_EQ(LocalChannels(config).Subscribe(Signed(Str(v["signed"])))->istate,
-            (StateMap{{"$p", stream}}))
+  EXPECT_EQ(State(config, identifier), (StateMap{{"$p", stream}}))
       << "presence is on and whisper off by default";
   config.streams_whisper = true;
-  EXPECT_EQ(LocalChannels(config).Subscribe(Signed(Str(v["signed"])))->istate,
-            (StateMap{{"$p", stream}, {"$w", stream}}));
+  EXPECT_EQ(State(config, identifier), (StateMap{{"$p", stream}, {"$w", stream}}));
   config.streams_presence = false;
-  EXPECT_EQ(LocalChannels(config).Subscribe(Signed(Str(v["signed"])))->istate,
-            (StateMap{{"$w", stream}}));
+  EXPECT_EQ(State(config, identifier), (StateMap{{"$w", stream}}));
   config.streams_whisper = false;
-  EXPECT_EQ(LocalChannels(config).Subscribe(Signed(Str(v["signed"])))->istate, StateMap{});
+  EXPECT_EQ(State(config, identifier), StateMap{});
 }
 
 TEST(LocalChannelsTest, PublicStreamsOnlyWhenEnabledAndAlwaysWithWhisperAndPresence) {
   ServerConfig config;
-  config.streams_presence = false;
-  const auto disabled = LocalChannels(config).Subscribe(Public("lobby"));
-  ASSERT_TRUE(disabled.has_value());
-  EXPECT_FALSE(disabled->confirmed);
-  EXPECT_EQ(disabled->log, "public streams are disabled (--public_streams)");
+  config.streams_presence = false;  // public streams ignore both switches
+  EXPECT_EQ(Outcome(config, Public("lobby")),
+            "rejected: public streams are disabled (--public_streams)");
 
-  for (bool is_public : {false, true}) {
-    ServerConfig enabled = config;
-    (is_public ? enabled.is_public : enabled.public_streams) = true;
-    const auto sub = LocalChannels(enabled).Subscribe(Public("lobby"));
-    ASSERT_TRUE(sub.has_value());
-    EXPECT_TRUE(sub->confirmed) << (is_public ? "--public" : "--public_streams");
-    EXPECT_EQ(sub->stream, "lobby");
-    EXPECT_EQ(sub->istate, (StateMap{{"$p", "lobby"}, {"$w", "lobby"}}));
+  ServerConfig by_flag = config;
+  by_flag.public_streams = true;
+  ServerConfig by_public_mode = config;
+  by_public_mode.is_public = true;
+  for (const ServerConfig& enabled : {by_flag, by_public_mode}) {
+    EXPECT_EQ(Outcome(enabled, Public("lobby")), "confirmed lobby");
+    EXPECT_EQ(State(enabled, Public("lobby")), (StateMap{{"$p", "lobby"}, {"$w", "lobby"}}));
   }
-
-  config.public_streams = true;
-  const auto empty = LocalChannels(config).Subscribe(Public(""));
-  EXPECT_FALSE(empty->confirmed);
-  EXPECT_EQ(empty->log, "empty stream name");
+  EXPECT_EQ(Outcome(by_flag, Public("")), "rejected: empty stream name");
 }
 
 TEST(LocalChannelsTest, ASignedNameTakesPrecedenceOverAPublicOne) {
   const auto& v = AuthVectors()["signed_streams"][0];
   ServerConfig config = WithStreamsSecret(Str(v["secret"]));
   config.public_streams = true;
-  const auto sub = LocalChannels(config).Subscribe(json{
-      {"channel", "$pubsub"},
-      {"stream_name", "lobby"},
-      {"signed_stream_name", "forged"}}.dump());
-  EXPECT_FALSE(sub->confirmed) << "a bad signature is not rescued by the public name";
-  EXPECT_EQ(sub->stream, "");
+  const std::string both =
+      json{{"channel", "$pubsub"}, {"stream_name", "lobby"}, {"signed_stream_name", "forged"}}
+          .dump();
+  EXPECT_EQ(Outcome(config, both).rfind("rejected: ", 0), 0u)
+      << "a bad signature is not rescued by the public name";
 }
 
 TEST(LocalChannelsTest, PubsubWithoutAStreamNameIsRejected) {
   ServerConfig config;
   config.public_streams = true;
-  const LocalChannels channels(config);
   for (const std::string& identifier :
        {std::string(R"({"channel":"$pubsub"})"),
         std::string(R"({"channel":"$pubsub","stream_name":42,"signed_stream_name":null})")}) {
-    const auto sub = channels.Subscribe(identifier);
-    ASSERT_TRUE(sub.has_value()) << identifier;
-    EXPECT_FALSE(sub->confirmed) << identifier;
-    EXPECT_EQ(sub->log, "neither signed_stream_name nor stream_name given") << identifier;
+    EXPECT_EQ(Outcome(config, identifier),
+              "rejected: neither signed_stream_name nor stream_name given")
+        << identifier;
   }
 }
 
@@ -160,9 +167,8 @@ TEST(LocalChannelsTest, ThePubsubChannelNameComesFromTheConfig) {
   ServerConfig config;
   config.public_streams = true;
   config.pubsub_channel = "$streams";
-  const LocalChannels channels(config);
-  EXPECT_TRUE(channels.Subscribe(Identifier("$streams", "stream_name", "lobby"))->confirmed);
-  EXPECT_FALSE(channels.Subscribe(Public("lobby")).has_value()) << "$pubsub is an app channel now";
+  EXPECT_EQ(Outcome(config, Identifier("$streams", "stream_name", "lobby")), "confirmed lobby");
+  EXPECT_EQ(Outcome(config, Public("lobby")), "controller") << "$pubsub is an app channel now";
 }
 
 TEST(LocalChannelsTest, TurboStreamsVerifyRailsSignedNames) {
@@ -171,33 +177,33 @@ TEST(LocalChannelsTest, TurboStreamsVerifyRailsSignedNames) {
   config.turbo_streams = true;
   config.turbo_streams_secret = Str(rails["secret"]);
   config.streams_whisper = true;
-  const LocalChannels channels(config);
   for (const auto& v : rails["signed"]) {
-    const auto sub = channels.Subscribe(Signed(Str(v["signed"]), "Turbo::StreamsChannel"));
-    ASSERT_TRUE(sub.has_value());
-    EXPECT_TRUE(sub->confirmed) << Str(v["stream"]) << ": " << sub->log;
-    EXPECT_EQ(sub->stream, Str(v["stream"]));
-    EXPECT_TRUE(sub->istate.empty()) << "whisper and presence are $pubsub's";
+    const std::string identifier = Signed(Str(v["signed"]), "Turbo::StreamsChannel");
+    EXPECT_EQ(Outcome(config, identifier), "confirmed " + Str(v["stream"]));
+    EXPECT_EQ(State(config, identifier), StateMap{}) << "whisper and presence are $pubsub's";
   }
-
-  const auto unsigned_name = channels.Subscribe(R"({"channel":"Turbo::StreamsChannel"})");
-  ASSERT_TRUE(unsigned_name.has_value());
-  EXPECT_FALSE(unsigned_name->confirmed);
-  EXPECT_EQ(unsigned_name->log, "no signed stream name");
-  EXPECT_FALSE(channels.Subscribe(Signed("forged", "Turbo::StreamsChannel"))->confirmed);
+  EXPECT_EQ(Outcome(config, R"({"channel":"Turbo::StreamsChannel"})"),
+            "rejected: no signed stream name");
+  EXPECT_EQ(Outcome(config, Signed("forged", "Turbo::StreamsChannel")).rfind("rejected: ", 0), 0u);
 }
 
 TEST(LocalChannelsTest, TurboSecretFallsBackToTheStreamsSecretThenTheCommonOne) {
   const auto& rails = AuthVectors()["rails_message_verifier"];
-  const std::string identifier = Signed(Str(rails["signed"][0]["signed"]), "Turbo::StreamsChannel");
+  const auto& v = rails["signed"][0];
+  const std::string identifier = Signed(Str(v["signed"]), "Turbo::StreamsChannel");
+  const std::string confirmed = "confirmed " + Str(v["stream"]);
+  const std::string mismatch = "rejected: signature does not match the secret";
   ServerConfig config;
   config.turbo_streams = true;
   config.secret = Str(rails["secret"]);
-  EXPECT_TRUE(LocalChannels(config).Subscribe(identifier)->confirmed) << "common secret";
+  EXPECT_EQ(Outcome(config, identifier), confirmed) << "common secret";
   config.streams_secret = "another";
-  EXPECT_FALSE(LocalChannels(config).Subscribe(identifier)->confirmed) << "streams secret wins";
-  config.turbo_streams_secret = Str(rails["secret"]);
-  EXPECT_TRUE(LocalChannels(config).Subscribe(identifier)->confirmed) << "turbo secret wins";
+  EXPECT_EQ(Outcome(config, identifier), mismatch) << "the streams secret beats the common one";
+  config.secret = "";
+  config.streams_secret = Str(rails["secret"]);
+  EXPECT_EQ(Outcome(config, identifier), confirmed) << "streams secret";
+  config.turbo_streams_secret = "another";
+  EXPECT_EQ(Outcome(config, identifier), mismatch) << "the turbo secret beats the streams one";
 }
 
 TEST(LocalChannelsTest, TurboStreamsGoToTheControllerUnlessEnabledWithASecret) {
@@ -205,37 +211,34 @@ TEST(LocalChannelsTest, TurboStreamsGoToTheControllerUnlessEnabledWithASecret) {
   const std::string identifier = Signed(Str(rails["signed"][0]["signed"]), "Turbo::StreamsChannel");
   ServerConfig config;
   config.secret = Str(rails["secret"]);
-  EXPECT_FALSE(LocalChannels(config).Subscribe(identifier).has_value()) << "--turbo_streams off";
+  EXPECT_EQ(Outcome(config, identifier), "controller") << "--turbo_streams off";
   ServerConfig no_secret;
   no_secret.turbo_streams = true;
-  EXPECT_FALSE(LocalChannels(no_secret).Subscribe(identifier).has_value())
+  EXPECT_EQ(Outcome(no_secret, identifier), "controller")
       << "enabled without any secret: the application may implement the channel";
 }
 
 TEST(LocalChannelsTest, CableReadyVerifiesItsIdentifierParameter) {
   const auto& v = AuthVectors()["signed_streams"][2];
   const std::string identifier = Identifier("CableReady::Stream", "identifier", Str(v["signed"]));
+  const std::string confirmed = "confirmed " + Str(v["stream"]);
   ServerConfig config;
   config.cable_ready = true;
   config.cable_ready_secret = Str(v["secret"]);
-  const auto sub = LocalChannels(config).Subscribe(identifier);
-  ASSERT_TRUE(sub.has_value());
-  EXPECT_TRUE(sub->confirmed) << sub->log;
-  EXPECT_EQ(sub->stream, Str(v["stream"]));
-  EXPECT_TRUE(sub->istate.empty());
-
-  const auto wrong_key =
-      LocalChannels(config).Subscribe(Signed(Str(v["signed"]), "CableReady::Stream"));
-  EXPECT_FALSE(wrong_key->confirmed) << "the name travels as `identifier`";
-  EXPECT_EQ(wrong_key->log, "no signed stream name");
+  EXPECT_EQ(Outcome(config, identifier), confirmed);
+  EXPECT_EQ(State(config, identifier), StateMap{});
+  EXPECT_EQ(Outcome(config, Signed(Str(v["signed"]), "CableReady::Stream")),
+            "rejected: no signed stream name")
+      << "the name travels as `identifier`";
 
   config.cable_ready_secret = "";
   config.streams_secret = Str(v["secret"]);
-  EXPECT_TRUE(LocalChannels(config).Subscribe(identifier)->confirmed) << "streams secret";
+  EXPECT_EQ(Outcome(config, identifier), confirmed) << "the streams secret";
   config.cable_ready_secret = "another";
-  EXPECT_FALSE(LocalChannels(config).Subscribe(identifier)->confirmed) << "its own secret wins";
+  EXPECT_EQ(Outcome(config, identifier), "rejected: signature does not match the secret")
+      << "its own secret wins";
   config.cable_ready = false;
-  EXPECT_FALSE(LocalChannels(config).Subscribe(identifier).has_value()) << "--cable_ready off";
+  EXPECT_EQ(Outcome(config, identifier), "controller") << "--cable_ready off";
 }
 
 TEST(LocalChannelsTest, AnythingElseGoesToTheController) {
@@ -244,7 +247,6 @@ TEST(LocalChannelsTest, AnythingElseGoesToTheController) {
   config.public_streams = true;
   config.turbo_streams = true;
   config.cable_ready = true;
-  const LocalChannels channels(config);
   const std::string deep = R"({"channel":"$pubsub","stream_name":"x","n":)" +
                            std::string(100, '[') + std::string(100, ']') + "}";
   for (const std::string& identifier :
@@ -254,9 +256,9 @@ TEST(LocalChannelsTest, AnythingElseGoesToTheController) {
         std::string(R"({"stream_name":"x"})"), std::string(R"(["$pubsub"])"),
         std::string(R"("$pubsub")"), std::string(R"({"channel":"$pubsub")"), std::string(""),
         deep}) {
-    EXPECT_FALSE(channels.Subscribe(identifier).has_value()) << identifier;
+    EXPECT_EQ(Outcome(config, identifier), "controller") << identifier;
   }
-  EXPECT_TRUE(channels.Subscribe(Public("x")).has_value()) << "the same server answers $pubsub";
+  EXPECT_EQ(Outcome(config, Public("x")), "confirmed x") << "the same server answers $pubsub";
 }
 
 }  // namespace
