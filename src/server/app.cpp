@@ -10,6 +10,7 @@
 #include "common/auth/secrets.h"
 #include "common/log.h"
 #include "common/strings.h"
+#include "server/broadcast/broadcaster.h"
 #include "server/broadcast/make_broadcasters.h"
 #include "server/broker/make_broker.h"
 #include "server/controller/grpc_controller.h"
@@ -41,21 +42,6 @@ Result<std::unique_ptr<App>> App::Create(ServerConfig config) {
   std::unique_ptr<App> app(new App());
   if (config.is_public) config.noauth = true;
 
-  std::unique_ptr<Controller> controller;
-  InlineController* inline_controller = nullptr;
-  if (!config.rpc_inline.empty()) {
-    auto loaded = InlineController::Load(SplitList(config.rpc_inline));
-    if (!loaded.ok()) return loaded.error();
-    inline_controller = loaded.value().get();
-    app->controller_summary_ = "in-process backend (" + inline_controller->Summary() + ")";
-    controller = std::move(loaded.value());
-  } else if (config.norpc) {
-    controller = std::make_unique<NullController>();
-    app->controller_summary_ = "no RPC";
-  } else {
-    app->controller_summary_ = "RPC " + config.rpc_host;
-  }
-
   // The broadcast key: explicit, else derived from the common secret;
   // "none" (and --public) turns authentication off.
   auth::SecretSettings secrets;
@@ -67,29 +53,13 @@ Result<std::unique_ptr<App>> App::Create(ServerConfig config) {
   }
   if (config.is_public) key.clear();
   app->broadcast_key_ = key;
+  app->config_ = std::move(config);
 
-  if (!controller) {
-    // gRPC needs the node's metrics, so the node is created with a
-    // placeholder and the controller installed right after.
-    app->config_ = config;
-    auto node = std::make_unique<Node>(config, nullptr);
-    const bool http_rpc =
-        config.rpc_host.rfind("http://", 0) == 0 || config.rpc_host.rfind("https://", 0) == 0;
-    if (http_rpc) {
-      auto rpc = HttpRpcController::Create(node->config(), node->metrics());
-      if (!rpc.ok()) return rpc.error();
-      node->SetController(std::move(rpc.value()));
-    } else {
-      auto rpc = GrpcController::Create(node->config(), node->metrics());
-      if (!rpc.ok()) return rpc.error();
-      node->SetController(std::move(rpc.value()));
-    }
-    app->node_ = std::move(node);
-  } else {
-    app->config_ = config;
-    app->node_ = std::make_unique<Node>(config, std::move(controller));
-  }
-  if (inline_controller) inline_controller->AttachNode(app->node_.get());
+  // Counters first: the controller and the node both count into them.
+  app->counters_ = std::make_unique<Metrics>();
+  auto controller = app->MakeController();
+  if (!controller.ok()) return controller.error();
+  app->node_ = std::make_unique<Node>(app->config_, std::move(controller.value()), *app->counters_);
   auto metrics = MetricsExporter::Create(*app->node_, app->config_);
   if (!metrics.ok()) return metrics.error();
   app->metrics_ = std::move(metrics.value());
@@ -100,6 +70,39 @@ Result<std::unique_ptr<App>> App::Create(ServerConfig config) {
     return s.error();
   }
   return app;
+}
+
+// The controller the settings name. An in-process backend publishes what
+// its actions broadcast through the node, which exists before any call.
+Result<std::unique_ptr<Controller>> App::MakeController() {
+  const ServerConfig& config = config_;
+  if (!config.rpc_inline.empty()) {
+    IngressSink sink;
+    sink.broadcast = [this](BroadcastPtr b) { node_->Publish(std::move(b)); };
+    sink.command = [this](const RemoteCommand& c) {
+      node_->PublishRemoteDisconnect(c.identifiers, c.reconnect);
+    };
+    sink.metrics = counters_.get();
+    auto loaded = InlineController::Load(SplitList(config.rpc_inline), std::move(sink));
+    if (!loaded.ok()) return loaded.error();
+    controller_summary_ = "in-process backend (" + loaded.value()->Summary() + ")";
+    return std::unique_ptr<Controller>(std::move(loaded.value()));
+  }
+  if (config.norpc) {
+    controller_summary_ = "no RPC";
+    return std::unique_ptr<Controller>(std::make_unique<NullController>());
+  }
+  controller_summary_ = "RPC " + config.rpc_host;
+  const bool http_rpc =
+      config.rpc_host.rfind("http://", 0) == 0 || config.rpc_host.rfind("https://", 0) == 0;
+  if (http_rpc) {
+    auto rpc = HttpRpcController::Create(config_, *counters_);
+    if (!rpc.ok()) return rpc.error();
+    return std::unique_ptr<Controller>(std::move(rpc.value()));
+  }
+  auto rpc = GrpcController::Create(config_, *counters_);
+  if (!rpc.ok()) return rpc.error();
+  return std::unique_ptr<Controller>(std::move(rpc.value()));
 }
 
 App::~App() {

@@ -11,7 +11,9 @@
 
 namespace cable::server {
 
+class Controller;
 class Node;
+struct Metrics;
 class Listener;
 class Broadcaster;
 class MetricsExporter;
@@ -36,9 +38,11 @@ class App {
 
  private:
   App() = default;
+  Result<std::unique_ptr<Controller>> MakeController();
   Status PrepareBroadcasting();
   Status StartBroadcasting();
   ServerConfig config_;
+  std::unique_ptr<Metrics> counters_;  // outlives node_ and the controller
   std::unique_ptr<Node> node_;
   std::vector<std::unique_ptr<Broadcaster>> broadcasters_;  // stopped before node_ goes
   std::shared_ptr<Listener> main_listener_;

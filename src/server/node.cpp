@@ -16,9 +16,15 @@
 
 namespace cable::server {
 
-Node::Node(ServerConfig config, std::unique_ptr<Controller> controller)
-    : config_(std::move(config)), identity_(config_), local_channels_(config_) {
-  if (controller) SetController(std::move(controller));
+Node::Node(ServerConfig config, std::unique_ptr<Controller> controller, Metrics& metrics)
+    : config_(std::move(config)),
+      controller_(std::move(controller)),
+      metrics_(metrics),
+      identity_(config_),
+      local_channels_(config_),
+      disconnector_(std::make_unique<DisconnectQueue>(
+          *controller_, metrics_, config_.disconnect_rate,
+          static_cast<size_t>(std::max(1, config_.disconnect_backlog_size)))) {
   int n = config_.workers > 0 ? config_.workers
                               : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   for (int i = 0; i < n; ++i) {
@@ -26,14 +32,6 @@ Node::Node(ServerConfig config, std::unique_ptr<Controller> controller)
     workers_.back()->SetWriteTimeout(std::chrono::seconds(config_.ws_write_timeout_s));
     workers_.back()->SetPongTimeout(std::chrono::seconds(config_.pong_timeout_s));
   }
-}
-
-void Node::SetController(std::unique_ptr<Controller> controller) {
-  disconnector_.reset();
-  controller_ = std::move(controller);
-  disconnector_ = std::make_unique<DisconnectQueue>(
-      *controller_, metrics_, config_.disconnect_rate,
-      static_cast<size_t>(std::max(1, config_.disconnect_backlog_size)));
 }
 
 Node::~Node() {

@@ -30,14 +30,12 @@ class SessionKeeper;
 
 class Node {
  public:
-  Node(ServerConfig config, std::unique_ptr<Controller> controller);
+  // `metrics` outlives the node (the controller counts into it too).
+  Node(ServerConfig config, std::unique_ptr<Controller> controller, Metrics& metrics);
   ~Node();
 
   const ServerConfig& config() const { return config_; }
   Controller& controller() { return *controller_; }
-  // Installs the controller when it could not exist before the node (it
-  // needs the node's metrics). Call before Start().
-  void SetController(std::unique_ptr<Controller> controller);
   Metrics& metrics() { return metrics_; }
   const Identity& identity() const { return identity_; }
   const LocalChannels& local_channels() const { return local_channels_; }
@@ -97,7 +95,7 @@ class Node {
   ServerConfig config_;
   BodyBudget body_budget_{config_.http_broadcast_max_inflight};
   std::unique_ptr<Controller> controller_;
-  Metrics metrics_;
+  Metrics& metrics_;
   Identity identity_;
   LocalChannels local_channels_;
   std::unique_ptr<DisconnectQueue> disconnector_;

@@ -1,16 +1,13 @@
 #include "server/controller/inline_controller.h"
 
-#include "common/log.h"
 #include "rpc/backend.h"
 #include "rpc/builtin.h"
-#include "server/broadcast/publication_parser.h"
 #include "server/controller/proto_convert.h"
-#include "server/node.h"
 
 namespace cable::server {
 
 Result<std::unique_ptr<InlineController>> InlineController::Load(
-    const std::vector<std::string>& files) {
+    const std::vector<std::string>& files, IngressSink sink) {
   std::vector<rpc::Source> sources;
   for (const auto& f : files) {
     auto source = rpc::ResolveDefinition(f);
@@ -19,24 +16,15 @@ Result<std::unique_ptr<InlineController>> InlineController::Load(
   }
   auto backend = rpc::Backend::LoadSources(sources);
   if (!backend.ok()) return backend.error();
+  backend.value()->SetBroadcastSink([sink = std::move(sink)](const std::string& publication) {
+    DeliverPublication(publication, sink, "in-process backend");
+  });
   return std::unique_ptr<InlineController>(new InlineController(std::move(backend.value())));
 }
 
 InlineController::InlineController(std::unique_ptr<rpc::Backend> backend)
     : backend_(std::move(backend)) {}
 InlineController::~InlineController() = default;
-
-void InlineController::AttachNode(Node* node) {
-  backend_->SetBroadcastSink([node](const std::string& publication) {
-    auto parsed = ParsePublication(publication);
-    if (!parsed.ok()) {
-      log::Error("Backend produced an invalid broadcast: {}", parsed.error().message);
-      return;
-    }
-    for (auto& b : parsed->broadcasts) node->Publish(std::move(b));
-    for (auto& d : parsed->disconnects) node->PublishRemoteDisconnect(d.identifiers, d.reconnect);
-  });
-}
 
 std::string InlineController::Summary() const {
   return backend_->Summary();

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "server/broadcast/broadcaster.h"
 #include "server/controller/controller.h"
 
 namespace cable::rpc {
@@ -16,15 +17,13 @@ class Backend;
 
 namespace cable::server {
 
-class Node;
-
 class InlineController : public Controller {
  public:
-  static Result<std::unique_ptr<InlineController>> Load(const std::vector<std::string>& files);
+  // Broadcasts and remote commands made by actions go to `sink`.
+  static Result<std::unique_ptr<InlineController>> Load(const std::vector<std::string>& files,
+                                                        IngressSink sink);
   ~InlineController() override;
 
-  // Broadcasts from actions are published to `node` (set before serving).
-  void AttachNode(Node* node);
   std::string Summary() const;
 
   void Connect(const std::string& sid, ConnectRequest request,
