@@ -17,20 +17,12 @@
 
 #include "server/hub/broadcast.h"
 #include "server/hub/hub_shard.h"
+#include "server/hub_stand_ins.h"
 
 namespace cable::server {
 namespace {
 
-// Add and Remove only store and compare Session pointers; they never
-// dereference them, so the addresses of these placeholders stand in for
-// sessions.
-struct Placeholder {
-  alignas(std::max_align_t) char byte;
-};
-Placeholder placeholders[64];
-Session* S(size_t i) {
-  return reinterpret_cast<Session*>(&placeholders[i]);
-}
+using hub_testing::S;
 
 // Short identifiers live inside std::string itself, so a group that moves
 // takes its characters along: the case in which a stale index key shows.

@@ -1,7 +1,5 @@
 #include "server/hub/hub_shard.h"
 
-#include "common/ws/frame.h"
-#include "server/protocol/messages.h"
 #include "server/session/session.h"
 
 namespace cable::server {
@@ -88,28 +86,9 @@ bool HubShard::Remove(const std::string& stream, Session* session, const std::st
 }
 
 size_t HubShard::Deliver(const Broadcast& broadcast) {
-  auto it = streams_.find(broadcast.stream);
-  if (it == streams_.end()) return 0;
-  size_t delivered = 0;
-  for (const auto& group : it->second.groups) {
-    // Built lazily: a group whose only member is the excluded sender
-    // costs nothing.
-    FrameRef frame;
-    for (Session* session : group.sessions) {
-      if (!broadcast.exclude_socket.empty() && session->sid() == broadcast.exclude_socket) {
-        continue;
-      }
-      if (!frame) {
-        frame = FrameRef::Make(ws::EncodeFrame(
-            ws::Opcode::kText,
-            protocol::BroadcastMessage(group.identifier, broadcast.data, broadcast.data_is_json,
-                                       PositionOf(broadcast))));
-      }
-      session->Send(frame);
-      ++delivered;
-    }
-  }
-  return delivered;
+  return DeliverVia(
+      broadcast, [](Session* session) -> const std::string& { return session->sid(); },
+      [](Session* session, const FrameRef& frame) { session->Send(frame); });
 }
 
 size_t HubShard::subscribers(const std::string& stream) const {

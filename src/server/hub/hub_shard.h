@@ -17,7 +17,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/ws/frame.h"
 #include "server/hub/broadcast.h"
+#include "server/protocol/messages.h"
+#include "server/session/frame_ref.h"
 
 namespace cable::server {
 
@@ -36,6 +39,12 @@ class HubShard {
 
   // Queues the broadcast's frame on every subscriber; returns deliveries.
   size_t Deliver(const Broadcast& broadcast);
+  // Deliver with its two calls on a session passed in: `sid_of(Session*)`
+  // returns the session's sid, `send(Session*, const FrameRef&)` queues a
+  // frame. Deliver inlines it with Session::sid and Session::Send; tests
+  // pass fakes, as the hub never touches a session otherwise.
+  template <typename SidOf, typename Send>
+  size_t DeliverVia(const Broadcast& broadcast, SidOf&& sid_of, Send&& send);
 
   size_t streams() const { return streams_.size(); }
   // The same, readable from any thread (metrics).
@@ -62,5 +71,31 @@ class HubShard {
   std::unordered_map<std::string, Subscribers> streams_;
   std::atomic<size_t> stream_count_{0};
 };
+
+template <typename SidOf, typename Send>
+size_t HubShard::DeliverVia(const Broadcast& broadcast, SidOf&& sid_of, Send&& send) {
+  auto it = streams_.find(broadcast.stream);
+  if (it == streams_.end()) return 0;
+  size_t delivered = 0;
+  for (const auto& group : it->second.groups) {
+    // Built lazily: a group whose only member is the excluded sender
+    // costs nothing.
+    FrameRef frame;
+    for (Session* session : group.sessions) {
+      if (!broadcast.exclude_socket.empty() && sid_of(session) == broadcast.exclude_socket) {
+        continue;
+      }
+      if (!frame) {
+        frame = FrameRef::Make(ws::EncodeFrame(
+            ws::Opcode::kText,
+            protocol::BroadcastMessage(group.identifier, broadcast.data, broadcast.data_is_json,
+                                       PositionOf(broadcast))));
+      }
+      send(session, frame);
+      ++delivered;
+    }
+  }
+  return delivered;
+}
 
 }  // namespace cable::server
