@@ -36,7 +36,7 @@
 
 namespace beast = boost::beast;
 namespace http = beast::http;
-namespace transport = cable::server::transport;
+namespace server = cable::server;
 namespace protocol = cable::server::protocol;
 
 namespace {
@@ -69,39 +69,39 @@ bool Within(std::string_view part, std::string_view whole) {
 }
 
 void CheckUrlDecode(std::string_view s) {
-  FUZZ_CHECK(transport::UrlDecode(s).size() <= s.size(), "decoding made text longer");
+  FUZZ_CHECK(server::UrlDecode(s).size() <= s.size(), "decoding made text longer");
 }
 
 // HttpConnection::Upgrade past the routing decision.
-void Upgrade(const Request& req, const transport::RequestTarget& target) {
+void Upgrade(const Request& req, const server::RequestTarget& target) {
   const std::string_view key = SV(req[http::field::sec_websocket_key]);
   if (req.method() != http::verb::get || !beast::websocket::is_upgrade(req) || key.empty()) return;
   const std::string_view origin = SV(req[http::field::origin]);
-  FUZZ_CHECK(transport::OriginAllowed(origin, {}), "an empty allow-list refused an origin");
-  transport::OriginAllowed(origin, kAllowedOrigins);
+  FUZZ_CHECK(server::OriginAllowed(origin, {}), "an empty allow-list refused an origin");
+  server::OriginAllowed(origin, kAllowedOrigins);
 
-  auto query = transport::ParseQuery(target.query);
+  auto query = server::ParseQuery(target.query);
   FUZZ_CHECK(query.size() <= target.query.size(), "more parameters than query bytes");
   for (const auto& [k, v] : query) {
     CheckUrlDecode(k);
     CheckUrlDecode(v);
   }
-  if (auto pi = transport::QueryValue(query, "pi"); !pi.empty()) {
+  if (auto pi = server::QueryValue(query, "pi"); !pi.empty()) {
     char* end = nullptr;
     (void)std::strtol(pi.c_str(), &end, 10);
   }
-  transport::QueryValue(query, "jid");
+  server::QueryValue(query, "jid");
 
   const std::string_view cookie = SV(req[http::field::cookie]);
-  FUZZ_CHECK(transport::FilterCookies(cookie, {}) == cookie, "keeping all cookies changed them");
-  transport::FilterCookies(cookie, kProxyCookies);
+  FUZZ_CHECK(server::FilterCookies(cookie, {}) == cookie, "keeping all cookies changed them");
+  server::FilterCookies(cookie, kProxyCookies);
 
   const std::string_view offered = SV(req[http::field::sec_websocket_protocol]);
-  const std::string chosen = transport::NegotiateSubprotocol(offered);
+  const std::string chosen = server::NegotiateSubprotocol(offered);
   FUZZ_CHECK(chosen.empty() || chosen == protocol::kJsonSubprotocol ||
                  chosen == protocol::kExtendedSubprotocol,
              "negotiated a subprotocol the server does not speak");
-  const std::string token = transport::TokenFromSubprotocols(offered);
+  const std::string token = server::TokenFromSubprotocols(offered);
   FUZZ_CHECK(token.empty() || offered.find(token) != std::string_view::npos,
              "token is not part of the offered subprotocols");
   FUZZ_CHECK(cable::ws::AcceptKey(key).size() == 28, "accept key is not 28 characters");
@@ -160,7 +160,7 @@ class Connection {
   bool OnHeader() {
     const Request& req = parser_->get();
     const std::string_view raw = SV(req.target());
-    const auto target = transport::SplitTarget(raw);
+    const auto target = server::SplitTarget(raw);
     FUZZ_CHECK(!target.path.empty(), "SplitTarget gave an empty path");
     FUZZ_CHECK(Within(target.query, raw) && Within(target.authority, raw),
                "SplitTarget pointed outside the target");
@@ -170,13 +170,13 @@ class Connection {
     const bool keep_alive = req.keep_alive() && !HasBody();
     if (target.path == kHealthPath) return keep_alive;
     for (const auto& p : kPaths) {
-      if (transport::PathMatches(p, target.path)) {
+      if (server::PathMatches(p, target.path)) {
         if (!HasBody()) Upgrade(req, target);
         return false;  // upgraded, or refused and closed
       }
     }
     // Patterns come from configuration; a badly configured one is a path.
-    transport::PathMatches(target.path, "/accounts/42/cable");
+    server::PathMatches(target.path, "/accounts/42/cable");
     return keep_alive;  // 404
   }
 

@@ -91,7 +91,7 @@ TEST(ClosePayloadTest, RefusesAOneBytePayloadAndAReasonThatIsNotUtf8) {
 }
 
 TEST(RequestTargetTest, OriginFormSplitsPathAndQuery) {
-  auto t = transport::SplitTarget("/cable?jid=x&pi=5");
+  auto t = SplitTarget("/cable?jid=x&pi=5");
   EXPECT_EQ(t.path, "/cable");
   EXPECT_EQ(t.query, "jid=x&pi=5");
   EXPECT_EQ(t.authority, "");
@@ -99,31 +99,31 @@ TEST(RequestTargetTest, OriginFormSplitsPathAndQuery) {
 
 TEST(RequestTargetTest, AbsoluteFormIsRoutedByItsPath) {
   // What Ruby's Net::HTTP sends (RFC 7230 §5.3.2).
-  auto t = transport::SplitTarget("http://localhost:8090/_broadcast");
+  auto t = SplitTarget("http://localhost:8090/_broadcast");
   EXPECT_EQ(t.path, "/_broadcast");
   EXPECT_EQ(t.query, "");
   EXPECT_EQ(t.authority, "localhost:8090");
 
-  t = transport::SplitTarget("https://[::1]:8080/cable?a=1");
+  t = SplitTarget("https://[::1]:8080/cable?a=1");
   EXPECT_EQ(t.path, "/cable");
   EXPECT_EQ(t.query, "a=1");
   EXPECT_EQ(t.authority, "[::1]:8080");
 }
 
 TEST(RequestTargetTest, AbsoluteFormWithoutPathIsTheRoot) {
-  auto t = transport::SplitTarget("http://example.com");
+  auto t = SplitTarget("http://example.com");
   EXPECT_EQ(t.path, "/");
   EXPECT_EQ(t.authority, "example.com");
-  t = transport::SplitTarget("http://example.com?x=1");
+  t = SplitTarget("http://example.com?x=1");
   EXPECT_EQ(t.path, "/");
   EXPECT_EQ(t.query, "x=1");
 }
 
 TEST(RequestTargetTest, SchemeLikeTextInAPathOrQueryIsNotAnAuthority) {
-  auto t = transport::SplitTarget("/redirect?to=http://evil.example/x");
+  auto t = SplitTarget("/redirect?to=http://evil.example/x");
   EXPECT_EQ(t.path, "/redirect");
   EXPECT_EQ(t.authority, "");
-  t = transport::SplitTarget("/a://b");
+  t = SplitTarget("/a://b");
   EXPECT_EQ(t.path, "/a://b");
   EXPECT_EQ(t.authority, "");
 }

@@ -344,14 +344,14 @@ TEST(NatsSubjectTest, PlainNamesStayAndUnusableOnesAreEncoded) {
 }
 
 TEST(RestoreSidTest, HeaderWinsAndHostileValuesAreDropped) {
-  EXPECT_EQ(transport::RestoreSid("fromheader", "fromquery"), "fromheader");
-  EXPECT_EQ(transport::RestoreSid("", "fromquery"), "fromquery");
-  EXPECT_EQ(transport::RestoreSid("", std::string(129, 'a')), "");
-  EXPECT_EQ(transport::RestoreSid("", std::string(1 << 20, 'a')), "");
-  EXPECT_EQ(transport::RestoreSid("", "a b"), "");
-  EXPECT_EQ(transport::RestoreSid("", "a\nb"), "");
-  EXPECT_EQ(transport::RandomSid().size(), 22u);
-  EXPECT_NE(transport::RandomSid(), transport::RandomSid());
+  EXPECT_EQ(RestoreSid("fromheader", "fromquery"), "fromheader");
+  EXPECT_EQ(RestoreSid("", "fromquery"), "fromquery");
+  EXPECT_EQ(RestoreSid("", std::string(129, 'a')), "");
+  EXPECT_EQ(RestoreSid("", std::string(1 << 20, 'a')), "");
+  EXPECT_EQ(RestoreSid("", "a b"), "");
+  EXPECT_EQ(RestoreSid("", "a\nb"), "");
+  EXPECT_EQ(RandomSid().size(), 22u);
+  EXPECT_NE(RandomSid(), RandomSid());
 }
 
 }  // namespace

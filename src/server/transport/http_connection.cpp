@@ -22,7 +22,6 @@ namespace cable::server {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
-using namespace transport;
 
 namespace {
 constexpr size_t kMaxHeaderBytes = 16 * 1024;

@@ -7,7 +7,7 @@
 #include "common/strings.h"
 #include "server/protocol/messages.h"
 
-namespace cable::server::transport {
+namespace cable::server {
 
 RequestTarget SplitTarget(std::string_view target) {
   RequestTarget out;
@@ -154,4 +154,4 @@ std::string TokenFromSubprotocols(std::string_view offered) {
   return {};
 }
 
-}  // namespace cable::server::transport
+}  // namespace cable::server

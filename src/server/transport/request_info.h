@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-namespace cable::server::transport {
+namespace cable::server {
 
 // A request-target split into its parts (RFC 7230 §5.3). Origin form
 // `/path?query` is what browsers send; absolute form
@@ -58,4 +58,4 @@ std::string NegotiateSubprotocol(std::string_view offered);
 // The JWT carried as an `anycable-token.<jwt>` subprotocol, or empty.
 std::string TokenFromSubprotocols(std::string_view offered);
 
-}  // namespace cable::server::transport
+}  // namespace cable::server
