@@ -91,6 +91,10 @@ void Session::SendHistory(const std::string& identifier,
     SendText(protocol::BroadcastMessage(identifier, m->data, m->data_is_json, PositionOf(*m)));
   }
   SendText(protocol::ConfirmHistory(identifier));
+  // Out now rather than behind every session the worker flushes in turn:
+  // on a busy worker the reply would otherwise wait for a whole round of
+  // broadcast writes. What was queued before goes out with it, in order.
+  if (!write_armed_) Flush();
 }
 
 // ---------------------------------------------------------------- snapshots
