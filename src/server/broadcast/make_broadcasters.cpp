@@ -36,8 +36,7 @@ Result<std::vector<std::unique_ptr<Broadcaster>>> MakeBroadcasters(Node& node) {
       if (name == "redis") {
         out.push_back(std::make_unique<RedisBroadcaster>(*url, config.redis_channel, local));
       } else {
-        const std::string consumer =
-            config.node_id.empty() ? RandomSid() : config.node_id;
+        const std::string consumer = config.node_id.empty() ? RandomSid() : config.node_id;
         out.push_back(
             std::make_unique<RedisxBroadcaster>(*url, config.redisx_stream, consumer, everywhere));
       }

@@ -18,6 +18,12 @@
 
 namespace cable::server {
 
+// Requests waiting for a broker's server; past this they fail at once
+// rather than grow memory while the server is slow.
+inline constexpr size_t kMaxBrokerQueue = 65536;
+// How long a broker's Start waits at most for its first connection.
+inline constexpr std::chrono::seconds kBrokerFirstAttempt{6};
+
 template <typename Job>
 class JobQueue {
  public:

@@ -21,10 +21,7 @@ constexpr const char* kSessionsBucket = "_anycable_";
 constexpr const char* kEpochBucket = "_anycable_epoch_";
 constexpr const char* kEpochKey = "_epoch_";
 constexpr const char* kStreamPrefix = "_ac_";
-constexpr size_t kMaxQueued = 65536;
 constexpr int64_t kRequestWaitMs = 5000;
-// Start waits this long at most for JetStream to be set up the first time.
-constexpr auto kFirstAttempt = std::chrono::seconds(6);
 constexpr int64_t kNanosPerSecond = 1'000'000'000;
 
 // anycable-go names the JetStream stream `_ac_<stream>`; JetStream refuses
@@ -56,7 +53,7 @@ NatsBroker::NatsBroker(std::string servers, BrokerLimits limits)
     : servers_(std::move(servers)),
       limits_(limits),
       conn_("NATS broker", nullptr),
-      queue_("NATS broker", kMaxQueued) {}
+      queue_("NATS broker", kMaxBrokerQueue) {}
 
 NatsBroker::~NatsBroker() {
   Stop();
@@ -65,7 +62,7 @@ NatsBroker::~NatsBroker() {
 Status NatsBroker::Start() {
   if (Status s = conn_.Connect(servers_); !s.ok()) return s;
   thread_ = std::thread([this] { Run(); });
-  queue_.WaitAttempted(kFirstAttempt);
+  queue_.WaitAttempted(kBrokerFirstAttempt);
   return Status::Ok();
 }
 

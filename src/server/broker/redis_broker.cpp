@@ -19,14 +19,9 @@ constexpr const char* kEpochKey = "_anycable_:epoch";
 constexpr const char* kHistoryPrefix = "_anycable_:history:";
 constexpr const char* kOffsetPrefix = "_anycable_:offset:";
 constexpr const char* kSessionPrefix = "_anycable_:session:";
-// Requests waiting for the connection; past this they fail at once rather
-// than grow memory while Redis is slow.
-constexpr size_t kMaxQueued = 65536;
 // Jobs per pipelined round trip.
 constexpr size_t kBatch = 256;
 constexpr auto kReplyTimeout = std::chrono::seconds(5);
-// Start waits this long at most for the first connection attempt.
-constexpr auto kFirstAttempt = std::chrono::seconds(6);
 
 // KEYS: history stream, offset counter, epoch.
 // ARGV: data, sid to skip (may be empty), history limit, history ttl,
@@ -141,7 +136,7 @@ RedisBroker::RedisBroker(broadcast::RedisUrl url, BrokerLimits limits, bool publ
     : url_(std::move(url)),
       limits_(limits),
       publishes_(publishes),
-      queue_("Redis broker", kMaxQueued) {}
+      queue_("Redis broker", kMaxBrokerQueue) {}
 
 RedisBroker::~RedisBroker() {
   Stop();
@@ -149,7 +144,7 @@ RedisBroker::~RedisBroker() {
 
 Status RedisBroker::Start() {
   thread_ = std::thread([this] { Run(); });
-  queue_.WaitAttempted(kFirstAttempt);
+  queue_.WaitAttempted(kBrokerFirstAttempt);
   return Status::Ok();
 }
 
