@@ -311,7 +311,7 @@ TEST(PositionedMessagesTest, PositionFollowsTheMessageAsAnycableGoWritesIt) {
 }
 
 TEST(PositionedMessagesTest, PubSubCarriesPositionsAndTransience) {
-  auto b = std::const_pointer_cast<Broadcast>(MakeBroadcast("s", "d", "sid1"));
+  auto b = MakeBroadcast("s", "d", "sid1");
   b->offset = 7;
   b->epoch = "ep";
   auto parsed = ParsePublication(EncodeBroadcast(*b));

@@ -34,8 +34,7 @@ Result<BroadcastPtr> ParseOne(const json& item) {
       transient = t->get<bool>();
     }
   }
-  auto b = std::const_pointer_cast<Broadcast>(
-      MakeBroadcast(stream->get<std::string>(), data->get<std::string>(), std::move(exclude)));
+  auto b = MakeBroadcast(stream->get<std::string>(), data->get<std::string>(), std::move(exclude));
   b->transient = transient;
   // Positions travel between nodes with the message (spec §8.3); a broker
   // gives publications from backends positions of its own.

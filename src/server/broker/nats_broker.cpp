@@ -286,9 +286,9 @@ Status NatsBroker::CollectStream(const StreamHistoryQuery& q, std::vector<Broadc
     }
     const int64_t stored_at = natsMsg_GetTime(msg) / kNanosPerSecond;
     if (q.from || stored_at >= q.since) {
-      auto b = std::const_pointer_cast<Broadcast>(MakeBroadcast(
+      auto b = MakeBroadcast(
           q.stream,
-          std::string(natsMsg_GetData(msg), static_cast<size_t>(natsMsg_GetDataLength(msg)))));
+          std::string(natsMsg_GetData(msg), static_cast<size_t>(natsMsg_GetDataLength(msg))));
       b->offset = seq;
       b->epoch = epoch_;
       out.push_back(std::move(b));

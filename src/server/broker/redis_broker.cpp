@@ -121,8 +121,7 @@ Status CollectStream(const StreamHistoryQuery& q, const std::string& epoch,
   }
   for (const auto& m : kept) {
     if (q.from ? m.offset <= after : m.stored_at < q.since) continue;
-    auto b = std::const_pointer_cast<Broadcast>(
-        MakeBroadcast(q.stream, std::string(m.data), std::string(m.exclude)));
+    auto b = MakeBroadcast(q.stream, std::string(m.data), std::string(m.exclude));
     b->offset = m.offset;
     b->epoch = epoch;
     out.push_back(std::move(b));

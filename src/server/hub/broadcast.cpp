@@ -4,7 +4,8 @@
 
 namespace cable::server {
 
-BroadcastPtr MakeBroadcast(std::string stream, std::string data, std::string exclude_socket) {
+std::shared_ptr<Broadcast> MakeBroadcast(std::string stream, std::string data,
+                                         std::string exclude_socket) {
   auto b = std::make_shared<Broadcast>();
   b->data_is_json = protocol::IsEmbeddableJson(data);
   b->stream = std::move(stream);

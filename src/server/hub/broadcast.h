@@ -25,7 +25,10 @@ struct Broadcast {
 
 using BroadcastPtr = std::shared_ptr<const Broadcast>;
 
-BroadcastPtr MakeBroadcast(std::string stream, std::string data, std::string exclude_socket = {});
+// Mutable until shared: callers set what else the broadcast carries
+// (transient, a position) before handing it on as a BroadcastPtr.
+std::shared_ptr<Broadcast> MakeBroadcast(std::string stream, std::string data,
+                                         std::string exclude_socket = {});
 // The position fields a client message carries for `broadcast` (none when
 // it has no epoch).
 inline protocol::Position PositionOf(const Broadcast& broadcast) {

@@ -214,7 +214,7 @@ void Session::Whisper(const protocol::ClientCommand& cmd) {
     return;
   }
   // Whispers are never stored and carry no position (spec §2.5).
-  auto whisper = std::const_pointer_cast<Broadcast>(MakeBroadcast(it->second, cmd.data, info_.sid));
+  auto whisper = MakeBroadcast(it->second, cmd.data, info_.sid);
   whisper->transient = true;
   node_.Publish(std::move(whisper));
 }
