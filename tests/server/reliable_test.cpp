@@ -224,6 +224,36 @@ TEST_F(MemoryBrokerServeTest, RestoreBringsTheSessionBackWithoutConnect) {
   EXPECT_TRUE(ReceivesMessage(c, DisconnectMessage("remote", false)));
 }
 
+// Each subscribe rewrites the snapshot: past 1 MiB of state the session
+// stops being saved (the cost would grow with every subscription), and a
+// restore brings back the last snapshot that fit.
+TEST_F(MemoryBrokerServeTest, OversizedSessionsKeepTheirLastSnapshotThatFit) {
+  Json welcome;
+  std::string old_sid;
+  const std::string small = StreamIdentifier("small");
+  {
+    ASSERT_CONNECTED(c, ConnectExt(server(), UidTarget("frank"), &welcome));
+    old_sid = Sid(welcome);
+    ASSERT_TRUE(Subscribes(c, small));
+    for (int i = 0; i < 8; ++i) {
+      const std::string big = Identifier(
+          "$pubsub", {{"stream_name", "big" + std::to_string(i) + std::string(100000, 'x')}});
+      ASSERT_TRUE(Subscribes(c, big)) << i;
+    }
+    c.Close();
+  }
+  Json restored;
+  ASSERT_CONNECTED(
+      c, ConnectExt(server(), "/cable?sid=" + old_sid + "&" + kConnectRejected, &restored));
+  EXPECT_EQ(restored["restored"], true) << restored.dump().substr(0, 300);
+  ASSERT_TRUE(restored["restored_ids"].is_array());
+  const size_t n = restored["restored_ids"].size();
+  EXPECT_GE(n, 1u);
+  EXPECT_LT(n, 9u) << "every subscription was saved, past 1 MiB";
+  EXPECT_EQ(restored["restored_ids"][0], small);
+  EXPECT_TRUE(Pongs(c));
+}
+
 TEST_F(MemoryBrokerServeTest, HeaderSidWinsOverTheQuery) {
   Json welcome;
   std::string old_sid;

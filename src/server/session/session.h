@@ -201,6 +201,7 @@ class Session : public std::enable_shared_from_this<Session>, private FrameReade
   bool tls_write_wants_read_ = false;
   uint8_t client_warnings_ = 0;
   uint16_t suppressed_warnings_ = 0;
+  bool snapshot_too_large_ = false;  // no longer saved for restore (session_reliable.cpp)
 
   std::string identifiers_;
   StateMap cstate_;

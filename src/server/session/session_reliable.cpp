@@ -99,8 +99,35 @@ void Session::SendHistory(const std::string& identifier,
 
 // ---------------------------------------------------------------- snapshots
 
+namespace {
+// A snapshot is rewritten after every subscribe: without a bound, a client
+// holding many subscriptions with huge identifiers would make each new one
+// cost the encoding of all (quadratic) and the broker hold megabytes.
+constexpr size_t kMaxSnapshotBytes = 1 << 20;
+
+size_t StateBytes(const StateMap& state) {
+  size_t n = 0;
+  for (const auto& [k, v] : state) n += k.size() + v.size();
+  return n;
+}
+}  // namespace
+
 void Session::CommitSnapshot() {
-  if (!restorable() || state_ != State::kOpen) return;
+  if (!restorable() || state_ != State::kOpen || snapshot_too_large_) return;
+  // Counted before anything is encoded or copied.
+  size_t bytes = identifiers_.size() + StateBytes(cstate_);
+  for (const auto& sub : subscriptions_.list()) {
+    bytes += 2 * sub.identifier.size() + StateBytes(sub.istate);
+    for (const auto& stream : sub.streams) bytes += stream.size();
+  }
+  if (bytes > kMaxSnapshotBytes) {
+    // The broker keeps the last snapshot that fit; a restore brings back
+    // that one, and restored_ids tells the client which subscriptions.
+    snapshot_too_large_ = true;
+    WarnAboutClient("Session sid={} is no longer saved for restore: its state exceeds {} bytes",
+                    info_.sid, kMaxSnapshotBytes);
+    return;
+  }
   SessionSnapshot snapshot;
   snapshot.identifiers = identifiers_;
   snapshot.cstate = cstate_;
