@@ -8,6 +8,7 @@
 
 #include <csignal>
 
+#include "server/raw_http.h"
 #include "server/server_test_helpers.h"
 #include "support/auth_vectors.h"
 #include "support/redis_server.h"
@@ -227,6 +228,47 @@ TEST_F(PresenceTest, RestApiPublishesWithTheDerivedKeyOnly) {
   EXPECT_EQ(HttpPost(server().port(), "/api/publish", "{nope", ApiKey()), 422);
   ASSERT_EQ(HttpPost(server().port(), "/api/publish", body, ApiKey()), 201);
   EXPECT_TRUE(ReceivesMessage(c, DataMessage(RoomIdentifier(room), {{"n", 1}})));
+}
+
+// The API on a port of its own, open (public mode, no API secret), with
+// CORS for browsers that publish.
+class ApiPortTest : public SharedServerTest<ApiPortTest> {
+ public:
+  static ServeOptions Options() {
+    ServeOptions options = SharedServerTest::Options();
+    api_port_ = FreePort();
+    options.args = {"--public",
+                    "--broker",
+                    "memory",
+                    "--api_port",
+                    std::to_string(api_port_),
+                    "--api_path",
+                    "/rest",
+                    "--api_cors_headers"};
+    return options;
+  }
+  static inline int api_port_ = 0;
+};
+
+TEST_F(ApiPortTest, ServesTheApiOnItsOwnPortWithCors) {
+  const std::string room = "presence/api-port";
+  ASSERT_CONNECTED(c, ConnectWelcomed(server()));
+  ASSERT_TRUE(Subscribes(c, RoomIdentifier(room)));
+  const std::string body = Publication(room, {{"n", 1}}).dump();
+  ASSERT_EQ(HttpPost(api_port_, "/rest/publish", body), 201);
+  EXPECT_TRUE(ReceivesMessage(c, DataMessage(RoomIdentifier(room), {{"n", 1}})));
+  EXPECT_EQ(HttpPost(server().port(), "/rest/publish", body), 404) << "not on the main port";
+  EXPECT_EQ(HttpPost(api_port_, "/api/publish", body), 404) << "under --api_path only";
+  std::string users;
+  ASSERT_EQ(HttpGet(api_port_, "/rest/presence/x/users", &users), 200);
+  RawConnection preflight(api_port_);
+  ASSERT_TRUE(preflight.Send(
+      "OPTIONS /rest/publish HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: https://app.example\r\n"
+      "Access-Control-Request-Method: POST\r\n\r\n"));
+  RawResponse r = preflight.ReadResponse();
+  EXPECT_EQ(r.status, 200) << r.error;
+  EXPECT_EQ(r.Header("Access-Control-Allow-Origin"), "*");
+  EXPECT_NE(r.Header("Access-Control-Allow-Headers").find("Authorization"), std::string::npos);
 }
 
 // Without a broker there is no presence: queries answer the error shape,
