@@ -165,6 +165,9 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
   Flag(sub, "ping_timestamp_precision", o->ping_timestamp_precision,
        "Ping timestamp precision: s, ms or ns", kProtocol)
       ->check(CLI::IsMember({"s", "ms", "ns"}));
+  Switch(sub, "enable_native_pings", c.enable_native_pings,
+         "Also send WebSocket ping frames; their pongs keep clients alive under --pong_timeout",
+         kProtocol);
   Flag(sub, "pong_timeout", c.pong_timeout_s,
        "Seconds an actioncable-v1-ext-json client may stay silent after a ping before it is "
        "disconnected (no_pong; 0: off)",

@@ -55,6 +55,7 @@ constexpr Setting kSettings[] = {
     {"app", "ping_interval", "ping_interval", Kind::kInt},
     {"app", "ping_timestamp_precision", "ping_timestamp_precision", Kind::kString},
     {"app", "pong_timeout", "pong_timeout", Kind::kInt},
+    {"app", "enable_native_ping", "enable_native_pings", Kind::kBool},
     {"app", "shutdown_timeout", "shutdown_timeout", Kind::kInt},
     {"app", "shutdown_delay", "shutdown_delay", Kind::kInt},
     {"ws", "paths", "path", Kind::kList},
