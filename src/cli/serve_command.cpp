@@ -8,6 +8,7 @@
 #include "cli/command.h"
 #include "cli/serve_config_file.h"
 #include "common/log.h"
+#include "common/random_id.h"
 #include "common/strings.h"
 #include "server/app.h"
 #include "server/memory_reclaimer.h"
@@ -403,6 +404,10 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
     log::Level level;
     if (log::ParseLevel(c.log_level, &level)) log::SetLevel(level);
     log::SetFormat(c.log_format == "json" ? log::Format::kJson : log::Format::kText);
+    // Every line names the node, as anycable-go's do (6 characters unless
+    // --node_id says otherwise), so logs of several nodes can be told apart.
+    if (c.node_id.empty()) c.node_id = RandomId(6);
+    log::SetNodeId(c.node_id);
     // From here on a stalled stderr must not stall the event loops.
     log::StartAsync();
     ApplyDeprecatedAliases(*o);
