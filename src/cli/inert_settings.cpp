@@ -19,9 +19,6 @@ constexpr std::string_view kPusher = "the Pusher protocol is not implemented yet
 constexpr std::string_view kRedisTls = "Redis over TLS (rediss://) is not implemented yet";
 constexpr std::string_view kSentinel =
     "Redis Sentinel is not implemented yet; give the master itself in --redis_url";
-constexpr std::string_view kRpcTls =
-    "gRPC over TLS is not implemented yet (cable's gRPC client is plaintext; HTTP RPC can use "
-    "https://)";
 constexpr std::string_view kWsBuffers =
     "cable's WebSocket buffers grow as a message needs; there is no fixed buffer to size";
 constexpr std::string_view kTelemetry = "cable sends no usage telemetry";
@@ -90,20 +87,11 @@ constexpr InertSetting kInert[] = {
     {"pusher_app_key", "pusher.app_key", "", K::kString, "", kPusher},
     {"pusher_secret", "pusher.secret", "", K::kString, "", kPusher},
     {"pusher_api_port", "pusher.api_port", "", K::kInt, "0", kPusher},
-    {"enable_native_pings", "app.enable_native_ping", "", K::kBool, "false",
-     "WebSocket ping frames are not implemented yet; cable sends Action Cable pings"},
     {"enable_ws_compression", "ws.enable_compression", "", K::kBool, "false",
      "WebSocket compression (permessage-deflate) is not implemented yet"},
     {"http_broadcast_cors", "http_broadcast.cors_headers", "", K::kBool, "false",
      "CORS headers on the HTTP broadcast endpoint are not implemented yet (the REST API has "
      "--api_cors_headers)"},
-    {"rpc_enable_tls", "rpc.enable_tls", "", K::kBool, "false", kRpcTls},
-    {"rpc_tls_verify", "rpc.tls_verify", "", K::kBool, "true", kRpcTls},
-    {"rpc_tls_root_ca", "rpc.tls_root_ca_path", "", K::kString, "", kRpcTls},
-    {"rpc_max_call_recv_size", "rpc.max_recv_size", "", K::kInt, "0",
-     "not implemented yet: cable's gRPC client uses gRPC's default message limits"},
-    {"rpc_max_call_send_size", "rpc.max_send_size", "", K::kInt, "0",
-     "not implemented yet: cable's gRPC client uses gRPC's default message limits"},
     {"redis_sentinels", "redis.sentinels", "", K::kString, "", kSentinel},
     {"redis_sentinel_discovery_interval", "redis.sentinel_discovery_interval", "", K::kInt, "30",
      kSentinel},

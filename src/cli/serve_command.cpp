@@ -10,6 +10,7 @@
 #include "cli/inert_settings.h"
 #include "cli/serve_config_file.h"
 #include "common/log.h"
+#include "common/random_id.h"
 #include "common/strings.h"
 #include "server/app.h"
 #include "server/memory_reclaimer.h"
@@ -347,6 +348,9 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
   Flag(sub, "ping_timestamp_precision", o->ping_timestamp_precision,
        "Ping timestamp precision: s, ms or ns", kProtocol)
       ->check(CLI::IsMember({"s", "ms", "ns"}));
+  Switch(sub, "enable_native_pings", c.enable_native_pings,
+         "Also send WebSocket ping frames; their pongs keep clients alive under --pong_timeout",
+         kProtocol);
   Flag(sub, "pong_timeout", c.pong_timeout_s,
        "Seconds an actioncable-v1-ext-json client may stay silent after a ping before it is "
        "disconnected (no_pong; 0: off)",
@@ -415,6 +419,21 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
       ->check(CLI::PositiveNumber);
   Flag(sub, "http_rpc_secret", c.http_rpc_secret,
        "Bearer secret for HTTP RPC (default: derived from --secret)", kRpc);
+  Switch(sub, "rpc_enable_tls", c.rpc_enable_tls, "Call the gRPC backend over TLS", kRpc);
+  Flag(sub, "rpc_tls_verify", c.rpc_tls_verify,
+       "Check the gRPC backend's certificate (false: encrypted but unauthenticated, for "
+       "development)",
+       kRpc);
+  Flag(sub, "rpc_tls_root_ca", c.rpc_tls_root_ca,
+       "CA certificate(s) the gRPC backend's certificate must chain to: a PEM file or PEM text "
+       "(turns TLS on; default: the system's CAs)",
+       kRpc);
+  Flag(sub, "rpc_max_call_recv_size", c.rpc_max_call_recv_size,
+       "Largest gRPC reply accepted, in bytes (0: gRPC's 4 MiB)", kRpc)
+      ->check(CLI::NonNegativeNumber);
+  Flag(sub, "rpc_max_call_send_size", c.rpc_max_call_send_size,
+       "Largest gRPC request sent, in bytes (0: no limit)", kRpc)
+      ->check(CLI::NonNegativeNumber);
   Flag(sub, "headers", o->headers, "Request headers passed to RPC, comma-separated", kRpc);
   Flag(sub, "proxy-cookies", o->proxy_cookies,
        "Cookies passed to RPC, comma-separated (empty: all)", kRpc);
@@ -590,6 +609,10 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
     if (log::ParseLevel(c.log_level, &level)) log::SetLevel(level);
     log::SetFormat(c.log_format == "json" ? log::Format::kJson : log::Format::kText);
     ApplyDeprecatedAliases(*sub, *o);
+    // Every line names the node, as anycable-go's do (6 characters unless
+    // --node_id says otherwise), so logs of several nodes can be told apart.
+    if (c.node_id.empty()) c.node_id = RandomId(6);
+    log::SetNodeId(c.node_id);
     // From here on a stalled stderr must not stall the event loops.
     log::StartAsync();
     if (c.is_public) {
