@@ -55,6 +55,10 @@ TEST_F(MetricsTest, CountersFollowWhatClientsDo) {
   EXPECT_GE(MetricValue(after, "broadcast_msg_total") - MetricValue(before, "broadcast_msg_total"),
             1);
   EXPECT_GT(MetricValue(after, "data_sent_total"), MetricValue(before, "data_sent_total"));
+  // The HTTP broadcast is a publication of non-fan-out ingress.
+  EXPECT_GE(MetricValue(after, "publications_total") - MetricValue(before, "publications_total"),
+            1);
+  EXPECT_EQ(MetricValue(after, "timeout_server_msg_total"), 0) << after;
   EXPECT_GE(MetricValue(after, "broadcast_streams_num"), 1);
   EXPECT_GT(MetricValue(after, "mem_sys_bytes"), 1e6);
 }
