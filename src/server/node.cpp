@@ -68,6 +68,9 @@ std::vector<MetricSample> Node::CollectMetrics() {
   const Metrics& m = metrics_;
   return {
       {"clients_num", false, "Connected and authenticated clients", v(m.clients_num)},
+      {"clients_uniq_num", false,
+       "The number of unique clients (with respect to connection identifiers)",
+       static_cast<double>(m.uniq_identifiers.size())},
       {"broadcast_streams_num", false, "Streams with subscribers (summed over workers)",
        static_cast<double>(streams)},
       {"disconnect_queue_size", false, "Disconnect calls waiting", v(m.disconnect_queue_size)},
