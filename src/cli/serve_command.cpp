@@ -233,6 +233,21 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
       ->check(CLI::PositiveNumber);
   Flag(sub, "http_rpc_secret", c.http_rpc_secret,
        "Bearer secret for HTTP RPC (default: derived from --secret)", kRpc);
+  Switch(sub, "rpc_enable_tls", c.rpc_enable_tls, "Call the gRPC backend over TLS", kRpc);
+  Flag(sub, "rpc_tls_verify", c.rpc_tls_verify,
+       "Check the gRPC backend's certificate (false: encrypted but unauthenticated, for "
+       "development)",
+       kRpc);
+  Flag(sub, "rpc_tls_root_ca", c.rpc_tls_root_ca,
+       "CA certificate(s) the gRPC backend's certificate must chain to: a PEM file or PEM text "
+       "(turns TLS on; default: the system's CAs)",
+       kRpc);
+  Flag(sub, "rpc_max_call_recv_size", c.rpc_max_call_recv_size,
+       "Largest gRPC reply accepted, in bytes (0: gRPC's 4 MiB)", kRpc)
+      ->check(CLI::NonNegativeNumber);
+  Flag(sub, "rpc_max_call_send_size", c.rpc_max_call_send_size,
+       "Largest gRPC request sent, in bytes (0: no limit)", kRpc)
+      ->check(CLI::NonNegativeNumber);
   Flag(sub, "headers", o->headers, "Request headers passed to RPC, comma-separated", kRpc);
   Flag(sub, "proxy-cookies", o->proxy_cookies,
        "Cookies passed to RPC, comma-separated (empty: all)", kRpc);

@@ -112,6 +112,15 @@ struct ServerConfig {
   std::vector<std::string> headers = {"cookie"};
   std::vector<std::string> proxy_cookies;  // empty = all
   std::string http_rpc_secret;
+  // gRPC over TLS (on with rpc_enable_tls or a root CA): the server's
+  // certificate is checked against rpc_tls_root_ca (a PEM file, or PEM
+  // text as anycable-go allows), else the system's CAs.
+  bool rpc_enable_tls = false;
+  bool rpc_tls_verify = true;
+  std::string rpc_tls_root_ca;
+  // Largest gRPC message received / sent; 0 = gRPC's default (4 MiB / none).
+  int rpc_max_call_recv_size = 0;
+  int rpc_max_call_send_size = 0;
   DisconnectMode disconnect_mode = DisconnectMode::kAuto;
   int disconnect_rate = 100;
   int disconnect_backlog_size = 4096;

@@ -1,6 +1,9 @@
 #include "server/controller/grpc_controller.h"
 
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_certificate_verifier.h>
+#include <grpcpp/security/tls_credentials_options.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -9,6 +12,7 @@
 
 #include "anycable/rpc.grpc.pb.h"
 #include "common/log.h"
+#include "common/read_file.h"
 #include "common/strings.h"
 #include "server/controller/concurrency_limiter.h"
 #include "server/controller/proto_convert.h"
@@ -17,6 +21,11 @@ namespace cable::server {
 
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
+
+namespace {
+// The system bundle is about 200 KB.
+constexpr size_t kMaxCaBundleBytes = 16 << 20;
+}  // namespace
 
 Result<std::string> GrpcTarget(const std::string& rpc_host) {
   static const std::string kList = "grpc-list://";
@@ -39,6 +48,49 @@ Result<std::string> GrpcTarget(const std::string& rpc_host) {
   if (rpc_host.empty()) return Error{"rpc_host", "--rpc_host is empty"};
   return rpc_host;
 }
+
+namespace {
+// Channel credentials from the --rpc_*tls* settings (plaintext unless TLS
+// is on); an Error names a bad root CA.
+Result<std::shared_ptr<grpc::ChannelCredentials>> RpcCredentials(const ServerConfig& config) {
+  if (!config.rpc_enable_tls && config.rpc_tls_root_ca.empty()) {
+    return grpc::InsecureChannelCredentials();
+  }
+  std::string roots;
+  if (!config.rpc_tls_root_ca.empty()) {
+    // A file, else the PEM text itself (anycable-go accepts both).
+    if (config.rpc_tls_root_ca.find("-----BEGIN") != std::string::npos) {
+      roots = config.rpc_tls_root_ca;
+    } else {
+      auto file = ReadFile(config.rpc_tls_root_ca, kMaxCaBundleBytes);
+      if (!file.ok()) {
+        return Error{"rpc_tls", "--rpc_tls_root_ca: " + file.error().message};
+      }
+      roots = std::move(file.value());
+    }
+    if (roots.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+      return Error{"rpc_tls", "--rpc_tls_root_ca holds no PEM certificate"};
+    }
+  }
+  if (config.rpc_tls_verify) {
+    grpc::SslCredentialsOptions options;
+    options.pem_root_certs = roots;  // empty: the system's CAs
+    return grpc::SslCredentials(options);
+  }
+  // Encrypted but unauthenticated, as anycable-go's InsecureSkipVerify:
+  // for development against self-signed backends only.
+  grpc::experimental::TlsChannelCredentialsOptions options;
+  options.set_verify_server_certs(false);
+  options.set_check_call_host(false);
+  options.set_certificate_verifier(std::make_shared<grpc::experimental::NoOpCertificateVerifier>());
+  if (!roots.empty()) {
+    options.set_certificate_provider(
+        std::make_shared<grpc::experimental::StaticDataCertificateProvider>(roots));
+    options.watch_root_certs();
+  }
+  return grpc::experimental::TlsCredentials(options);
+}
+}  // namespace
 
 struct GrpcController::Impl {
   const ServerConfig& config;
@@ -152,11 +204,17 @@ Result<std::unique_ptr<GrpcController>> GrpcController::Create(const ServerConfi
                                                                Metrics& metrics) {
   auto target = GrpcTarget(config.rpc_host);
   if (!target.ok()) return target.error();
+  auto credentials = RpcCredentials(config);
+  if (!credentials.ok()) return credentials.error();
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   args.SetLoadBalancingPolicyName("round_robin");
-  auto channel = grpc::CreateCustomChannel(*target, grpc::InsecureChannelCredentials(), args);
+  if (config.rpc_max_call_recv_size > 0) {
+    args.SetMaxReceiveMessageSize(config.rpc_max_call_recv_size);
+  }
+  if (config.rpc_max_call_send_size > 0) args.SetMaxSendMessageSize(config.rpc_max_call_send_size);
+  auto channel = grpc::CreateCustomChannel(*target, *credentials, args);
   return std::unique_ptr<GrpcController>(
       new GrpcController(std::make_unique<Impl>(config, metrics, std::move(channel))));
 }
