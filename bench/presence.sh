@@ -81,14 +81,16 @@ server() { # server NAME ARGS...: a fresh `cable serve` with presence on public 
   SERVER_PID=$LAST_PID
 }
 run() { # run NAME SERVER-ARGS -- BENCH-ARGS...: a fresh server, one `cable bench presence`
-  local name=$1 args=() before
+  local name=$1 args=() before waited
   shift
   while [ "$1" != -- ]; do args+=("$1"); shift; done
   shift
   server "$name" "${args[@]}"
   before=$(proc_cpu_s "$SERVER_PID")
+  waited=$(run_delay_s "$SERVER_PID")
   bench "$name" presence "${COMMON[@]}" "$@"
   fsub "$(proc_cpu_s "$SERVER_PID")" "$before" >"$OUT/$name.cpu"
+  fsub "$(run_delay_s "$SERVER_PID")" "$waited" >"$OUT/$name.sched"
   RUNS+=("$name")
 }
 
@@ -110,7 +112,10 @@ events() { # events RUN: "seen / expected (missing, duplicates)"
   echo "$(j "$1" .presence.seen) / $(j "$1" .presence.expected) ($(j "$1" .presence.missing) missing, $(j "$1" .presence.duplicates) dup)"
 }
 whole_cpu() { cat "$OUT/$1.cpu" 2>/dev/null || echo -; }
-saturated() { [ "$(j "$1" .generator.saturated)" = true ] && echo "yes ($(j "$1" .generator.max_thread_cpu_pct) %)" || echo "no ($(j "$1" .generator.max_thread_cpu_pct) %)"; }
+waited() { cat "$OUT/$1.sched" 2>/dev/null || echo -; }  # waited RUN: server run-queue wait, s
+saturated() { # saturated RUN: the busiest loop interval, and whether that made it saturated
+  echo "$(j "$1" .generator.max_thread_cpu_pct) %$([ "$(j "$1" .generator.saturated)" = true ] && echo " (saturated)")"
+}
 if [ "$PINNED" = 1 ]; then
   PLACEMENT="\`cable serve --workers 1\` pinned to CPU $SERVER_CPU, \`cable bench --threads 1\` (and redis-server) pinned to CPU $GEN_CPU"
 else
@@ -131,16 +136,18 @@ first=${RUNS[0]}
   echo "per receipt; \"events\" counts the receipts every member had to get, per member, from its subscription on."
   echo "Server CPU per action is the message phase's CPU (joins, churn, drain) over joins + leaves; \"whole run\" is"
   echo "\`/proc/PID/stat\` utime + stime before and after the \`cable bench\` run (connects and the final query included)."
+  echo "\"Server waited for CPU\" is the time its threads were runnable but not running during the run"
+  echo "(\`/proc/PID/task/*/schedstat\`): other processes on CPU $SERVER_CPU; latency tails grow with it."
   echo
-  echo "| run | broker | joins / leaves | events seen / expected | join → seen p50 / p99 / max ms | leave → seen p50 / p99 / max ms | server CPU per action µs | per delivery µs | server CPU whole run s | generator saturated |"
-  echo "|---|---|---|---|---|---|---|---|---|---|"
+  echo "| run | broker | joins / leaves | events seen / expected | join → seen p50 / p99 / max ms | leave → seen p50 / p99 / max ms | server CPU per action µs | per delivery µs | server CPU whole run s | server waited for CPU s | generator busiest thread |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|"
   for r in "${RUNS[@]}"; do
     [ -f "$OUT/$r.json" ] || continue
     leave="-"
     [ "$(j "$r" .presence.leaves)" != 0 ] && leave=$(pct3 "$r" .presence.leave_us)
     row "$r" "${r#*-}" "$(j "$r" .presence.joins) / $(j "$r" .presence.leaves)" "$(events "$r")" \
       "$(pct3 "$r" .presence.join_us)" "$leave" "$(jint "$OUT/$r.json" .presence.server_cpu_us_per_action)" \
-      "$(j "$r" .server.cpu_us_per_message)" "$(whole_cpu "$r")" "$(saturated "$r")"
+      "$(j "$r" .server.cpu_us_per_message)" "$(whole_cpu "$r")" "$(waited "$r")" "$(saturated "$r")"
   done
   echo
   echo "Churn run: the last $CHURN members leave and join again at $CHURN_RATE actions/s for $CHURN_DURATION, $CHURN_PAUSE away each time."

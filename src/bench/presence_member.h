@@ -19,15 +19,14 @@ struct PresenceMember {
     kOffline,    // churn by disconnect: dropped, reconnects after the pause
     kRedialing,  // churn by disconnect: the new connection's handshake
     kRejoining,  // churn by disconnect: subscribe carrying presence sent
-    kFailed,     // churn by disconnect: the new connection never became ready
+    kFailed,     // lost before it joined: its subscription or its new connection failed
   };
   Phase phase = Phase::kConnecting;
   bool churns = false;
-  // Must see every event of its stream taken after its subscription
+  // Must see every event of its stream taken from its subscription on
   // (PresenceLedger). Clients that churn by disconnecting are not: they are
   // away for part of the run.
   bool required = false;
-  bool welcomed = false;       // past the connect phase: a lost connection is a drop
   uint32_t epoch = 0;          // rejoins so far; part of the member id
   int64_t subscribed_ns = 0;   // the current subscription's confirmation
   int64_t phase_ns = 0;        // when the current phase began (pauses, timeouts)
