@@ -74,6 +74,9 @@ struct ServerConfig {
   int ping_interval_s = 3;
   PingPrecision ping_timestamp_precision = PingPrecision::kSeconds;
   int pong_timeout_s = 0;
+  // WebSocket ping frames along with the JSON pings; their pongs count as
+  // liveness, and --pong_timeout then applies to every client.
+  bool enable_native_pings = false;
   int ws_write_timeout_s = 2;
   size_t ws_max_pending_size = 1048576;  // 0 = unlimited
   // Subscriptions one connection may hold; more are rejected. anycable-go

@@ -179,6 +179,8 @@ class GrpcTlsTest : public ::testing::Test {
     options.args.insert(options.args.end(), tls_args.begin(), tls_args.end());
     return std::make_unique<CableServer>(options);
   }
+
+ public:
   // A whole round trip: Connect, subscribe, perform.
   static ::testing::AssertionResult Works(const CableServer& server) {
     auto client = ConnectWelcomed(server);
@@ -191,6 +193,7 @@ class GrpcTlsTest : public ::testing::Test {
     return ReceivesMessage(*client, DataMessage(id, {{"response", "tls"}}));
   }
 
+ protected:
   int rpc_port_ = FreePort();
   ChildProcess rpc_;
 };
@@ -235,6 +238,32 @@ TEST_F(GrpcTlsTest, RepliesOverTheReceiveLimitFail) {
   EXPECT_TRUE(
       Works(*Serve({"--rpc_tls_root_ca", Certs().cert, "--rpc_max_call_recv_size", "1048576"})));
 }
+
+// --rpc_host forms other than host:port reach the same backend.
+class GrpcTargetFormsTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(GrpcTargetFormsTest, ReachTheBackend) {
+  const int port = FreePort();
+  SpawnOptions spawn;
+  spawn.unset_env = {"ANYCABLE_RPC_HOST", "ANYCABLE_SECRET"};
+  ChildProcess rpc(
+      {CableBinary(), "rpc", "--channels", "anyt", "--host", "127.0.0.1:" + std::to_string(port)},
+      spawn);
+  ASSERT_TRUE(WaitForPort(port)) << rpc.Stderr();
+  ServeOptions options;
+  options.backend = "";
+  std::string target = GetParam();
+  for (auto at = target.find("PORT"); at != std::string::npos; at = target.find("PORT")) {
+    target.replace(at, 4, std::to_string(port));
+  }
+  options.args = {"--rpc_host", target};
+  CableServer server(options);
+  EXPECT_TRUE(GrpcTlsTest::Works(server)) << target;
+}
+
+INSTANTIATE_TEST_SUITE_P(Forms, GrpcTargetFormsTest,
+                         ::testing::Values("dns:///localhost:PORT", "grpc-list://localhost:PORT",
+                                           "grpc-list://127.0.0.1:PORT,localhost:PORT"));
 
 TEST(GrpcTlsSettings, ABadRootCaStopsTheStart) {
   ChildProcess serve({CableBinary(), "serve", "--port", std::to_string(FreePort()),

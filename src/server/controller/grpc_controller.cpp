@@ -1,10 +1,13 @@
 #include "server/controller/grpc_controller.h"
 
+#include <arpa/inet.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/security/tls_certificate_provider.h>
 #include <grpcpp/security/tls_certificate_verifier.h>
 #include <grpcpp/security/tls_credentials_options.h>
+#include <netdb.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
@@ -27,22 +30,65 @@ namespace {
 constexpr size_t kMaxCaBundleBytes = 16 << 20;
 }  // namespace
 
+namespace {
+// host:port -> the literal addresses it stands for (a name is resolved
+// now, once; an address is taken as is). `v4`/`v6` collect "a:port" and
+// "[a]:port".
+Status ResolveListEntry(const std::string& entry, std::vector<std::string>& v4,
+                        std::vector<std::string>& v6) {
+  const auto colon = entry.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == entry.size()) {
+    return Error{"rpc_host", "grpc-list:// entry \"" + entry + "\" is not host:port"};
+  }
+  std::string host = entry.substr(0, colon);
+  const std::string port = entry.substr(colon + 1);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (int rc = getaddrinfo(host.c_str(), port.c_str(), &hints, &found); rc != 0) {
+    return Error{"rpc_host", "grpc-list:// cannot resolve \"" + host + "\": " + gai_strerror(rc)};
+  }
+  for (addrinfo* a = found; a != nullptr; a = a->ai_next) {
+    char text[INET6_ADDRSTRLEN] = {};
+    if (a->ai_family == AF_INET) {
+      inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(a->ai_addr)->sin_addr, text, sizeof text);
+      v4.push_back(std::string(text) + ":" + port);
+    } else if (a->ai_family == AF_INET6) {
+      inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(a->ai_addr)->sin6_addr, text,
+                sizeof text);
+      v6.push_back("[" + std::string(text) + "]:" + port);
+    }
+  }
+  freeaddrinfo(found);
+  return Status::Ok();
+}
+}  // namespace
+
 Result<std::string> GrpcTarget(const std::string& rpc_host) {
   static const std::string kList = "grpc-list://";
   if (rpc_host.rfind(kList, 0) == 0) {
-    std::string hosts = rpc_host.substr(kList.size());
-    if (hosts.empty()) return Error{"rpc_host", "grpc-list:// needs at least one host:port"};
-    // gRPC's ipv4:/ipv6: schemes take literal addresses; names are resolved
-    // by the dns resolver, which cannot take a list, so only addresses are
-    // accepted here.
-    std::string target = "ipv4:";
-    bool first = true;
-    for (std::string h : SplitList(hosts)) {
-      if (h.rfind("localhost:", 0) == 0) h = "127.0.0.1:" + h.substr(10);
-      target += (first ? "" : ",") + h;
-      first = false;
+    // gRPC's ipv4:/ipv6: schemes take literal addresses and its dns
+    // resolver one name, so the names of a list are resolved here, at
+    // start (anycable-go resolves them when it dials).
+    std::vector<std::string> v4, v6, seen;
+    for (const std::string& h : SplitList(rpc_host.substr(kList.size()))) {
+      if (std::find(seen.begin(), seen.end(), h) != seen.end()) continue;
+      seen.push_back(h);
+      if (auto s = ResolveListEntry(h, v4, v6); !s.ok()) return s.error();
     }
-    if (first) return Error{"rpc_host", "grpc-list:// needs at least one host:port"};
+    if (seen.empty()) return Error{"rpc_host", "grpc-list:// needs at least one host:port"};
+    // One family per target: IPv4 when there is any (localhost has both).
+    const bool use_v4 = !v4.empty();
+    std::vector<std::string>& chosen = use_v4 ? v4 : v6;
+    std::string target = use_v4 ? "ipv4:" : "ipv6:";
+    std::vector<std::string> unique;
+    for (const auto& a : chosen) {
+      if (std::find(unique.begin(), unique.end(), a) == unique.end()) unique.push_back(a);
+    }
+    for (size_t i = 0; i < unique.size(); ++i) target += (i > 0 ? "," : "") + unique[i];
     return target;
   }
   if (rpc_host.empty()) return Error{"rpc_host", "--rpc_host is empty"};
