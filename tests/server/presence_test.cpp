@@ -168,6 +168,8 @@ TEST_F(PresenceTest, ADisconnectedMemberLeavesAfterThePresenceTtl) {
   auto members = Members(watcher, id);
   ASSERT_TRUE(members.ok());
   EXPECT_TRUE(members->contains("gone")) << members->dump();
+  // A whole ttl at least, not the rest of the current second.
+  EXPECT_TRUE(ReceivesNothing(watcher, std::chrono::milliseconds(900)));
   EXPECT_TRUE(ReceivesMessage(watcher, Left(id, "gone"), std::chrono::seconds(4)));
   members = Members(watcher, id);
   ASSERT_TRUE(members.ok());

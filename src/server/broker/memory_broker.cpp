@@ -19,6 +19,12 @@ constexpr int64_t kStreamLifeFactor = 10;
 // snapshot (key, node, bookkeeping).
 constexpr size_t kSessionOverhead = 96;
 
+int64_t SystemNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 int64_t SystemNow() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -30,7 +36,15 @@ int64_t SystemNow() {
 MemoryBroker::MemoryBroker(BrokerLimits limits, std::string epoch, std::function<int64_t()> now)
     : limits_(limits),
       epoch_(epoch.empty() ? RandomId(kEpochChars) : std::move(epoch)),
+      test_clock_(static_cast<bool>(now)),
       now_(now ? std::move(now) : SystemNow) {}
+
+// Presence deadlines are in milliseconds: a member that dropped stays at
+// least presence_ttl, not anything from ttl-1 s up (a reconnect within a
+// short ttl must never cause a leave/join pair).
+int64_t MemoryBroker::PresenceNowMs() const {
+  return test_clock_ ? now_() * 1000 : SystemNowMs();
+}
 
 MemoryBroker::~MemoryBroker() {
   Stop();
@@ -186,7 +200,7 @@ void MemoryBroker::PresenceInfo(const std::string& stream, PresenceListDone done
 
 void MemoryBroker::FinishPresence(const std::string& sid) {
   std::lock_guard lock(presence_mu_);
-  presence_.Finish(sid, now_() + limits_.presence_ttl_s);
+  presence_.Finish(sid, PresenceNowMs() + limits_.presence_ttl_s * 1000);
 }
 
 void MemoryBroker::Sweep() {
@@ -194,7 +208,7 @@ void MemoryBroker::Sweep() {
   std::vector<std::pair<std::string, PresenceEvent>> leaves;
   {
     std::lock_guard lock(presence_mu_);
-    leaves = presence_.Expire(now);
+    leaves = presence_.Expire(PresenceNowMs());
     if (presence_.bytes() < limits_.max_presence_bytes / 2) presence_full_logged_ = false;
   }
   if (presence_expired_) {

@@ -84,11 +84,13 @@ class MemoryBroker : public Broker {
     int64_t expires_at;
   };
 
+  int64_t PresenceNowMs() const;
   Status CollectFrom(const StreamHistoryQuery& q, std::vector<BroadcastPtr>& out) const;
   void RunSweeper();
 
   const BrokerLimits limits_;
   const std::string epoch_;
+  const bool test_clock_;
   std::function<int64_t()> now_;
 
   mutable std::mutex streams_mu_;

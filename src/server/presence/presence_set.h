@@ -36,8 +36,8 @@ class PresenceSet {
   Result<MaybeEvent> Remove(const std::string& stream, const std::string& sid);
   PresenceList List(const std::string& stream) const;
 
-  // The session disconnected: its records go at `expires_at` unless it
-  // leaves first.
+  // The session disconnected: its records go at `expires_at` (any clock,
+  // the one Expire is given) unless it leaves first.
   void Finish(const std::string& sid, int64_t expires_at);
   // Removes the records of sessions that expired by `now`; returns the
   // leaves to broadcast, with their streams.
