@@ -18,7 +18,7 @@ enum class Scenario { kBroadcast, kEcho, kConnect };
 enum class StreamType { kRpc, kPublic, kSigned };
 // How broadcasts are published: through a server's broadcast adapter, or by
 // a subscribed client performing `broadcast` (the backend rebroadcasts).
-enum class PublishVia { kHttp, kRedis, kRedisx, kNats, kPerform };
+enum class PublishVia { kHttp, kApi, kRedis, kRedisx, kNats, kPerform };
 
 const char* ScenarioName(Scenario s);
 const char* StreamTypeName(StreamType s);
