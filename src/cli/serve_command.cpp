@@ -292,10 +292,32 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
   Flag(sub, "sessions_ttl", c.sessions_ttl_s,
        "Seconds a disconnected session can be restored (0: no restore)", kBroker)
       ->check(CLI::NonNegativeNumber);
+  Flag(sub, "presence_ttl", c.presence_ttl_s,
+       "Seconds a disconnected client stays a presence member before its leave is broadcast",
+       kBroker)
+      ->check(CLI::PositiveNumber);
   Flag(sub, "presets", o->presets,
        "Configuration presets, comma-separated: broker (memory broker, http[,redisx,redis] "
        "broadcasts), none",
        kBroker);
+
+  const std::string kApi = "REST API (on with --public, --api_port, --api_secret or --secret)";
+  Flag(sub, "api_port", c.api_port, "Port of the REST API (0: the main port)", kApi)
+      ->check(CLI::Range(0, 65535));
+  Flag(sub, "api_path", c.api_path, "Base path of the REST API", kApi)
+      ->check(
+          [](const std::string& v) {
+            return v.size() > 1 && v.front() == '/' && v.back() != '/'
+                       ? std::string()
+                       : std::string("must start with / and not end with one (e.g. /api)");
+          },
+          "PATH");
+  Flag(sub, "api_secret", c.api_secret,
+       "Bearer key of the REST API (default: derived from --secret)", kApi);
+  Switch(sub, "api_cors_headers", c.api_cors_headers,
+         "CORS headers and preflight answers on the publish endpoint (origins: "
+         "--allowed_origins, else any)",
+         kApi);
 
   const std::string kOps = "Operations";
   Flag(sub, "shutdown_timeout", c.shutdown_timeout_s, "Seconds allowed for a graceful shutdown",

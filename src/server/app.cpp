@@ -53,6 +53,13 @@ Result<std::unique_ptr<App>> App::Create(ServerConfig config) {
   }
   if (config.is_public) key.clear();
   app->broadcast_key_ = key;
+  // The REST API: on as anycable-go decides; its key is open only where
+  // nothing is secret (public mode without an API secret, or no secrets).
+  secrets.api_secret = config.api_secret;
+  app->api_enabled_ = config.is_public || config.api_port != 0 || !config.api_secret.empty() ||
+                      !config.secret.empty();
+  app->api_key_ = auth::ResolveApiKey(secrets);
+  if (config.is_public && config.api_secret.empty()) app->api_key_.clear();
   app->config_ = std::move(config);
 
   // Counters first: the controller and the node both count into them.
@@ -178,6 +185,12 @@ Status App::Start() {
   // Metrics on the main port unless a port of their own is configured.
   const bool metrics_apart = config_.metrics_port != 0 && config_.metrics_port != config_.port;
   if (!config_.metrics_http.empty() && !metrics_apart) main_routes.metrics = metrics_.get();
+  // The API on the main port unless a port of its own is configured (it
+  // shares the broadcast port when that one is the same).
+  const bool api_apart = config_.api_port != 0 && config_.api_port != config_.port;
+  const bool api_on_broadcast_port =
+      api_apart && http_broadcast && !same_port && config_.api_port == config_.http_broadcast_port;
+  if (api_enabled_ && !api_apart) AddApi(main_routes);
   main_listener_ = std::make_shared<Listener>(*node_, main_routes, tls);
   if (auto s = main_listener_->Open(config_.host, config_.port); !s.ok()) return s;
   if (http_broadcast && !same_port) {
@@ -185,6 +198,7 @@ Status App::Start() {
     b.broadcast = true;
     b.health = true;
     b.broadcast_key = broadcast_key_;
+    if (api_enabled_ && api_on_broadcast_port) AddApi(b);
     broadcast_listener_ = std::make_shared<Listener>(*node_, b, tls);
     if (auto s = broadcast_listener_->Open(config_.host, config_.http_broadcast_port); !s.ok())
       return s;
@@ -197,13 +211,21 @@ Status App::Start() {
     const std::string& host = config_.metrics_host.empty() ? config_.host : config_.metrics_host;
     if (auto s = metrics_listener_->Open(host, config_.metrics_port); !s.ok()) return s;
   }
+  if (api_enabled_ && api_apart && !api_on_broadcast_port) {
+    Routes a;
+    AddApi(a);
+    a.health = true;
+    api_listener_ = std::make_shared<Listener>(*node_, a, tls);
+    if (auto s = api_listener_->Open(config_.host, config_.api_port); !s.ok()) return s;
+  }
   main_listener_->Start();
   if (broadcast_listener_) broadcast_listener_->Start();
+  if (api_listener_) api_listener_->Start();
   if (metrics_listener_) metrics_listener_->Start();
   if (config_.metrics_log) metrics_->StartLog(config_.metrics_rotate_interval_s);
   reclaimer_ = std::make_unique<MemoryReclaimer>([this] {
     MemoryReclaimer::Sample s;
-    for (auto* l : {&main_listener_, &broadcast_listener_, &metrics_listener_}) {
+    for (auto* l : {&main_listener_, &broadcast_listener_, &metrics_listener_, &api_listener_}) {
       if (!*l) continue;
       s.peak += static_cast<size_t>((*l)->TakePeakConnections());
       s.now += static_cast<size_t>((*l)->connections());
@@ -223,7 +245,21 @@ Status App::Start() {
               config_.http_broadcast_path,
               broadcast_key_.empty() ? "no authentication" : "Bearer key");
   }
+  if (api_enabled_) {
+    const int api_port = api_listener_           ? api_listener_->port()
+                         : api_on_broadcast_port ? broadcast_listener_->port()
+                                                 : main_listener_->port();
+    log::Info("REST API: {}{}:{}{}/publish, {}/presence/<stream>/users ({})",
+              tls ? "https://" : "http://", config_.host, api_port, config_.api_path,
+              config_.api_path, api_key_.empty() ? "no authentication" : "Bearer key");
+  }
   return Status::Ok();
+}
+
+void App::AddApi(Routes& routes) const {
+  routes.api = true;
+  routes.api_key = api_key_;
+  routes.api_cors = config_.api_cors_headers;
 }
 
 int App::port() const {
@@ -240,6 +276,7 @@ void App::Shutdown() {
   if (main_listener_) main_listener_->Stop();
   if (broadcast_listener_) broadcast_listener_->Stop();
   if (metrics_listener_) metrics_listener_->Stop();
+  if (api_listener_) api_listener_->Stop();
   if (metrics_) metrics_->Stop();
   node_->Shutdown();
   // After the sessions closed: their unsubscribes went out meanwhile.

@@ -15,6 +15,7 @@ class Controller;
 class Node;
 struct Metrics;
 class Listener;
+struct Routes;
 class Broadcaster;
 class MetricsExporter;
 class MemoryReclaimer;
@@ -41,6 +42,8 @@ class App {
   Result<std::unique_ptr<Controller>> MakeController();
   Status PrepareBroadcasting();
   Status StartBroadcasting();
+  // Adds the REST API's routes to `routes`.
+  void AddApi(Routes& routes) const;
   ServerConfig config_;
   std::unique_ptr<Metrics> counters_;  // outlives node_ and the controller
   std::unique_ptr<Node> node_;
@@ -49,8 +52,11 @@ class App {
   std::shared_ptr<Listener> broadcast_listener_;
   std::unique_ptr<MetricsExporter> metrics_;
   std::shared_ptr<Listener> metrics_listener_;
+  std::shared_ptr<Listener> api_listener_;
   std::unique_ptr<MemoryReclaimer> reclaimer_;
   std::string broadcast_key_;
+  bool api_enabled_ = false;
+  std::string api_key_;
   std::string controller_summary_;
   bool node_started_ = false;
 };

@@ -126,6 +126,13 @@ struct ServerConfig {
   // would exceed it get 503 before they are read. 0 = unlimited.
   size_t http_broadcast_max_inflight = 64 * 1024 * 1024;
 
+  // REST API (spec §10.6): on when public, or when a port, a secret or the
+  // common secret is set.
+  int api_port = 0;  // 0 = the main port
+  std::string api_path = "/api";
+  std::string api_secret;         // else derived from secret
+  bool api_cors_headers = false;  // CORS headers and preflight on publish
+
   // Redis / NATS broadcast adapters and node-to-node pub/sub
   std::string redis_url = "redis://localhost:6379";
   std::string redis_channel = "__anycable__";  // `redis` adapter
@@ -139,6 +146,7 @@ struct ServerConfig {
   int history_limit = 100;   // messages kept per stream
   int history_ttl_s = 300;   // seconds a message is kept
   int sessions_ttl_s = 300;  // seconds a session snapshot outlives its session; 0 = off
+  int presence_ttl_s = 15;   // seconds a disconnected session stays a presence member
 
   // Operations
   int shutdown_timeout_s = 30;

@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "common/ws/frame.h"
 #include "server/protocol/messages.h"
+#include "server/protocol/presence_messages.h"
 #include "server/session/session.h"
 #include "server/session/session_keeper.h"
 
@@ -36,6 +37,7 @@ Node::Node(ServerConfig config, std::unique_ptr<Controller> controller, Metrics&
 
 Node::~Node() {
   if (session_keeper_) session_keeper_->Stop();
+  if (presence_keeper_) presence_keeper_->Stop();
   for (auto& w : workers_) w->Stop();
 }
 
@@ -111,8 +113,20 @@ Worker& Node::NextWorker() {
 void Node::Start() {
   for (auto& w : workers_) w->Start();
   if (sessions_cached_) {
-    session_keeper_ = std::make_unique<SessionKeeper>(*this, *broker_, config_.sessions_ttl_s);
+    session_keeper_ = std::make_unique<SessionKeeper>(
+        *this, config_.sessions_ttl_s, [](const Session& s) { return s.restorable(); },
+        [broker = broker_.get()](std::vector<std::string> sids) {
+          broker->TouchSessions(std::move(sids));
+        });
     session_keeper_->Start();
+  }
+  if (broker_ && broker_->needs_presence_touches()) {
+    presence_keeper_ = std::make_unique<SessionKeeper>(
+        *this, config_.presence_ttl_s, [](const Session& s) { return s.in_presence(); },
+        [broker = broker_.get()](std::vector<std::string> sids) {
+          broker->TouchPresence(std::move(sids));
+        });
+    presence_keeper_->Start();
   }
 }
 
@@ -186,8 +200,19 @@ void Node::Spread(BroadcastPtr broadcast) {
   }
 }
 
+void Node::PublishPresence(const std::string& stream, const PresenceEvent& event) {
+  auto b = MakeBroadcast(stream, protocol::PresenceEventData(event));
+  b->transient = true;
+  b->type = "presence";
+  Publish(std::move(b));
+}
+
 void Node::SetBroker(std::unique_ptr<Broker> broker) {
   broker_ = std::move(broker);
+  if (broker_) {
+    broker_->OnPresenceExpired(
+        [this](const std::string& stream, PresenceEvent leave) { PublishPresence(stream, leave); });
+  }
   sessions_cached_ = broker_ && broker_->keeps_sessions() && config_.sessions_ttl_s > 0;
 }
 

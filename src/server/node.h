@@ -68,6 +68,9 @@ class Node {
   // the broker could not store it (the HTTP ingress answers 501).
   using PublishDone = std::function<void(bool published)>;
   void Publish(BroadcastPtr broadcast, PublishDone done = {});
+  // Broadcasts a presence event to the subscribers of `stream` on every
+  // node (transient, client message type `presence`); any thread.
+  void PublishPresence(const std::string& stream, const PresenceEvent& event);
   void PublishRemoteDisconnect(const std::string& identifiers, bool reconnect);
 
   // Installs the broker (reliable streams); call before Start().
@@ -110,6 +113,7 @@ class Node {
   std::atomic<int64_t> last_store_failure_log_ms_{-1000000};
   std::atomic<uint64_t> store_failures_unlogged_{0};
   std::unique_ptr<SessionKeeper> session_keeper_;
+  std::unique_ptr<SessionKeeper> presence_keeper_;
   std::unique_ptr<PubSub> pubsub_;
   std::mutex streams_mu_;
   std::unordered_map<std::string, int> active_streams_;  // workers with subscribers, per stream

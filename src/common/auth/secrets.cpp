@@ -25,4 +25,10 @@ std::string ResolveBroadcastKey(const SecretSettings& settings) {
   return DeriveKey(settings.secret, kBroadcastKeyPhrase);
 }
 
+std::string ResolveApiKey(const SecretSettings& settings) {
+  if (!settings.api_secret.empty()) return settings.api_secret;
+  if (settings.secret.empty()) return {};
+  return DeriveKey(settings.secret, kApiKeyPhrase);
+}
+
 }  // namespace cable::auth

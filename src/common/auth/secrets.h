@@ -18,6 +18,7 @@ struct SecretSettings {
   std::string streams_secret;        // --streams_secret, ANYCABLE_STREAMS_SECRET
   std::string turbo_streams_secret;  // --turbo_streams_secret, ANYCABLE_TURBO_STREAMS_SECRET
   std::string broadcast_key;         // --broadcast_key, ANYCABLE_BROADCAST_KEY
+  std::string api_secret;            // --api_secret, ANYCABLE_API_SECRET
 };
 
 // A jwt_secret of "none" turns JWT off even when a common secret is set.
@@ -39,5 +40,9 @@ inline constexpr std::string_view kBroadcastKeyDisabled = "none";
 // "broadcast-cable", auth::DeriveKey); empty when the key is "none" or
 // nothing is set. Servers and publishers must agree, so all use this.
 std::string ResolveBroadcastKey(const SecretSettings& settings);
+
+// The REST API's bearer key: api_secret, else derived from secret (hex
+// HMAC-SHA256 of "api-cable"); empty when neither is set.
+std::string ResolveApiKey(const SecretSettings& settings);
 
 }  // namespace cable::auth

@@ -9,6 +9,9 @@ namespace cable::server {
 namespace {
 using json = nlohmann::json;
 
+// A message type is a word such as `presence`; anything long is a mistake.
+constexpr size_t kMaxBroadcastType = 64;
+
 Error Invalid(std::string message) {
   return Error{"invalid_publication", std::move(message)};
 }
@@ -24,7 +27,7 @@ Result<BroadcastPtr> ParseOne(const json& item) {
   if (data == item.end() || !data->is_string()) {
     return Invalid("publication \"data\" must be a string (the JSON-encoded payload)");
   }
-  std::string exclude;
+  std::string exclude, type;
   bool transient = false;
   if (auto meta = item.find("meta"); meta != item.end() && meta->is_object()) {
     if (auto ex = meta->find("exclude_socket"); ex != meta->end() && ex->is_string()) {
@@ -33,9 +36,18 @@ Result<BroadcastPtr> ParseOne(const json& item) {
     if (auto t = meta->find("transient"); t != meta->end() && t->is_boolean()) {
       transient = t->get<bool>();
     }
+    if (auto t = meta->find("broadcast_type"); t != meta->end() && t->is_string()) {
+      const auto& value = t->get_ref<const std::string&>();
+      if (value.size() > kMaxBroadcastType) {
+        return Invalid("meta.broadcast_type is longer than " + std::to_string(kMaxBroadcastType) +
+                       " bytes");
+      }
+      type = value;
+    }
   }
   auto b = MakeBroadcast(stream->get<std::string>(), data->get<std::string>(), std::move(exclude));
   b->transient = transient;
+  b->type = std::move(type);
   // Positions travel between nodes with the message (spec §8.3); a broker
   // gives publications from backends positions of its own.
   auto offset = item.find("offset");

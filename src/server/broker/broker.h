@@ -17,6 +17,7 @@
 
 #include "common/result.h"
 #include "server/hub/broadcast.h"
+#include "server/presence/presence.h"
 
 namespace cable::server {
 
@@ -52,6 +53,11 @@ class Broker {
   using StoreDone = std::function<void(Result<BroadcastPtr>)>;
   using HistoryDone = std::function<void(Result<std::vector<BroadcastPtr>>)>;
   using SessionDone = std::function<void(Result<std::optional<std::string>>)>;
+  using PresenceDone = std::function<void(Result<std::optional<PresenceEvent>>)>;
+  using PresenceListDone = std::function<void(Result<PresenceList>)>;
+  // Hears the leaves of members whose sessions disconnected presence_ttl
+  // ago without leaving (any thread); the node broadcasts them.
+  using PresenceExpired = std::function<void(const std::string& stream, PresenceEvent leave)>;
 
   virtual ~Broker() = default;
 
@@ -79,6 +85,28 @@ class Broker {
   virtual void TouchSessions(std::vector<std::string> sids) = 0;
   // Hands the snapshot of `sid` (nullopt when none is kept) to `done`.
   virtual void FetchSession(const std::string& sid, SessionDone done) = 0;
+
+  // Presence (spec §2.6). Brokers without it fail every call with
+  // presence_codes::kUnsupported.
+  virtual bool has_presence() const { return false; }
+  // `done` gets the join event to broadcast when the member is new to the
+  // stream (PresenceSet explains the rules).
+  virtual void PresenceAdd(const std::string& stream, const std::string& sid, PresenceMember member,
+                           PresenceDone done);
+  // `done` gets the leave event when `sid` was the member's last session.
+  virtual void PresenceRemove(const std::string& stream, const std::string& sid, PresenceDone done);
+  virtual void PresenceInfo(const std::string& stream, PresenceListDone done);
+  // The session disconnected: its records expire presence_ttl from now.
+  virtual void FinishPresence(const std::string& sid) {}
+  // These sessions are still connected (called every presence_ttl/2 by
+  // brokers that need_presence_touches()).
+  virtual void TouchPresence(std::vector<std::string> sids) {}
+  virtual bool needs_presence_touches() const { return false; }
+  // Set before Start.
+  void OnPresenceExpired(PresenceExpired sink) { presence_expired_ = std::move(sink); }
+
+ protected:
+  PresenceExpired presence_expired_;
 };
 
 }  // namespace cable::server

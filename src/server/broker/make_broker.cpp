@@ -15,6 +15,7 @@ BrokerLimits LimitsOf(const ServerConfig& config) {
   limits.history_limit = static_cast<size_t>(config.history_limit);
   limits.history_ttl_s = config.history_ttl_s;
   limits.sessions_ttl_s = config.sessions_ttl_s;
+  limits.presence_ttl_s = config.presence_ttl_s;
   return limits;
 }
 }  // namespace

@@ -51,8 +51,9 @@ void MemoryBroker::Stop() {
 }
 
 std::string MemoryBroker::Describe() const {
-  return fmt::format("memory (epoch {}, history {} messages for {} s, sessions kept {} s)", epoch_,
-                     limits_.history_limit, limits_.history_ttl_s, limits_.sessions_ttl_s);
+  return fmt::format(
+      "memory (epoch {}, history {} messages for {} s, sessions kept {} s, presence {} s)", epoch_,
+      limits_.history_limit, limits_.history_ttl_s, limits_.sessions_ttl_s, limits_.presence_ttl_s);
 }
 
 void MemoryBroker::Store(BroadcastPtr broadcast, StoreDone done) {
@@ -145,8 +146,60 @@ void MemoryBroker::FetchSession(const std::string& sid, SessionDone done) {
   done(std::move(snapshot));
 }
 
+void MemoryBroker::PresenceAdd(const std::string& stream, const std::string& sid,
+                               PresenceMember member, PresenceDone done) {
+  Result<PresenceSet::MaybeEvent> result = PresenceSet::MaybeEvent();
+  {
+    std::lock_guard lock(presence_mu_);
+    if (presence_.bytes() + member.id.size() + member.info.size() > limits_.max_presence_bytes) {
+      if (!presence_full_logged_) {
+        log::Warn("Presence store is full ({} bytes): joins fail until members leave",
+                  limits_.max_presence_bytes);
+        presence_full_logged_ = true;
+      }
+      result = BrokerUnavailable("the presence store is full");
+    } else {
+      result = presence_.Add(stream, sid, std::move(member));
+    }
+  }
+  done(std::move(result));
+}
+
+void MemoryBroker::PresenceRemove(const std::string& stream, const std::string& sid,
+                                  PresenceDone done) {
+  Result<PresenceSet::MaybeEvent> result = PresenceSet::MaybeEvent();
+  {
+    std::lock_guard lock(presence_mu_);
+    result = presence_.Remove(stream, sid);
+  }
+  done(std::move(result));
+}
+
+void MemoryBroker::PresenceInfo(const std::string& stream, PresenceListDone done) {
+  PresenceList list;
+  {
+    std::lock_guard lock(presence_mu_);
+    list = presence_.List(stream);
+  }
+  done(std::move(list));
+}
+
+void MemoryBroker::FinishPresence(const std::string& sid) {
+  std::lock_guard lock(presence_mu_);
+  presence_.Finish(sid, now_() + limits_.presence_ttl_s);
+}
+
 void MemoryBroker::Sweep() {
   const int64_t now = now_();
+  std::vector<std::pair<std::string, PresenceEvent>> leaves;
+  {
+    std::lock_guard lock(presence_mu_);
+    leaves = presence_.Expire(now);
+    if (presence_.bytes() < limits_.max_presence_bytes / 2) presence_full_logged_ = false;
+  }
+  if (presence_expired_) {
+    for (auto& [stream, leave] : leaves) presence_expired_(stream, std::move(leave));
+  }
   {
     std::lock_guard lock(streams_mu_);
     for (auto it = streams_.begin(); it != streams_.end();) {

@@ -6,9 +6,11 @@
 // anycable-go. The epoch is chosen at start, so a restart invalidates
 // every position (clients then get reject_history and resubscribe).
 //
+// Presence records live here too (PresenceSet), for this node only.
+//
 // Every call completes before it returns (callbacks run on the caller's
-// thread). A sweeper thread drops expired messages, streams and sessions
-// once a second.
+// thread). A sweeper thread drops expired messages, streams, sessions and
+// presence records once a second.
 
 #include <condition_variable>
 #include <deque>
@@ -18,6 +20,7 @@
 #include <unordered_map>
 
 #include "server/broker/broker.h"
+#include "server/presence/presence_set.h"
 
 namespace cable::server {
 
@@ -25,10 +28,15 @@ struct BrokerLimits {
   size_t history_limit = 100;
   int64_t history_ttl_s = 300;
   int64_t sessions_ttl_s = 300;
+  int64_t presence_ttl_s = 15;
   // Bytes of session snapshots kept at once; past it new sessions are not
   // cached (they reconnect with a normal Connect). Bounds what a flood of
   // short connections can make the node hold.
   size_t max_session_bytes = size_t{256} << 20;
+  // Bytes of presence records kept at once; past it joins fail. Without
+  // it every connection could hold a record (of up to 4 KiB) per
+  // subscription.
+  size_t max_presence_bytes = size_t{256} << 20;
 };
 
 class MemoryBroker : public Broker {
@@ -48,6 +56,14 @@ class MemoryBroker : public Broker {
   void SaveSession(const std::string& sid, std::string snapshot) override;
   void TouchSessions(std::vector<std::string> sids) override;
   void FetchSession(const std::string& sid, SessionDone done) override;
+
+  bool has_presence() const override { return true; }
+  void PresenceAdd(const std::string& stream, const std::string& sid, PresenceMember member,
+                   PresenceDone done) override;
+  void PresenceRemove(const std::string& stream, const std::string& sid,
+                      PresenceDone done) override;
+  void PresenceInfo(const std::string& stream, PresenceListDone done) override;
+  void FinishPresence(const std::string& sid) override;
 
   const std::string& epoch() const { return epoch_; }
   // Drops what expired by now (the sweeper's pass; public for tests).
@@ -82,6 +98,10 @@ class MemoryBroker : public Broker {
   std::unordered_map<std::string, SessionEntry> sessions_;
   size_t session_bytes_ = 0;
   bool full_logged_ = false;
+
+  std::mutex presence_mu_;
+  PresenceSet presence_;
+  bool presence_full_logged_ = false;
 
   std::mutex sweeper_mu_;
   std::condition_variable sweeper_cv_;

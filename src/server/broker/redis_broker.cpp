@@ -22,6 +22,8 @@ constexpr const char* kSessionPrefix = "_anycable_:session:";
 // Jobs per pipelined round trip.
 constexpr size_t kBatch = 256;
 constexpr auto kReplyTimeout = std::chrono::seconds(5);
+// How often expired presence records are looked for.
+constexpr auto kSweepInterval = std::chrono::seconds(1);
 
 // KEYS: history stream, offset counter, epoch.
 // ARGV: data, sid to skip (may be empty), history limit, history ttl,
@@ -154,9 +156,10 @@ void RedisBroker::Stop() {
 }
 
 std::string RedisBroker::Describe() const {
-  return fmt::format("redis at {} (history {} messages for {} s, sessions kept {} s)",
-                     url_.Authority(), limits_.history_limit, limits_.history_ttl_s,
-                     limits_.sessions_ttl_s);
+  return fmt::format(
+      "redis at {} (history {} messages for {} s, sessions kept {} s, presence {} s)",
+      url_.Authority(), limits_.history_limit, limits_.history_ttl_s, limits_.sessions_ttl_s,
+      limits_.presence_ttl_s);
 }
 
 void RedisBroker::Enqueue(Job job) {
@@ -283,10 +286,17 @@ Error RedisBroker::Serve(RedisConnection& conn) {
   // Reads wait on a waker nobody notifies: new work must not cut a batch's
   // replies short (Stop waits for at most one reply timeout).
   static const Waker quiet;
+  auto next_sweep = std::chrono::steady_clock::now();
   while (!stopping_) {
     std::vector<Job> batch = queue_.Take(kBatch);
+    if (std::chrono::steady_clock::now() >= next_sweep) {
+      batch.push_back(PresenceSweep());
+      next_sweep = std::chrono::steady_clock::now() + kSweepInterval;
+    }
     if (batch.empty()) {
-      queue_.waker().WaitFor(std::chrono::seconds(1));
+      queue_.waker().WaitFor(std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::max(next_sweep - std::chrono::steady_clock::now(),
+                   std::chrono::steady_clock::duration(std::chrono::milliseconds(1)))));
       queue_.waker().Drain();
       continue;
     }

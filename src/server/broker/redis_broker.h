@@ -14,6 +14,7 @@
 // - `offset:<stream>`: the stream's offset counter, kept ten times longer.
 // - `session:<sid>`: a session snapshot, expiring sessions_ttl after the
 //   last write or touch.
+// - `presence:...`: presence records (redis_presence.cpp).
 // Storing is one Lua script per message (counter, entry, expiries and the
 // epoch in one atomic step). When the node-to-node pub/sub is Redis too,
 // the same script PUBLISHes the positioned message: nodes then receive a
@@ -58,6 +59,17 @@ class RedisBroker : public Broker {
   void TouchSessions(std::vector<std::string> sids) override;
   void FetchSession(const std::string& sid, SessionDone done) override;
 
+  // Presence (redis_presence.cpp).
+  bool has_presence() const override { return true; }
+  bool needs_presence_touches() const override { return true; }
+  void PresenceAdd(const std::string& stream, const std::string& sid, PresenceMember member,
+                   PresenceDone done) override;
+  void PresenceRemove(const std::string& stream, const std::string& sid,
+                      PresenceDone done) override;
+  void PresenceInfo(const std::string& stream, PresenceListDone done) override;
+  void FinishPresence(const std::string& sid) override;
+  void TouchPresence(std::vector<std::string> sids) override;
+
  private:
   using Replies = std::vector<RedisReply>;
   // Commands sent together; `done` gets their replies in order, or an
@@ -73,6 +85,10 @@ class RedisBroker : public Broker {
   Error Serve(RedisConnection& conn);
   // Closes the queue and fails what waited.
   void CloseQueue(const std::string& why);
+  // Removes expired presence records and hands their leaves on; run by
+  // the broker's thread once a second.
+  Job PresenceSweep();
+  std::string TtlMs() const;
 
   const broadcast::RedisUrl url_;
   const BrokerLimits limits_;

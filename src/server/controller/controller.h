@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -47,6 +48,13 @@ struct CommandRequest {
   RequestEnv env;
 };
 
+// Join or leave on the session's behalf (CommandResponse.presence).
+struct PresenceChange {
+  std::string type;  // join | leave
+  std::string id;
+  std::string info;  // JSON text (a plain string is sent as a JSON string)
+};
+
 struct CommandReply {
   RpcStatus status = RpcStatus::kError;
   bool disconnect = false;
@@ -57,6 +65,7 @@ struct CommandReply {
   std::string error;
   StateMap istate;  // changes to this channel's state
   StateMap cstate;  // changes to the connection state
+  std::optional<PresenceChange> presence;
 };
 
 struct DisconnectRequest {

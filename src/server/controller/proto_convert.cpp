@@ -79,6 +79,10 @@ CommandReply FromProto(const anycable::CommandResponse& response) {
     out.istate = ToStateMap(response.env().istate());
     out.cstate = ToStateMap(response.env().cstate());
   }
+  if (response.has_presence() && !response.presence().type().empty()) {
+    const auto& p = response.presence();
+    out.presence = PresenceChange{p.type(), p.id(), p.info()};
+  }
   return out;
 }
 

@@ -21,6 +21,9 @@ struct Broadcast {
   // Set by the broker (spec §2.1); offset 0 means "no position".
   uint64_t offset = 0;
   std::string epoch;
+  // The client message's `type` (meta.broadcast_type; `presence` for
+  // presence events); empty for plain broadcasts, which have none.
+  std::string type;
 };
 
 using BroadcastPtr = std::shared_ptr<const Broadcast>;

@@ -89,7 +89,7 @@ size_t HubShard::DeliverVia(const Broadcast& broadcast, SidOf&& sid_of, Send&& s
         frame = FrameRef::Make(ws::EncodeFrame(
             ws::Opcode::kText,
             protocol::BroadcastMessage(group.identifier, broadcast.data, broadcast.data_is_json,
-                                       PositionOf(broadcast))));
+                                       PositionOf(broadcast), broadcast.type)));
       }
       send(session, frame);
       ++delivered;

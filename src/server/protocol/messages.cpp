@@ -75,12 +75,18 @@ std::string RejectHistory(std::string_view identifier) {
 }
 
 std::string BroadcastMessage(std::string_view identifier, std::string_view data, bool data_is_json,
-                             const Position& position) {
+                             const Position& position, std::string_view type) {
   std::string out;
   out.reserve(
-      identifier.size() + data.size() + 32 +
+      identifier.size() + data.size() + 32 + type.size() +
       (position.epoch.empty() ? 0 : position.stream_id.size() + position.epoch.size() + 64));
-  out += R"({"identifier":)";
+  if (type.empty()) {
+    out += R"({"identifier":)";
+  } else {
+    out += R"({"type":)";
+    AppendJsonString(out, type);
+    out += R"(,"identifier":)";
+  }
   AppendJsonString(out, identifier);
   out += R"(,"message":)";
   if (data_is_json) {

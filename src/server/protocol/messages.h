@@ -32,9 +32,10 @@ struct Position {
 
 // `{"identifier":<identifier>,"message":<payload>}` where payload is `data`
 // itself when `data_is_json` (the caller validated it once per broadcast),
-// or `data` as a JSON string otherwise.
+// or `data` as a JSON string otherwise. A non-empty `type` comes first, as
+// anycable-go writes it (`{"type":"presence","identifier":..}`).
 std::string BroadcastMessage(std::string_view identifier, std::string_view data, bool data_is_json,
-                             const Position& position = {});
+                             const Position& position = {}, std::string_view type = {});
 
 // True if `data` is a JSON document other than `null` (such broadcast data is
 // embedded as is; anything else is sent as a string, spec §1.2).

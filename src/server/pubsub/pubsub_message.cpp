@@ -9,6 +9,7 @@ std::string EncodeBroadcast(const Broadcast& broadcast) {
   nlohmann::json meta = nlohmann::json::object();
   if (!broadcast.exclude_socket.empty()) meta["exclude_socket"] = broadcast.exclude_socket;
   if (broadcast.transient) meta["transient"] = true;
+  if (!broadcast.type.empty()) meta["broadcast_type"] = broadcast.type;
   if (!meta.empty()) j["meta"] = std::move(meta);
   if (!broadcast.epoch.empty()) {
     j["offset"] = broadcast.offset;

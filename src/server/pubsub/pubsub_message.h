@@ -11,7 +11,8 @@
 
 namespace cable::server {
 
-// `{"stream":..,"data":..}` plus `"meta":{"exclude_socket":..,"transient":true}`
+// `{"stream":..,"data":..}` plus `"meta":{"exclude_socket":..,"transient":true,
+// "broadcast_type":..}`
 // and `"offset":..,"epoch":..` when set.
 std::string EncodeBroadcast(const Broadcast& broadcast);
 // `{"command":"disconnect","payload":{"identifier":..,"reconnect":..}}`.

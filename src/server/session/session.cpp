@@ -165,6 +165,7 @@ void Session::Terminate() {
 
   CallDisconnect();
   FinishSnapshot();
+  FinishPresence();
   subscriptions_.Clear();
   if (suppressed_warnings_ > 0) {
     log::Warn("Disconnected sid={}: {} more lines about its input were not logged", info_.sid,

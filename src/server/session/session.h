@@ -3,14 +3,15 @@
 // and queued output. Lives on one worker; every method must be called on
 // that worker's thread.
 //
-// The class is written in three files along its three jobs:
+// The class is written in several files along its jobs:
 // - session.cpp: life cycle — start, identification, close, termination;
 // - session_io.cpp: socket and TLS I/O — reading into the worker's scratch
 //   buffer, the frame reader's events, queued output and its flush;
 // - session_commands.cpp: the Action Cable command queue and dispatch, and
 //   applying RPC replies in anycable-go's order;
 // - session_reliable.cpp: the extended protocol's reliable streams —
-//   history replay, snapshots kept by the broker, restore on reconnect.
+//   history replay, snapshots kept by the broker, restore on reconnect;
+// - session_presence.cpp: presence — join, leave, the presence query.
 // Framing lives in FrameReader and subscription bookkeeping in
 // Subscriptions, both pure enough to test without a socket.
 //
@@ -50,6 +51,7 @@
 
 namespace cable::server {
 
+class Broker;
 class Node;
 class Worker;
 struct SessionSnapshot;
@@ -85,6 +87,9 @@ class Session : public std::enable_shared_from_this<Session>, private FrameReade
   // Kept by the broker for restore: the extended protocol with a broker
   // that keeps sessions.
   bool restorable() const;
+  // Joined a presence stream at some point (the broker keeps its records
+  // alive while it is connected).
+  bool in_presence() const { return in_presence_; }
 
   // Queues a frame; the worker flushes queued output after the current pass.
   // Never touches the hub synchronously (it may be called while iterating it).
@@ -156,7 +161,9 @@ class Session : public std::enable_shared_from_this<Session>, private FrameReade
   enum class LocalAnswer : uint8_t { kNotLocal, kRejected, kConfirmed };
   LocalAnswer SubscribeLocally(const std::string& identifier);
   // `history`: the subscribe command's history request, run once confirmed.
-  void CallCommand(CommandRequest request, bool subscribing, std::string history = {});
+  // `presence`: the subscribe command's presence object, joined once confirmed.
+  void CallCommand(CommandRequest request, bool subscribing, std::string history = {},
+                   std::string presence = {});
   // True when the reply confirmed a subscription.
   bool ApplyCommandReply(const std::string& identifier, CommandReply& reply, bool subscribing);
   void CommandDone();
@@ -171,6 +178,19 @@ class Session : public std::enable_shared_from_this<Session>, private FrameReade
   void Restore(SessionSnapshot snapshot, const std::string& from_sid);
   void CommitSnapshot();
   void FinishSnapshot();
+
+  // session_presence.cpp
+  const std::string* PresenceStream(const protocol::ClientCommand& cmd);
+  Broker* PresenceBroker();
+  void Join(const protocol::ClientCommand& cmd);
+  void Leave(const protocol::ClientCommand& cmd);
+  void LeaveOnUnsubscribe(const Subscription& sub);
+  void QueryPresence(const protocol::ClientCommand& cmd);
+  void QueuePresenceChange(const std::string& identifier, const PresenceChange& change);
+  void QueueJoinAfterSubscribe(const std::string& identifier, std::string presence);
+  void FinishPresence();
+  // Runs `cmd` right after the current command, ahead of the client's.
+  void QueueNext(protocol::ClientCommand cmd);
 
   // session_internal.h
   template <typename F>
@@ -202,6 +222,7 @@ class Session : public std::enable_shared_from_this<Session>, private FrameReade
   uint8_t client_warnings_ = 0;
   uint16_t suppressed_warnings_ = 0;
   bool snapshot_too_large_ = false;  // no longer saved for restore (session_reliable.cpp)
+  bool in_presence_ = false;
 
   std::string identifiers_;
   StateMap cstate_;

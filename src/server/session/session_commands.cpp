@@ -76,6 +76,12 @@ void Session::RunCommand(protocol::ClientCommand cmd) {
       return CommandDone();
     case CommandType::kHistory:
       return History(cmd.identifier, cmd.history);
+    case CommandType::kJoin:
+      return Join(cmd);
+    case CommandType::kLeave:
+      return Leave(cmd);
+    case CommandType::kPresence:
+      return QueryPresence(cmd);
     default:
       WarnAboutClient("Unsupported command sid={} identifier={}", info_.sid, cmd.identifier);
       return CommandDone();
@@ -110,7 +116,9 @@ void Session::Subscribe(protocol::ClientCommand cmd) {
   }
   switch (SubscribeLocally(cmd.identifier)) {
     case LocalAnswer::kConfirmed:
-      // History along with subscribe runs once confirmed (spec §2.2).
+      // History and presence along with subscribe run once confirmed
+      // (spec §2.2, §2.6), in that order.
+      QueueJoinAfterSubscribe(cmd.identifier, std::move(cmd.presence));
       if (!cmd.history.empty()) return History(cmd.identifier, cmd.history);
       return CommandDone();
     case LocalAnswer::kRejected:
@@ -123,12 +131,13 @@ void Session::Subscribe(protocol::ClientCommand cmd) {
   request.identifier = cmd.identifier;
   request.connection_identifiers = identifiers_;
   request.env = MakeEnv(nullptr);
-  CallCommand(std::move(request), true, std::move(cmd.history));
+  CallCommand(std::move(request), true, std::move(cmd.history), std::move(cmd.presence));
 }
 
 void Session::Unsubscribe(protocol::ClientCommand cmd) {
   Subscription* sub = FindSubscribed(cmd);
   if (!sub) return CommandDone();
+  LeaveOnUnsubscribe(*sub);
   if (sub->local) {
     subscriptions_.Remove(hub_link(), cmd.identifier);
     CommitSnapshot();
@@ -170,18 +179,20 @@ void Session::Perform(protocol::ClientCommand cmd) {
 }
 
 // Sends a subscribe or message command and applies the reply on this worker.
-void Session::CallCommand(CommandRequest request, bool subscribing, std::string history) {
+void Session::CallCommand(CommandRequest request, bool subscribing, std::string history,
+                          std::string presence) {
   auto self = shared_from_this();
   std::string identifier = request.identifier;
   node_.controller().Command(
       info_.sid, std::move(request),
-      [self, identifier = std::move(identifier), subscribing,
-       history = std::move(history)](CommandReply reply) mutable {
+      [self, identifier = std::move(identifier), subscribing, history = std::move(history),
+       presence = std::move(presence)](CommandReply reply) mutable {
         self->PostBack([self, identifier, subscribing, history = std::move(history),
-                        reply = std::move(reply)]() mutable {
+                        presence = std::move(presence), reply = std::move(reply)]() mutable {
           if (self->state_ == State::kOpen &&
-              self->ApplyCommandReply(identifier, reply, subscribing) && !history.empty()) {
-            return self->History(identifier, history);
+              self->ApplyCommandReply(identifier, reply, subscribing)) {
+            self->QueueJoinAfterSubscribe(identifier, std::move(presence));
+            if (!history.empty()) return self->History(identifier, history);
           }
           self->CommandDone();
         });
@@ -253,6 +264,7 @@ bool Session::ApplyCommandReply(const std::string& identifier, CommandReply& rep
     Close(ws::kCloseNormal, "Command Failed");
     return false;
   }
+  if (sub && reply.presence) QueuePresenceChange(identifier, *reply.presence);
   if (changed) CommitSnapshot();
   return confirmed;
 }

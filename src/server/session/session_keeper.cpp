@@ -7,14 +7,16 @@
 #include <string>
 #include <vector>
 
-#include "server/broker/broker.h"
 #include "server/node.h"
 #include "server/session/session.h"
 
 namespace cable::server {
 
-SessionKeeper::SessionKeeper(Node& node, Broker& broker, int64_t sessions_ttl_s)
-    : node_(node), broker_(broker), interval_s_(std::max<int64_t>(1, sessions_ttl_s / 2)) {}
+SessionKeeper::SessionKeeper(Node& node, int64_t ttl_s, Select select, Touch touch)
+    : node_(node),
+      interval_s_(std::max<int64_t>(1, ttl_s / 2)),
+      select_(select),
+      touch_(std::move(touch)) {}
 
 SessionKeeper::~SessionKeeper() {
   Stop();
@@ -49,16 +51,16 @@ void SessionKeeper::TouchAll() {
     auto promise = std::make_shared<std::promise<std::vector<std::string>>>();
     auto future = promise->get_future();
     Worker* worker = w.get();
-    boost::asio::post(worker->context(), [worker, promise] {
+    boost::asio::post(worker->context(), [worker, promise, select = select_] {
       std::vector<std::string> sids;
       for (const auto& s : worker->sessions()) {
-        if (s->open() && s->restorable()) sids.push_back(s->sid());
+        if (s->open() && select(*s)) sids.push_back(s->sid());
       }
       promise->set_value(std::move(sids));
     });
     if (future.wait_for(std::chrono::seconds(5)) != std::future_status::ready) continue;
     auto sids = future.get();
-    if (!sids.empty()) broker_.TouchSessions(std::move(sids));
+    if (!sids.empty()) touch_(std::move(sids));
   }
 }
 

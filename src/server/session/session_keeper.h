@@ -1,22 +1,31 @@
 #pragma once
-// Keeps the broker's snapshots of connected, restorable sessions alive:
-// every sessions_ttl/2 it collects their ids from each worker and touches
-// them in one call, so a snapshot expires sessions_ttl after its session
-// is gone rather than while it is still connected.
+// Keeps what the broker holds for connected sessions alive: every ttl/2 it
+// collects the ids of the sessions it is about from each worker and
+// touches them in one call, so a record expires its ttl after the session
+// is gone rather than while it is still connected. One keeper runs for
+// session snapshots (sessions_ttl), one for presence (presence_ttl) when
+// the broker needs it.
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <vector>
 
 namespace cable::server {
 
-class Broker;
 class Node;
+class Session;
 
 class SessionKeeper {
  public:
-  SessionKeeper(Node& node, Broker& broker, int64_t sessions_ttl_s);
+  // Sessions the keeper is about (called on their worker).
+  using Select = bool (*)(const Session&);
+  using Touch = std::function<void(std::vector<std::string> sids)>;
+
+  SessionKeeper(Node& node, int64_t ttl_s, Select select, Touch touch);
   ~SessionKeeper();
   void Start();
   void Stop();
@@ -26,8 +35,9 @@ class SessionKeeper {
   void TouchAll();
 
   Node& node_;
-  Broker& broker_;
   const int64_t interval_s_;
+  const Select select_;
+  const Touch touch_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;

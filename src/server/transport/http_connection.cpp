@@ -88,7 +88,13 @@ void HttpConnection::OnHeader() {
   const auto& config = listener_->node().config();
   const auto target = SplitTarget(SV(req.target()));
 
-  if (routes.broadcast && target.path == config.http_broadcast_path) return AdmitBroadcast(req);
+  if (routes.broadcast && target.path == config.http_broadcast_path) {
+    return AdmitBroadcast(req, routes.broadcast_key);
+  }
+  if (routes.api && target.path.size() > config.api_path.size() &&
+      target.path.starts_with(config.api_path) && target.path[config.api_path.size()] == '/') {
+    return RouteApi(req, target.path.substr(config.api_path.size()));
+  }
   // No other route takes a body. One that was announced is not read: the
   // answer closes the connection instead.
   const bool keep_alive = req.keep_alive() && !HasBody();
@@ -115,20 +121,12 @@ bool HttpConnection::HasBody() const {
 
 // Method, key, size and memory are checked from the headers; only then is
 // `100 Continue` sent (when asked for) and the body read.
-void HttpConnection::AdmitBroadcast(Request& req) {
+void HttpConnection::AdmitBroadcast(Request& req, const std::string& key) {
   auto& node = listener_->node();
   // The body of a refused request is never read, so its connection closes.
   const bool keep_alive = req.keep_alive() && !HasBody();
   if (req.method() != http::verb::post) return Respond(422, "use POST\n", keep_alive);
-  const std::string& key = listener_->routes().broadcast_key;
-  if (!key.empty()) {
-    std::string_view auth = SV(req[http::field::authorization]);
-    static constexpr std::string_view kBearer = "Bearer ";
-    if (auth.size() <= kBearer.size() || auth.substr(0, kBearer.size()) != kBearer ||
-        !auth::ConstantTimeEquals(auth.substr(kBearer.size()), key)) {
-      return Respond(401, "unauthorized\n", keep_alive);
-    }
-  }
+  if (!Authorized(req, key)) return Respond(401, "unauthorized\n", keep_alive);
   if (HasBody()) {
     const size_t max_body = node.config().http_broadcast_max_body;
     const size_t announced = parser_->content_length().value_or(max_body);
@@ -315,11 +313,11 @@ void HttpConnection::Respond(unsigned status, std::string body, bool keep_alive,
   auto res =
       std::make_shared<http::response<http::string_body>>(static_cast<http::status>(status), 11);
   res->set(http::field::server, "cable");
+  res->set(http::field::content_type, "text/plain; charset=utf-8");
   for (const auto& [name, value] : headers) {
     res->set(beast::string_view(name.data(), name.size()),
              beast::string_view(value.data(), value.size()));
   }
-  res->set(http::field::content_type, "text/plain; charset=utf-8");
   res->keep_alive(keep_alive);
   res->body() = std::move(body);
   res->prepare_payload();

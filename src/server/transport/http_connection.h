@@ -42,7 +42,13 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   void ReadHeader();
   void OnHeader();
   bool HasBody() const;
-  void AdmitBroadcast(Request& req);
+  // `key`: the bearer key the endpoint wants (empty: none).
+  void AdmitBroadcast(Request& req, const std::string& key);
+  bool Authorized(const Request& req, const std::string& key) const;
+  // http_api.cpp
+  void RouteApi(Request& req, std::string_view path);
+  void AnswerPresence(std::string stream, bool keep_alive);
+  std::string CorsOrigin(const Request& req) const;
   void SendContinue();
   void ReadBody();
   void RefuseLargeBody();

@@ -33,6 +33,9 @@ struct Routes {
   bool health = false;
   bool broadcast = false;
   std::string broadcast_key;                 // empty = no authentication
+  bool api = false;                          // the REST API under config.api_path
+  std::string api_key;                       // empty = no authentication
+  bool api_cors = false;                     // CORS headers and preflight on /publish
   const MetricsExporter* metrics = nullptr;  // serves config.metrics_http when set
 };
 
