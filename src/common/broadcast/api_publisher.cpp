@@ -1,6 +1,7 @@
 #include "common/broadcast/api_publisher.h"
 
 #include "common/auth/derived_key.h"
+#include "common/auth/secrets.h"
 
 namespace cable::broadcast {
 
@@ -9,9 +10,11 @@ std::string DeriveApiKey(std::string_view secret) {
 }
 
 std::string ResolveApiKey(std::string_view api_key, std::string_view secret) {
-  if (!api_key.empty()) return std::string(api_key);
-  if (!secret.empty()) return DeriveApiKey(secret);
-  return {};
+  // The server resolves its key with the same function, so both agree.
+  auth::SecretSettings settings;
+  settings.api_secret = std::string(api_key);
+  settings.secret = std::string(secret);
+  return auth::ResolveApiKey(settings);
 }
 
 Result<http::Url> ApiPublishUrl(std::string_view api_url) {
