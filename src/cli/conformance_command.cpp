@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -121,10 +122,12 @@ std::string SelfExe() {
 }
 
 std::string FeatureHelp() {
+  size_t width = 0;
+  for (const auto& f : cf::KnownFeatures()) width = std::max(width, f.name.size() + 2);
   std::string out;
   for (const auto& f : cf::KnownFeatures())
-    out += "\n  " + std::string(f.name) +
-           std::string(f.name.size() < 18 ? 18 - f.name.size() : 1, ' ') + std::string(f.summary);
+    out += "\n  " + std::string(f.name) + std::string(width - f.name.size(), ' ') +
+           std::string(f.summary);
   return out;
 }
 

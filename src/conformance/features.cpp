@@ -28,6 +28,7 @@ const std::vector<FeatureInfo>& KnownFeatures() {
       {"presence_unavailable",
        "no presence-capable broker: presence queries answer the error shape"},
       {"rest_api", "the REST API: POST /api/publish, GET /api/presence/<stream>/users"},
+      {"rest_api_cors", "the REST API answers CORS preflights on publish"},
       {"malformed_input", "bad frames and commands are survived"},
       {"slow_clients", "a client that does not read is disconnected as too slow"},
       {"redis", "broadcasts through Redis pub/sub"},
