@@ -149,13 +149,15 @@ TEST(ConformanceSuite, PresenceWithTheRedisBroker) {
   RunResult r = Conformance(
       {Scenarios(), "--only", "anycable/presence\\.yml$,anycable/presence_api\\.yml$", "--command",
        ServeCommand("--pubsub none --broker redis --presence_ttl 2 --api_cors_headers "
-                    "--redis_url " +
+                    "--public_streams --redis_url " +
                     redis.url()),
        "--secret", kSecret, "--features",
-       "rpc,presence,rest_api,rest_api_cors,history,ext_protocol,broadcast", "--jobs", "4"});
+       "rpc,presence,rest_api,rest_api_cors,history,ext_protocol,broadcast,public_streams,"
+       "signed_streams",
+       "--jobs", "4"});
   std::cout << r.out << r.err;
   EXPECT_EQ(r.exit_code, 0);
-  EXPECT_EQ(LastLine(r.out), "18 passed, 0 failed, 0 skipped");
+  EXPECT_EQ(LastLine(r.out), "21 passed, 0 failed, 0 skipped");
 }
 
 // Without a broker that keeps presence (none, and NATS, which has none):
@@ -186,10 +188,11 @@ TEST(ConformanceSuite, PresenceScenariosFailWithoutABroker) {
   if (!ServeHasFlag("--presence_ttl")) GTEST_SKIP() << "cable serve has no presence yet";
   RunResult r = Conformance({Scenarios("/anycable/presence.yml"), "--command",
                              ServeCommand("--public_streams"), "--secret", kSecret, "--features",
-                             "rpc,presence,history,ext_protocol,broadcast", "--jobs", "4",
-                             "--timeout-scale", "0.2"});
+                             "rpc,presence,history,ext_protocol,broadcast,public_streams,"
+                             "signed_streams",
+                             "--jobs", "4", "--timeout-scale", "0.2"});
   EXPECT_EQ(r.exit_code, 1) << r.out;
-  EXPECT_EQ(LastLine(r.out), "0 passed, 10 failed, 0 skipped") << r.out;
+  EXPECT_EQ(LastLine(r.out), "0 passed, 13 failed, 0 skipped") << r.out;
 }
 
 // A slow client is dropped with a whole last frame, then disconnect/too_slow
