@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "common/strings.h"
 
 namespace {
 
@@ -20,6 +21,26 @@ std::vector<std::string> ExpandMultiCall(int argc, char** argv) {
     args.insert(args.begin() + 1, base.substr(prefix.size()));
   }
   return args;
+}
+
+// " (did you mean --rpc_host?)" for the first `--name` in `args` that
+// `sub` does not know, naming its nearest option within three edits.
+std::string Suggestion(const CLI::App& sub, const std::vector<std::string>& args) {
+  for (const auto& arg : args) {
+    if (arg.size() < 3 || arg.compare(0, 2, "--") != 0) continue;
+    const std::string name = arg.substr(2, arg.find('=') - 2);
+    if (const_cast<CLI::App&>(sub).get_option_no_throw("--" + name) != nullptr) continue;
+    std::string best;
+    size_t best_distance = 4;
+    for (const CLI::Option* option : sub.get_options()) {
+      for (const auto& candidate : option->get_lnames()) {
+        const size_t d = cable::EditDistance(name, candidate);
+        if (d < best_distance) best_distance = d, best = candidate;
+      }
+    }
+    if (!best.empty()) return " (did you mean --" + best + "?)";
+  }
+  return "";
 }
 
 }  // namespace
@@ -60,10 +81,16 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return root.exit(e);
     std::string where = "cable";
-    for (const CLI::App* sub : root.get_subcommands()) where += " " + sub->get_name();
+    const CLI::App* sub_app = &root;
+    for (const CLI::App* sub : root.get_subcommands())
+      where += " " + sub->get_name(), sub_app = sub;
     std::string what = e.what();
     for (char& c : what)
       if (c == '\n') c = ' ';
+    if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr) what += Suggestion(*sub_app, args);
+    // CLI11 leaves hidden options unnamed in its errors (": message"); their
+    // checks name the option themselves.
+    if (what.rfind(": ", 0) == 0) what.erase(0, 2);
     std::cerr << where << ": error: " << what << " (see `" << where << " --help`)\n";
     return kExitUsage;
   }

@@ -62,6 +62,7 @@ struct RpcOptions {
   std::string api_key;
   std::string broadcast_tls_ca;
   bool broadcast_insecure = false;
+  std::string tls_cert, tls_key;
   std::string secret;
   std::string redis_url;
   std::string redis_channel;
@@ -142,17 +143,20 @@ int Run(const RpcOptions& o) {
 
   rpc::GrpcServerOptions so;
   so.host = FlagOrEnv(o.host, {"ANYCABLE_RPC_HOST"}, "127.0.0.1:50051");
+  so.tls_cert = o.tls_cert;
+  so.tls_key = o.tls_key;
   auto server = rpc::GrpcServer::Start(**backend, so);
   if (!server.ok()) {
     std::cerr << "cable rpc: error: " << server.error().message << "\n";
-    return kExitFailure;
+    return server.error().code == "tls" ? kExitUsage : kExitFailure;
   }
   std::string where = so.host;
   if (auto colon = where.rfind(':'); colon != std::string::npos) {
     where = where.substr(0, colon + 1) + std::to_string((*server)->port());
   }
   std::cout << "cable rpc: serving " << (*backend)->Summary() << " on " << where
-            << " (broadcasts: " << DescribeBroadcasts(pc) << ")" << std::endl;
+            << (so.tls_cert.empty() ? "" : " (TLS)") << " (broadcasts: " << DescribeBroadcasts(pc)
+            << ")" << std::endl;
 
   int sig = 0;
   sigwait(&signals, &sig);
@@ -176,6 +180,9 @@ void AddRpcCommand(CLI::App& root, Commands& commands) {
       ->delimiter(',');
   sub->add_option("--host,--rpc-host,--rpc_host", o->host,
                   "Listen address host:port (env ANYCABLE_RPC_HOST; default 127.0.0.1:50051)");
+  sub->add_option("--tls-cert", o->tls_cert,
+                  "Serve gRPC over TLS with this certificate (PEM; needs --tls-key)");
+  sub->add_option("--tls-key", o->tls_key, "The private key of --tls-cert (PEM)");
   sub->add_option("--broadcast-adapter,--broadcast_adapter", o->adapter,
                   "http, api, redis, redisx or nats (env ANYCABLE_BROADCAST_ADAPTER; default "
                   "http)");

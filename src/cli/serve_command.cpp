@@ -3,11 +3,14 @@
 // `--rpc_host` and `--rpc-host` spellings are accepted.
 
 #include <cstdlib>
+#include <deque>
 #include <iostream>
 
 #include "cli/command.h"
+#include "cli/inert_settings.h"
 #include "cli/serve_config_file.h"
 #include "common/log.h"
+#include "common/random_id.h"
 #include "common/strings.h"
 #include "server/app.h"
 #include "server/memory_reclaimer.h"
@@ -52,6 +55,13 @@ struct ServeOptions {
   // Deprecated anycable-go aliases, mapped onto the current settings.
   std::string jwt_id_key, jwt_id_param, turbo_rails_key, cable_ready_key;
   bool jwt_id_enforce = false;
+  std::string http_broadcast_secret, rpc_impl;
+  int http_rpc_timeout = 3000, metrics_log_interval = 0;
+  bool disable_disconnect = false;
+  // Where the accepted-but-inert settings land (CLI11 keeps references, and
+  // deques do not move their elements as they grow).
+  std::deque<std::string> inert_strings;
+  std::deque<bool> inert_bools;
 };
 
 template <typename T>
@@ -68,6 +78,11 @@ CLI::Option* Switch(CLI::App* app, const std::string& name, bool& value, const s
   return app->add_flag(Names(name), value, help)->envname(EnvName(name))->group(group);
 }
 
+bool Given(const CLI::App& serve, const char* flag) {
+  const CLI::Option* option = const_cast<CLI::App&>(serve).get_option_no_throw(flag);
+  return option != nullptr && option->count() > 0;
+}
+
 // Sets `option` from `env` when neither its flag nor its ANYCABLE_ variable did.
 void UseConventionalEnv(CLI::Option& option, const char* env) {
   if (option.count() > 0) return;
@@ -77,7 +92,86 @@ void UseConventionalEnv(CLI::Option& option, const char* env) {
   option.run_callback();
 }
 
-void ApplyDeprecatedAliases(ServeOptions& o) {
+// CLI11 leaves hidden options unnamed in its own messages, so the check of a
+// hidden integer names the option itself.
+CLI::Validator IntegerCheck(const std::string& name) {
+  return CLI::Validator(
+      [name](const std::string& v) {
+        size_t used = 0;
+        try {
+          (void)std::stoll(v, &used);
+        } catch (const std::exception&) {
+        }
+        return used != 0 && used == v.size()
+                   ? std::string()
+                   : "--" + name + ": expected an integer, got \"" + v.substr(0, 64) + "\"";
+      },
+      "INT");
+}
+
+// Inert settings are hidden from --help (docs/configuration.md lists them)
+// but parse like any other: both spellings, ANYCABLE_*, anycable-go's
+// default, and the value checked for its kind.
+void AddInertOptions(CLI::App* app, ServeOptions& o) {
+  for (const auto& s : InertSettings()) {
+    if (s.flag.empty()) continue;
+    const std::string name(s.flag);
+    const std::string help = "No effect in cable: " + std::string(s.reason);
+    CLI::Option* option = nullptr;
+    if (s.kind == InertKind::kBool) {
+      o.inert_bools.push_back(s.default_value == "true");
+      option = app->add_flag(Names(name), o.inert_bools.back(), help);
+    } else {
+      o.inert_strings.emplace_back(s.default_value);
+      option = app->add_option(Names(name), o.inert_strings.back(), help);
+      if (s.kind == InertKind::kInt) option->check(IntegerCheck(name));
+    }
+    option->envname(EnvName(name))->group("");
+  }
+}
+
+// One line per inert setting that was given, so nobody believes a setting
+// took effect when it did not. Settings only the file has are reported
+// while the file is read.
+void WarnAboutInertSettings(const CLI::App& serve) {
+  for (const auto& s : InertSettings()) {
+    if (!s.flag.empty() && Given(serve, ("--" + std::string(s.flag)).c_str())) {
+      log::Warn("--{} has no effect: {}", s.flag, s.reason);
+    } else if (!s.env.empty()) {
+      const std::string env(s.env);
+      const char* value = std::getenv(env.c_str());
+      if (value != nullptr && *value != '\0') log::Warn("{} has no effect: {}", env, s.reason);
+    }
+  }
+}
+
+bool IsHttpUrl(const std::string& host) {
+  return host.rfind("http://", 0) == 0 || host.rfind("https://", 0) == 0;
+}
+
+// anycable-go picks the RPC client from --rpc_impl, else from the scheme of
+// --rpc_host; cable only goes by the scheme, so an --rpc_impl that the host
+// contradicts would silently pick the other client: refuse it instead.
+void ApplyRpcImpl(ServeOptions& o) {
+  auto& c = o.config;
+  if (o.rpc_impl.empty()) return;
+  if (o.rpc_impl == "none") {
+    c.norpc = true;
+    return;
+  }
+  if (c.norpc || !c.rpc_inline.empty()) return;
+  const bool http = IsHttpUrl(c.rpc_host);
+  if (o.rpc_impl == "http" && !http) {
+    throw UsageError("--rpc_impl http: --rpc_host must be an http:// or https:// URL (got \"" +
+                     c.rpc_host.substr(0, 128) + "\")");
+  }
+  if (o.rpc_impl == "grpc" && http) {
+    throw UsageError("--rpc_impl grpc: --rpc_host is an HTTP URL (\"" + c.rpc_host.substr(0, 128) +
+                     "\"); give host:port, or --rpc_impl http");
+  }
+}
+
+void ApplyDeprecatedAliases(const CLI::App& serve, ServeOptions& o) {
   auto& c = o.config;
   auto use = [](const char* old_name, const char* new_name) {
     log::Warn("{} is deprecated, use {}", old_name, new_name);
@@ -96,32 +190,119 @@ void ApplyDeprecatedAliases(ServeOptions& o) {
     c.cable_ready = true;
     if (c.cable_ready_secret.empty()) c.cable_ready_secret = o.cable_ready_key;
   }
-}
-
-bool Given(const CLI::App& serve, const char* flag) {
-  const CLI::Option* option = const_cast<CLI::App&>(serve).get_option_no_throw(flag);
-  return option != nullptr && option->count() > 0;
-}
-
-// anycable-go's presets fill in settings that were not given. `broker`:
-// the memory broker, HTTP broadcasts plus Redis Streams and Redis pub/sub
-// when a Redis URL is configured.
-void ApplyPresets(const CLI::App& serve, ServeOptions& o) {
-  auto& c = o.config;
-  for (const auto& preset : SplitList(o.presets)) {
-    if (preset == "none") continue;
-    if (preset != "broker") {
-      throw UsageError("--presets: unknown preset \"" + preset.substr(0, 64) +
-                       "\" (known: broker, none)");
-    }
-    const bool redis = Given(serve, "--redis_url");
-    if (!Given(serve, "--broker")) o.broker = "memory";
-    if (!Given(serve, "--broadcast_adapter")) {
-      c.broadcast_adapters = redis ? std::vector<std::string>{"http", "redisx", "redis"}
-                                   : std::vector<std::string>{"http"};
-    }
-    if (!Given(serve, "--pubsub") && redis) c.pubsub_adapter = "redis";
+  // As in anycable-go, the old name wins over --broadcast_key.
+  if (!o.http_broadcast_secret.empty()) {
+    use("--http_broadcast_secret", "--broadcast_key");
+    c.broadcast_key = o.http_broadcast_secret;
   }
+  if (Given(serve, "--http_rpc_timeout")) {
+    use("--http_rpc_timeout", "--rpc_request_timeout");
+    if (!Given(serve, "--rpc_request_timeout")) c.rpc_request_timeout_ms = o.http_rpc_timeout;
+  }
+  if (o.metrics_log_interval > 0) {
+    use("--metrics_log_interval", "--metrics_rotate_interval");
+    if (!Given(serve, "--metrics_rotate_interval"))
+      c.metrics_rotate_interval_s = o.metrics_log_interval;
+  }
+  if (o.disable_disconnect) {
+    use("--disable_disconnect", "--disconnect_mode never");
+    c.disconnect_mode = server::DisconnectMode::kNever;
+  }
+  ApplyRpcImpl(o);
+}
+
+std::string EnvOr(const char* name, const std::string& fallback = {}) {
+  const char* value = std::getenv(name);
+  return value != nullptr ? std::string(value) : fallback;
+}
+
+bool HasEnv(const char* name) {
+  return std::getenv(name) != nullptr;
+}
+
+// Without --presets, anycable-go infers the platform from its variables.
+std::vector<std::string> DetectPresets() {
+  std::vector<std::string> presets;
+  if (HasEnv("FLY_APP_NAME") && HasEnv("FLY_ALLOC_ID") && HasEnv("FLY_REGION"))
+    presets.push_back("fly");
+  if (HasEnv("HEROKU_APP_ID") && HasEnv("HEROKU_DYNO_ID")) presets.push_back("heroku");
+  return presets;
+}
+
+// fly.io: listen on every interface, broadcasts on the main port, the RPC
+// app over Fly's private DNS. anycable-go also embeds NATS for pub/sub when
+// no Redis is configured; cable has no embedded NATS, so it says so.
+void ApplyFlyPreset(const CLI::App& serve, ServeOptions& o) {
+  auto& c = o.config;
+  if (!HasEnv("FLY_REGION")) throw UsageError("--presets fly: FLY_REGION env is missing");
+  if (!HasEnv("FLY_APP_NAME")) throw UsageError("--presets fly: FLY_APP_NAME env is missing");
+  const std::string region = EnvOr("FLY_REGION");
+  const bool redis = Given(serve, "--redis_url");
+  if (!Given(serve, "--host")) c.host = "0.0.0.0";
+  if (!Given(serve, "--http_broadcast_port")) c.http_broadcast_port = c.port;
+  if (!Given(serve, "--pubsub")) {
+    if (redis) {
+      c.pubsub_adapter = "redis";
+    } else {
+      log::Warn(
+          "--presets fly: anycable-go would embed NATS for pub/sub here; cable has no embedded "
+          "NATS (run nats-server, then --pubsub nats --nats_servers URL)");
+    }
+  }
+  if (!redis && !Given(serve, "--broadcast_adapter")) c.broadcast_adapters = {"http"};
+  if (HasEnv("ANYCABLE_FLY_RPC_APP_NAME") && !Given(serve, "--rpc_host")) {
+    c.rpc_host = "dns:///" + region + "." + EnvOr("ANYCABLE_FLY_RPC_APP_NAME") + ".internal:50051";
+  }
+}
+
+// Heroku: every interface, and broadcasts on the one port the dyno gets.
+void ApplyHerokuPreset(const CLI::App& serve, ServeOptions& o) {
+  auto& c = o.config;
+  if (!Given(serve, "--host")) c.host = "0.0.0.0";
+  const std::string port = EnvOr("PORT");
+  if (!Given(serve, "--http_broadcast_port") && !port.empty()) {
+    try {
+      size_t used = 0;
+      c.http_broadcast_port = std::stoi(port, &used);
+      if (used != port.size()) throw std::invalid_argument(port);
+    } catch (const std::exception&) {
+      throw UsageError("--presets heroku: PORT is not a number: \"" + port.substr(0, 32) + "\"");
+    }
+  }
+}
+
+// `broker`: the memory broker, HTTP broadcasts plus Redis Streams and Redis
+// pub/sub when a Redis URL is configured.
+void ApplyBrokerPreset(const CLI::App& serve, ServeOptions& o) {
+  auto& c = o.config;
+  const bool redis = Given(serve, "--redis_url");
+  if (!Given(serve, "--broker")) o.broker = "memory";
+  if (!Given(serve, "--broadcast_adapter")) {
+    c.broadcast_adapters = redis ? std::vector<std::string>{"http", "redisx", "redis"}
+                                 : std::vector<std::string>{"http"};
+  }
+  if (!Given(serve, "--pubsub") && redis) c.pubsub_adapter = "redis";
+}
+
+// anycable-go's presets fill in settings that were not given (by flag,
+// environment or file); they never override one that was.
+void ApplyPresets(const CLI::App& serve, ServeOptions& o) {
+  const std::vector<std::string> presets =
+      o.presets.empty() ? DetectPresets() : SplitList(o.presets);
+  for (const auto& preset : presets) {
+    if (preset != "none" && preset != "fly" && preset != "heroku" && preset != "broker") {
+      throw UsageError("--presets: unknown preset \"" + preset.substr(0, 64) +
+                       "\" (known: fly, heroku, broker, none)");
+    }
+  }
+  std::string applied;
+  for (const auto& preset : presets) {
+    if (preset == "fly") ApplyFlyPreset(serve, o);
+    if (preset == "heroku") ApplyHerokuPreset(serve, o);
+    if (preset == "broker") ApplyBrokerPreset(serve, o);
+    if (preset != "none") applied += (applied.empty() ? "" : ",") + preset;
+  }
+  if (!applied.empty()) log::Info("Presets: {}", applied);
 }
 
 }  // namespace
@@ -132,7 +313,9 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
   auto& c = o->config;
   sub->footer(
       "Settings come from anycable.toml < ANYCABLE_<NAME> variables (e.g. ANYCABLE_RPC_HOST) <\n"
-      "flags; --print-config shows the result. Details: docs/configuration.md\n"
+      "flags; --print-config shows the result. Every other anycable-go setting is accepted\n"
+      "and, when set, named in a warning saying why it has no effect here.\n"
+      "Details: docs/configuration.md\n"
       "Examples:\n"
       "  cable serve --backend demo                 # in-process demo backend, no Rails needed\n"
       "  cable serve --rpc_host localhost:50051     # in front of an AnyCable RPC server\n"
@@ -165,6 +348,9 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
   Flag(sub, "ping_timestamp_precision", o->ping_timestamp_precision,
        "Ping timestamp precision: s, ms or ns", kProtocol)
       ->check(CLI::IsMember({"s", "ms", "ns"}));
+  Switch(sub, "enable_native_pings", c.enable_native_pings,
+         "Also send WebSocket ping frames; their pongs keep clients alive under --pong_timeout",
+         kProtocol);
   Flag(sub, "pong_timeout", c.pong_timeout_s,
        "Seconds an actioncable-v1-ext-json client may stay silent after a ping before it is "
        "disconnected (no_pong; 0: off)",
@@ -233,6 +419,21 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
       ->check(CLI::PositiveNumber);
   Flag(sub, "http_rpc_secret", c.http_rpc_secret,
        "Bearer secret for HTTP RPC (default: derived from --secret)", kRpc);
+  Switch(sub, "rpc_enable_tls", c.rpc_enable_tls, "Call the gRPC backend over TLS", kRpc);
+  Flag(sub, "rpc_tls_verify", c.rpc_tls_verify,
+       "Check the gRPC backend's certificate (false: encrypted but unauthenticated, for "
+       "development)",
+       kRpc);
+  Flag(sub, "rpc_tls_root_ca", c.rpc_tls_root_ca,
+       "CA certificate(s) the gRPC backend's certificate must chain to: a PEM file or PEM text "
+       "(turns TLS on; default: the system's CAs)",
+       kRpc);
+  Flag(sub, "rpc_max_call_recv_size", c.rpc_max_call_recv_size,
+       "Largest gRPC reply accepted, in bytes (0: gRPC's 4 MiB)", kRpc)
+      ->check(CLI::NonNegativeNumber);
+  Flag(sub, "rpc_max_call_send_size", c.rpc_max_call_send_size,
+       "Largest gRPC request sent, in bytes (0: no limit)", kRpc)
+      ->check(CLI::NonNegativeNumber);
   Flag(sub, "headers", o->headers, "Request headers passed to RPC, comma-separated", kRpc);
   Flag(sub, "proxy-cookies", o->proxy_cookies,
        "Cookies passed to RPC, comma-separated (empty: all)", kRpc);
@@ -244,6 +445,11 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
   Flag(sub, "disconnect_backlog_size", c.disconnect_backlog_size,
        "Disconnect calls queued before they bypass the rate", kRpc)
       ->check(CLI::PositiveNumber);
+  Flag(sub, "rpc_impl", o->rpc_impl,
+       "RPC client: grpc or http (must agree with --rpc_host), none (= --norpc); default: from "
+       "--rpc_host",
+       kRpc)
+      ->check(CLI::IsMember({"", "grpc", "http", "none"}));
 
   const std::string kBroadcast = "Broadcasting";
   // Given twice, the last wins: wrappers can append their choice to defaults.
@@ -297,8 +503,8 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
        kBroker)
       ->check(CLI::PositiveNumber);
   Flag(sub, "presets", o->presets,
-       "Configuration presets, comma-separated: broker (memory broker, http[,redisx,redis] "
-       "broadcasts), none",
+       "Configuration presets, comma-separated: fly, heroku, broker (memory broker, "
+       "http[,redisx,redis] broadcasts), none (default: fly/heroku when their variables are set)",
        kBroker);
 
   const std::string kApi = "REST API (on with --public, --api_port, --api_secret or --secret)";
@@ -330,6 +536,8 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
   Flag(sub, "log_format", c.log_format, "Log format: text or json", kOps)
       ->check(CLI::IsMember({"text", "json"}));
   Switch(sub, "debug", o->debug, "Debug logging (same as --log_level debug)", kOps);
+  Flag(sub, "node_id", c.node_id,
+       "This node's identifier, e.g. its Redis Streams consumer name (default: random)", kOps);
 
   const std::string kMetrics = "Metrics";
   Flag(sub, "metrics_http", c.metrics_http,
@@ -343,6 +551,20 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
   Flag(sub, "metrics_rotate_interval", c.metrics_rotate_interval_s,
        "Seconds between metrics log lines", kMetrics)
       ->check(CLI::PositiveNumber);
+
+  // anycable-go's old names, hidden as there; mapped with a warning.
+  const std::string kHidden;
+  Flag(sub, "http_broadcast_secret", o->http_broadcast_secret, "Deprecated: use --broadcast_key",
+       kHidden);
+  Flag(sub, "http_rpc_timeout", o->http_rpc_timeout, "Deprecated: use --rpc_request_timeout",
+       kHidden)
+      ->check(IntegerCheck("http_rpc_timeout"));
+  Flag(sub, "metrics_log_interval", o->metrics_log_interval,
+       "Deprecated: use --metrics_rotate_interval", kHidden)
+      ->check(IntegerCheck("metrics_log_interval"));
+  Switch(sub, "disable_disconnect", o->disable_disconnect,
+         "Deprecated: use --disconnect_mode never", kHidden);
+  AddInertOptions(sub, *o);
 
   const std::string kConfig = "Configuration file";
   sub->add_option("--config-path,--config_path", o->config_path,
@@ -365,6 +587,7 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
     UseConventionalEnv(*redis_url, "REDIS_URL");
     const std::string config_file = FindServeConfigFile(o->config_path, o->ignore_config_path);
     if (!config_file.empty()) ApplyServeConfigFile(*sub, config_file);
+    WarnAboutInertSettings(*sub);
     if (o->print_config) {
       std::cout << RenderServeConfigToml(*sub);
       return kExitOk;
@@ -385,9 +608,13 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
     log::Level level;
     if (log::ParseLevel(c.log_level, &level)) log::SetLevel(level);
     log::SetFormat(c.log_format == "json" ? log::Format::kJson : log::Format::kText);
+    ApplyDeprecatedAliases(*sub, *o);
+    // Every line names the node, as anycable-go's do (6 characters unless
+    // --node_id says otherwise), so logs of several nodes can be told apart.
+    if (c.node_id.empty()) c.node_id = RandomId(6);
+    log::SetNodeId(c.node_id);
     // From here on a stalled stderr must not stall the event loops.
     log::StartAsync();
-    ApplyDeprecatedAliases(*o);
     if (c.is_public) {
       log::Warn(
           "--public: connections, streams and broadcasts are NOT authenticated; do not use in "

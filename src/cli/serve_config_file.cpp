@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "cli/command.h"
+#include "cli/inert_settings.h"
 #include "common/log.h"
 #include "common/strings.h"
 
@@ -22,9 +23,12 @@ struct Setting {
   std::string_view key;
   std::string_view flag;
   Kind kind;
+  // Old names of a setting above: read, never written by --print-config.
+  bool alias = false;
 };
 
 constexpr Setting kSettings[] = {
+    {"", "node_id", "node_id", Kind::kString},
     {"", "secret", "secret", Kind::kString},
     {"", "broadcast_key", "broadcast_key", Kind::kString},
     {"", "noauth", "noauth", Kind::kBool},
@@ -55,6 +59,7 @@ constexpr Setting kSettings[] = {
     {"app", "ping_interval", "ping_interval", Kind::kInt},
     {"app", "ping_timestamp_precision", "ping_timestamp_precision", Kind::kString},
     {"app", "pong_timeout", "pong_timeout", Kind::kInt},
+    {"app", "enable_native_ping", "enable_native_pings", Kind::kBool},
     {"app", "shutdown_timeout", "shutdown_timeout", Kind::kInt},
     {"app", "shutdown_delay", "shutdown_delay", Kind::kInt},
     {"ws", "paths", "path", Kind::kList},
@@ -67,14 +72,22 @@ constexpr Setting kSettings[] = {
     {"rpc", "proxy_cookies", "proxy-cookies", Kind::kList},
     {"rpc", "concurrency", "rpc_concurrency", Kind::kInt},
     {"rpc", "secret", "http_rpc_secret", Kind::kString},
+    {"rpc", "enable_tls", "rpc_enable_tls", Kind::kBool},
+    {"rpc", "tls_verify", "rpc_tls_verify", Kind::kBool},
+    {"rpc", "tls_root_ca_path", "rpc_tls_root_ca", Kind::kString},
+    {"rpc", "max_recv_size", "rpc_max_call_recv_size", Kind::kInt},
+    {"rpc", "max_send_size", "rpc_max_call_send_size", Kind::kInt},
     {"rpc", "request_timeout", "rpc_request_timeout", Kind::kInt},
     {"rpc", "command_timeout", "rpc_command_timeout", Kind::kInt},
+    {"rpc", "http_request_timeout", "http_rpc_timeout", Kind::kInt, true},
+    {"rpc", "implementation", "rpc_impl", Kind::kString, true},
     {"disconnector", "rate", "disconnect_rate", Kind::kInt},
     {"disconnector", "backlog", "disconnect_backlog_size", Kind::kInt},
     {"http_broadcast", "port", "http_broadcast_port", Kind::kInt},
     {"http_broadcast", "path", "http_broadcast_path", Kind::kString},
     {"http_broadcast", "max_body", "http_broadcast_max_body", Kind::kInt},
     {"http_broadcast", "max_inflight", "http_broadcast_max_inflight", Kind::kInt},
+    {"http_broadcast", "secret", "http_broadcast_secret", Kind::kString, true},
     {"redis", "url", "redis_url", Kind::kString},
     {"redis_pubsub_broadcast", "channel", "redis_channel", Kind::kString},
     {"redis_stream_broadcast", "stream", "redisx_stream", Kind::kString},
@@ -99,6 +112,39 @@ constexpr Setting kSettings[] = {
     {"streams", "cable_ready_secret", "cable_ready_secret", Kind::kString},
 };
 
+std::string Dotted(std::string_view table, std::string_view key) {
+  return table.empty() ? std::string(key) : fmt::format("{}.{}", table, key);
+}
+
+Kind KindOf(InertKind kind) {
+  switch (kind) {
+    case InertKind::kString:
+      return Kind::kString;
+    case InertKind::kInt:
+      return Kind::kInt;
+    case InertKind::kBool:
+      return Kind::kBool;
+    case InertKind::kList:
+      return Kind::kList;
+  }
+  return Kind::kString;
+}
+
+// " (did you mean x?)" for the known key nearest to a mistyped one.
+std::string Suggestion(const std::string& dotted) {
+  std::string best;
+  size_t best_distance = 4;
+  auto consider = [&](const std::string& candidate) {
+    const size_t d = EditDistance(dotted, candidate);
+    if (d < best_distance) best_distance = d, best = candidate;
+  };
+  for (const auto& s : kSettings) consider(Dotted(s.table, s.key));
+  for (const auto& s : InertSettings()) {
+    if (!s.toml.empty()) consider(std::string(s.toml));
+  }
+  return best.empty() ? "" : fmt::format(" (did you mean {}?)", best);
+}
+
 const Setting* FindSetting(std::string_view table, std::string_view key) {
   for (const auto& s : kSettings) {
     if (s.table == table && s.key == key) return &s;
@@ -112,10 +158,6 @@ CLI::Option* OptionFor(const CLI::App& serve, std::string_view flag) {
 
 std::string Where(const std::string& path, const toml::source_region& source) {
   return fmt::format("{}:{}:{}", path, source.begin.line, source.begin.column);
-}
-
-std::string Dotted(std::string_view table, std::string_view key) {
-  return table.empty() ? std::string(key) : fmt::format("{}.{}", table, key);
 }
 
 // The value as the flag would receive it on the command line; false when
@@ -174,15 +216,30 @@ void ApplyTable(CLI::App& serve, const std::string& path, const toml::table& tab
       continue;
     }
     const Setting* setting = FindSetting(prefix, key.str());
-    CLI::Option* option = setting ? OptionFor(serve, setting->flag) : nullptr;
+    const InertSetting* inert = setting ? nullptr : FindInertToml(name);
+    if (setting == nullptr && inert == nullptr) {
+      log::Warn("{}: {} is not a cable serve or anycable-go setting; ignored{}",
+                Where(path, key.source()), name, Suggestion(name));
+      continue;
+    }
+    const Kind kind = setting ? setting->kind : KindOf(inert->kind);
+    std::string value;
+    if (!ToFlagValue(node, kind, &value)) {
+      throw UsageError(
+          fmt::format("{}: {}: expected {}", Where(path, node.source()), name, KindName(kind)));
+    }
+    // Settings with no flag are only in the file, so the file is where
+    // they are reported; those with one are reported with their flag.
+    if (inert != nullptr && inert->flag.empty()) {
+      if (!value.empty()) {
+        log::Warn("{}: {} has no effect: {}", Where(path, key.source()), name, inert->reason);
+      }
+      continue;
+    }
+    CLI::Option* option = OptionFor(serve, setting ? setting->flag : inert->flag);
     if (option == nullptr) {
       log::Warn("{}: {} is not a cable serve setting; ignored", Where(path, key.source()), name);
       continue;
-    }
-    std::string value;
-    if (!ToFlagValue(node, setting->kind, &value)) {
-      throw UsageError(fmt::format("{}: {}: expected {}", Where(path, node.source()), name,
-                                   KindName(setting->kind)));
     }
     // A flag or ANYCABLE_* variable wins; an empty value means "not set"
     // (as --print-config writes settings that have no value).
@@ -262,7 +319,7 @@ std::string RenderServeConfigToml(const CLI::App& serve) {
   std::string_view current_table = "";
   for (const auto& s : kSettings) {
     const CLI::Option* option = OptionFor(serve, s.flag);
-    if (option == nullptr) continue;
+    if (option == nullptr || s.alias) continue;
     if (s.table != current_table) {
       out += fmt::format("\n[{}]\n", s.table);
       current_table = s.table;

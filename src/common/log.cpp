@@ -192,6 +192,14 @@ uint64_t DroppedLines() {
   return w ? w->dropped_total() : 0;
 }
 
+namespace {
+std::string g_node_id;  // set once at start
+}  // namespace
+
+void SetNodeId(std::string id) {
+  g_node_id = std::move(id);
+}
+
 void Write(Level level, std::string_view message, std::string_view fields) {
   std::string note;
   message = Clip(message, &note);
@@ -200,12 +208,17 @@ void Write(Level level, std::string_view message, std::string_view fields) {
     nlohmann::json j{
         {"time", Timestamp()}, {"level", LevelName(level)}, {"msg", std::string(message) + note}};
     if (!fields.empty()) j["fields"] = std::string(fields.substr(fields.front() == ' ' ? 1 : 0));
+    if (!g_node_id.empty()) j["nodeid"] = g_node_id;
     line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   } else {
     line = fmt::format("{} {} ", Timestamp(), LevelName(level));
     AppendEscaped(line, message);
     line += note;
     AppendEscaped(line, fields);
+    if (!g_node_id.empty()) {
+      line += " nodeid=";
+      AppendEscaped(line, g_node_id);
+    }
   }
   line += '\n';
   if (AsyncWriter* w = g_async.load()) return w->Push(line);

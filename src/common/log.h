@@ -32,6 +32,9 @@ bool ParseLevel(std::string_view name, Level* out);
 
 void SetLevel(Level level);
 void SetFormat(Format format);
+// Tags every line with `nodeid=<id>` (a server's node, as anycable-go's
+// logs are). Call before other threads log.
+void SetNodeId(std::string id);
 
 // Moves writing to a background thread with a queue of at most
 // `max_queued_bytes`. Lines still queued at exit are written then (for at

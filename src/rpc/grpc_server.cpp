@@ -7,6 +7,7 @@
 
 #include "anycable/rpc.grpc.pb.h"
 #include "common/log.h"
+#include "common/read_file.h"
 #include "rpc/backend.h"
 #include "rpc/limits.h"
 
@@ -50,6 +51,25 @@ void RouteGrpcLogs() {
       if (log::Enabled(log::Level::kDebug)) log::Debug("grpc: {}", args->message);
     });
   });
+}
+
+// Plaintext, or TLS with the certificate and key files of `options`.
+Result<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
+    const GrpcServerOptions& options) {
+  if (options.tls_cert.empty() && options.tls_key.empty()) {
+    return grpc::InsecureServerCredentials();
+  }
+  if (options.tls_cert.empty() || options.tls_key.empty()) {
+    return Error{"tls", "TLS needs both a certificate and a key"};
+  }
+  constexpr size_t kMaxPemBytes = 1 << 20;
+  auto cert = ReadFile(options.tls_cert, kMaxPemBytes);
+  if (!cert.ok()) return Error{"tls", "certificate: " + cert.error().message};
+  auto key = ReadFile(options.tls_key, kMaxPemBytes);
+  if (!key.ok()) return Error{"tls", "key: " + key.error().message};
+  grpc::SslServerCredentialsOptions ssl;
+  ssl.pem_key_cert_pairs.push_back({std::move(key.value()), std::move(cert.value())});
+  return grpc::SslServerCredentials(ssl);
 }
 
 }  // namespace
@@ -110,7 +130,9 @@ Result<std::unique_ptr<GrpcServer>> GrpcServer::Start(const Backend& backend,
       options.max_message_bytes > 0 ? options.max_message_bytes : limits::kMaxGrpcMessageBytes;
   builder.SetMaxReceiveMessageSize(max_bytes);
   builder.SetMaxSendMessageSize(max_bytes);
-  builder.AddListeningPort(options.host, grpc::InsecureServerCredentials(), &server->port_);
+  auto credentials = ServerCredentials(options);
+  if (!credentials.ok()) return credentials.error();
+  builder.AddListeningPort(options.host, *credentials, &server->port_);
   builder.RegisterService(server->service_.get());
   server->server_ = builder.BuildAndStart();
   if (!server->server_ || server->port_ == 0) {

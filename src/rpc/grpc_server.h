@@ -20,12 +20,16 @@ class Backend;
 struct GrpcServerOptions {
   std::string host = "127.0.0.1:50051";  // port 0 picks a free port
   int max_message_bytes = 0;             // 0 = limits::kMaxGrpcMessageBytes
+  // PEM files: serve over TLS when both are set.
+  std::string tls_cert;
+  std::string tls_key;
 };
 
 class GrpcServer {
  public:
   // Binds and starts serving. An Error ("listen_failed") when the address
-  // cannot be bound, e.g. the port is in use.
+  // cannot be bound, e.g. the port is in use; ("tls") when the certificate
+  // or key cannot be read.
   static Result<std::unique_ptr<GrpcServer>> Start(const Backend& backend,
                                                    const GrpcServerOptions& options);
   ~GrpcServer();

@@ -74,6 +74,9 @@ struct ServerConfig {
   int ping_interval_s = 3;
   PingPrecision ping_timestamp_precision = PingPrecision::kSeconds;
   int pong_timeout_s = 0;
+  // WebSocket ping frames along with the JSON pings; their pongs count as
+  // liveness, and --pong_timeout then applies to every client.
+  bool enable_native_pings = false;
   int ws_write_timeout_s = 2;
   size_t ws_max_pending_size = 1048576;  // 0 = unlimited
   // Subscriptions one connection may hold; more are rejected. anycable-go
@@ -112,6 +115,15 @@ struct ServerConfig {
   std::vector<std::string> headers = {"cookie"};
   std::vector<std::string> proxy_cookies;  // empty = all
   std::string http_rpc_secret;
+  // gRPC over TLS (on with rpc_enable_tls or a root CA): the server's
+  // certificate is checked against rpc_tls_root_ca (a PEM file, or PEM
+  // text as anycable-go allows), else the system's CAs.
+  bool rpc_enable_tls = false;
+  bool rpc_tls_verify = true;
+  std::string rpc_tls_root_ca;
+  // Largest gRPC message received / sent; 0 = gRPC's default (4 MiB / none).
+  int rpc_max_call_recv_size = 0;
+  int rpc_max_call_send_size = 0;
   DisconnectMode disconnect_mode = DisconnectMode::kAuto;
   int disconnect_rate = 100;
   int disconnect_backlog_size = 4096;

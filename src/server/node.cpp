@@ -32,6 +32,7 @@ Node::Node(ServerConfig config, std::unique_ptr<Controller> controller, Metrics&
     workers_.push_back(std::make_unique<Worker>(i));
     workers_.back()->SetWriteTimeout(std::chrono::seconds(config_.ws_write_timeout_s));
     workers_.back()->SetPongTimeout(std::chrono::seconds(config_.pong_timeout_s));
+    workers_.back()->SetNativePings(config_.enable_native_pings);
   }
 }
 

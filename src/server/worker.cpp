@@ -203,6 +203,7 @@ void Worker::ArmTick() {
 void Worker::OnTick() {
   // One ping frame per precision per tick, shared by every session pinged.
   FrameRef ping_frames[3];
+  FrameRef native_ping;
   for (auto& [interval, wheel] : wheels_) {
     wheel.cursor = (wheel.cursor + 1) % wheel.slots.size();
     auto& bucket = wheel.slots[wheel.cursor];
@@ -218,6 +219,10 @@ void Worker::OnTick() {
             ws::EncodeFrame(ws::Opcode::kText, protocol::Ping(PingTimestamp(s->ping_precision()))));
       }
       s->Send(ping_frames[p]);
+      if (native_pings_) {
+        if (!native_ping) native_ping = FrameRef::Make(ws::EncodeFrame(ws::Opcode::kPing, ""));
+        s->Send(native_ping);
+      }
       if (s->requires_pongs_)
         pong_due_.try_emplace(s, std::chrono::steady_clock::now() + pong_timeout_);
     }

@@ -84,6 +84,7 @@ class Worker {
   // reply from its first ping on; any incoming frame pays the debt, and the
   // next ping opens a new one when none is open.
   void SetPongTimeout(std::chrono::milliseconds timeout) { pong_timeout_ = timeout; }
+  void SetNativePings(bool on) { native_pings_ = on; }
   void PongSeen(Session* session) { pong_due_.erase(session); }
 
   uint64_t deliveries() const { return deliveries_; }
@@ -125,6 +126,7 @@ class Worker {
   std::unordered_set<Session*> write_blocked_;
   std::chrono::milliseconds write_timeout_{2000};
   std::chrono::milliseconds pong_timeout_{0};
+  bool native_pings_ = false;
   std::unordered_map<Session*, std::chrono::steady_clock::time_point> pong_due_;
   uint64_t deliveries_ = 0;
   alignas(64) WorkerCounters counters_;

@@ -5,9 +5,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "cli/inert_settings.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
 
@@ -40,7 +44,12 @@ SpawnOptions Options(const TempDir& dir, std::map<std::string, std::string> env 
   options.cwd = dir.path();
   options.unset_env = {"ANYCABLE_PORT", "ANYCABLE_HOST",      "ANYCABLE_SECRET",
                        "REDIS_URL",     "ANYCABLE_REDIS_URL", "ANYCABLE_CONFIG_PATH",
-                       "PORT"};
+                       "PORT",          "ANYCABLE_PRESETS",   "FLY_APP_NAME",
+                       "FLY_ALLOC_ID",  "FLY_REGION",         "ANYCABLE_FLY_RPC_APP_NAME",
+                       "HEROKU_APP_ID", "HEROKU_DYNO_ID"};
+  for (const auto& s : cli::InertSettings()) {
+    if (!s.env.empty()) options.unset_env.emplace_back(s.env);
+  }
   options.env = std::move(env);
   return options;
 }
@@ -106,12 +115,13 @@ TEST(ServeConfigFile, PrintedConfigReadsBackToTheSameSettings) {
   EXPECT_EQ(second.out, first.out);
 }
 
-TEST(ServeConfigFile, UnknownSettingsAreWarnedAboutWithTheirPlace) {
+TEST(ServeConfigFile, UnknownSettingsAreWarnedAboutWithTheirPlaceAndTheNearestName) {
   TempDir dir;
-  dir.Write("anycable.toml", kConfig);
+  dir.Write("anycable.toml", "[server]\nport = 9191\n\n[pusher]\napp_idd = \"memory\"\n");
   auto r = Serve({"--print-config"}, Options(dir));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_THAT(r.err, HasSubstr("anycable.toml:15:1: pusher.app_id is not a cable serve setting"));
+  EXPECT_THAT(r.err, HasSubstr("anycable.toml:5:1: pusher.app_idd is not a cable serve or "
+                               "anycable-go setting; ignored (did you mean pusher.app_id?)"));
 }
 
 TEST(ServeConfigFile, BrokerSettingsAndPresetsAreRead) {
@@ -171,6 +181,256 @@ TEST(ServeConfigFile, TheServerListensWhereTheFileSays) {
   ChildProcess server({CableBinary(), "serve", "--norpc"}, options);
   EXPECT_TRUE(WaitForPort(port)) << server.Stderr();
   EXPECT_TRUE(server.WaitForOutput("Settings read from anycable.toml")) << server.Stderr();
+}
+
+// anycable-go settings cable does not act on: accepted from every source
+// with one warning each saying why (docs/configuration.md lists them).
+
+std::string Dashed(std::string_view name) {
+  std::string out(name);
+  for (char& c : out) c = c == '_' ? '-' : c;
+  return out;
+}
+
+std::string EnvName(std::string_view flag) {
+  std::string env = "ANYCABLE_";
+  for (char c : flag)
+    env.push_back(c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  return env;
+}
+
+// A value of the setting's kind, as the command line or environment takes it.
+std::string SampleValue(cli::InertKind kind) {
+  switch (kind) {
+    case cli::InertKind::kBool:
+      return "true";
+    case cli::InertKind::kInt:
+      return "7";
+    case cli::InertKind::kString:
+      return "x";
+    case cli::InertKind::kList:
+      return "a,b";
+  }
+  return "";
+}
+
+std::string TomlValue(cli::InertKind kind) {
+  switch (kind) {
+    case cli::InertKind::kBool:
+      return "true";
+    case cli::InertKind::kInt:
+      return "7";
+    case cli::InertKind::kString:
+      return "\"x\"";
+    case cli::InertKind::kList:
+      return "[\"a\", \"b\"]";
+  }
+  return "";
+}
+
+std::string Warning(const cli::InertSetting& s) {
+  return "--" + std::string(s.flag) + " has no effect: " + std::string(s.reason) + "\n";
+}
+
+TEST(ServeInertSettings, EveryFlagIsAcceptedInBothSpellingsAndNamedInOneWarning) {
+  TempDir dir;
+  for (bool dashed : {false, true}) {
+    std::vector<std::string> args = {"--print-config", "--ignore-config-path"};
+    for (const auto& s : cli::InertSettings()) {
+      if (s.flag.empty()) continue;
+      args.push_back("--" + (dashed ? Dashed(s.flag) : std::string(s.flag)) + "=" +
+                     SampleValue(s.kind));
+    }
+    auto r = Serve(args, Options(dir));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    for (const auto& s : cli::InertSettings()) {
+      if (s.flag.empty()) continue;
+      EXPECT_THAT(r.err, HasSubstr(Warning(s))) << s.flag;
+    }
+  }
+}
+
+TEST(ServeInertSettings, EveryVariableIsAcceptedAndNamedInOneWarning) {
+  TempDir dir;
+  std::map<std::string, std::string> env;
+  for (const auto& s : cli::InertSettings()) {
+    env[s.env.empty() ? EnvName(s.flag) : std::string(s.env)] = SampleValue(s.kind);
+  }
+  env.erase("ANYCABLE_");
+  auto r = Serve({"--print-config", "--ignore-config-path"}, Options(dir, env));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const auto& s : cli::InertSettings()) {
+    if (!s.flag.empty()) {
+      EXPECT_THAT(r.err, HasSubstr(Warning(s))) << s.flag;
+    } else if (!s.env.empty()) {
+      EXPECT_THAT(r.err, HasSubstr(std::string(s.env) + " has no effect: ")) << s.env;
+    }
+  }
+}
+
+TEST(ServeInertSettings, EveryFileKeyIsAcceptedAndNamedInOneWarning) {
+  TempDir dir;
+  // Dotted keys: one line per setting, so each line number names one key.
+  std::string file;
+  std::vector<std::pair<const cli::InertSetting*, int>> lines;
+  for (const auto& s : cli::InertSettings()) {
+    if (s.toml.empty()) continue;
+    file += std::string(s.toml) + " = " + TomlValue(s.kind) + "\n";
+    lines.emplace_back(&s, static_cast<int>(lines.size()) + 1);
+  }
+  dir.Write("anycable.toml", file);
+  auto r = Serve({"--print-config"}, Options(dir));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const auto& [s, line] : lines) {
+    if (!s->flag.empty()) {
+      EXPECT_THAT(r.err, HasSubstr(Warning(*s))) << s->toml;
+    } else {
+      // The place of a dotted key is that of its last part.
+      const size_t column = s->toml.rfind('.') + 2;
+      EXPECT_THAT(r.err,
+                  HasSubstr("anycable.toml:" + std::to_string(line) + ":" + std::to_string(column) +
+                            ": " + std::string(s->toml) + " has no effect: "))
+          << s->toml;
+    }
+  }
+  EXPECT_THAT(r.err, Not(HasSubstr("not a cable serve")));
+}
+
+TEST(ServeInertSettings, NothingIsSaidWhenNoneIsSetAndAWrongTypeIsAUsageError) {
+  TempDir dir;
+  auto quiet = Serve({"--print-config", "--ignore-config-path"}, Options(dir));
+  ASSERT_EQ(quiet.exit_code, 0) << quiet.err;
+  EXPECT_THAT(quiet.err, Not(HasSubstr("has no effect")));
+  auto bad = Serve({"--ignore-config-path", "--hub_gopool_size", "many"}, Options(dir));
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("--hub_gopool_size: expected an integer, got \"many\""));
+  dir.Write("anycable.toml", "[metrics.statsd]\nhost = 1\n");
+  auto file = Serve({"--print-config"}, Options(dir));
+  EXPECT_EQ(file.exit_code, 2);
+  EXPECT_THAT(file.err, HasSubstr("anycable.toml:2:8: metrics.statsd.host: expected a string"));
+}
+
+TEST(ServeUnknownFlags, StillExitTwoNamingTheNearestSetting) {
+  TempDir dir;
+  auto r = Serve({"--ignore-config-path", "--enable_native_pingz"}, Options(dir));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("--enable_native_pingz (did you mean --enable_native_pings?)"));
+  auto far = Serve({"--ignore-config-path", "--completely-unknown"}, Options(dir));
+  EXPECT_EQ(far.exit_code, 2);
+  EXPECT_THAT(far.err, HasSubstr("--completely-unknown"));
+  EXPECT_THAT(far.err, Not(HasSubstr("did you mean")));
+}
+
+// anycable-go's old names map onto the current settings, with its warning.
+
+TEST(ServeAliases, NodeIdIsASettingOfItsOwn) {
+  TempDir dir;
+  auto flag = Serve({"--print-config", "--ignore-config-path", "--node-id", "n1"}, Options(dir));
+  ASSERT_EQ(flag.exit_code, 0) << flag.err;
+  EXPECT_THAT(flag.out, HasSubstr("node_id = \"n1\""));
+  dir.Write("anycable.toml", "node_id = \"n2\"\n");
+  auto file = Serve({"--print-config"}, Options(dir, {{"ANYCABLE_NODE_ID", "n3"}}));
+  EXPECT_THAT(file.out, HasSubstr("node_id = \"n3\""));
+}
+
+TEST(ServeAliases, RpcImplMustAgreeWithTheRpcHost) {
+  TempDir dir;
+  auto http = Serve({"--ignore-config-path", "--rpc_impl", "http"}, Options(dir));
+  EXPECT_EQ(http.exit_code, 2);
+  EXPECT_THAT(http.err,
+              HasSubstr("--rpc_impl http: --rpc_host must be an http:// or https:// URL"));
+  dir.Write("anycable.toml", "[rpc]\nimplementation = \"grpc\"\nhost = \"http://app/_anycable\"\n");
+  auto grpc = Serve({}, Options(dir));
+  EXPECT_EQ(grpc.exit_code, 2);
+  EXPECT_THAT(grpc.err, HasSubstr("--rpc_impl grpc: --rpc_host is an HTTP URL"));
+  auto bogus = Serve({"--ignore-config-path", "--rpc_impl", "thrift"}, Options(dir));
+  EXPECT_EQ(bogus.exit_code, 2);
+}
+
+TEST(ServeAliases, HttpBroadcastSecretBecomesTheBroadcastKey) {
+  TempDir dir;
+  const int port = FreePort();
+  ChildProcess server(
+      {CableBinary(), "serve", "--ignore-config-path", "--norpc", "--port", std::to_string(port),
+       "--broadcast_adapter", "http", "--http_broadcast_secret", "k"},
+      Options(dir));
+  EXPECT_TRUE(server.WaitForOutput("--http_broadcast_secret is deprecated, use --broadcast_key"))
+      << server.Stderr();
+  // With a key, broadcasts share the main port and require it.
+  EXPECT_TRUE(server.WaitForOutput(":" + std::to_string(port) + "/_broadcast (Bearer key)"))
+      << server.Stderr();
+}
+
+// Presets: fly and heroku from their variables, never over explicit values.
+
+std::map<std::string, std::string> FlyEnv() {
+  return {{"FLY_APP_NAME", "web"},
+          {"FLY_ALLOC_ID", "a1"},
+          {"FLY_REGION", "ams"},
+          {"ANYCABLE_FLY_RPC_APP_NAME", "rpc"}};
+}
+
+TEST(ServePresets, FlyIsDetectedAndFillsInWhatWasNotGiven) {
+  TempDir dir;
+  const int port = FreePort();
+  ChildProcess server(
+      {CableBinary(), "serve", "--ignore-config-path", "--port", std::to_string(port)},
+      Options(dir, FlyEnv()));
+  EXPECT_TRUE(server.WaitForOutput("Presets: fly")) << server.Stderr();
+  EXPECT_TRUE(server.WaitForOutput("listening on 0.0.0.0:" + std::to_string(port) + "/cable"))
+      << server.Stderr();
+  EXPECT_TRUE(server.WaitForOutput("RPC dns:///ams.rpc.internal:50051)")) << server.Stderr();
+  EXPECT_TRUE(server.WaitForOutput("HTTP broadcasts: POST 0.0.0.0:" + std::to_string(port)))
+      << server.Stderr();
+}
+
+TEST(ServePresets, NeverOverrideExplicitValues) {
+  TempDir dir;
+  const int port = FreePort();
+  const int broadcast_port = FreePort();
+  dir.Write("anycable.toml", "[http_broadcast]\nport = " + std::to_string(broadcast_port) + "\n");
+  auto env = FlyEnv();
+  env["ANYCABLE_RPC_HOST"] = "rpc.internal:50051";
+  ChildProcess server({CableBinary(), "serve", "--host", "127.0.0.1", "--port",
+                       std::to_string(port), "--broadcast_adapter", "http"},
+                      Options(dir, env));
+  EXPECT_TRUE(server.WaitForOutput("listening on 127.0.0.1:" + std::to_string(port)))
+      << server.Stderr();
+  EXPECT_TRUE(server.WaitForOutput("RPC rpc.internal:50051)")) << server.Stderr();
+  EXPECT_TRUE(
+      server.WaitForOutput("HTTP broadcasts: POST 127.0.0.1:" + std::to_string(broadcast_port)))
+      << server.Stderr();
+}
+
+TEST(ServePresets, HerokuBroadcastsOnTheDynoPortAndNoneTurnsDetectionOff) {
+  TempDir dir;
+  const int port = FreePort();
+  std::map<std::string, std::string> env = {
+      {"HEROKU_APP_ID", "h"}, {"HEROKU_DYNO_ID", "d"}, {"PORT", std::to_string(port)}};
+  {
+    ChildProcess server(
+        {CableBinary(), "serve", "--ignore-config-path", "--norpc", "--broadcast_adapter", "http"},
+        Options(dir, env));
+    EXPECT_TRUE(server.WaitForOutput("Presets: heroku")) << server.Stderr();
+    EXPECT_TRUE(server.WaitForOutput("listening on 0.0.0.0:" + std::to_string(port)))
+        << server.Stderr();
+    EXPECT_TRUE(server.WaitForOutput("HTTP broadcasts: POST 0.0.0.0:" + std::to_string(port)))
+        << server.Stderr();
+  }
+  ChildProcess plain(
+      {CableBinary(), "serve", "--ignore-config-path", "--norpc", "--presets=none",
+       "--broadcast_adapter", "http", "--http_broadcast_port", std::to_string(FreePort())},
+      Options(dir, env));
+  EXPECT_TRUE(plain.WaitForOutput("listening on localhost:" + std::to_string(port)))
+      << plain.Stderr();
+  EXPECT_THAT(plain.Stderr(), Not(HasSubstr("Presets:")));
+}
+
+TEST(ServePresets, FlyNeedsItsVariables) {
+  TempDir dir;
+  auto r = Serve({"--ignore-config-path", "--presets", "fly"}, Options(dir));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("--presets fly: FLY_REGION env is missing"));
 }
 
 }  // namespace

@@ -49,6 +49,15 @@ TEST(GrpcTargetTest, HostsPassThroughAndListsBecomeAddressLists) {
   EXPECT_EQ(*GrpcTarget("dns:///rpc.internal:50051"), "dns:///rpc.internal:50051");
   EXPECT_EQ(*GrpcTarget("grpc-list://10.0.0.1:50051, localhost:50052,,"),
             "ipv4:10.0.0.1:50051,127.0.0.1:50052");
+  EXPECT_EQ(*GrpcTarget("grpc-list://[::1]:50051,[::1]:50051"), "ipv6:[::1]:50051");
+}
+
+TEST(GrpcTargetTest, NamesInAListAreResolvedAndBadEntriesNamed) {
+  auto unknown = GrpcTarget("grpc-list://10.0.0.1:1,no-such-host.invalid:50051");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.error().message.find("no-such-host.invalid"), std::string::npos);
+  EXPECT_FALSE(GrpcTarget("grpc-list://10.0.0.1").ok()) << "no port";
+  EXPECT_FALSE(GrpcTarget("grpc-list://:50051").ok()) << "no host";
 }
 
 TEST(GrpcTargetTest, EmptyTargetsAreErrors) {

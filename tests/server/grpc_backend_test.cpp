@@ -7,8 +7,11 @@
 #include <signal.h>
 
 #include <chrono>
+#include <fstream>
+#include <iterator>
 
 #include "server/server_test_helpers.h"
+#include "support/tls_certs.h"
 
 namespace cable::testing {
 namespace {
@@ -154,6 +157,129 @@ TEST_F(GrpcBackendTest, BackendOutageFailsFastAndServiceResumesWhenItReturns) {
   ASSERT_TRUE(existing.SendText(PerformCommand(id, {{"action", "tick"}})).ok());
   EXPECT_TRUE(ReceivesMessage(existing, DataMessage(id, "tock")))
       << "the old session works again too";
+}
+
+// gRPC over TLS (--rpc_enable_tls, --rpc_tls_root_ca, --rpc_tls_verify)
+// to `cable rpc --tls-cert --tls-key` with a self-signed certificate.
+class GrpcTlsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SpawnOptions spawn;
+    spawn.unset_env = {"ANYCABLE_RPC_HOST", "ANYCABLE_SECRET"};
+    rpc_ = ChildProcess({CableBinary(), "rpc", "--channels", "anyt", "--host", Rpc(), "--tls-cert",
+                         Certs().cert, "--tls-key", Certs().key},
+                        spawn);
+    ASSERT_TRUE(WaitForPort(rpc_port_)) << "cable rpc did not start: " << rpc_.Stderr();
+  }
+  std::string Rpc() const { return "127.0.0.1:" + std::to_string(rpc_port_); }
+  std::unique_ptr<CableServer> Serve(std::vector<std::string> tls_args) {
+    ServeOptions options;
+    options.backend = "";
+    options.args = {"--rpc_host", Rpc(), "--rpc_command_timeout", "1500"};
+    options.args.insert(options.args.end(), tls_args.begin(), tls_args.end());
+    return std::make_unique<CableServer>(options);
+  }
+
+ public:
+  // A whole round trip: Connect, subscribe, perform.
+  static ::testing::AssertionResult Works(const CableServer& server) {
+    auto client = ConnectWelcomed(server);
+    if (!client.ok()) return ::testing::AssertionFailure() << client.error().message;
+    const auto id = AnytIdentifier("SubscriptionPerformMethodsChannel");
+    if (auto r = Subscribes(*client, id); !r) return r;
+    if (!client->SendText(PerformCommand(id, {{"action", "echo"}, {"text", "tls"}})).ok()) {
+      return ::testing::AssertionFailure() << "send failed";
+    }
+    return ReceivesMessage(*client, DataMessage(id, {{"response", "tls"}}));
+  }
+
+ protected:
+  int rpc_port_ = FreePort();
+  ChildProcess rpc_;
+};
+
+TEST_F(GrpcTlsTest, CallsTheBackendOverTlsCheckingItsCertificate) {
+  EXPECT_TRUE(Works(*Serve({"--rpc_enable_tls", "--rpc_tls_root_ca", Certs().cert})));
+}
+
+TEST_F(GrpcTlsTest, ARootCaAloneTurnsTlsOnAndPemTextWorksToo) {
+  std::ifstream in(Certs().cert);
+  std::string pem((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_TRUE(Works(*Serve({"--rpc_tls_root_ca", pem})));
+}
+
+TEST_F(GrpcTlsTest, AnUntrustedBackendIsRefused) {
+  // The system's CAs do not know the self-signed certificate: Connect
+  // fails and the client is closed as for any unreachable backend.
+  auto server = Serve({"--rpc_enable_tls"});
+  auto client = server->Connect();
+  ASSERT_TRUE(client.ok());
+  EXPECT_TRUE(ReceivesClose(*client, 1011));
+}
+
+TEST_F(GrpcTlsTest, VerificationCanBeTurnedOffForDevelopment) {
+  EXPECT_TRUE(Works(*Serve({"--rpc_enable_tls", "--rpc_tls_verify=false"})));
+}
+
+TEST_F(GrpcTlsTest, PlaintextToATlsBackendFails) {
+  auto server = Serve({});
+  auto client = server->Connect();
+  ASSERT_TRUE(client.ok());
+  EXPECT_TRUE(ReceivesClose(*client, 1011));
+}
+
+TEST_F(GrpcTlsTest, RepliesOverTheReceiveLimitFail) {
+  // A Connect reply (identifiers, the welcome transmission) is well over
+  // 16 bytes: the call fails as an error would.
+  auto server = Serve({"--rpc_tls_root_ca", Certs().cert, "--rpc_max_call_recv_size", "16"});
+  auto client = server->Connect();
+  ASSERT_TRUE(client.ok());
+  EXPECT_TRUE(ReceivesClose(*client, 1011));
+  EXPECT_TRUE(
+      Works(*Serve({"--rpc_tls_root_ca", Certs().cert, "--rpc_max_call_recv_size", "1048576"})));
+}
+
+// --rpc_host forms other than host:port reach the same backend.
+class GrpcTargetFormsTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(GrpcTargetFormsTest, ReachTheBackend) {
+  const int port = FreePort();
+  SpawnOptions spawn;
+  spawn.unset_env = {"ANYCABLE_RPC_HOST", "ANYCABLE_SECRET"};
+  ChildProcess rpc(
+      {CableBinary(), "rpc", "--channels", "anyt", "--host", "127.0.0.1:" + std::to_string(port)},
+      spawn);
+  ASSERT_TRUE(WaitForPort(port)) << rpc.Stderr();
+  ServeOptions options;
+  options.backend = "";
+  std::string target = GetParam();
+  for (auto at = target.find("PORT"); at != std::string::npos; at = target.find("PORT")) {
+    target.replace(at, 4, std::to_string(port));
+  }
+  options.args = {"--rpc_host", target};
+  CableServer server(options);
+  EXPECT_TRUE(GrpcTlsTest::Works(server)) << target;
+}
+
+INSTANTIATE_TEST_SUITE_P(Forms, GrpcTargetFormsTest,
+                         ::testing::Values("dns:///localhost:PORT", "grpc-list://localhost:PORT",
+                                           "grpc-list://127.0.0.1:PORT,localhost:PORT"));
+
+TEST(GrpcTlsSettings, ABadRootCaStopsTheStart) {
+  ChildProcess serve({CableBinary(), "serve", "--port", std::to_string(FreePort()),
+                      "--rpc_enable_tls", "--rpc_tls_root_ca", "/nonexistent/ca.pem"});
+  auto code = serve.Wait(std::chrono::seconds(10));
+  ASSERT_TRUE(code.has_value());
+  EXPECT_NE(*code, 0);
+  EXPECT_NE(serve.Stderr().find("/nonexistent/ca.pem"), std::string::npos) << serve.Stderr();
+}
+
+TEST(GrpcTlsSettings, CableRpcRefusesAHalfTlsSetup) {
+  ChildProcess rpc({CableBinary(), "rpc", "--channels", "anyt", "--host", "127.0.0.1:0",
+                    "--tls-cert", Certs().cert});
+  auto code = rpc.Wait(std::chrono::seconds(10));
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, 2) << rpc.Stderr();
 }
 
 }  // namespace

@@ -1,11 +1,13 @@
 // --pong_timeout (spec §1.5): clients on actioncable-v1-ext-json must answer
 // pings; one that stays silent gets `no_pong` and a close, while plain
-// actioncable-v1-json clients are never held to it.
+// actioncable-v1-json clients are never held to it — unless native pings
+// are on.
 
 #include <gtest/gtest.h>
 
 #include <chrono>
 
+#include "server/raw_http.h"
 #include "server/server_test_helpers.h"
 
 namespace cable::testing {
@@ -64,6 +66,42 @@ TEST_F(PongTimeoutTest, PlainActionCableClientsAreNotAskedForPongs) {
     ASSERT_EQ((*ping)["type"], "ping") << ping->dump();
   }
   EXPECT_TRUE(Pongs(client));
+}
+
+// --enable_native_pings: WebSocket ping frames go out with the JSON pings,
+// and then every client (plain Action Cable too) must show it is alive —
+// answering a ping frame is enough.
+class NativePingsTest : public SharedServerTest<NativePingsTest> {
+ public:
+  static ServeOptions Options() {
+    ServeOptions options;
+    options.args = {"--enable_native_pings", "--pong_timeout", "1", "--ping_interval", "1"};
+    return options;
+  }
+};
+
+TEST_F(NativePingsTest, PingFramesFollowTheJsonPingsAndTheirPongsKeepClientsAlive) {
+  ASSERT_CONNECTED(client, ConnectWelcomed(server()));
+  int frames = 0;
+  // The client answers each ping frame with a pong frame (and nothing else)
+  // for about three timeouts.
+  for (auto deadline = std::chrono::steady_clock::now() + 3500ms;
+       std::chrono::steady_clock::now() < deadline;) {
+    auto frame = client.Receive(1500ms, /*return_control=*/true);
+    ASSERT_TRUE(frame.ok()) << frame.error().message;
+    if (frame->kind == ws::Frame::kPing) ++frames;
+    ASSERT_NE(frame->kind, ws::Frame::kClose) << "disconnected although it answered";
+  }
+  EXPECT_GE(frames, 2);
+  EXPECT_TRUE(Pongs(client));
+}
+
+TEST_F(NativePingsTest, APlainClientThatAnswersNothingIsDisconnected) {
+  RawConnection silent(server().port());
+  ASSERT_TRUE(silent.Send(UpgradeRequest("/cable")));
+  ASSERT_EQ(silent.ReadResponse().status, 101);
+  // Never reads, never answers: gone after the first ping and a timeout.
+  EXPECT_TRUE(silent.WaitForClose(5s));
 }
 
 }  // namespace

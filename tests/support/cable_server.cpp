@@ -48,9 +48,10 @@ int HttpPost(int port, const std::string& path, const std::string& body,
   return HttpRequest(port, req, nullptr);
 }
 
-int HttpGet(int port, const std::string& path, std::string* body) {
-  return HttpRequest(
-      port, "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", body);
+int HttpGet(int port, const std::string& path, std::string* body, const std::string& bearer) {
+  std::string req = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
+  if (!bearer.empty()) req += "Authorization: Bearer " + bearer + "\r\n";
+  return HttpRequest(port, req + "\r\n", body);
 }
 
 CableServer::CableServer(const ServeOptions& options) {

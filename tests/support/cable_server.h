@@ -51,7 +51,8 @@ class CableServer {
 // Posts `body` to http://127.0.0.1:port/path with optional Bearer key.
 int HttpPost(int port, const std::string& path, const std::string& body,
              const std::string& bearer = "");
-// GET request; returns status and fills `body`.
-int HttpGet(int port, const std::string& path, std::string* body = nullptr);
+// GET request with an optional Bearer key; returns status and fills `body`.
+int HttpGet(int port, const std::string& path, std::string* body = nullptr,
+            const std::string& bearer = "");
 
 }  // namespace cable::testing

@@ -1,7 +1,13 @@
 #include "server/controller/grpc_controller.h"
 
+#include <arpa/inet.h>
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_certificate_verifier.h>
+#include <grpcpp/security/tls_credentials_options.h>
+#include <netdb.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
@@ -9,6 +15,7 @@
 
 #include "anycable/rpc.grpc.pb.h"
 #include "common/log.h"
+#include "common/read_file.h"
 #include "common/strings.h"
 #include "server/controller/concurrency_limiter.h"
 #include "server/controller/proto_convert.h"
@@ -18,27 +25,118 @@ namespace cable::server {
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 
+namespace {
+// The system bundle is about 200 KB.
+constexpr size_t kMaxCaBundleBytes = 16 << 20;
+}  // namespace
+
+namespace {
+// host:port -> the literal addresses it stands for (a name is resolved
+// now, once; an address is taken as is). `v4`/`v6` collect "a:port" and
+// "[a]:port".
+Status ResolveListEntry(const std::string& entry, std::vector<std::string>& v4,
+                        std::vector<std::string>& v6) {
+  const auto colon = entry.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == entry.size()) {
+    return Error{"rpc_host", "grpc-list:// entry \"" + entry + "\" is not host:port"};
+  }
+  std::string host = entry.substr(0, colon);
+  const std::string port = entry.substr(colon + 1);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (int rc = getaddrinfo(host.c_str(), port.c_str(), &hints, &found); rc != 0) {
+    return Error{"rpc_host", "grpc-list:// cannot resolve \"" + host + "\": " + gai_strerror(rc)};
+  }
+  for (addrinfo* a = found; a != nullptr; a = a->ai_next) {
+    char text[INET6_ADDRSTRLEN] = {};
+    if (a->ai_family == AF_INET) {
+      inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(a->ai_addr)->sin_addr, text, sizeof text);
+      v4.push_back(std::string(text) + ":" + port);
+    } else if (a->ai_family == AF_INET6) {
+      inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(a->ai_addr)->sin6_addr, text,
+                sizeof text);
+      v6.push_back("[" + std::string(text) + "]:" + port);
+    }
+  }
+  freeaddrinfo(found);
+  return Status::Ok();
+}
+}  // namespace
+
 Result<std::string> GrpcTarget(const std::string& rpc_host) {
   static const std::string kList = "grpc-list://";
   if (rpc_host.rfind(kList, 0) == 0) {
-    std::string hosts = rpc_host.substr(kList.size());
-    if (hosts.empty()) return Error{"rpc_host", "grpc-list:// needs at least one host:port"};
-    // gRPC's ipv4:/ipv6: schemes take literal addresses; names are resolved
-    // by the dns resolver, which cannot take a list, so only addresses are
-    // accepted here.
-    std::string target = "ipv4:";
-    bool first = true;
-    for (std::string h : SplitList(hosts)) {
-      if (h.rfind("localhost:", 0) == 0) h = "127.0.0.1:" + h.substr(10);
-      target += (first ? "" : ",") + h;
-      first = false;
+    // gRPC's ipv4:/ipv6: schemes take literal addresses and its dns
+    // resolver one name, so the names of a list are resolved here, at
+    // start (anycable-go resolves them when it dials).
+    std::vector<std::string> v4, v6, seen;
+    for (const std::string& h : SplitList(rpc_host.substr(kList.size()))) {
+      if (std::find(seen.begin(), seen.end(), h) != seen.end()) continue;
+      seen.push_back(h);
+      if (auto s = ResolveListEntry(h, v4, v6); !s.ok()) return s.error();
     }
-    if (first) return Error{"rpc_host", "grpc-list:// needs at least one host:port"};
+    if (seen.empty()) return Error{"rpc_host", "grpc-list:// needs at least one host:port"};
+    // One family per target: IPv4 when there is any (localhost has both).
+    const bool use_v4 = !v4.empty();
+    std::vector<std::string>& chosen = use_v4 ? v4 : v6;
+    std::string target = use_v4 ? "ipv4:" : "ipv6:";
+    std::vector<std::string> unique;
+    for (const auto& a : chosen) {
+      if (std::find(unique.begin(), unique.end(), a) == unique.end()) unique.push_back(a);
+    }
+    for (size_t i = 0; i < unique.size(); ++i) target += (i > 0 ? "," : "") + unique[i];
     return target;
   }
   if (rpc_host.empty()) return Error{"rpc_host", "--rpc_host is empty"};
   return rpc_host;
 }
+
+namespace {
+// Channel credentials from the --rpc_*tls* settings (plaintext unless TLS
+// is on); an Error names a bad root CA.
+Result<std::shared_ptr<grpc::ChannelCredentials>> RpcCredentials(const ServerConfig& config) {
+  if (!config.rpc_enable_tls && config.rpc_tls_root_ca.empty()) {
+    return grpc::InsecureChannelCredentials();
+  }
+  std::string roots;
+  if (!config.rpc_tls_root_ca.empty()) {
+    // A file, else the PEM text itself (anycable-go accepts both).
+    if (config.rpc_tls_root_ca.find("-----BEGIN") != std::string::npos) {
+      roots = config.rpc_tls_root_ca;
+    } else {
+      auto file = ReadFile(config.rpc_tls_root_ca, kMaxCaBundleBytes);
+      if (!file.ok()) {
+        return Error{"rpc_tls", "--rpc_tls_root_ca: " + file.error().message};
+      }
+      roots = std::move(file.value());
+    }
+    if (roots.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+      return Error{"rpc_tls", "--rpc_tls_root_ca holds no PEM certificate"};
+    }
+  }
+  if (config.rpc_tls_verify) {
+    grpc::SslCredentialsOptions options;
+    options.pem_root_certs = roots;  // empty: the system's CAs
+    return grpc::SslCredentials(options);
+  }
+  // Encrypted but unauthenticated, as anycable-go's InsecureSkipVerify:
+  // for development against self-signed backends only.
+  grpc::experimental::TlsChannelCredentialsOptions options;
+  options.set_verify_server_certs(false);
+  options.set_check_call_host(false);
+  options.set_certificate_verifier(std::make_shared<grpc::experimental::NoOpCertificateVerifier>());
+  if (!roots.empty()) {
+    options.set_certificate_provider(
+        std::make_shared<grpc::experimental::StaticDataCertificateProvider>(roots));
+    options.watch_root_certs();
+  }
+  return grpc::experimental::TlsCredentials(options);
+}
+}  // namespace
 
 struct GrpcController::Impl {
   const ServerConfig& config;
@@ -152,11 +250,17 @@ Result<std::unique_ptr<GrpcController>> GrpcController::Create(const ServerConfi
                                                                Metrics& metrics) {
   auto target = GrpcTarget(config.rpc_host);
   if (!target.ok()) return target.error();
+  auto credentials = RpcCredentials(config);
+  if (!credentials.ok()) return credentials.error();
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   args.SetLoadBalancingPolicyName("round_robin");
-  auto channel = grpc::CreateCustomChannel(*target, grpc::InsecureChannelCredentials(), args);
+  if (config.rpc_max_call_recv_size > 0) {
+    args.SetMaxReceiveMessageSize(config.rpc_max_call_recv_size);
+  }
+  if (config.rpc_max_call_send_size > 0) args.SetMaxSendMessageSize(config.rpc_max_call_send_size);
+  auto channel = grpc::CreateCustomChannel(*target, *credentials, args);
   return std::unique_ptr<GrpcController>(
       new GrpcController(std::make_unique<Impl>(config, metrics, std::move(channel))));
 }

@@ -123,9 +123,11 @@ void Session::Accept(std::string identifiers, std::vector<std::string> transmiss
   state_ = State::kOpen;
   for (const auto& t : transmissions) SendText(t);
   // Pongs are part of the extended protocol only; plain Action Cable
-  // clients never send them.
+  // clients never send them — but every WebSocket client answers native
+  // pings, so with those on the timeout applies to all.
   requires_pongs_ =
-      node_.config().pong_timeout_s > 0 && info_.subprotocol == protocol::kExtendedSubprotocol;
+      node_.config().pong_timeout_s > 0 &&
+      (info_.subprotocol == protocol::kExtendedSubprotocol || node_.config().enable_native_pings);
   worker_.SchedulePings(this, info_.ping_interval_ms);
   log::Debug("Connected sid={} identifiers={}", info_.sid, identifiers_);
   CommitSnapshot();

@@ -14,7 +14,9 @@ namespace cable::server {
 
 SessionKeeper::SessionKeeper(Node& node, int64_t ttl_s, Select select, Touch touch)
     : node_(node),
-      interval_s_(std::max<int64_t>(1, ttl_s / 2)),
+      // Half the ttl in milliseconds: a 1 s ttl is touched twice a second,
+      // never once (which would race the expiry).
+      interval_(std::max<int64_t>(100, ttl_s * 500)),
       select_(select),
       touch_(std::move(touch)) {}
 
@@ -37,7 +39,7 @@ void SessionKeeper::Stop() {
 
 void SessionKeeper::Run() {
   std::unique_lock lock(mu_);
-  while (!cv_.wait_for(lock, std::chrono::seconds(interval_s_), [this] { return stopping_; })) {
+  while (!cv_.wait_for(lock, interval_, [this] { return stopping_; })) {
     lock.unlock();
     TouchAll();
     lock.lock();

@@ -6,6 +6,7 @@
 // session snapshots (sessions_ttl), one for presence (presence_ttl) when
 // the broker needs it.
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -35,7 +36,7 @@ class SessionKeeper {
   void TouchAll();
 
   Node& node_;
-  const int64_t interval_s_;
+  const std::chrono::milliseconds interval_;
   const Select select_;
   const Touch touch_;
   std::mutex mu_;

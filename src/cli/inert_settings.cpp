@@ -1,0 +1,149 @@
+#include "cli/inert_settings.h"
+
+namespace cable::cli {
+
+namespace {
+
+using K = InertKind;
+
+// Reasons shared by families of settings.
+constexpr std::string_view kGoPool =
+    "cable runs this work on its event-loop workers (--workers), not a goroutine pool";
+constexpr std::string_view kEnats =
+    "cable has no embedded NATS; run nats-server and point --nats_servers at it";
+constexpr std::string_view kStatsd =
+    "StatsD is not implemented yet; use --metrics_http (Prometheus) or --metrics_log";
+constexpr std::string_view kSse = "Server-Sent Events are not implemented yet";
+constexpr std::string_view kDs = "the Durable Streams read API is not implemented yet";
+constexpr std::string_view kPusher = "the Pusher protocol is not implemented yet";
+constexpr std::string_view kRedisTls = "Redis over TLS (rediss://) is not implemented yet";
+constexpr std::string_view kSentinel =
+    "Redis Sentinel is not implemented yet; give the master itself in --redis_url";
+constexpr std::string_view kWsBuffers =
+    "cable's WebSocket buffers grow as a message needs; there is no fixed buffer to size";
+constexpr std::string_view kTelemetry = "cable sends no usage telemetry";
+constexpr std::string_view kPro = "AnyCable Pro only";
+
+constexpr InertSetting kInert[] = {
+    // Go runtime and goroutine pools: there is nothing to tune in cable.
+    {"hub_gopool_size", "app.broadcast_gopool_size", "", K::kInt, "16", kGoPool},
+    {"shutdown_pool_size", "app.shutdown_disconnect_gopool_size", "", K::kInt, "16",
+     "cable's Disconnect calls on shutdown go through its disconnect queue, not a goroutine "
+     "pool"},
+    {"read_buffer_size", "ws.read_buffer_size", "", K::kInt, "1024", kWsBuffers},
+    {"write_buffer_size", "ws.write_buffer_size", "", K::kInt, "1024", kWsBuffers},
+    {"stats_refresh_interval", "app.stats_refresh_interval", "", K::kInt, "5",
+     "cable reads its gauges when the metrics are exported; there is nothing to refresh"},
+    {"redis_disable_cache", "redis.disable_cache", "", K::kBool, "false",
+     "cable's Redis client has no client-side cache"},
+    {"metrics_log_formatter", "", "", K::kString, "",
+     "cable does not run Ruby formatter scripts; --metrics_log writes text, or JSON with "
+     "--log_format json"},
+    {"", "", "ANYCABLE_DISABLE_TELEMETRY", K::kBool, "false", kTelemetry},
+    {"", "", "ANYCABLE_TELEMETRY_URL", K::kString, "", kTelemetry},
+
+    // Deprecated in anycable-go itself, where they have no effect either.
+    {"turbo_rails_cleartext", "", "", K::kBool, "false",
+     "deprecated in anycable-go, where it has no effect either; use --public_streams"},
+    {"cable_ready_cleartext", "", "", K::kBool, "false",
+     "deprecated in anycable-go, where it has no effect either; use --public_streams"},
+    {"disconnect_timeout", "disconnector.shutdowntimeout", "", K::kInt, "0",
+     "deprecated in anycable-go, where it has no effect either; use --shutdown_timeout"},
+
+    // Embedded NATS.
+    {"embed_nats", "embedded_nats.enabled", "", K::kBool, "false", kEnats},
+    {"enats_addr", "embedded_nats.service_addr", "", K::kString, "nats://127.0.0.1:4222", kEnats},
+    {"enats_cluster", "embedded_nats.cluster_addr", "", K::kString, "", kEnats},
+    {"enats_cluster_name", "embedded_nats.cluster_name", "", K::kString, "anycable-cluster",
+     kEnats},
+    {"enats_cluster_routes", "embedded_nats.routes", "", K::kList, "", kEnats},
+    {"enats_gateway", "embedded_nats.gateway_addr", "", K::kString, "", kEnats},
+    {"enats_gateways", "embedded_nats.gateways", "", K::kList, "", kEnats},
+    {"enats_gateway_advertise", "embedded_nats.gateway_advertise", "", K::kString, "", kEnats},
+    {"enats_store_dir", "embedded_nats.jetstream_store_dir", "", K::kString, "", kEnats},
+    {"enats_server_name", "embedded_nats.name", "", K::kString, "", kEnats},
+    {"enats_debug", "embedded_nats.debug", "", K::kBool, "false", kEnats},
+    {"enats_trace", "embedded_nats.trace", "", K::kBool, "false", kEnats},
+    {"", "embedded_nats.jetstream", "", K::kBool, "false", kEnats},
+    {"", "embedded_nats.jetstream_ready_timeout", "", K::kInt, "0", kEnats},
+
+    // Features still to come.
+    {"statsd_host", "metrics.statsd.host", "", K::kString, "", kStatsd},
+    {"statsd_prefix", "metrics.statsd.prefix", "", K::kString, "anycable_go.", kStatsd},
+    {"statsd_max_packet_size", "metrics.statsd.max_packet_size", "", K::kInt, "1400", kStatsd},
+    {"statsd_tags_format", "metrics.statsd.tags_format", "", K::kString, "datadog", kStatsd},
+    {"metrics_log_filter", "metrics.log_filter", "", K::kList, "",
+     "not implemented yet: --metrics_log writes every metric"},
+    {"", "", "ANYCABLE_MEMORY_METRICS", K::kBool, "false",
+     "Go memory statistics do not exist in cable; it exports mem_sys_bytes"},
+    {"sse", "sse.enabled", "", K::kBool, "false", kSse},
+    {"sse_path", "sse.path", "", K::kString, "/events", kSse},
+    {"ds", "ds.enabled", "", K::kBool, "false", kDs},
+    {"ds_path", "ds.path", "", K::kString, "/ds", kDs},
+    {"ds_skip_auth", "ds.skip_auth", "", K::kBool, "false", kDs},
+    {"ds_poll_interval", "ds.poll_interval", "", K::kInt, "10", kDs},
+    {"ds_sse_ttl", "ds.sse_ttl", "", K::kInt, "60", kDs},
+    {"pusher_app_id", "pusher.app_id", "", K::kString, "", kPusher},
+    {"pusher_app_key", "pusher.app_key", "", K::kString, "", kPusher},
+    {"pusher_secret", "pusher.secret", "", K::kString, "", kPusher},
+    {"pusher_api_port", "pusher.api_port", "", K::kInt, "0", kPusher},
+    {"enable_ws_compression", "ws.enable_compression", "", K::kBool, "false",
+     "WebSocket compression (permessage-deflate) is not implemented yet"},
+    {"http_broadcast_cors", "http_broadcast.cors_headers", "", K::kBool, "false",
+     "CORS headers on the HTTP broadcast endpoint are not implemented yet (the REST API has "
+     "--api_cors_headers)"},
+    {"redis_sentinels", "redis.sentinels", "", K::kString, "", kSentinel},
+    {"redis_sentinel_discovery_interval", "redis.sentinel_discovery_interval", "", K::kInt, "30",
+     kSentinel},
+    {"redis_keepalive_interval", "redis.keepalive_ping_interval", "", K::kInt, "30",
+     "not implemented yet: cable does not ping idle Redis connections"},
+    {"redis_tls_verify", "redis.tls_verify", "", K::kBool, "false", kRedisTls},
+    {"redis_tls_ca_cert_path", "redis.tls_ca_cert_path", "", K::kString, "", kRedisTls},
+    {"redis_tls_client_cert_path", "redis.tls_client_cert_path", "", K::kString, "", kRedisTls},
+    {"redis_tls_client_key_path", "redis.tls_client_key_path", "", K::kString, "", kRedisTls},
+    {"", "redis.max_reconnect_attempts", "", K::kInt, "5", "not configurable yet in cable"},
+    {"", "redis.internal_channel", "", K::kString, "__anycable_internal__",
+     "not configurable yet: cable uses __anycable_internal__"},
+    {"nats_dont_randomize_servers", "nats.dont_randomize_servers", "", K::kBool, "false",
+     "not implemented yet"},
+    {"", "nats.max_reconnect_attempts", "", K::kInt, "5", "not configurable yet in cable"},
+    {"", "redis_stream_broadcast.group", "", K::kString, "bx",
+     "not configurable yet: cable's redisx adapter reads as group bx"},
+    {"", "redis_stream_broadcast.stream_read_block_milliseconds", "", K::kInt, "2000",
+     "not configurable yet: cable's redisx adapter blocks 2000 ms per read"},
+    {"", "redis_pubsub.channel", "", K::kString, "__anycable_internal__",
+     "not configurable yet: cable's pub/sub uses __anycable_internal__"},
+    {"", "nats_pubsub.channel", "", K::kString, "__anycable_internal__",
+     "not configurable yet: cable's pub/sub uses __anycable_internal__"},
+    {"", "streams.pubsub_channel", "", K::kString, "$pubsub",
+     "not configurable yet: cable serves $pubsub"},
+
+    // AnyCable Pro: accepted so a Pro configuration starts, and said so.
+    {"rpc_concurrency_initial", "", "", K::kInt, "", kPro},
+    {"rpc_concurrency_min", "", "", K::kInt, "", kPro},
+    {"rpc_concurrency_max", "", "", K::kInt, "", kPro},
+    {"shutdown_slowdrain", "", "", K::kBool, "false", kPro},
+    {"netpoll_enabled", "", "", K::kBool, "", kPro},
+    {"poll_path", "", "", K::kString, "/lp", kPro},
+    {"poll_interval", "", "", K::kInt, "15", kPro},
+    {"poll_flush_interval", "", "", K::kInt, "500", kPro},
+    {"poll_max_request_size", "", "", K::kInt, "65536", kPro},
+    {"poll_keepalive_timeout", "", "", K::kInt, "5", kPro},
+    {"graphql_path", "", "", K::kString, "", kPro},
+    {"ocpp_path", "", "", K::kString, "", kPro},
+};
+
+}  // namespace
+
+std::span<const InertSetting> InertSettings() {
+  return kInert;
+}
+
+const InertSetting* FindInertToml(std::string_view dotted_key) {
+  for (const auto& s : kInert) {
+    if (!s.toml.empty() && s.toml == dotted_key) return &s;
+  }
+  return nullptr;
+}
+
+}  // namespace cable::cli
