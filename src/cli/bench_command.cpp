@@ -81,6 +81,10 @@ void AddBenchCommand(CLI::App& root, Commands& commands) {
       "presence");
   auto c = std::make_shared<CliOptions>();
   auto& o = c->o;
+  // Unset endpoints are derived from the target URL (bench/options.cpp), not
+  // the library's localhost defaults.
+  o.publisher.http_url.clear();
+  o.publisher.api_url.clear();
   sub->footer(
       "Exit codes: 0 clean run, 1 loss/duplicates/failed connects or publishes (with\n"
       "actioncable-v1-ext-json also position gaps, repeats, epoch changes and messages\n"
@@ -262,8 +266,8 @@ void AddBenchCommand(CLI::App& root, Commands& commands) {
 
   const std::string kPub = "Publishing (broadcast)";
   sub->add_option("--publish,--broadcast-adapter", c->publish,
-                  "http, redis, redisx, nats, or perform (a client performs `broadcast`)")
-      ->check(CLI::IsMember({"http", "redis", "redisx", "nats", "perform"}))
+                  "http, api, redis, redisx, nats, or perform (a client performs `broadcast`)")
+      ->check(CLI::IsMember({"http", "api", "redis", "redisx", "nats", "perform"}))
       ->capture_default_str()
       ->group(kPub);
   sub->add_option("--broadcast-url", o.publisher.http_url,
@@ -272,6 +276,10 @@ void AddBenchCommand(CLI::App& root, Commands& commands) {
       ->group(kPub);
   sub->add_option("--broadcast-key", o.publisher.broadcast_key, "Bearer key for HTTP broadcasts")
       ->group(kPub);
+  sub->add_option("--api-url", o.publisher.api_url,
+                  "REST API base URL for --publish api (default http://<host>:<port>/api)")
+      ->group(kPub);
+  sub->add_option("--api-key", o.publisher.api_key, "Bearer key for the REST API")->group(kPub);
   sub->add_option("--redis-url", o.publisher.redis_url, "Redis URL")
       ->capture_default_str()
       ->group(kPub);
@@ -335,7 +343,8 @@ void AddBenchCommand(CLI::App& root, Commands& commands) {
     o.stream_type = c->stream_type == "public"   ? bench::StreamType::kPublic
                     : c->stream_type == "signed" ? bench::StreamType::kSigned
                                                  : bench::StreamType::kRpc;
-    o.publish_via = c->publish == "redis"     ? bench::PublishVia::kRedis
+    o.publish_via = c->publish == "api"       ? bench::PublishVia::kApi
+                    : c->publish == "redis"   ? bench::PublishVia::kRedis
                     : c->publish == "redisx"  ? bench::PublishVia::kRedisx
                     : c->publish == "nats"    ? bench::PublishVia::kNats
                     : c->publish == "perform" ? bench::PublishVia::kPerform

@@ -1,6 +1,7 @@
 #pragma once
 // Publishing broadcasts to an AnyCable deployment, the way a backend does:
-// HTTP POST /_broadcast, Redis PUBLISH, Redis Streams XADD, or NATS publish.
+// HTTP POST /_broadcast, the REST API's POST /api/publish, Redis PUBLISH,
+// Redis Streams XADD, or NATS publish.
 // Shared by `cable broadcast`, the `cable rpc` backend (actions that
 // broadcast), `cable bench` and `cable conformance`.
 //
@@ -38,11 +39,15 @@ std::string ToJson(const std::vector<Publication>& batch);
 std::string ToJson(const RemoteDisconnect& command);
 
 struct PublisherConfig {
-  std::string adapter = "http";  // http | redis | redisx | nats
+  std::string adapter = "http";  // http | api | redis | redisx | nats
   // http
   std::string http_url = "http://localhost:8090/_broadcast";
   std::string broadcast_key;  // Bearer key; empty = no Authorization header
-  // https:// URLs: trust this PEM (empty: system store); false: any certificate.
+  // api: POST <api_url>/publish with the API key (api_publisher.h)
+  std::string api_url = "http://localhost:8080/api";
+  std::string api_key;  // Bearer key; empty = no Authorization header
+  // https:// URLs (http and api): trust this PEM (empty: system store);
+  // false: any certificate.
   std::string http_tls_ca_file;
   bool http_tls_verify = true;
   // redis / redisx
