@@ -15,6 +15,7 @@
 #include "bench/report.h"
 #include "bench/runner.h"
 #include "cli/command.h"
+#include "cli/redis_flags.h"
 
 namespace cable::cli {
 
@@ -50,6 +51,7 @@ struct CliOptions {
               reconnect_spread = "0";
   bool no_subscribe = false;
   std::vector<std::string> compare;
+  RedisFlags redis;
 };
 
 void Duration(const std::string& flag, const std::string& text, double* out) {
@@ -248,6 +250,7 @@ void AddBenchCommand(CLI::App& root, Commands& commands) {
   sub->add_option("--redisx-stream", o.publisher.redisx_stream, "Redis Stream")
       ->capture_default_str()
       ->group(kPub);
+  AddRedisFlags(sub, c->redis, kPub, false);
   sub->add_option("--nats-url", o.publisher.nats_servers, "NATS servers")
       ->capture_default_str()
       ->group(kPub);
@@ -290,6 +293,7 @@ void AddBenchCommand(CLI::App& root, Commands& commands) {
                  : c->scenario == "connect" ? bench::Scenario::kConnect
                                             : bench::Scenario::kBroadcast;
     if (!c->positional_url.empty()) o.url = c->positional_url;
+    ApplyRedisFlags(c->redis, o.publisher);
     o.subscribe = !c->no_subscribe;
     o.stream_type = c->stream_type == "public"   ? bench::StreamType::kPublic
                     : c->stream_type == "signed" ? bench::StreamType::kSigned
