@@ -116,6 +116,10 @@ Status RedisSocket::StartTls(const std::string& host, const RedisTls& tls,
   ssl_ = SSL_new(ctx->get());  // the SSL holds its own reference to the context
   if (!ssl_ || SSL_set_fd(ssl_, fd_) != 1) return Error{"tls", "cannot set up TLS"};
   if (tls.verify) tls::ExpectPeerName(ssl_, host);
+  // A server that closes without close_notify (a restart, an idle timeout)
+  // is a closed connection, not a protocol failure: the Redis protocol
+  // delimits its own replies, so truncation cannot pass unnoticed.
+  SSL_set_options(ssl_, SSL_OP_IGNORE_UNEXPECTED_EOF);
   for (;;) {
     ERR_clear_error();
     int rc = SSL_connect(ssl_);
