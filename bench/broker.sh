@@ -105,9 +105,6 @@ server() { # server NAME ARGS...: a fresh `cable serve --backend benchmark` for 
 broker_args() { # broker_args none|memory: the server flags for it
   if [ "$1" = memory ]; then BROKER=(--broker memory); else BROKER=(); fi
 }
-run_delay_s() { # run_delay_s PID: seconds its threads spent runnable but waiting for a CPU
-  cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ ns += $2 } END { printf "%.3f\n", ns / 1e9 }'
-}
 sbench() { # sbench NAME ARGS...: `bench`, plus the server's run-queue wait over the run in NAME.sched
   local before
   before=$(run_delay_s "$SERVER_PID")

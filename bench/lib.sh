@@ -183,6 +183,10 @@ tree_cpu_s() { # tree_cpu_s PID: CPU seconds of PID and its descendants
   proc_cpu_s $(tree_pids "$1")
 }
 
+run_delay_s() { # run_delay_s PID: seconds its threads spent runnable but waiting for a CPU
+  cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ ns += $2 } END { printf "%.3f\n", ns / 1e9 }'
+}
+
 fsub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", a - b }'; }
 fdiv() { awk -v a="$1" -v b="$2" -v d="${3:-3}" 'BEGIN { if (b == 0) print "-"; else printf "%.*f\n", d, a / b }'; }
 

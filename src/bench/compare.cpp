@@ -16,6 +16,8 @@ struct Metric {
   std::vector<const char*> path;
   // +1: bigger is better (rates), -1: smaller is better (latency, CPU, loss).
   int better;
+  // Left out when 0 in both (a figure only some scenarios have).
+  bool only_if_set = false;
 };
 
 const Json* Find(const Json& root, const std::vector<const char*>& path) {
@@ -58,6 +60,9 @@ std::string CompareReports(const Json& a, const Json& b, const std::string& name
       {"latency p99 us", {"latency_us", "p99"}, -1},
       {"latency p99.9 us", {"latency_us", "p999"}, -1},
       {"latency max us", {"latency_us", "max"}, -1},
+      {"presence join p99 us", {"presence", "join_us", "p99"}, -1, true},
+      {"presence leave p99 us", {"presence", "leave_us", "p99"}, -1, true},
+      {"server us/presence", {"presence", "server_cpu_us_per_action"}, -1, true},
       {"ack p50 us", {"ack_latency_us", "p50"}, -1},
       {"ack p99 us", {"ack_latency_us", "p99"}, -1},
       {"generator cpu s", {"generator", "cpu_s"}, -1},
@@ -90,6 +95,8 @@ std::string CompareReports(const Json& a, const Json& b, const std::string& name
     const Json* va = Find(a, m.path);
     const Json* vb = Find(b, m.path);
     if ((!va || va->is_null()) && (!vb || vb->is_null())) continue;
+    auto zero = [](const Json* v) { return !v || !v->is_number() || v->get<double>() == 0; };
+    if (m.only_if_set && zero(va) && zero(vb)) continue;
     std::string delta = "-", change = "";
     if (va && vb && va->is_number() && vb->is_number()) {
       double x = va->get<double>(), y = vb->get<double>();

@@ -351,7 +351,9 @@ void Connection::OnMessage(std::string_view payload) {
     case MessageKind::kConfirm:
       if (state_ != State::kSubscribing) return;
       state_ = State::kReady;
-      if (recovering()) {
+      if (presence_) {
+        loop_.presence().OnConfirmed(*this, NowNs());
+      } else if (recovering()) {
         loop_.reconnector().OnReady(*this, NowNs());
       } else {
         loop_.OnReady(*this, NowNs());
@@ -362,6 +364,9 @@ void Connection::OnMessage(std::string_view payload) {
       if (state_ == State::kReady && recovering()) {
         loop_.reconnector().OnHistoryEnd(*this, m.kind == MessageKind::kConfirmHistory, NowNs());
       }
+      return;
+    case MessageKind::kPresence:
+      if (presence_ && state_ == State::kReady) loop_.presence().OnMessage(*this, m);
       return;
     case MessageKind::kReject:
       if (state_ == State::kSubscribing) End("rejected");
@@ -379,8 +384,17 @@ void Connection::OnWelcome(const ScannedMessage& m) {
     rejoin_->sid.assign(m.sid);
     if (rejoin_->phase == Rejoin::Phase::kReconnecting) return OnRewelcome(m);
   }
+  if (presence_ && presence_->phase == PresenceMember::Phase::kRedialing) {
+    state_ = State::kReady;
+    return loop_.presence().OnRewelcome(*this, NowNs());
+  }
   loop_.OnWelcome(*this, NowNs());
-  if (loop_.options().subscribe) {
+  if (presence_) {
+    // Subscribed (and joined) later, at its turn.
+    presence_->phase = PresenceMember::Phase::kWaiting;
+    state_ = State::kReady;
+    loop_.OnReady(*this, NowNs());
+  } else if (loop_.options().subscribe) {
     state_ = State::kSubscribing;
     SendText(loop_.plan().streams[static_cast<size_t>(stream_)].subscribe_command);
   } else {
@@ -426,6 +440,17 @@ void Connection::Drop() {
 void Connection::Reconnect(int64_t now_ns) {
   rejoin_->phase = Rejoin::Phase::kReconnecting;
   rejoin_->reconnect_ns = now_ns;
+  want_write_ = false;
+  fragment_.clear();
+  Start(now_ns);
+}
+
+void Connection::Subscribe(std::string_view command) {
+  state_ = State::kSubscribing;
+  SendText(command);
+}
+
+void Connection::Redial(int64_t now_ns) {
   want_write_ = false;
   fragment_.clear();
   Start(now_ns);

@@ -19,6 +19,10 @@
 // what it missed — with `history` when the welcome says the session was
 // restored, or by subscribing again with a `history` request otherwise.
 //
+// Presence scenario: a member connects without subscribing; its loop's
+// PresenceDriver subscribes and joins it later, and may drop it and dial
+// again (a new session, no ?sid=).
+//
 // All methods run on the owning loop's thread.
 
 #include <cstdint>
@@ -27,6 +31,7 @@
 #include <string_view>
 
 #include "bench/position_tracker.h"
+#include "bench/presence_member.h"
 #include "bench/rejoin.h"
 #include "bench/seq_tracker.h"
 
@@ -91,6 +96,23 @@ class Connection {
   bool reconnecting() const { return rejoin_ && rejoin_->phase == Rejoin::Phase::kReconnecting; }
   // The replay is under way: deliveries are held until it ends.
   bool recovering() const { return rejoin_ && rejoin_->phase == Rejoin::Phase::kRecovering; }
+  // --- Presence scenario ---
+  void PlanPresence(bool churns) {
+    presence_ = std::make_unique<PresenceMember>();
+    presence_->churns = churns;
+  }
+  PresenceMember* presence() { return presence_.get(); }
+  const PresenceMember* presence() const { return presence_.get(); }
+  // Sends a subscribe command (a member is not subscribed by the connect
+  // phase); the confirmation goes to the loop's PresenceDriver.
+  void Subscribe(std::string_view command);
+  // Connects again as a new session (after Abort()).
+  void Redial(int64_t now_ns);
+  // A second connection's handshake (reconnect or presence redial): not
+  // part of the connect phase's figures.
+  bool redialing() const {
+    return reconnecting() || (presence_ && presence_->phase == PresenceMember::Phase::kRedialing);
+  }
   // Echo sequence numbers this client has sent.
   uint32_t sent = 0;
   // Subscribed when publishing began, so every message to its stream is
@@ -134,7 +156,8 @@ class Connection {
   std::string fragment_;  // a fragmented message being reassembled (rare)
   SeqTracker seq_;
   PositionTracker positions_;
-  std::unique_ptr<Rejoin> rejoin_;  // reconnect scenario clients only
+  std::unique_ptr<Rejoin> rejoin_;            // reconnect scenario clients only
+  std::unique_ptr<PresenceMember> presence_;  // presence scenario clients only
 };
 
 }  // namespace cable::bench

@@ -62,6 +62,24 @@ struct LoopCounters {
   Counter replayed;            // distinct messages received while recovering
   Counter replay_copies;       // second copies, dropped by offset
   Counter missed_across_drop;  // offsets a reconnecting client never got
+  // Presence scenario (received / unique / duplicates above count the
+  // join and leave events about other members)
+  Counter presence_joins;     // join actions (join, or subscribe carrying presence)
+  Counter presence_leaves;    // leave actions
+  Counter presence_drops;     // drops without leaving (churn by disconnect)
+  Counter presence_own;       // events about the receiver's own member
+  Counter presence_bonus;     // new events a member was not required to see
+  Counter presence_unknown;   // this run's ids with no such action
+  Counter presence_foreign;   // other runs' members
+  Counter presence_bad_info;  // joins whose info is not what the member sent
+  Counter presence_errors;    // {"type":"error"} query replies
+  Counter presence_answers;   // query replies (info or error)
+  Counter presence_skipped;   // churn actions with every churner away
+  Counter presence_late;      // joins and churn actions > 10 ms behind schedule
+  Counter presence_offline;   // churners away by disconnect right now
+  Counter presence_rejoin_failed;
+  std::atomic<bool> presence_joined{false};   // every join of this loop sent (or lost)
+  std::atomic<bool> presence_churned{false};  // churn over, every churner back (or failed)
   std::atomic<bool> rejoin_done{false};
   std::atomic<int64_t> last_ready_ns{0};  // when the latest client became ready
   std::atomic<bool> connect_done{false};

@@ -141,10 +141,14 @@ Status WriteHtmlReport(const Json& r, const std::string& path) {
   }
 
   h += "<h2>Latency</h2>\n";
-  h += PercentileTable({{scenario == "echo"      ? "echo round trip"
-                         : scenario == "connect" ? "connect to ready"
-                                                 : "publish to receipt",
+  h += PercentileTable({{scenario == "echo"       ? "echo round trip"
+                         : scenario == "connect"  ? "connect to ready"
+                         : scenario == "presence" ? "join/leave to seen"
+                                                  : "publish to receipt",
                          &r["latency_us"]},
+                        {"join to seen", Find(r, "presence", "join_us")},
+                        {"leave to seen", Find(r, "presence", "leave_us")},
+                        {"drop to leave seen (TTL)", Find(r, "presence", "drop_us")},
                         {"sender ack", &r["ack_latency_us"]},
                         {"tcp connect", &r["connections"]["tcp_connect_us"]},
                         {"welcome", &r["connections"]["welcome_us"]},
@@ -204,6 +208,12 @@ Status WriteHtmlReport(const Json& r, const std::string& path) {
     h += "<h2>Reconnect</h2>\n" + KeyValueTable(*rc);
     if (!(*rc)["failures"].empty()) {
       h += "<p>Reconnect failures by reason:</p>" + KeyValueTable((*rc)["failures"]);
+    }
+  }
+  if (const Json* p = Find(r, "presence"); p && p->value("checked", false)) {
+    h += "<h2>Presence</h2>\n" + KeyValueTable(*p);
+    if (!(*p)["rejoin_failures"].empty()) {
+      h += "<p>Rejoin failures by reason:</p>" + KeyValueTable((*p)["rejoin_failures"]);
     }
   }
   h += "<h2>Generator</h2>\n" + KeyValueTable(r["generator"]);

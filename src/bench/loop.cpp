@@ -27,6 +27,7 @@ Loop::Loop(int index, int loops, RunShared& shared)
       echo_timer_(io_),
       check_positions_(ChecksPositions(*shared.options)),
       reconnector_(*this),
+      presence_(*this),
       read_buffer_(new char[kReadBufferSize]) {
   std::random_device rd;
   const uint32_t key = rd() | 1;
@@ -39,6 +40,11 @@ Loop::Loop(int index, int loops, RunShared& shared)
     if (client >= o.clients - o.reconnect) {
       c->PlanRejoin();
       reconnector_.Add(c.get());
+    }
+    if (o.scenario == Scenario::kPresence) {
+      // The last --churn clients churn, as the last --reconnect ones rejoin.
+      c->PlanPresence(client >= o.clients - o.churn);
+      presence_.Add(c.get());
     }
     connections_.push_back(std::move(c));
   }
@@ -74,6 +80,7 @@ void Loop::Shutdown() {
         ramp_timer_.cancel();
         echo_timer_.cancel();
         reconnector_.Stop();
+        presence_.Stop();
         boost::system::error_code ignored;
         poller_.cancel(ignored);
         for (auto& c : connections_) c->Abort();
@@ -153,6 +160,7 @@ void Loop::Tick() {
   // when replies stop coming.
   if (echoing_ && options().concurrent > 0) EchoTick();
   if (reconnector_.active()) reconnector_.CheckTimeouts(NowNs());
+  if (presence_.active()) presence_.CheckTimeouts(NowNs());
 }
 
 void Loop::TakeIntervals(Histogram* connect, Histogram* message) {
@@ -228,11 +236,11 @@ void Loop::CheckHandshakeTimeouts(int64_t now_ns) {
 }
 
 void Loop::OnTcpConnected(Connection& c, int64_t now_ns) {
-  if (!c.reconnecting()) tcp_.Record(now_ns - c.start_ns());
+  if (!c.redialing()) tcp_.Record(now_ns - c.start_ns());
 }
 
 void Loop::OnUpgraded(Connection& c) {
-  if (!c.reconnecting()) counters.upgraded.Add();
+  if (!c.redialing()) counters.upgraded.Add();
 }
 
 void Loop::OnWelcome(Connection& c, int64_t now_ns) {
@@ -256,6 +264,11 @@ void Loop::OnEnded(Connection& c, std::string_view reason, bool was_handshaking)
   if (Rejoin* r = c.rejoin(); r && r->phase != Rejoin::Phase::kPlanned) {
     if (was_handshaking) return reconnector_.OnFailed(c, reason);
     if (r->phase == Rejoin::Phase::kRecovering) reconnector_.OnLost(c);
+  }
+  if (const PresenceMember* p = c.presence(); p && p->phase != PresenceMember::Phase::kConnecting) {
+    if (presence_.OnEnded(c, reason)) return;
+    // Lost after its first welcome, whatever it was doing: a drop.
+    was_handshaking = false;
   }
   {
     std::lock_guard lock(shared_mu_);

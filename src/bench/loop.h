@@ -35,6 +35,8 @@
 #include "bench/counters.h"
 #include "bench/histogram.h"
 #include "bench/plan.h"
+#include "bench/presence_board.h"
+#include "bench/presence_driver.h"
 #include "bench/reconnector.h"
 
 namespace cable::bench {
@@ -48,6 +50,8 @@ struct RunShared {
   // Messages successfully published to each stream (adapter: by the
   // publisher thread; perform: by the loop that wrote the command).
   std::unique_ptr<std::atomic<int64_t>[]> published;
+  // Presence: every member's actions, written by its loop, read by all.
+  std::unique_ptr<PresenceBoard> presence_board;
 };
 
 class Loop {
@@ -64,6 +68,7 @@ class Loop {
   bool RunSync(const std::function<void()>& fn, int timeout_ms = 10000);
   pthread_t native_thread() { return thread_.native_handle(); }
   int index() const { return index_; }
+  int loops() const { return loops_; }
 
   // --- Any thread ---
   void BeginConnect(int64_t t0_ns);
@@ -85,6 +90,13 @@ class Loop {
   std::string& frame_buffer() { return frame_buffer_; }
   std::string& command_buffer() { return command_buffer_; }
   Reconnector& reconnector() { return reconnector_; }
+  PresenceDriver& presence() { return presence_; }
+  PresenceBoard* presence_board() const { return shared_.presence_board.get(); }
+  // A delivery latency for the headline histogram (and the live interval).
+  void RecordLatency(int64_t ns) {
+    latency_.Record(ns);
+    message_interval_.Record(ns);
+  }
   // The masking key of every frame this loop sends: masking guards against
   // cache poisoning by hostile scripts in browsers, not against the server
   // we are measuring, so one random key per loop is enough.
@@ -146,6 +158,7 @@ class Loop {
   bool running_ = false;
   bool check_positions_ = false;
   Reconnector reconnector_;
+  PresenceDriver presence_;
 
   std::vector<std::unique_ptr<Connection>> connections_;
   std::vector<Connection*> ready_list_;  // in the order they became ready

@@ -14,6 +14,8 @@ const char* ScenarioName(Scenario s) {
       return "echo";
     case Scenario::kConnect:
       return "connect";
+    case Scenario::kPresence:
+      return "presence";
   }
   return "?";
 }
@@ -44,6 +46,10 @@ const char* PublishViaName(PublishVia p) {
       return "perform";
   }
   return "?";
+}
+
+const char* ChurnModeName(ChurnMode m) {
+  return m == ChurnMode::kDisconnect ? "disconnect" : "leave";
 }
 
 bool ChecksPositions(const BenchOptions& o) {
@@ -126,6 +132,30 @@ Status ValidateReconnect(BenchOptions& o) {
   return Status::Ok();
 }
 
+Status ValidatePresence(BenchOptions& o) {
+  if (o.churn < 0 || o.churn_rate < 0 || o.churn_pause_s < 0 || o.presence_ttl_s < 0) {
+    return Usage("--churn, --churn-rate, --churn-pause and --presence-ttl must not be negative");
+  }
+  if (o.scenario != Scenario::kPresence) {
+    if (o.churn > 0) return Usage("--churn applies to the presence scenario only");
+    return Status::Ok();
+  }
+  if (o.burst > 0) return Usage("--burst applies to the broadcast scenario only");
+  if (o.concurrent > 0) return Usage("--concurrent applies to the echo scenario only");
+  if (o.churn > o.clients) return Usage("--churn must not exceed --clients");
+  if (o.churn_mode == ChurnMode::kDisconnect && o.churn > o.clients - o.streams) {
+    return Usage(
+        "--churn-mode disconnect needs one client per stream that stays connected: --churn at "
+        "most --clients minus --streams");
+  }
+  if (o.churn > 0 && o.churn_rate == 0) return Usage("--churn needs a --churn-rate above 0");
+  // Joins per second; 0 would mean every client at once, which a rate of
+  // "as fast as possible" expresses better.
+  if (o.rate == 0) o.rate = 100;
+  if (o.churn > 0 && o.duration_s == 0) o.duration_s = 10;
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status Validate(BenchOptions& o) {
@@ -194,9 +224,11 @@ Status Validate(BenchOptions& o) {
       if (o.count == 0 && o.duration_s == 0) o.count = 10000;
       break;
     case Scenario::kConnect:
+    case Scenario::kPresence:
       break;
   }
   if (auto s = ValidateReconnect(o); !s.ok()) return s;
+  if (auto s = ValidatePresence(o); !s.ok()) return s;
   if (o.scenario != Scenario::kConnect && o.rate > 0 && o.duration_s > 0 && o.count == 0) {
     double n = o.rate * o.duration_s;
     if (n > 1e9) return Usage("--rate x --duration is more than 1e9 messages");

@@ -12,17 +12,22 @@
 
 namespace cable::bench {
 
-enum class Scenario { kBroadcast, kEcho, kConnect };
+enum class Scenario { kBroadcast, kEcho, kConnect, kPresence };
 // How clients subscribe: an RPC channel (BenchmarkChannel by default), a
 // public stream or a signed stream through the `$pubsub` channel.
 enum class StreamType { kRpc, kPublic, kSigned };
 // How broadcasts are published: through a server's broadcast adapter, or by
 // a subscribed client performing `broadcast` (the backend rebroadcasts).
 enum class PublishVia { kHttp, kRedis, kRedisx, kNats, kPerform };
+// How presence churners leave and come back: an explicit `leave` and a new
+// `join` on the same subscription, or an abortive drop (the server keeps the
+// member for its presence TTL) and a new connection subscribing with presence.
+enum class ChurnMode { kLeave, kDisconnect };
 
 const char* ScenarioName(Scenario s);
 const char* StreamTypeName(StreamType s);
 const char* PublishViaName(PublishVia p);
+const char* ChurnModeName(ChurnMode m);
 
 struct BenchOptions {
   Scenario scenario = Scenario::kBroadcast;
@@ -88,6 +93,17 @@ struct BenchOptions {
   // > 0: the drops (and so the returns) are spread evenly over this long
   // instead of all at once; each client is still away reconnect_pause_s.
   double reconnect_spread_s = 0;
+
+  // Presence: every client subscribes and joins at `rate` joins per second
+  // (client n at n/rate), then the last `churn` clients leave and come back
+  // (`churn_mode`) at `churn_rate` actions per second for `duration_s`, each
+  // away `churn_pause_s`. `presence_ttl_s` is the server's --presence_ttl:
+  // a dropped member's leave is awaited that much longer.
+  int churn = 0;
+  ChurnMode churn_mode = ChurnMode::kLeave;
+  double churn_rate = 10;
+  double churn_pause_s = 1;
+  double presence_ttl_s = 15;
 
   PublishVia publish_via = PublishVia::kHttp;
   broadcast::PublisherConfig publisher;  // adapter endpoints

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bench/payload.h"
+#include "bench/presence_wire.h"
 #include "common/auth/jwt.h"
 #include "common/auth/message_verifier.h"
 #include "common/strings.h"
@@ -92,6 +93,7 @@ Result<Plan> MakePlan(const BenchOptions& o) {
     s.subscribe_command = SubscribeCommand(s.identifier);
     plan.streams.push_back(std::move(s));
   }
+  if (o.scenario == Scenario::kPresence) plan.presence_tag = NewRunTag();
   plan.request_target = o.target;
   std::string h;
   h += "Host: " + o.host + ":" + std::to_string(o.port) + "\r\n";

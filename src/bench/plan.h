@@ -29,6 +29,8 @@ struct Plan {
   boost::asio::ip::tcp::endpoint endpoint;
   std::vector<boost::asio::ip::address> local_addrs;
   std::vector<StreamPlan> streams;
+  // Presence: the tag of this run's member ids (presence_wire.h).
+  std::string presence_tag;
   // wss://: the one TLS context every client's session comes from.
   std::shared_ptr<ssl_ctx_st> tls;
 

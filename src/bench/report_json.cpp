@@ -73,6 +73,12 @@ Json ConfigJson(const BenchOptions& o) {
   cfg["reconnect_at_s"] = o.reconnect > 0 ? Round3(o.reconnect_at_s) : 0;
   cfg["reconnect_pause_s"] = o.reconnect_pause_s;
   cfg["reconnect_spread_s"] = o.reconnect_spread_s;
+  const bool presence = o.scenario == Scenario::kPresence;
+  cfg["churn"] = o.churn;
+  cfg["churn_mode"] = presence ? ChurnModeName(o.churn_mode) : "";
+  cfg["churn_rate"] = presence && o.churn > 0 ? o.churn_rate : 0;
+  cfg["churn_pause_s"] = presence && o.churn > 0 ? o.churn_pause_s : 0;
+  cfg["presence_ttl_s"] = presence ? o.presence_ttl_s : 0;
   return cfg;
 }
 
@@ -173,6 +179,51 @@ Json ReconnectJson(const BenchOptions& o, const ReconnectTotals& r) {
   return j;
 }
 
+Json PresenceJson(const RunRecord& run) {
+  const PresenceTotals& p = run.totals.presence;
+  Json j;
+  j["checked"] = p.active;
+  j["tag"] = p.tag;
+  j["churners"] = p.churners;
+  j["joins"] = p.joins;
+  j["leaves"] = p.leaves;
+  j["drops"] = p.drops;
+  j["required_members"] = p.required;
+  j["expected"] = p.expected;
+  j["seen"] = p.seen;
+  j["missing"] = p.missing;
+  j["unexpected"] = p.unexpected;
+  j["received"] = p.received;
+  j["duplicates"] = p.duplicates;
+  j["own"] = p.own;
+  j["bonus"] = p.bonus;
+  j["unknown"] = p.unknown;
+  j["foreign"] = p.foreign;
+  j["bad_info"] = p.bad_info;
+  j["errors"] = p.errors;
+  j["churn_skipped"] = p.skipped;
+  j["late_actions"] = p.late;
+  j["rejoin_failed"] = p.rejoin_failed;
+  j["rejoin_failures"] = Json::object();
+  for (auto& [k, v] : p.rejoin_failures) j["rejoin_failures"][k] = v;
+  j["info_asked"] = p.info_asked;
+  j["info_answered"] = p.info_answered;
+  j["info_expected"] = p.info_expected;
+  j["info_listed"] = p.info_listed;
+  j["info_total"] = p.info_total;
+  j["info_records"] = p.info_records;
+  // Server CPU in the message phase per action (join, leave or drop): what
+  // one presence event costs, its fan-out included.
+  const int64_t actions = p.joins + p.leaves + p.drops;
+  const double server_cpu = run.message.after.server_s - run.message.before.server_s;
+  j["server_cpu_us_per_action"] =
+      actions > 0 && run.message.after.server_s > 0 ? Round3(server_cpu / actions * 1e6) : 0;
+  j["join_us"] = PercentilesJson(Summarize(p.join));
+  j["leave_us"] = PercentilesJson(Summarize(p.leave));
+  j["drop_us"] = PercentilesJson(Summarize(p.drop));
+  return j;
+}
+
 // CPU microseconds per unique delivery, 0 when nothing was delivered.
 double MicrosPerMessage(double cpu_s, int64_t unique) {
   return unique > 0 ? Round3(cpu_s / static_cast<double>(unique) * 1e6) : 0;
@@ -255,6 +306,7 @@ Json BuildRunReport(const BenchOptions& o, const RunRecord& run) {
   r["messages"] = MessagesJson(run);
   r["positions"] = PositionsJson(run.totals.positions);
   r["reconnect"] = ReconnectJson(o, run.totals.reconnect);
+  r["presence"] = PresenceJson(run);
 
   const Totals& t = run.totals;
   const Histogram& primary = o.scenario == Scenario::kConnect ? t.ready : t.latency;
@@ -264,6 +316,7 @@ Json BuildRunReport(const BenchOptions& o, const RunRecord& run) {
   hist["latency"] = BucketsJson(primary);
   hist["ack_latency"] = BucketsJson(t.ack);
   hist["ready"] = BucketsJson(t.ready);
+  hist["presence_drop"] = BucketsJson(t.presence.drop);
   r["histograms"] = hist;
 
   r["generator"] = GeneratorJson(o, run);

@@ -80,6 +80,27 @@ struct ReconnectTotals {
   Histogram history;           // from sending the history request to confirm_history
 };
 
+// The presence scenario: actions taken, events accounted, the final query.
+struct PresenceTotals {
+  bool active = false;  // a presence run
+  std::string tag;      // the run's member id tag
+  int64_t churners = 0;
+  int64_t joins = 0, leaves = 0, drops = 0;
+  // Members required to see every later event, and what they had to see
+  // (PresenceLedger), saw, missed, and saw beyond that.
+  int64_t required = 0, expected = 0, seen = 0, missing = 0, unexpected = 0;
+  int64_t received = 0;  // new events about other members, required or not
+  int64_t duplicates = 0, own = 0, bonus = 0, unknown = 0, foreign = 0, bad_info = 0;
+  int64_t errors = 0, skipped = 0, late = 0, rejoin_failed = 0;
+  std::map<std::string, int64_t> rejoin_failures;
+  // The `presence` query sent once the events have drained, one per stream.
+  int64_t info_asked = 0, info_answered = 0;
+  int64_t info_expected = 0;                 // this run's members joined at the end
+  int64_t info_listed = 0;                   // this run's members the replies listed
+  int64_t info_total = 0, info_records = 0;  // the replies' `total`s and records
+  Histogram join, leave, drop;               // action -> event seen by another member
+};
+
 // What the loops and the publisher counted, merged.
 struct Totals {
   Histogram tcp, welcome, ready, latency, ack;
@@ -108,6 +129,7 @@ struct Totals {
   std::string publish_error;  // the publisher's last error
   PositionTotals positions;
   ReconnectTotals reconnect;
+  PresenceTotals presence;
 };
 
 // The worst the interval sampler saw.

@@ -16,6 +16,7 @@
 #include "bench/clock.h"
 #include "bench/loop.h"
 #include "bench/plan.h"
+#include "bench/presence_check.h"
 #include "bench/progress.h"
 #include "bench/reliability.h"
 #include "bench/resources.h"
@@ -68,12 +69,16 @@ Diagnosis Diagnose(const BenchOptions& o, const RunRecord& run, bool hit_max_tim
   }
   if (t.dropped > 0)
     d.problems.push_back(fmt::format("{} clients lost their connection", t.dropped));
+  const bool presence = o.scenario == Scenario::kPresence;
   if (t.missing > 0) {
-    d.problems.push_back(
-        fmt::format("{} expected messages never arrived{}", t.missing,
-                    run.message.drained ? "" : fmt::format(" (waited {}s)", o.wait_s)));
+    d.problems.push_back(fmt::format(
+        "{} expected {} never arrived{}", t.missing, presence ? "presence events" : "messages",
+        run.message.drained ? "" : fmt::format(" (waited {}s)", o.wait_s)));
   }
-  if (t.duplicates > 0) d.problems.push_back(fmt::format("{} duplicate deliveries", t.duplicates));
+  if (t.duplicates > 0) {
+    d.problems.push_back(
+        fmt::format("{} duplicate {}", t.duplicates, presence ? "presence events" : "deliveries"));
+  }
   if (t.extra > 0) d.problems.push_back(fmt::format("{} deliveries nobody published", t.extra));
   if (t.publish_failed > 0) {
     d.problems.push_back(fmt::format("{} messages could not be published{}", t.publish_failed,
@@ -95,6 +100,7 @@ Diagnosis Diagnose(const BenchOptions& o, const RunRecord& run, bool hit_max_tim
                     t.late_starts, o.connect_rate));
   }
   DiagnoseReliability(o, t, &d);
+  DiagnosePresence(o, t.presence, &d);
   if (t.publish_late > 0 && o.burst == 0) {
     d.warnings.push_back(
         fmt::format("{} publications left more than 1 ms late (max lag {:.1f} ms); "
@@ -129,6 +135,9 @@ class Run {
   MessagePhase Publish();
   MessagePhase Echo();
   MessagePhase Hold();
+  // Presence: joins at --rate, churn, the drain of every event, the query.
+  MessagePhase Presence();
+  void QueryPresence();
   // Waits for the deliveries the measured clients should get.
   void Drain(MessagePhase* m);
   // Reconnect scenario: the drop is scheduled with publishing; this waits
@@ -151,6 +160,10 @@ class Run {
     return true;
   }
   int64_t Sent() {
+    if (o_.scenario == Scenario::kPresence) {
+      return Sum(&LoopCounters::presence_joins) + Sum(&LoopCounters::presence_leaves) +
+             Sum(&LoopCounters::presence_drops);
+    }
     if (o_.scenario == Scenario::kBroadcast && broadcaster_) {
       return o_.publish_via == PublishVia::kPerform ? Sum(&LoopCounters::sent)
                                                     : broadcaster_->attempted();
@@ -192,6 +205,8 @@ class Run {
   int64_t deadline_ = 0;
   bool hit_max_time_ = false;
   int64_t reconnect_drop_ns_ = 0;
+  PresenceLedger presence_ledger_;
+  PresenceQueries presence_queries_;
 
   // Timeline state
   std::vector<TimelinePoint> timeline_;
@@ -218,8 +233,9 @@ void Run::Tick(const char* phase, bool force) {
   int64_t ready = Sum(&LoopCounters::ready);
   p.failed = Sum(&LoopCounters::failed);
   p.dropped = Sum(&LoopCounters::dropped);
-  p.connected =
-      ready - p.dropped - Sum(&LoopCounters::rejoin_offline) - Sum(&LoopCounters::rejoin_failed);
+  p.connected = ready - p.dropped - Sum(&LoopCounters::rejoin_offline) -
+                Sum(&LoopCounters::rejoin_failed) - Sum(&LoopCounters::presence_offline) -
+                Sum(&LoopCounters::presence_rejoin_failed);
   int64_t sent = Sent();
   int64_t unique = Sum(&LoopCounters::unique);
   p.connects_per_s = static_cast<double>(ready - last_ready_) / dt;
@@ -313,6 +329,9 @@ StartSample Run::Start(int64_t fd_limit) {
   shared_.options = &o_;
   shared_.published = std::make_unique<std::atomic<int64_t>[]>(static_cast<size_t>(o_.streams));
   for (int k = 0; k < o_.streams; ++k) shared_.published[k].store(0);
+  if (o_.scenario == Scenario::kPresence) {
+    shared_.presence_board = std::make_unique<PresenceBoard>(o_.clients, o_.streams);
+  }
 
   StartSample s;
   s.fd_limit = fd_limit;
@@ -367,6 +386,8 @@ MessagePhase Run::Messages() {
       return Publish();
     case Scenario::kEcho:
       return Echo();
+    case Scenario::kPresence:
+      return Presence();
     case Scenario::kConnect:
       break;
   }
@@ -458,6 +479,81 @@ void Run::Drain(MessagePhase* m) {
   m->after = MarkCpu();
 }
 
+MessagePhase Run::Presence() {
+  MessagePhase m;
+  m.before = MarkCpu();
+  m.t0_ns = NowNs() + 1'000'000;
+  for (auto& l : loops_) l->presence().BeginJoins(m.t0_ns);
+  // The last client is due at clients/rate; its subscription may then take
+  // up to --connect-timeout (the loops time it out themselves).
+  const int64_t joins_end =
+      m.t0_ns + Nanos(o_.clients / o_.rate) + Nanos(o_.connect_timeout_s) + 1'000'000'000;
+  WaitUntil([&] { return AllLoops(&LoopCounters::presence_joined); }, joins_end, "join");
+  if (o_.churn > 0) {
+    const int64_t t0 = NowNs() + 1'000'000;
+    const int64_t end = t0 + Nanos(o_.duration_s);
+    for (auto& l : loops_) l->presence().BeginChurn(t0, end);
+    WaitUntil([&] { return AllLoops(&LoopCounters::presence_churned); },
+              end + Nanos(o_.churn_pause_s) + Nanos(o_.connect_timeout_s) + 1'000'000'000, "churn");
+  }
+  m.send_end_ns = NowNs();
+  // Every action is taken: what each member must see is now fixed.
+  presence_ledger_ = PresenceLedger(o_.streams);
+  int64_t last_drop_ns = 0;
+  OnEachLoop([&](Loop* loop) {
+    for (const ActionRecord& a : loop->presence().actions()) {
+      presence_ledger_.Add(a);
+      if (a.drop) last_drop_ns = std::max(last_drop_ns, a.t_ns);
+    }
+  });
+  presence_ledger_.Seal();
+  OnEachLoop([&](Loop* loop) {
+    for (const auto& c : loop->connections()) {
+      const PresenceMember* p = c->presence();
+      if (!p->required) continue;
+      m.expected += presence_ledger_.ExpectedPrompt(c->stream(), p->subscribed_ns, p->own) +
+                    presence_ledger_.ExpectedDrops(c->stream(), p->subscribed_ns);
+    }
+  });
+  // A dropped member's leave comes once the server's presence TTL is over.
+  int64_t deadline = NowNs() + Nanos(o_.wait_s);
+  if (last_drop_ns > 0) {
+    deadline = std::max(deadline, last_drop_ns + Nanos(o_.presence_ttl_s) + Nanos(o_.wait_s));
+  }
+  const int64_t expected = m.expected;
+  m.drained = WaitUntil([&] { return Sum(&LoopCounters::unique) >= expected; }, deadline, "drain");
+  m.end_ns = NowNs();
+  m.after = MarkCpu();
+  QueryPresence();
+  return m;
+}
+
+void Run::QueryPresence() {
+  // One member per stream that stayed connected asks; this run's members
+  // joined now are what every reply should list.
+  std::vector<std::pair<Loop*, Connection*>> askers(static_cast<size_t>(o_.streams));
+  OnEachLoop([&](Loop* loop) {
+    for (const auto& c : loop->connections()) {
+      const PresenceMember* p = c->presence();
+      if (!c->ready() || p->phase != PresenceMember::Phase::kJoined) continue;
+      ++presence_queries_.expected_members;
+      auto& asker = askers[static_cast<size_t>(c->stream())];
+      if (!asker.second && !p->churns) asker = {loop, c.get()};
+    }
+  });
+  for (auto& [loop, c] : askers) {
+    if (!c) continue;
+    ++presence_queries_.asked;
+    loop->presence().PostQuery(c);
+  }
+  const int64_t asked = presence_queries_.asked;
+  WaitUntil([&] { return Sum(&LoopCounters::presence_answers) >= asked; },
+            NowNs() + Nanos(o_.connect_timeout_s), "query");
+  for (auto& l : loops_) {
+    for (auto& a : l->presence().Answers()) presence_queries_.answers.push_back(a);
+  }
+}
+
 MessagePhase Run::Hold() {
   MessagePhase m;
   m.before = MarkCpu();
@@ -520,6 +616,14 @@ Totals Run::Aggregate() {
   t.publish_requests = broadcaster_ && o_.publish_via != PublishVia::kPerform
                            ? broadcaster_->requests()
                            : t.published;
+  if (o_.scenario == Scenario::kPresence) {
+    t.presence = SumPresence(plan_, loops_, presence_ledger_, presence_queries_);
+    t.measured_clients = t.presence.required;
+    t.missing = t.presence.missing;
+    t.extra = t.presence.unexpected;
+    t.published = t.presence.joins + t.presence.leaves + t.presence.drops;
+    t.publish_requests = t.published;
+  }
   t.positions = SumPositions(o_, loops_);
   t.reconnect = SumReconnects(loops_);
   if (broadcaster_) {

@@ -108,7 +108,36 @@ MessageKind KindOf(std::string_view type) {
   if (type == "disconnect") return MessageKind::kDisconnect;
   if (type == "confirm_history") return MessageKind::kConfirmHistory;
   if (type == "reject_history") return MessageKind::kRejectHistory;
+  if (type == "presence") return MessageKind::kPresence;
   return MessageKind::kOther;
+}
+
+// The top-level `type`, `id` and `info` of a presence message object.
+void ScanPresence(std::string_view s, ScannedMessage* m) {
+  size_t i = SkipSpace(s, 0);
+  if (i >= s.size() || s[i] != '{') return;
+  ++i;
+  while (true) {
+    i = SkipSpace(s, i);
+    if (i >= s.size() || s[i] != '"') return;
+    size_t key_end = SkipString(s, i);
+    std::string_view key = s.substr(i + 1, key_end - i - 2);
+    i = SkipSpace(s, key_end);
+    if (i >= s.size() || s[i] != ':') return;
+    i = SkipSpace(s, i + 1);
+    size_t value_end = SkipValue(s, i);
+    std::string_view value = TrimRight(s.substr(i, value_end - i));
+    if (key == "type") {
+      m->presence_type = StringContents(value);
+    } else if (key == "id") {
+      m->presence_id = StringContents(value);
+    } else if (key == "info") {
+      m->presence_info = value;
+    }
+    i = SkipSpace(s, value_end);
+    if (i >= s.size() || s[i] != ',') return;
+    ++i;
+  }
 }
 
 }  // namespace
@@ -157,8 +186,10 @@ ScannedMessage ScanMessage(std::string_view s) {
     }
     break;
   }
+  m.message = message;
   if (!type.empty()) {
     m.kind = KindOf(type);
+    if (m.kind == MessageKind::kPresence) ScanPresence(message, &m);
     return m;
   }
   m.kind = MessageKind::kData;

@@ -3,7 +3,8 @@
 // without building a JSON tree: the message kind and, for data messages,
 // the integer `ts` and `seq` fields `cable bench` put into its payloads and
 // the stream position the extended protocol adds (`stream_id`, `epoch`,
-// `offset`); for a welcome, the session id and whether it was restored.
+// `offset`); for a welcome, the session id and whether it was restored; for
+// a presence message, its type and member id.
 //
 // The scan is a single forward pass over bytes the receive path already
 // holds; it never allocates. It accepts the key orders and spacing real
@@ -26,8 +27,9 @@ enum class MessageKind {
   kDisconnect,
   kConfirmHistory,
   kRejectHistory,
-  kOther,    // any other `type` (pong, presence, ...)
-  kInvalid,  // not a JSON object
+  kPresence,  // {"type":"presence","identifier":..,"message":{"type":"join",..}}
+  kOther,     // any other `type` (pong, ...)
+  kInvalid,   // not a JSON object
 };
 
 struct ScannedMessage {
@@ -47,6 +49,11 @@ struct ScannedMessage {
   std::string_view sid;
   bool restored = false;
   std::string_view restored_ids;
+  // Presence: the `message` object's `type` (join, leave, info, error),
+  // `id` (string contents, escapes kept) and raw `info` value; `message`
+  // is the whole object, for the rare info reply that is read in full.
+  std::string_view presence_type, presence_id, presence_info;
+  std::string_view message;
 };
 
 ScannedMessage ScanMessage(std::string_view json);

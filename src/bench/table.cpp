@@ -89,6 +89,41 @@ std::string ReliabilityLines(const Json& r) {
   return out;
 }
 
+// The "Presence" section of a presence run.
+std::string PresenceLines(const Json& r) {
+  if (!r.contains("presence") || !r["presence"].value("checked", false)) return {};
+  const Json& p = r["presence"];
+  const Json& cfg = r["config"];
+  auto n = [&](const char* k) { return static_cast<int64_t>(Num(p, k)); };
+  std::string out = fmt::format("Presence     joins {}  leaves {}  drops {}", n("joins"),
+                                n("leaves"), n("drops"));
+  if (n("churners") > 0) {
+    out +=
+        fmt::format("  ({} churning by {} at {:.0f}/s, {:.2f}s away)", n("churners"),
+                    cfg.value("churn_mode", ""), Num(cfg, "churn_rate"), Num(cfg, "churn_pause_s"));
+  }
+  out += fmt::format(
+      "\n             events: {} required members expected {}  seen {}  missing {}  "
+      "duplicates {}  unknown {}  (+{} not required, {} own)\n",
+      n("required_members"), n("expected"), n("seen"), n("missing"), n("duplicates"), n("unknown"),
+      n("bonus"), n("own"));
+  if (n("info_asked") > 0) {
+    out += fmt::format(
+        "             query: {} of {} replies list {} of this run's members ({} joined), total "
+        "{}\n",
+        n("info_answered"), n("info_asked"), n("info_listed"), n("info_expected"), n("info_total"));
+  }
+  if (Num(p, "server_cpu_us_per_action") > 0) {
+    out += fmt::format("             server cpu per action {:.1f} us (its fan-out included)\n",
+                       Num(p, "server_cpu_us_per_action"));
+  }
+  out += Header();
+  out += Row("join -> seen", p["join_us"]);
+  if (Num(p["leave_us"], "count") > 0) out += Row("leave -> seen", p["leave_us"]);
+  if (Num(p["drop_us"], "count") > 0) out += Row("drop -> leave (TTL)", p["drop_us"]);
+  return out;
+}
+
 }  // namespace
 
 std::string FormatTable(const Json& r) {
@@ -104,6 +139,8 @@ std::string FormatTable(const Json& r) {
                        cfg["payload_bytes"].get<int64_t>());
   } else if (scenario == "echo") {
     out += fmt::format(", {} B payload", cfg["payload_bytes"].get<int64_t>());
+  } else if (scenario == "presence") {
+    out += fmt::format(", joining at {:.0f}/s", Num(cfg, "rate"));
   }
   out += "\n\n";
 
@@ -141,12 +178,16 @@ std::string FormatTable(const Json& r) {
     }
     out += "\n";
     out += Header();
-    out += Row(scenario == "echo" ? "echo round trip" : "publish -> receipt", r["latency_us"]);
+    out += Row(scenario == "echo"       ? "echo round trip"
+               : scenario == "presence" ? "join/leave -> seen"
+                                        : "publish -> receipt",
+               r["latency_us"]);
     if (Num(r["ack_latency_us"], "count") > 0)
       out += Row("sender ack (result)", r["ack_latency_us"]);
   }
 
   if (std::string lines = ReliabilityLines(r); !lines.empty()) out += "\n" + lines;
+  if (std::string lines = PresenceLines(r); !lines.empty()) out += "\n" + lines;
 
   const Json& g = r["generator"];
   out += fmt::format(

@@ -1,6 +1,7 @@
 // `cable bench`: load generator for Action Cable / AnyCable servers.
 // Scenarios: broadcast (publish -> every subscriber), echo (perform round
-// trip) and connect (connection + welcome + subscribe rate, idle hold).
+// trip), connect (connection + welcome + subscribe rate, idle hold) and
+// presence (join / leave -> every other member).
 // websocket-bench spellings (--concurrent, --sample-size, --payload-padding,
 // --sub-protocol, --wait-broadcasts, --server-type) are accepted.
 
@@ -48,7 +49,8 @@ struct CliOptions {
   std::string server_type = "actioncable";
   std::string connect_timeout = "10s", duration, burst_interval = "1s", settle = "1s", wait = "5s",
               hold = "0", interval = "1s", max_time = "15m", reconnect_at, reconnect_pause = "1s",
-              reconnect_spread = "0";
+              reconnect_spread = "0", churn_mode = "leave", churn_pause = "1s",
+              presence_ttl = "15s";
   bool no_subscribe = false;
   std::vector<std::string> compare;
   RedisFlags redis;
@@ -77,27 +79,31 @@ int RunCompare(const std::vector<std::string>& files) {
 void AddBenchCommand(CLI::App& root, Commands& commands) {
   auto* sub = root.add_subcommand(
       "bench",
-      "Load-test an Action Cable / AnyCable server: broadcast latency, echo RTT, connects");
+      "Load-test an Action Cable / AnyCable server: broadcast latency, echo RTT, connects, "
+      "presence");
   auto c = std::make_shared<CliOptions>();
   auto& o = c->o;
   sub->footer(
       "Exit codes: 0 clean run, 1 loss/duplicates/failed connects or publishes (with\n"
       "actioncable-v1-ext-json also position gaps, repeats, epoch changes and messages\n"
-      "missed across --reconnect), 2 bad flags.\n"
+      "missed across --reconnect; presence: events missed, duplicated or unexplained, a query\n"
+      "listing other members than joined), 2 bad flags.\n"
       "Examples:\n"
       "  cable bench broadcast ws://127.0.0.1:8080/cable --clients 10000 --burst 100\n"
       "  cable bench broadcast --clients 1000 --rate 50 --duration 20s --report run.html\n"
       "  cable bench echo --clients 500 --rate 5000 --count 50000 --json > echo.json\n"
       "  cable bench connect --clients 10000 --connect-rate 2000 --hold 30s --server-pid 1234\n"
       "  cable bench broadcast --subprotocol actioncable-v1-ext-json --reconnect 100 --count 200\n"
+      "  cable bench presence --clients 1000 --rate 200 --server-pid 1234\n"
+      "  cable bench presence --clients 500 --churn 100 --churn-mode disconnect --presence-ttl 2s\n"
       "  cable bench --compare before.json after.json\n"
       "See docs/bench.md for the JSON schema and the method.");
 
-  sub->add_option("SCENARIO", c->scenario, "broadcast, echo or connect")
-      ->check(CLI::IsMember({"broadcast", "echo", "connect"}));
+  sub->add_option("SCENARIO", c->scenario, "broadcast, echo, connect or presence")
+      ->check(CLI::IsMember({"broadcast", "echo", "connect", "presence"}));
   sub->add_option("URL", c->positional_url, "Server URL (same as --url)");
-  sub->add_option("--scenario", c->scenario, "broadcast, echo or connect")
-      ->check(CLI::IsMember({"broadcast", "echo", "connect"}));
+  sub->add_option("--scenario", c->scenario, "broadcast, echo, connect or presence")
+      ->check(CLI::IsMember({"broadcast", "echo", "connect", "presence"}));
 
   const std::string kTarget = "Target";
   sub->add_option("-u,--url", o.url, "WebSocket URL of the server (ws:// or wss://)")
@@ -158,11 +164,13 @@ void AddBenchCommand(CLI::App& root, Commands& commands) {
 
   const std::string kSub = "Subscription";
   sub->add_flag("--no-subscribe", c->no_subscribe, "connect: stop at welcome")->group(kSub);
-  sub->add_option("--stream-type", c->stream_type,
-                  "rpc (a channel, default BenchmarkChannel), public or signed ($pubsub)")
-      ->check(CLI::IsMember({"rpc", "public", "signed"}))
-      ->capture_default_str()
-      ->group(kSub);
+  auto* stream_type = sub->add_option("--stream-type", c->stream_type,
+                                      "rpc (a channel, default BenchmarkChannel), public or signed "
+                                      "($pubsub); presence: public "
+                                      "by default")
+                          ->check(CLI::IsMember({"rpc", "public", "signed"}))
+                          ->capture_default_str()
+                          ->group(kSub);
   sub->add_option("--channel", o.channel, "RPC channel name or JSON identifier")
       ->capture_default_str()
       ->group(kSub);
@@ -184,12 +192,15 @@ void AddBenchCommand(CLI::App& root, Commands& commands) {
                   "Pad field of exactly N bytes instead of --payload-size")
       ->group(kMsg);
   sub->add_option("-r,--rate", o.rate,
-                  "Messages per second (broadcast: 10, echo: 1000 when no other shape is given)")
+                  "Messages per second (broadcast: 10, echo: 1000 when no other shape is given); "
+                  "presence: joins per second (100)")
       ->group(kMsg);
   sub->add_option("--count,-s,--sample-size", o.count,
                   "Messages in total (broadcast: 100, echo: 10000 by default)")
       ->group(kMsg);
-  sub->add_option("-d,--duration", c->duration, "Publishing time (instead of or with --count)")
+  sub->add_option("-d,--duration", c->duration,
+                  "Publishing time (instead of or with --count); presence: churn time (10s "
+                  "with --churn)")
       ->group(kMsg);
   sub->add_option("--burst", o.burst, "broadcast: bursts of N messages sent back to back")
       ->group(kMsg);
@@ -228,6 +239,28 @@ void AddBenchCommand(CLI::App& root, Commands& commands) {
                   "still stays away --reconnect-pause)")
       ->capture_default_str()
       ->group(kRec);
+
+  const std::string kPres = "Presence";
+  sub->add_option("--churn", o.churn,
+                  "presence: the last N clients leave and come back after joining")
+      ->group(kPres);
+  sub->add_option("--churn-mode", c->churn_mode,
+                  "leave (leave, then join again) or disconnect (drop the connection, then a new "
+                  "one subscribes with presence; its old member leaves after the TTL)")
+      ->check(CLI::IsMember({"leave", "disconnect"}))
+      ->capture_default_str()
+      ->group(kPres);
+  sub->add_option("--churn-rate", o.churn_rate, "Churn actions (leaves or drops) per second")
+      ->capture_default_str()
+      ->group(kPres);
+  sub->add_option("--churn-pause", c->churn_pause, "How long a churning client stays away")
+      ->capture_default_str()
+      ->group(kPres);
+  sub->add_option("--presence-ttl", c->presence_ttl,
+                  "The server's --presence_ttl: how much longer to wait for a dropped member's "
+                  "leave")
+      ->capture_default_str()
+      ->group(kPres);
 
   const std::string kPub = "Publishing (broadcast)";
   sub->add_option("--publish,--broadcast-adapter", c->publish,
@@ -283,15 +316,23 @@ void AddBenchCommand(CLI::App& root, Commands& commands) {
       ->expected(2)
       ->group(kOut);
 
-  commands[sub] = [c] {
+  commands[sub] = [c, stream_type] {
     if (!c->compare.empty()) return RunCompare(c->compare);
     auto& o = c->o;
     if (c->scenario.empty()) {
-      throw UsageError("name a scenario: broadcast, echo or connect (or use --compare a b)");
+      throw UsageError(
+          "name a scenario: broadcast, echo, connect or presence (or use --compare a b)");
     }
-    o.scenario = c->scenario == "echo"      ? bench::Scenario::kEcho
-                 : c->scenario == "connect" ? bench::Scenario::kConnect
-                                            : bench::Scenario::kBroadcast;
+    o.scenario = c->scenario == "echo"       ? bench::Scenario::kEcho
+                 : c->scenario == "connect"  ? bench::Scenario::kConnect
+                 : c->scenario == "presence" ? bench::Scenario::kPresence
+                                             : bench::Scenario::kBroadcast;
+    // Presence needs a channel that grants it: $pubsub streams do.
+    if (o.scenario == bench::Scenario::kPresence && stream_type->count() == 0) {
+      c->stream_type = "public";
+    }
+    o.churn_mode =
+        c->churn_mode == "disconnect" ? bench::ChurnMode::kDisconnect : bench::ChurnMode::kLeave;
     if (!c->positional_url.empty()) o.url = c->positional_url;
     ApplyRedisFlags(c->redis, o.publisher);
     o.subscribe = !c->no_subscribe;
@@ -314,6 +355,8 @@ void AddBenchCommand(CLI::App& root, Commands& commands) {
     Duration("--reconnect-at", c->reconnect_at, &o.reconnect_at_s);
     Duration("--reconnect-pause", c->reconnect_pause, &o.reconnect_pause_s);
     Duration("--reconnect-spread", c->reconnect_spread, &o.reconnect_spread_s);
+    Duration("--churn-pause", c->churn_pause, &o.churn_pause_s);
+    Duration("--presence-ttl", c->presence_ttl, &o.presence_ttl_s);
     if (auto s = bench::Validate(o); !s.ok()) throw UsageError(s.error().message);
 
     bench::RunOutcome outcome = bench::RunBenchmark(o);

@@ -11,8 +11,6 @@ constexpr std::string_view kGoPool =
     "cable runs this work on its event-loop workers (--workers), not a goroutine pool";
 constexpr std::string_view kEnats =
     "cable has no embedded NATS; run nats-server and point --nats_servers at it";
-constexpr std::string_view kStatsd =
-    "StatsD is not implemented yet; use --metrics_http (Prometheus) or --metrics_log";
 constexpr std::string_view kSse = "Server-Sent Events are not implemented yet";
 constexpr std::string_view kDs = "the Durable Streams read API is not implemented yet";
 constexpr std::string_view kPusher = "the Pusher protocol is not implemented yet";
@@ -68,12 +66,6 @@ constexpr InertSetting kInert[] = {
     {"", "embedded_nats.jetstream_ready_timeout", "", K::kInt, "0", kEnats},
 
     // Features still to come.
-    {"statsd_host", "metrics.statsd.host", "", K::kString, "", kStatsd},
-    {"statsd_prefix", "metrics.statsd.prefix", "", K::kString, "anycable_go.", kStatsd},
-    {"statsd_max_packet_size", "metrics.statsd.max_packet_size", "", K::kInt, "1400", kStatsd},
-    {"statsd_tags_format", "metrics.statsd.tags_format", "", K::kString, "datadog", kStatsd},
-    {"metrics_log_filter", "metrics.log_filter", "", K::kList, "",
-     "not implemented yet: --metrics_log writes every metric"},
     {"", "", "ANYCABLE_MEMORY_METRICS", K::kBool, "false",
      "Go memory statistics do not exist in cable; it exports mem_sys_bytes"},
     {"sse", "sse.enabled", "", K::kBool, "false", kSse},

@@ -43,6 +43,7 @@ struct ServeOptions {
   std::string headers = "cookie";
   std::string proxy_cookies;
   std::string broadcast_adapter = "http,redis";
+  std::string metrics_log_filter;
   // Checked against their lists by CLI11, typed when the command runs.
   std::string ping_timestamp_precision = "s";
   std::string disconnect_mode = "auto";
@@ -564,7 +565,17 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
        kMetrics);
   Switch(sub, "metrics_log", c.metrics_log, "Log the metrics periodically", kMetrics);
   Flag(sub, "metrics_rotate_interval", c.metrics_rotate_interval_s,
-       "Seconds between metrics log lines", kMetrics)
+       "Seconds between metrics log lines and StatsD flushes", kMetrics)
+      ->check(CLI::PositiveNumber);
+  Flag(sub, "metrics_log_filter", o->metrics_log_filter,
+       "Metrics the log line shows, e.g. rpc_call_total,clients_num (empty: all)", kMetrics);
+  Flag(sub, "statsd_host", c.statsd_host, "Send metrics to this StatsD host:port over UDP",
+       kMetrics);
+  Flag(sub, "statsd_prefix", c.statsd_prefix, "Prefix of StatsD metric names", kMetrics);
+  Flag(sub, "statsd_tags_format", c.statsd_tags_format,
+       "How StatsD lines carry --metrics_tags: datadog, influxdb or graphite", kMetrics);
+  Flag(sub, "statsd_max_packet_size", c.statsd_max_packet_size,
+       "Largest StatsD UDP packet, in bytes", kMetrics)
       ->check(CLI::PositiveNumber);
 
   // anycable-go's old names, hidden as there; mapped with a warning.
@@ -614,6 +625,7 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
     for (auto& h : SplitList(o->headers)) c.headers.push_back(Lower(h));
     c.proxy_cookies = SplitList(o->proxy_cookies);
     c.broadcast_adapters = SplitList(o->broadcast_adapter);
+    c.metrics_log_filter = SplitList(o->metrics_log_filter);
     ParsePingPrecision(o->ping_timestamp_precision, &c.ping_timestamp_precision);
     ParseDisconnectMode(o->disconnect_mode, &c.disconnect_mode);
     ApplyPresets(*sub, *o);

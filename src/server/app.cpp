@@ -222,7 +222,7 @@ Status App::Start() {
   if (broadcast_listener_) broadcast_listener_->Start();
   if (api_listener_) api_listener_->Start();
   if (metrics_listener_) metrics_listener_->Start();
-  if (config_.metrics_log) metrics_->StartLog(config_.metrics_rotate_interval_s);
+  metrics_->Start(config_.metrics_rotate_interval_s);
   reclaimer_ = std::make_unique<MemoryReclaimer>([this] {
     MemoryReclaimer::Sample s;
     for (auto* l : {&main_listener_, &broadcast_listener_, &metrics_listener_, &api_listener_}) {

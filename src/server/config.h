@@ -177,12 +177,17 @@ struct ServerConfig {
   std::string node_id;
 
   // Metrics
-  std::string metrics_http;  // Prometheus path, e.g. /metrics; empty = off
-  std::string metrics_host;  // empty = host
-  int metrics_port = 0;      // 0 = the main port
-  std::string metrics_tags;  // k:v,k2:v2 -> labels
-  bool metrics_log = false;  // log the metrics every metrics_rotate_interval_s
-  int metrics_rotate_interval_s = 15;
+  std::string metrics_http;                     // Prometheus path, e.g. /metrics; empty = off
+  std::string metrics_host;                     // empty = host
+  int metrics_port = 0;                         // 0 = the main port
+  std::string metrics_tags;                     // k:v,k2:v2 -> labels
+  bool metrics_log = false;                     // log the metrics every metrics_rotate_interval_s
+  std::vector<std::string> metrics_log_filter;  // names the log line keeps; empty = all
+  int metrics_rotate_interval_s = 15;           // also how often StatsD packets go out
+  std::string statsd_host;                      // host:port (UDP); empty = off
+  std::string statsd_prefix = "anycable_go.";
+  std::string statsd_tags_format = "datadog";  // datadog, influxdb, graphite
+  int statsd_max_packet_size = 1400;
 };
 
 }  // namespace cable::server

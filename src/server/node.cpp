@@ -68,6 +68,9 @@ std::vector<MetricSample> Node::CollectMetrics() {
   const Metrics& m = metrics_;
   return {
       {"clients_num", false, "Connected and authenticated clients", v(m.clients_num)},
+      {"clients_uniq_num", false,
+       "The number of unique clients (with respect to connection identifiers)",
+       static_cast<double>(m.uniq_identifiers.size())},
       {"broadcast_streams_num", false, "Streams with subscribers (summed over workers)",
        static_cast<double>(streams)},
       {"disconnect_queue_size", false, "Disconnect calls waiting", v(m.disconnect_queue_size)},
@@ -79,12 +82,17 @@ std::vector<MetricSample> Node::CollectMetrics() {
       {"server_msg_total", true, "Messages queued to clients", static_cast<double>(server_msg)},
       {"failed_server_msg_total", true, "Writes to clients that failed",
        v(m.failed_server_msg_total)},
+      {"timeout_server_msg_total", true, "Writes to clients that timed out (--ws_write_timeout)",
+       v(m.timeout_server_msg_total)},
       {"data_sent_total", true, "Bytes written to clients", static_cast<double>(sent)},
       {"data_rcvd_total", true, "Bytes read from clients", static_cast<double>(rcvd)},
       {"failed_auths_total", true, "Connections the RPC Connect call rejected",
        v(m.failed_auths_total)},
       {"disconnected_slow_clients_total", true, "Clients disconnected as too slow",
        v(m.disconnected_slow_clients_total)},
+      {"publications_total", true,
+       "Publications from non-fan-out ingress (HTTP, redisx, REST API, whispers, backend)",
+       v(m.publications_total)},
       {"broadcast_msg_total", true, "Broadcasts delivered to the local hub",
        v(m.broadcast_msg_total)},
       {"failed_broadcast_msg_total", true, "Broadcasts that could not be parsed",
@@ -153,6 +161,7 @@ void Node::DisconnectOnThisNode(const std::string& identifiers, bool reconnect) 
 }
 
 void Node::Publish(BroadcastPtr broadcast, PublishDone done) {
+  Inc(metrics_.publications_total);
   if (broker_ && !broadcast->transient) {
     broker_->Store(std::move(broadcast), [this, done](Result<BroadcastPtr> stored) {
       // The publisher hears of a failure through done (HTTP: 501).

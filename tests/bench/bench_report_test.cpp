@@ -157,7 +157,10 @@ TEST_F(BenchReport, EveryScenarioMatchesTheSchema) {
         std::vector<std::string>{"broadcast", WsUrl(fake_->port()), "--clients", "20", "--count",
                                  "20", "--rate", "40", "--subprotocol", "actioncable-v1-ext-json",
                                  "--reconnect", "5", "--reconnect-pause", "0.1", "--broadcast-url",
-                                 BroadcastUrl(fake_->port()), "--wait", "0.5"}}) {
+                                 BroadcastUrl(fake_->port()), "--wait", "0.5"},
+        std::vector<std::string>{"presence", WsUrl(fake_->port()), "--clients", "20", "--rate",
+                                 "1000", "--churn", "5", "--churn-rate", "20", "--churn-pause",
+                                 "0.1", "--duration", "0.5", "--wait", "0.5"}}) {
     auto r = RunBench(args);
     ASSERT_FALSE(r.report.is_null()) << r.err;
     for (const auto& e : checker.Check(r.report)) ADD_FAILURE() << args[0] << ": " << e;

@@ -281,6 +281,13 @@ void FakeCableServer::HandleCommand(Peer& p, const std::string& text) {
     SendText(p,
              nlohmann::json{{"identifier", identifier}, {"type", "confirm_subscription"}}.dump());
     if (j.contains("history")) History(p, identifier, j["history"]);
+    if (j.contains("presence")) Join(p, j["presence"]);
+  } else if (command == "join") {
+    Join(p, j.value("presence", nlohmann::json::object()));
+  } else if (command == "leave") {
+    Leave(p);
+  } else if (command == "presence") {
+    PresenceInfo(p, identifier);
   } else if (command == "history") {
     History(p, identifier, j.value("history", nlohmann::json::object()));
   } else if (command == "message") {
@@ -356,6 +363,55 @@ void FakeCableServer::Broadcast(const std::string& data) {
     SendText(p, text);
     if (targeted && fault_.kind == FakeFault::kDuplicate) SendText(p, text);
   }
+}
+
+void FakeCableServer::Join(Peer& p, const nlohmann::json& presence) {
+  const std::string id = presence.value("id", "");
+  if (id.empty() || !p.presence_id.empty()) return;
+  p.presence_id = id;
+  p.presence_info = presence.value("info", nlohmann::json());
+  PresenceEvent(p.identifier, {{"type", "join"}, {"info", p.presence_info}, {"id", id}});
+}
+
+void FakeCableServer::Leave(Peer& p) {
+  if (p.presence_id.empty()) return;
+  std::string id;
+  id.swap(p.presence_id);
+  PresenceEvent(p.identifier, {{"type", "leave"}, {"id", id}});
+}
+
+void FakeCableServer::PresenceEvent(const std::string& identifier, nlohmann::json message) {
+  const int n = presence_events_++;
+  const bool faulty = n == fault_.broadcast;
+  if (faulty && fault_.kind == FakeFault::kPresenceBadInfo && message.contains("info")) {
+    message["info"] = {{"n", -1}};
+  }
+  const std::string text =
+      nlohmann::json{{"type", "presence"}, {"identifier", identifier}, {"message", message}}.dump();
+  for (size_t i = 0; i < subscribers_.size(); ++i) {
+    Peer& s = peers_[static_cast<size_t>(subscribers_[i])];
+    if (s.fd < 0 || s.identifier != identifier) continue;
+    const bool target = faulty && static_cast<int>(i) == fault_.subscriber;
+    if (target && fault_.kind == FakeFault::kPresenceDrop) continue;
+    SendText(s, text);
+    if (target && fault_.kind == FakeFault::kPresenceDuplicate) SendText(s, text);
+  }
+  if (faulty && fault_.kind == FakeFault::kPresenceGhostLeave) {
+    PresenceEvent(identifier, {{"type", "leave"}, {"id", message.value("id", "")}});
+  }
+}
+
+void FakeCableServer::PresenceInfo(Peer& p, const std::string& identifier) {
+  nlohmann::json records = nlohmann::json::array();
+  for (int i : subscribers_) {
+    const Peer& s = peers_[static_cast<size_t>(i)];
+    if (s.fd >= 0 && s.identifier == identifier && !s.presence_id.empty()) {
+      records.push_back({{"info", s.presence_info}, {"id", s.presence_id}});
+    }
+  }
+  nlohmann::json message = {{"type", "info"}, {"total", records.size()}, {"records", records}};
+  SendText(p, nlohmann::json{{"type", "presence"}, {"identifier", identifier}, {"message", message}}
+                  .dump());
 }
 
 void FakeCableServer::SendText(Peer& p, const std::string& text) {

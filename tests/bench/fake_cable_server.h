@@ -7,7 +7,9 @@
 // `cable serve --broker memory` does (one stream, "all"): positions on
 // every broadcast, sessions restored by ?sid=, and `history` (also along
 // with subscribe), with faults of their own, and known delays for timing
-// the reconnect. One thread, poll(), blocking writes: fine for the few
+// the reconnect. Presence as `cable serve` has it on one node (join, leave,
+// subscribe carrying presence, the `presence` query; no TTL), with faults
+// on one event. One thread, poll(), blocking writes: fine for the few
 // hundred clients a test uses.
 
 #include <atomic>
@@ -32,8 +34,15 @@ struct FakeFault {
     // reliable: a restored session gets the latest broadcast right after its
     // welcome, as if live, ahead of the replay that then repeats it
     kLiveBeforeReplay,
+    // presence: the `broadcast`-th event (join or leave, 0-based) is not
+    // sent to the `subscriber`-th subscriber / sent to it twice / carries
+    // other info (a join) / is followed by a leave of a member still there
+    kPresenceDrop,
+    kPresenceDuplicate,
+    kPresenceBadInfo,
+    kPresenceGhostLeave,
   } kind = kNone;
-  int broadcast = 0;      // which broadcast (0-based, in arrival order)
+  int broadcast = 0;      // which broadcast or presence event (0-based, in arrival order)
   int subscriber = 0;     // which subscriber (0-based, in subscription order)
   bool reliable = false;  // positions, sessions and history (see above)
   // reliable: confirm_history leaves this long after the replay (which is
@@ -56,7 +65,9 @@ class FakeCableServer {
     int fd = -1;
     std::string in;
     bool websocket = false;
-    std::string identifier;  // subscribed identifier, empty until subscribed
+    std::string identifier;   // subscribed identifier, empty until subscribed
+    std::string presence_id;  // joined as, empty when not a member
+    nlohmann::json presence_info;
   };
   struct Stored {
     uint64_t offset;
@@ -82,6 +93,12 @@ class FakeCableServer {
   void History(Peer& p, const std::string& identifier, const nlohmann::json& request);
   std::string DataMessage(const Peer& p, const std::string& data, uint64_t offset) const;
   void Broadcast(const std::string& data);
+  // Joins `p` as `presence` ({"id","info"}) / takes it out, telling every
+  // subscriber; answers a `presence` query.
+  void Join(Peer& p, const nlohmann::json& presence);
+  void Leave(Peer& p);
+  void PresenceEvent(const std::string& identifier, nlohmann::json message);
+  void PresenceInfo(Peer& p, const std::string& identifier);
   void SendText(Peer& p, const std::string& text);
   void Close(Peer& p);
 
@@ -91,6 +108,7 @@ class FakeCableServer {
   int wake_[2] = {-1, -1};
   std::atomic<bool> stop_{false};
   std::atomic<int> broadcasts_{0};
+  int presence_events_ = 0;
   std::vector<Peer> peers_;
   std::vector<int> subscribers_;  // indexes into peers_, in subscription order
   std::string epoch_ = "ep1";

@@ -163,6 +163,24 @@ INSTANTIATE_TEST_SUITE_P(
         BadFile{"[server\nport = 1\n", "bad.toml:1:8: "},
         BadFile{"[jwt]\nforce = \"yes\"\n", "bad.toml:2:9: jwt.force: expected true or false"}));
 
+TEST(ServeConfigFile, StatsdAndTheMetricsLogFilterAreRealSettings) {
+  TempDir dir;
+  dir.Write("anycable.toml",
+            "[metrics]\nlog_filter = [\"rpc_call_total\", \"clients_num\"]\n"
+            "[metrics.statsd]\nhost = \"127.0.0.1:8125\"\nprefix = \"cable.\"\n"
+            "tags_format = \"graphite\"\nmax_packet_size = 512\n");
+  auto r = Serve({"--print-config"}, Options(dir));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("log_filter = [ \"rpc_call_total\", \"clients_num\" ]"));
+  EXPECT_THAT(r.out, HasSubstr("[metrics.statsd]\nhost = \"127.0.0.1:8125\""));
+  EXPECT_THAT(r.out, HasSubstr("prefix = \"cable.\""));
+  EXPECT_THAT(r.out, HasSubstr("tags_format = \"graphite\""));
+  EXPECT_THAT(r.out, HasSubstr("max_packet_size = 512"));
+  EXPECT_THAT(r.err, Not(HasSubstr("has no effect")));
+  auto flag = Serve({"--print-config", "--statsd_max_packet_size", "900"}, Options(dir));
+  EXPECT_THAT(flag.out, HasSubstr("max_packet_size = 900  # --statsd_max_packet_size"));
+}
+
 TEST(ServeConfigFile, AMissingExplicitFileIsAUsageError) {
   TempDir dir;
   auto r = Serve({"--config-path", dir.path() + "/nope.toml"}, Options(dir));

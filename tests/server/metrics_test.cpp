@@ -48,6 +48,7 @@ TEST_F(MetricsTest, CountersFollowWhatClientsDo) {
 
   const std::string after = Scrape(server().port());
   EXPECT_GE(MetricValue(after, "clients_num"), 1) << after;
+  EXPECT_GE(MetricValue(after, "clients_uniq_num"), 1) << after;
   // welcome + confirm + the broadcast, at least.
   EXPECT_GE(MetricValue(after, "server_msg_total") - MetricValue(before, "server_msg_total"), 3)
       << after;
@@ -55,6 +56,10 @@ TEST_F(MetricsTest, CountersFollowWhatClientsDo) {
   EXPECT_GE(MetricValue(after, "broadcast_msg_total") - MetricValue(before, "broadcast_msg_total"),
             1);
   EXPECT_GT(MetricValue(after, "data_sent_total"), MetricValue(before, "data_sent_total"));
+  // The HTTP broadcast is a publication of non-fan-out ingress.
+  EXPECT_GE(MetricValue(after, "publications_total") - MetricValue(before, "publications_total"),
+            1);
+  EXPECT_EQ(MetricValue(after, "timeout_server_msg_total"), 0) << after;
   EXPECT_GE(MetricValue(after, "broadcast_streams_num"), 1);
   EXPECT_GT(MetricValue(after, "mem_sys_bytes"), 1e6);
 }
@@ -64,6 +69,28 @@ TEST_F(MetricsTest, ExpositionFormatWithTagsAsLabels) {
   EXPECT_THAT(text, HasSubstr("# TYPE anycable_go_server_msg_total counter\n"));
   EXPECT_THAT(text, HasSubstr("# TYPE anycable_go_clients_num gauge\n"));
   EXPECT_THAT(text, HasSubstr("anycable_go_clients_num{env=\"test\",region=\"eu\"} "));
+}
+
+TEST(MetricsUniqClients, SessionsWithTheSameIdentifiersCountOnce) {
+  ServeOptions options;
+  options.backend = "demo";
+  options.args = {"--metrics_http", "/metrics"};
+  CableServer server(options);
+  ASSERT_CONNECTED(alice1, ConnectWelcomed(server, "/cable?user=alice"));
+  ASSERT_CONNECTED(alice2, ConnectWelcomed(server, "/cable?user=alice"));
+  {
+    ASSERT_CONNECTED(bob, ConnectWelcomed(server, "/cable?user=bob"));
+    const std::string three = Scrape(server.port());
+    EXPECT_EQ(MetricValue(three, "clients_num"), 3) << three;
+    EXPECT_EQ(MetricValue(three, "clients_uniq_num"), 2) << three;
+  }
+  // Bob's session ends on the server after his client closes: await it.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  std::string text;
+  do {
+    text = Scrape(server.port());
+  } while (MetricValue(text, "clients_num") != 2 && std::chrono::steady_clock::now() < deadline);
+  EXPECT_EQ(MetricValue(text, "clients_uniq_num"), 1) << text;
 }
 
 TEST(MetricsPort, MetricsOnAPortOfTheirOwnAreNotOnTheMainPort) {

@@ -64,4 +64,4 @@ class SharedServerTest : public ::testing::Test {
   auto var##_result = (expr);                                                          \
   ASSERT_TRUE(var##_result.ok()) << #expr << ": " << var##_result.error().code << ": " \
                                  << var##_result.error().message;                      \
-  ::cable::ws::Client& var = var##_result.value()
+  [[maybe_unused]] ::cable::ws::Client& var = var##_result.value()

@@ -7,12 +7,17 @@
 #include <atomic>
 #include <cstdint>
 
+#include "server/metrics/identifier_tally.h"
+
 namespace cable::server {
 
 struct Metrics {
   std::atomic<int64_t> clients_num{0};
+  IdentifierTally uniq_identifiers;  // clients_uniq_num
   std::atomic<uint64_t> failed_client_msg_total{0};
   std::atomic<uint64_t> failed_server_msg_total{0};
+  std::atomic<uint64_t> timeout_server_msg_total{0};
+  std::atomic<uint64_t> publications_total{0};
   std::atomic<uint64_t> failed_auths_total{0};
   std::atomic<uint64_t> disconnected_slow_clients_total{0};
   std::atomic<uint64_t> broadcast_msg_total{0};

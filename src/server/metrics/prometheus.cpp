@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace cable::server {
@@ -64,9 +65,13 @@ std::string RenderPrometheus(const std::vector<MetricSample>& samples, const Met
 }
 
 std::string RenderMetricsLog(const std::vector<MetricSample>& samples,
-                             const std::vector<MetricSample>& previous) {
+                             const std::vector<MetricSample>& previous,
+                             const std::vector<std::string>& only) {
   std::string out;
   for (size_t i = 0; i < samples.size(); ++i) {
+    if (!only.empty() && std::find(only.begin(), only.end(), samples[i].name) == only.end()) {
+      continue;
+    }
     double v = samples[i].value;
     if (samples[i].counter && i < previous.size()) v -= previous[i].value;
     out += fmt::format("{}{}={}", out.empty() ? "" : " ", samples[i].name, FormatValue(v));

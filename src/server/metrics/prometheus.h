@@ -27,7 +27,10 @@ MetricTags ParseMetricTags(std::string_view text, std::string* error);
 std::string RenderPrometheus(const std::vector<MetricSample>& samples, const MetricTags& tags);
 
 // `name=value ...`; counters as the change since `previous` (same order).
+// A non-empty `only` (--metrics_log_filter) keeps the metrics it names;
+// names that are no metric are ignored, as anycable-go ignores them.
 std::string RenderMetricsLog(const std::vector<MetricSample>& samples,
-                             const std::vector<MetricSample>& previous);
+                             const std::vector<MetricSample>& previous,
+                             const std::vector<std::string>& only = {});
 
 }  // namespace cable::server

@@ -35,6 +35,7 @@ Session::Session(Node& node, Worker& worker, boost::asio::ip::tcp::socket socket
 
 Session::~Session() {
   node_.metrics().clients_num.fetch_sub(1, std::memory_order_relaxed);
+  if (authenticated_) node_.metrics().uniq_identifiers.Remove(identifiers_);
 }
 
 void Session::Start(std::string leftover, std::string handshake_response) {
@@ -118,8 +119,10 @@ void Session::OnConnectReply(ConnectReply reply) {
 }
 
 void Session::Accept(std::string identifiers, std::vector<std::string> transmissions) {
+  if (authenticated_) node_.metrics().uniq_identifiers.Remove(identifiers_);
   identifiers_ = std::move(identifiers);
   authenticated_ = true;
+  node_.metrics().uniq_identifiers.Add(identifiers_);
   state_ = State::kOpen;
   for (const auto& t : transmissions) SendText(t);
   // Pongs are part of the extended protocol only; plain Action Cable

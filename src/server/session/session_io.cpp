@@ -286,7 +286,9 @@ void Session::OnPongTimeout() {
 
 void Session::OnWriteTimeout() {
   log::Warn("Write timeout sid={}", info_.sid);
+  // A write that timed out also failed, so it counts in both, as anycable-go's do.
   Inc(node_.metrics().failed_server_msg_total);
+  Inc(node_.metrics().timeout_server_msg_total);
   Terminate();
 }
 

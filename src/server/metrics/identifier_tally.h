@@ -1,0 +1,36 @@
+#pragma once
+// clients_uniq_num: how many distinct identifiers strings the authenticated
+// sessions of this process carry, as anycable-go's hub counts them (all
+// anonymous sessions share the empty string, so they count once). Sessions
+// of every worker add and remove here, once per connection, never per
+// message, so one lock is cheap enough.
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+namespace cable::server {
+
+class IdentifierTally {
+ public:
+  void Add(const std::string& identifiers) {
+    std::lock_guard lock(mu_);
+    ++sessions_[identifiers];
+  }
+  void Remove(const std::string& identifiers) {
+    std::lock_guard lock(mu_);
+    auto it = sessions_.find(identifiers);
+    if (it != sessions_.end() && --it->second == 0) sessions_.erase(it);
+  }
+  int64_t size() const {
+    std::lock_guard lock(mu_);
+    return static_cast<int64_t>(sessions_.size());
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::unordered_map<std::string, int64_t> sessions_;  // identifiers -> sessions
+};
+
+}  // namespace cable::server
