@@ -16,6 +16,7 @@
 #include "bench/report.h"
 #include "bench/runner.h"
 #include "cli/command.h"
+#include "cli/redis_flags.h"
 
 namespace cable::cli {
 
@@ -52,6 +53,7 @@ struct CliOptions {
               presence_ttl = "15s";
   bool no_subscribe = false;
   std::vector<std::string> compare;
+  RedisFlags redis;
 };
 
 void Duration(const std::string& flag, const std::string& text, double* out) {
@@ -289,6 +291,7 @@ void AddBenchCommand(CLI::App& root, Commands& commands) {
   sub->add_option("--redisx-stream", o.publisher.redisx_stream, "Redis Stream")
       ->capture_default_str()
       ->group(kPub);
+  AddRedisFlags(sub, c->redis, kPub, false);
   sub->add_option("--nats-url", o.publisher.nats_servers, "NATS servers")
       ->capture_default_str()
       ->group(kPub);
@@ -339,6 +342,7 @@ void AddBenchCommand(CLI::App& root, Commands& commands) {
     o.churn_mode =
         c->churn_mode == "disconnect" ? bench::ChurnMode::kDisconnect : bench::ChurnMode::kLeave;
     if (!c->positional_url.empty()) o.url = c->positional_url;
+    ApplyRedisFlags(c->redis, o.publisher);
     o.subscribe = !c->no_subscribe;
     o.stream_type = c->stream_type == "public"   ? bench::StreamType::kPublic
                     : c->stream_type == "signed" ? bench::StreamType::kSigned

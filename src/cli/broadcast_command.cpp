@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "cli/redis_flags.h"
 #include "cli/settings.h"
 #include "common/auth/secrets.h"
 #include "common/broadcast/api_publisher.h"
@@ -51,6 +52,7 @@ struct Options {
   std::string redis_url;
   std::string redis_channel;
   std::string redisx_stream;
+  RedisFlags redis;
   std::string nats_servers;
   std::string nats_channel;
   double timeout_s = 5;
@@ -173,6 +175,7 @@ broadcast::PublisherConfig ResolveConfig(const Options& o) {
   if (!redis_url.empty()) c.redis_url = redis_url;
   if (!o.redis_channel.empty()) c.redis_channel = o.redis_channel;
   if (!o.redisx_stream.empty()) c.redisx_stream = o.redisx_stream;
+  ApplyRedisFlags(o.redis, c);
   if (!o.nats_servers.empty()) c.nats_servers = o.nats_servers;
   if (!o.nats_channel.empty()) c.nats_channel = o.nats_channel;
   c.timeout_ms = static_cast<int>(o.timeout_s * 1000);
@@ -396,6 +399,7 @@ void AddBroadcastCommand(CLI::App& root, Commands& commands) {
   sub->add_option("--redisx-stream,--redisx_stream", o->redisx_stream,
                   "Redis stream key (default __anycable__)")
       ->envname("ANYCABLE_REDISX_STREAM");
+  AddRedisFlags(sub, o->redis, "", true);
   sub->add_option("--nats-servers,--nats_servers", o->nats_servers,
                   "Comma-separated NATS server URLs (default nats://127.0.0.1:4222)")
       ->envname("ANYCABLE_NATS_SERVERS");

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "cli/command.h"
+#include "cli/redis_flags.h"
 #include "common/auth/secrets.h"
 #include "common/broadcast/api_publisher.h"
 #include "conformance/features.h"
@@ -97,6 +98,7 @@ struct Options {
   bool verbose = false;
   bool debug = false;
   double start_timeout = 10;
+  RedisFlags redis;
 };
 
 std::vector<std::string> SplitWords(const std::string& s) {
@@ -171,6 +173,7 @@ cf::RunnerOptions MakeRunnerOptions(const Options& o, const std::set<std::string
   io.publishing.redis_url = o.redis_url;
   io.publishing.redis_channel = o.redis_channel;
   io.publishing.redisx_stream = o.redis_channel;
+  ApplyRedisFlags(o.redis, io.publishing);
   io.publishing.nats_servers = o.nats_url;
   io.publishing.nats_channel = o.nats_channel;
   io.start_rpc = !o.no_rpc;
@@ -327,6 +330,7 @@ void AddConformanceCommand(CLI::App& root, Commands& commands) {
       ->capture_default_str();
   sub->add_option("--redis-channel", o->redis_channel, "Redis channel / stream")
       ->capture_default_str();
+  AddRedisFlags(sub, o->redis, "", false);
   sub->add_option("--nats-url", o->nats_url, "NATS servers for nats broadcasts")
       ->capture_default_str();
   sub->add_option("--nats-channel", o->nats_channel, "NATS subject")->capture_default_str();

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "cli/redis_flags.h"
 #include "cli/settings.h"
 #include "common/auth/secrets.h"
 #include "common/broadcast/api_publisher.h"
@@ -66,6 +67,7 @@ struct RpcOptions {
   std::string secret;
   std::string redis_url;
   std::string redis_channel;
+  RedisFlags redis;
   std::string nats_servers;
   std::string nats_channel;
   std::string log_level;
@@ -103,6 +105,7 @@ broadcast::PublisherConfig PublisherSettings(const RpcOptions& o) {
   c.redis_url = FlagOrEnv(o.redis_url, {"ANYCABLE_REDIS_URL", "REDIS_URL"}, c.redis_url);
   c.redis_channel = FlagOrEnv(o.redis_channel, {"ANYCABLE_REDIS_CHANNEL"}, c.redis_channel);
   c.redisx_stream = c.redis_channel;
+  ApplyRedisFlags(o.redis, c);
   c.nats_servers = FlagOrEnv(o.nats_servers, {"ANYCABLE_NATS_SERVERS"}, c.nats_servers);
   c.nats_channel = FlagOrEnv(o.nats_channel, {"ANYCABLE_NATS_CHANNEL"}, c.nats_channel);
   return c;
@@ -204,6 +207,7 @@ void AddRpcCommand(CLI::App& root, Commands& commands) {
                   "Redis URL (env ANYCABLE_REDIS_URL, REDIS_URL)");
   sub->add_option("--redis-channel,--redis_channel", o->redis_channel,
                   "Redis channel / redisx stream (env ANYCABLE_REDIS_CHANNEL)");
+  AddRedisFlags(sub, o->redis, "", true);
   sub->add_option("--nats-servers,--nats_servers", o->nats_servers,
                   "NATS servers (env ANYCABLE_NATS_SERVERS)");
   sub->add_option("--nats-channel,--nats_channel", o->nats_channel,

@@ -33,6 +33,8 @@ Result<std::unique_ptr<Publisher>> MakePublisher(const PublisherConfig& config) 
   } else if (config.adapter == "redis" || config.adapter == "redisx") {
     auto url = ParseRedisUrl(config.redis_url);
     if (!url) return url.error();
+    if (Status s = AddRedisSentinels(*url, config.redis_sentinels); !s) return s.error();
+    url->tls_settings = config.redis_tls;
     const bool stream = config.adapter == "redisx";
     publisher = std::make_unique<RedisPublisher>(
         std::move(*url), stream ? RedisPublisher::Mode::kStream : RedisPublisher::Mode::kPubSub,

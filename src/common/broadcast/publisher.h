@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "common/broadcast/redis_url.h"
 #include "common/result.h"
 
 namespace cable::broadcast {
@@ -54,6 +55,8 @@ struct PublisherConfig {
   std::string redis_url = "redis://localhost:6379";
   std::string redis_channel = "__anycable__";  // PUBLISH channel (redis)
   std::string redisx_stream = "__anycable__";  // XADD stream (redisx)
+  RedisTls redis_tls;                          // rediss:// URLs
+  std::string redis_sentinels;                 // see AddRedisSentinels
   // nats
   std::string nats_servers = "nats://127.0.0.1:4222";
   std::string nats_channel = "__anycable__";
