@@ -192,4 +192,12 @@ class Loop {
   std::map<std::string, int64_t> failures_, drops_;  // guarded by shared_mu_
 };
 
+// One counter summed over every loop's counters (after the run).
+inline int64_t SumOverLoops(const std::vector<std::unique_ptr<Loop>>& loops,
+                            Counter LoopCounters::*field) {
+  int64_t total = 0;
+  for (const auto& l : loops) total += (l->counters.*field).Get();
+  return total;
+}
+
 }  // namespace cable::bench

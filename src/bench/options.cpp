@@ -36,6 +36,8 @@ const char* PublishViaName(PublishVia p) {
   switch (p) {
     case PublishVia::kHttp:
       return "http";
+    case PublishVia::kApi:
+      return "api";
     case PublishVia::kRedis:
       return "redis";
     case PublishVia::kRedisx:
@@ -237,6 +239,11 @@ Status Validate(BenchOptions& o) {
     // A TLS server speaks TLS on its broadcast port too.
     o.publisher.http_url =
         std::string(o.tls ? "https://" : "http://") + o.host + ":8090/_broadcast";
+  }
+  if (o.publisher.api_url.empty()) {
+    // anycable-go serves the REST API on its main port by default.
+    o.publisher.api_url = std::string(o.tls ? "https://" : "http://") + o.host + ":" +
+                          std::to_string(o.port) + "/api";
   }
   o.publisher.http_tls_ca_file = o.tls_ca_file;
   o.publisher.http_tls_verify = !o.tls_insecure;

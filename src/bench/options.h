@@ -18,7 +18,7 @@ enum class Scenario { kBroadcast, kEcho, kConnect, kPresence };
 enum class StreamType { kRpc, kPublic, kSigned };
 // How broadcasts are published: through a server's broadcast adapter, or by
 // a subscribed client performing `broadcast` (the backend rebroadcasts).
-enum class PublishVia { kHttp, kRedis, kRedisx, kNats, kPerform };
+enum class PublishVia { kHttp, kApi, kRedis, kRedisx, kNats, kPerform };
 // How presence churners leave and come back: an explicit `leave` and a new
 // `join` on the same subscription, or an abortive drop (the server keeps the
 // member for its presence TTL) and a new connection subscribing with presence.

@@ -51,7 +51,10 @@ Result<std::string> Identifier(const BenchOptions& o, int k, const std::string& 
 }
 
 Result<std::shared_ptr<SSL_CTX>> MakeTlsContext(const BenchOptions& o) {
-  auto ctx = tls::MakeClientContext({!o.tls_insecure, o.tls_ca_file});
+  tls::ClientTrust trust;
+  trust.verify = !o.tls_insecure;
+  trust.ca_file = o.tls_ca_file;
+  auto ctx = tls::MakeClientContext(trust);
   if (!ctx.ok() && !o.tls_ca_file.empty())
     return Error{codes::kUsage, "--tls-ca: " + ctx.error().message};
   return ctx;

@@ -4,36 +4,26 @@
 
 namespace cable::bench {
 
-namespace {
-
-int64_t Sum(const std::vector<std::unique_ptr<Loop>>& loops, Counter LoopCounters::*field) {
-  int64_t total = 0;
-  for (const auto& l : loops) total += (l->counters.*field).Get();
-  return total;
-}
-
-}  // namespace
-
 PresenceTotals SumPresence(const Plan& plan, const std::vector<std::unique_ptr<Loop>>& loops,
                            const PresenceLedger& ledger, const PresenceQueries& queries) {
   PresenceTotals p;
   p.active = true;
   p.tag = plan.presence_tag;
   p.churners = plan.options->churn;
-  p.joins = Sum(loops, &LoopCounters::presence_joins);
-  p.leaves = Sum(loops, &LoopCounters::presence_leaves);
-  p.drops = Sum(loops, &LoopCounters::presence_drops);
-  p.received = Sum(loops, &LoopCounters::received);
-  p.duplicates = Sum(loops, &LoopCounters::duplicates);
-  p.own = Sum(loops, &LoopCounters::presence_own);
-  p.bonus = Sum(loops, &LoopCounters::presence_bonus);
-  p.unknown = Sum(loops, &LoopCounters::presence_unknown);
-  p.foreign = Sum(loops, &LoopCounters::presence_foreign);
-  p.bad_info = Sum(loops, &LoopCounters::presence_bad_info);
-  p.errors = Sum(loops, &LoopCounters::presence_errors);
-  p.skipped = Sum(loops, &LoopCounters::presence_skipped);
-  p.late = Sum(loops, &LoopCounters::presence_late);
-  p.rejoin_failed = Sum(loops, &LoopCounters::presence_rejoin_failed);
+  p.joins = SumOverLoops(loops, &LoopCounters::presence_joins);
+  p.leaves = SumOverLoops(loops, &LoopCounters::presence_leaves);
+  p.drops = SumOverLoops(loops, &LoopCounters::presence_drops);
+  p.received = SumOverLoops(loops, &LoopCounters::received);
+  p.duplicates = SumOverLoops(loops, &LoopCounters::duplicates);
+  p.own = SumOverLoops(loops, &LoopCounters::presence_own);
+  p.bonus = SumOverLoops(loops, &LoopCounters::presence_bonus);
+  p.unknown = SumOverLoops(loops, &LoopCounters::presence_unknown);
+  p.foreign = SumOverLoops(loops, &LoopCounters::presence_foreign);
+  p.bad_info = SumOverLoops(loops, &LoopCounters::presence_bad_info);
+  p.errors = SumOverLoops(loops, &LoopCounters::presence_errors);
+  p.skipped = SumOverLoops(loops, &LoopCounters::presence_skipped);
+  p.late = SumOverLoops(loops, &LoopCounters::presence_late);
+  p.rejoin_failed = SumOverLoops(loops, &LoopCounters::presence_rejoin_failed);
   for (const auto& l : loops) {
     p.join.Merge(l->presence().join_hist());
     p.leave.Merge(l->presence().leave_hist());

@@ -4,41 +4,31 @@
 
 namespace cable::bench {
 
-namespace {
-
-int64_t Sum(const std::vector<std::unique_ptr<Loop>>& loops, Counter LoopCounters::*field) {
-  int64_t total = 0;
-  for (const auto& l : loops) total += (l->counters.*field).Get();
-  return total;
-}
-
-}  // namespace
-
 PositionTotals SumPositions(const BenchOptions& o,
                             const std::vector<std::unique_ptr<Loop>>& loops) {
   PositionTotals p;
   p.checked = ChecksPositions(o);
-  p.positioned = Sum(loops, &LoopCounters::positioned);
-  p.unpositioned = Sum(loops, &LoopCounters::unpositioned);
-  p.gaps = Sum(loops, &LoopCounters::position_gaps);
-  p.skipped = Sum(loops, &LoopCounters::skipped_offsets);
-  p.duplicates = Sum(loops, &LoopCounters::position_duplicates);
-  p.epoch_changes = Sum(loops, &LoopCounters::epoch_changes);
+  p.positioned = SumOverLoops(loops, &LoopCounters::positioned);
+  p.unpositioned = SumOverLoops(loops, &LoopCounters::unpositioned);
+  p.gaps = SumOverLoops(loops, &LoopCounters::position_gaps);
+  p.skipped = SumOverLoops(loops, &LoopCounters::skipped_offsets);
+  p.duplicates = SumOverLoops(loops, &LoopCounters::position_duplicates);
+  p.epoch_changes = SumOverLoops(loops, &LoopCounters::epoch_changes);
   return p;
 }
 
 ReconnectTotals SumReconnects(const std::vector<std::unique_ptr<Loop>>& loops) {
   ReconnectTotals r;
-  r.dropped = Sum(loops, &LoopCounters::rejoin_dropped);
-  r.restored = Sum(loops, &LoopCounters::rejoin_restored);
-  r.not_restored = Sum(loops, &LoopCounters::rejoin_not_restored);
-  r.failed = Sum(loops, &LoopCounters::rejoin_failed);
-  r.history_confirmed = Sum(loops, &LoopCounters::history_confirmed);
-  r.history_rejected = Sum(loops, &LoopCounters::history_rejected);
-  r.history_unanswered = Sum(loops, &LoopCounters::history_unanswered);
-  r.replayed = Sum(loops, &LoopCounters::replayed);
-  r.replay_duplicates = Sum(loops, &LoopCounters::replay_copies);
-  r.missed = Sum(loops, &LoopCounters::missed_across_drop);
+  r.dropped = SumOverLoops(loops, &LoopCounters::rejoin_dropped);
+  r.restored = SumOverLoops(loops, &LoopCounters::rejoin_restored);
+  r.not_restored = SumOverLoops(loops, &LoopCounters::rejoin_not_restored);
+  r.failed = SumOverLoops(loops, &LoopCounters::rejoin_failed);
+  r.history_confirmed = SumOverLoops(loops, &LoopCounters::history_confirmed);
+  r.history_rejected = SumOverLoops(loops, &LoopCounters::history_rejected);
+  r.history_unanswered = SumOverLoops(loops, &LoopCounters::history_unanswered);
+  r.replayed = SumOverLoops(loops, &LoopCounters::replayed);
+  r.replay_duplicates = SumOverLoops(loops, &LoopCounters::replay_copies);
+  r.missed = SumOverLoops(loops, &LoopCounters::missed_across_drop);
   for (const auto& l : loops) {
     r.ready.Merge(l->reconnector().ready_hist());
     r.recovered.Merge(l->reconnector().recovered_hist());

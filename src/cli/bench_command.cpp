@@ -17,6 +17,7 @@
 #include "bench/runner.h"
 #include "bench/threshold.h"
 #include "cli/command.h"
+#include "cli/redis_flags.h"
 
 namespace cable::cli {
 
@@ -53,6 +54,7 @@ struct CliOptions {
               presence_ttl = "15s";
   bool no_subscribe = false;
   std::vector<std::string> compare;
+  RedisFlags redis;
   std::vector<std::string> thresholds;
   std::string format = "text";
   std::string junit_file;
@@ -85,6 +87,10 @@ void AddBenchCommand(CLI::App& root, Commands& commands) {
       "presence");
   auto c = std::make_shared<CliOptions>();
   auto& o = c->o;
+  // Unset endpoints are derived from the target URL (bench/options.cpp), not
+  // the library's localhost defaults.
+  o.publisher.http_url.clear();
+  o.publisher.api_url.clear();
   sub->footer(
       "Exit codes: 0 clean run, 1 loss/duplicates/failed connects or publishes (with\n"
       "actioncable-v1-ext-json also position gaps, repeats, epoch changes and messages\n"
@@ -270,8 +276,8 @@ void AddBenchCommand(CLI::App& root, Commands& commands) {
 
   const std::string kPub = "Publishing (broadcast)";
   sub->add_option("--publish,--broadcast-adapter", c->publish,
-                  "http, redis, redisx, nats, or perform (a client performs `broadcast`)")
-      ->check(CLI::IsMember({"http", "redis", "redisx", "nats", "perform"}))
+                  "http, api, redis, redisx, nats, or perform (a client performs `broadcast`)")
+      ->check(CLI::IsMember({"http", "api", "redis", "redisx", "nats", "perform"}))
       ->capture_default_str()
       ->group(kPub);
   sub->add_option("--broadcast-url", o.publisher.http_url,
@@ -280,6 +286,10 @@ void AddBenchCommand(CLI::App& root, Commands& commands) {
       ->group(kPub);
   sub->add_option("--broadcast-key", o.publisher.broadcast_key, "Bearer key for HTTP broadcasts")
       ->group(kPub);
+  sub->add_option("--api-url", o.publisher.api_url,
+                  "REST API base URL for --publish api (default http://<host>:<port>/api)")
+      ->group(kPub);
+  sub->add_option("--api-key", o.publisher.api_key, "Bearer key for the REST API")->group(kPub);
   sub->add_option("--redis-url", o.publisher.redis_url, "Redis URL")
       ->capture_default_str()
       ->group(kPub);
@@ -289,6 +299,7 @@ void AddBenchCommand(CLI::App& root, Commands& commands) {
   sub->add_option("--redisx-stream", o.publisher.redisx_stream, "Redis Stream")
       ->capture_default_str()
       ->group(kPub);
+  AddRedisFlags(sub, c->redis, kPub, false);
   sub->add_option("--nats-url", o.publisher.nats_servers, "NATS servers")
       ->capture_default_str()
       ->group(kPub);
@@ -372,11 +383,13 @@ void AddBenchCommand(CLI::App& root, Commands& commands) {
     o.churn_mode =
         c->churn_mode == "disconnect" ? bench::ChurnMode::kDisconnect : bench::ChurnMode::kLeave;
     if (!c->positional_url.empty()) o.url = c->positional_url;
+    ApplyRedisFlags(c->redis, o.publisher);
     o.subscribe = !c->no_subscribe;
     o.stream_type = c->stream_type == "public"   ? bench::StreamType::kPublic
                     : c->stream_type == "signed" ? bench::StreamType::kSigned
                                                  : bench::StreamType::kRpc;
-    o.publish_via = c->publish == "redis"     ? bench::PublishVia::kRedis
+    o.publish_via = c->publish == "api"       ? bench::PublishVia::kApi
+                    : c->publish == "redis"   ? bench::PublishVia::kRedis
                     : c->publish == "redisx"  ? bench::PublishVia::kRedisx
                     : c->publish == "nats"    ? bench::PublishVia::kNats
                     : c->publish == "perform" ? bench::PublishVia::kPerform

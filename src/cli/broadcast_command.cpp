@@ -1,5 +1,5 @@
 // `cable broadcast`: publish messages to an AnyCable server the way a backend
-// does (HTTP /_broadcast, Redis Pub/Sub, Redis Streams, NATS).
+// does (HTTP /_broadcast, the REST API, Redis Pub/Sub, Redis Streams, NATS).
 
 #include <unistd.h>
 
@@ -13,8 +13,10 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "cli/redis_flags.h"
 #include "cli/settings.h"
 #include "common/auth/secrets.h"
+#include "common/broadcast/api_publisher.h"
 #include "common/broadcast/broadcast_key.h"
 #include "common/broadcast/input.h"
 #include "common/broadcast/publisher.h"
@@ -44,10 +46,13 @@ struct Options {
   std::string adapter = "http";
   std::string url;
   std::string broadcast_key;
+  std::string api_url;
+  std::string api_key;
   std::string secret;
   std::string redis_url;
   std::string redis_channel;
   std::string redisx_stream;
+  RedisFlags redis;
   std::string nats_servers;
   std::string nats_channel;
   double timeout_s = 5;
@@ -153,7 +158,9 @@ bool IsBlank(const std::string& s) {
 }
 
 // Settings resolve like the server's: each flag beats its environment
-// variable; the key is --broadcast_key, else derived from --secret.
+// variable; the broadcast key is --broadcast_key, else derived from
+// --secret; the API key is --api-key, else derived from --secret too (with
+// another phrase).
 broadcast::PublisherConfig ResolveConfig(const Options& o) {
   broadcast::PublisherConfig c;
   c.adapter = o.adapter;
@@ -162,10 +169,13 @@ broadcast::PublisherConfig ResolveConfig(const Options& o) {
   secrets.secret = o.secret;
   c.broadcast_key = auth::ResolveBroadcastKey(secrets);
   c.http_url = !o.url.empty() ? o.url : broadcast::DefaultBroadcastUrl(c.broadcast_key);
+  c.api_key = broadcast::ResolveApiKey(o.api_key, o.secret);
+  c.api_url = !o.api_url.empty() ? o.api_url : broadcast::kDefaultApiUrl;
   std::string redis_url = FlagOrEnv(o.redis_url, {"REDIS_URL"});
   if (!redis_url.empty()) c.redis_url = redis_url;
   if (!o.redis_channel.empty()) c.redis_channel = o.redis_channel;
   if (!o.redisx_stream.empty()) c.redisx_stream = o.redisx_stream;
+  ApplyRedisFlags(o.redis, c);
   if (!o.nats_servers.empty()) c.nats_servers = o.nats_servers;
   if (!o.nats_channel.empty()) c.nats_channel = o.nats_channel;
   c.timeout_ms = static_cast<int>(o.timeout_s * 1000);
@@ -313,6 +323,10 @@ Where to:
           http://localhost:8090/_broadcast otherwise. The key is sent as
           "Authorization: Bearer <key>"; with only a secret it is derived like the
           server does: hex(HMAC-SHA256(secret, "broadcast-cable")); "none" sends none.
+  api     POST <--api-url>/publish (default http://localhost:8080/api): the REST
+          API of anycable-go 1.6.9+ and cable serve, same bodies and answers as
+          http. The key is --api-key (env ANYCABLE_API_SECRET), else derived from
+          --secret: hex(HMAC-SHA256(secret, "api-cable")); "none" sends none.
   redis   PUBLISH to --redis-channel (default __anycable__) on --redis-url
           (env ANYCABLE_REDIS_URL, then REDIS_URL; default redis://localhost:6379).
   redisx  XADD <--redisx-stream> * payload <json> (default stream __anycable__).
@@ -332,6 +346,7 @@ Examples:
   cable broadcast --secret s3cr3t --stream chat/42 --data '{"text":"hi"}'
   cable broadcast --stream news --data 'plain text' --raw
   cable broadcast --adapter redis --redis-url redis://localhost:6379/0 --stream chat/42 --data 1
+  cable broadcast --adapter api --secret s3cr3t --stream chat/42 --data '{"text":"hi"}'
   printf '%s\n' '{"stream":"a","data":{"n":1}}' '{"stream":"b","data":2}' | cable broadcast --batch
   cable broadcast --disconnect '{"user_id":42}' --reconnect)";
 
@@ -361,15 +376,20 @@ void AddBroadcastCommand(CLI::App& root, Commands& commands) {
       ->needs(disconnect);
   disconnect->excludes(data)->excludes(batch);
 
-  sub->add_option("--adapter,-a", o->adapter, "http, redis, redisx or nats")
-      ->check(CLI::IsMember({"http", "redis", "redisx", "nats"}))
+  sub->add_option("--adapter,-a", o->adapter, "http, api, redis, redisx or nats")
+      ->check(CLI::IsMember({"http", "api", "redis", "redisx", "nats"}))
       ->capture_default_str();
   sub->add_option("--url,--http-broadcast-url,--http_broadcast_url", o->url,
                   "HTTP broadcast URL (default: see below)")
       ->envname("ANYCABLE_HTTP_BROADCAST_URL");
   sub->add_option("--broadcast-key,--broadcast_key", o->broadcast_key, "HTTP broadcast key")
       ->envname("ANYCABLE_BROADCAST_KEY");
-  sub->add_option("--secret", o->secret, "Application secret to derive the broadcast key from")
+  sub->add_option("--api-url", o->api_url,
+                  "REST API base URL for --adapter api (default http://localhost:8080/api)");
+  sub->add_option("--api-key,--api-secret,--api_secret", o->api_key, "REST API key")
+      ->envname("ANYCABLE_API_SECRET");
+  sub->add_option("--secret", o->secret,
+                  "Application secret to derive the broadcast and API keys from")
       ->envname("ANYCABLE_SECRET");
   sub->add_option("--redis-url,--redis_url", o->redis_url, "Redis URL (also REDIS_URL)")
       ->envname("ANYCABLE_REDIS_URL");
@@ -379,6 +399,7 @@ void AddBroadcastCommand(CLI::App& root, Commands& commands) {
   sub->add_option("--redisx-stream,--redisx_stream", o->redisx_stream,
                   "Redis stream key (default __anycable__)")
       ->envname("ANYCABLE_REDISX_STREAM");
+  AddRedisFlags(sub, o->redis, "", true);
   sub->add_option("--nats-servers,--nats_servers", o->nats_servers,
                   "Comma-separated NATS server URLs (default nats://127.0.0.1:4222)")
       ->envname("ANYCABLE_NATS_SERVERS");

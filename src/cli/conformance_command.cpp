@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -13,7 +14,9 @@
 #include <thread>
 
 #include "cli/command.h"
+#include "cli/redis_flags.h"
 #include "common/auth/secrets.h"
+#include "common/broadcast/api_publisher.h"
 #include "conformance/features.h"
 #include "conformance/loader.h"
 #include "conformance/process.h"
@@ -36,9 +39,13 @@ The target:
   With --command it starts that program (split on whitespace, no shell),
   waits until its port accepts connections, restarts it when a scenario
   asks, and stops it at the end (also on Ctrl-C). Placeholders in the
-  command and the URLs: {port} {broadcast_port} {rpc_host} {rpc_port}
-  {secret}. When the command uses {port} (and {rpc_host}), every job gets its
-  own server on free ports.
+  command and the URLs: {port} {broadcast_port} {api_port} {rpc_host}
+  {rpc_port} {secret}. When the command uses {port} (and {rpc_host}), every
+  job gets its own server on free ports.
+
+  `http` steps and the api adapter reach the target's REST API at --api-url
+  (default: the target's own port, path /api), with --api-key (default:
+  derived from --secret with "api-cable"; none: no key).
 
   A wss:// target is a TLS server: connections, and HTTP broadcasts (then
   https://, on every port of the server), verify its certificate against
@@ -74,6 +81,8 @@ struct Options {
   std::string broadcast_url;
   std::string broadcast_adapter = "http";
   std::string broadcast_key;
+  std::string api_url;
+  std::string api_key;
   std::string redis_url = "redis://localhost:6379";
   std::string redis_channel = "__anycable__";
   std::string nats_url = "nats://127.0.0.1:4222";
@@ -89,6 +98,7 @@ struct Options {
   bool verbose = false;
   bool debug = false;
   double start_timeout = 10;
+  RedisFlags redis;
 };
 
 std::vector<std::string> SplitWords(const std::string& s) {
@@ -114,10 +124,12 @@ std::string SelfExe() {
 }
 
 std::string FeatureHelp() {
+  size_t width = 0;
+  for (const auto& f : cf::KnownFeatures()) width = std::max(width, f.name.size() + 2);
   std::string out;
   for (const auto& f : cf::KnownFeatures())
-    out += "\n  " + std::string(f.name) +
-           std::string(f.name.size() < 18 ? 18 - f.name.size() : 1, ' ') + std::string(f.summary);
+    out += "\n  " + std::string(f.name) + std::string(width - f.name.size(), ' ') +
+           std::string(f.summary);
   return out;
 }
 
@@ -153,11 +165,15 @@ cf::RunnerOptions MakeRunnerOptions(const Options& o, const std::set<std::string
                   : per_port            ? "ws://127.0.0.1:{port}/cable"
                                         : "ws://127.0.0.1:8080/cable";
   io.broadcast_url = o.broadcast_url;
+  io.api_url = o.api_url;
+  io.api_key = broadcast::ResolveApiKey(o.api_key, o.secret);
+  if (io.api_key == "none") io.api_key.clear();
   io.default_adapter = o.broadcast_adapter;
   io.publishing.broadcast_key = auth::ResolveBroadcastKey(secrets);
   io.publishing.redis_url = o.redis_url;
   io.publishing.redis_channel = o.redis_channel;
   io.publishing.redisx_stream = o.redis_channel;
+  ApplyRedisFlags(o.redis, io.publishing);
   io.publishing.nats_servers = o.nats_url;
   io.publishing.nats_channel = o.nats_channel;
   io.start_rpc = !o.no_rpc;
@@ -301,15 +317,20 @@ void AddConformanceCommand(CLI::App& root, Commands& commands) {
   sub->add_option("--broadcast-url", o->broadcast_url,
                   "HTTP broadcast URL (default: the target's port with a key, else 8090)");
   sub->add_option("--broadcast-adapter", o->broadcast_adapter,
-                  "How scenarios broadcast by default: http, redis, redisx or nats")
-      ->check(CLI::IsMember({"http", "redis", "redisx", "nats"}))
+                  "How scenarios broadcast by default: http, api, redis, redisx or nats")
+      ->check(CLI::IsMember({"http", "api", "redis", "redisx", "nats"}))
       ->capture_default_str();
   sub->add_option("--broadcast-key", o->broadcast_key,
                   "HTTP broadcast key (default: derived from --secret; none: no key)");
+  sub->add_option("--api-url", o->api_url,
+                  "REST API base URL (default: the target's port, path /api)");
+  sub->add_option("--api-key", o->api_key,
+                  "REST API key (default: derived from --secret; none: no key)");
   sub->add_option("--redis-url", o->redis_url, "Redis for redis/redisx broadcasts")
       ->capture_default_str();
   sub->add_option("--redis-channel", o->redis_channel, "Redis channel / stream")
       ->capture_default_str();
+  AddRedisFlags(sub, o->redis, "", false);
   sub->add_option("--nats-url", o->nats_url, "NATS servers for nats broadcasts")
       ->capture_default_str();
   sub->add_option("--nats-channel", o->nats_channel, "NATS subject")->capture_default_str();

@@ -14,9 +14,9 @@ constexpr std::string_view kEnats =
 constexpr std::string_view kSse = "Server-Sent Events are not implemented yet";
 constexpr std::string_view kDs = "the Durable Streams read API is not implemented yet";
 constexpr std::string_view kPusher = "the Pusher protocol is not implemented yet";
-constexpr std::string_view kRedisTls = "Redis over TLS (rediss://) is not implemented yet";
 constexpr std::string_view kSentinel =
-    "Redis Sentinel is not implemented yet; give the master itself in --redis_url";
+    "cable asks the sentinels of --redis_sentinels on every (re)connection and does not "
+    "discover other sentinels";
 constexpr std::string_view kWsBuffers =
     "cable's WebSocket buffers grow as a message needs; there is no fixed buffer to size";
 constexpr std::string_view kTelemetry = "cable sends no usage telemetry";
@@ -84,15 +84,10 @@ constexpr InertSetting kInert[] = {
     {"http_broadcast_cors", "http_broadcast.cors_headers", "", K::kBool, "false",
      "CORS headers on the HTTP broadcast endpoint are not implemented yet (the REST API has "
      "--api_cors_headers)"},
-    {"redis_sentinels", "redis.sentinels", "", K::kString, "", kSentinel},
     {"redis_sentinel_discovery_interval", "redis.sentinel_discovery_interval", "", K::kInt, "30",
      kSentinel},
     {"redis_keepalive_interval", "redis.keepalive_ping_interval", "", K::kInt, "30",
      "not implemented yet: cable does not ping idle Redis connections"},
-    {"redis_tls_verify", "redis.tls_verify", "", K::kBool, "false", kRedisTls},
-    {"redis_tls_ca_cert_path", "redis.tls_ca_cert_path", "", K::kString, "", kRedisTls},
-    {"redis_tls_client_cert_path", "redis.tls_client_cert_path", "", K::kString, "", kRedisTls},
-    {"redis_tls_client_key_path", "redis.tls_client_key_path", "", K::kString, "", kRedisTls},
     {"", "redis.max_reconnect_attempts", "", K::kInt, "5", "not configurable yet in cable"},
     {"", "redis.internal_channel", "", K::kString, "__anycable_internal__",
      "not configurable yet: cable uses __anycable_internal__"},

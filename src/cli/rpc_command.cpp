@@ -11,8 +11,10 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "cli/redis_flags.h"
 #include "cli/settings.h"
 #include "common/auth/secrets.h"
+#include "common/broadcast/api_publisher.h"
 #include "common/broadcast/publisher.h"
 #include "common/log.h"
 #include "rpc/backend.h"
@@ -35,11 +37,13 @@ AnyCable application's (flag, then environment, then default):
   --broadcast-url      ANYCABLE_HTTP_BROADCAST_URL  http://localhost:8090/_broadcast
   --broadcast-key      ANYCABLE_BROADCAST_KEY (or ANYCABLE_HTTP_BROADCAST_SECRET),
                        else derived from --secret / ANYCABLE_SECRET
+  --api-url            (api adapter) http://localhost:8080/api; posts to <url>/publish
+  --api-key            ANYCABLE_API_SECRET, else derived from --secret ("api-cable")
   --redis-url          ANYCABLE_REDIS_URL, REDIS_URL  redis://localhost:6379
   --redis-channel      ANYCABLE_REDIS_CHANNEL       __anycable__ (redisx: the stream)
   --nats-servers       ANYCABLE_NATS_SERVERS        nats://127.0.0.1:4222
   --nats-channel       ANYCABLE_NATS_CHANNEL        __anycable__
-An https:// broadcast URL is verified against the system trust store, or
+An https:// broadcast (or API) URL is verified against the system trust store, or
 --broadcast-tls-ca FILE; --broadcast-insecure skips the check.
 
 Examples:
@@ -55,12 +59,15 @@ struct RpcOptions {
   std::string adapter;
   std::string broadcast_url;
   std::string broadcast_key;
+  std::string api_url;
+  std::string api_key;
   std::string broadcast_tls_ca;
   bool broadcast_insecure = false;
   std::string tls_cert, tls_key;
   std::string secret;
   std::string redis_url;
   std::string redis_channel;
+  RedisFlags redis;
   std::string nats_servers;
   std::string nats_channel;
   std::string log_level;
@@ -90,11 +97,15 @@ broadcast::PublisherConfig PublisherSettings(const RpcOptions& o) {
       FlagOrEnv(o.broadcast_key, {"ANYCABLE_BROADCAST_KEY", "ANYCABLE_HTTP_BROADCAST_SECRET"});
   secrets.secret = FlagOrEnv(o.secret, {"ANYCABLE_SECRET"});
   c.broadcast_key = auth::ResolveBroadcastKey(secrets);
+  c.api_url = o.api_url.empty() ? broadcast::kDefaultApiUrl : o.api_url;
+  c.api_key =
+      broadcast::ResolveApiKey(FlagOrEnv(o.api_key, {"ANYCABLE_API_SECRET"}), secrets.secret);
   c.http_tls_ca_file = o.broadcast_tls_ca;
   c.http_tls_verify = !o.broadcast_insecure;
   c.redis_url = FlagOrEnv(o.redis_url, {"ANYCABLE_REDIS_URL", "REDIS_URL"}, c.redis_url);
   c.redis_channel = FlagOrEnv(o.redis_channel, {"ANYCABLE_REDIS_CHANNEL"}, c.redis_channel);
   c.redisx_stream = c.redis_channel;
+  ApplyRedisFlags(o.redis, c);
   c.nats_servers = FlagOrEnv(o.nats_servers, {"ANYCABLE_NATS_SERVERS"}, c.nats_servers);
   c.nats_channel = FlagOrEnv(o.nats_channel, {"ANYCABLE_NATS_CHANNEL"}, c.nats_channel);
   return c;
@@ -102,6 +113,7 @@ broadcast::PublisherConfig PublisherSettings(const RpcOptions& o) {
 
 std::string DescribeBroadcasts(const broadcast::PublisherConfig& c) {
   if (c.adapter == "http") return "http " + c.http_url + (c.broadcast_key.empty() ? "" : " (key)");
+  if (c.adapter == "api") return "api " + c.api_url + (c.api_key.empty() ? "" : " (key)");
   if (c.adapter == "redis") return "redis " + c.redis_url + " channel " + c.redis_channel;
   if (c.adapter == "redisx") return "redisx " + c.redis_url + " stream " + c.redisx_stream;
   return c.adapter + " " + c.nats_servers + " subject " + c.nats_channel;
@@ -175,21 +187,27 @@ void AddRpcCommand(CLI::App& root, Commands& commands) {
                   "Serve gRPC over TLS with this certificate (PEM; needs --tls-key)");
   sub->add_option("--tls-key", o->tls_key, "The private key of --tls-cert (PEM)");
   sub->add_option("--broadcast-adapter,--broadcast_adapter", o->adapter,
-                  "http, redis, redisx or nats (env ANYCABLE_BROADCAST_ADAPTER; default http)");
+                  "http, api, redis, redisx or nats (env ANYCABLE_BROADCAST_ADAPTER; default "
+                  "http)");
   sub->add_option("--broadcast-url,--http-broadcast-url,--http_broadcast_url", o->broadcast_url,
                   "HTTP broadcast URL (env ANYCABLE_HTTP_BROADCAST_URL)");
   sub->add_option("--broadcast-key,--broadcast_key", o->broadcast_key,
                   "Bearer key for HTTP broadcasts; \"none\" disables (env ANYCABLE_BROADCAST_KEY)");
+  sub->add_option("--api-url,--api_url", o->api_url,
+                  "REST API base URL for the api adapter (default http://localhost:8080/api)");
+  sub->add_option("--api-key,--api-secret,--api_secret", o->api_key,
+                  "REST API key; \"none\" disables (env ANYCABLE_API_SECRET)");
   sub->add_option("--broadcast-tls-ca", o->broadcast_tls_ca,
                   "CA certificate (PEM) trusted for an https:// broadcast URL");
   sub->add_flag("--broadcast-insecure", o->broadcast_insecure,
                 "Do not verify the certificate of an https:// broadcast URL");
   sub->add_option("--secret", o->secret,
-                  "Application secret; derives the broadcast key (env ANYCABLE_SECRET)");
+                  "Application secret; derives the broadcast and API keys (env ANYCABLE_SECRET)");
   sub->add_option("--redis-url,--redis_url", o->redis_url,
                   "Redis URL (env ANYCABLE_REDIS_URL, REDIS_URL)");
   sub->add_option("--redis-channel,--redis_channel", o->redis_channel,
                   "Redis channel / redisx stream (env ANYCABLE_REDIS_CHANNEL)");
+  AddRedisFlags(sub, o->redis, "", true);
   sub->add_option("--nats-servers,--nats_servers", o->nats_servers,
                   "NATS servers (env ANYCABLE_NATS_SERVERS)");
   sub->add_option("--nats-channel,--nats_channel", o->nats_channel,

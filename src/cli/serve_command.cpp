@@ -477,6 +477,21 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
   Flag(sub, "redis_channel", c.redis_channel, "Redis Pub/Sub channel of the `redis` adapter",
        kBroadcast);
   Flag(sub, "redisx_stream", c.redisx_stream, "Redis stream of the `redisx` adapter", kBroadcast);
+  Flag(sub, "redis_sentinels", c.redis_sentinels,
+       "Redis Sentinel addresses, comma-separated ([user:password@]host:port); --redis_url's host "
+       "is then the master's name",
+       kBroadcast);
+  Flag(sub, "redis_tls_verify", c.redis_tls_verify,
+       "Check the certificate of Redis at rediss:// URLs (false: encrypted but unauthenticated; "
+       "anycable-go defaults to false)",
+       kBroadcast);
+  Flag(sub, "redis_tls_ca_cert_path", c.redis_tls_ca_cert_path,
+       "CA certificate(s) (PEM file) Redis' certificate must chain to (default: the system's CAs)",
+       kBroadcast);
+  Flag(sub, "redis_tls_client_cert_path", c.redis_tls_client_cert_path,
+       "Client certificate (PEM file) for Redis servers that require one", kBroadcast);
+  Flag(sub, "redis_tls_client_key_path", c.redis_tls_client_key_path,
+       "Key (PEM file) of --redis_tls_client_cert_path", kBroadcast);
   Flag(sub, "nats_servers", c.nats_servers,
        "NATS server URLs, comma-separated, for the `nats` adapter and pub/sub", kBroadcast);
   Flag(sub, "nats_channel", c.nats_channel, "NATS subject of the `nats` adapter", kBroadcast);

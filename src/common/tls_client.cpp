@@ -14,6 +14,17 @@ Result<std::shared_ptr<SSL_CTX>> MakeClientContext(const ClientTrust& trust) {
   if (!ctx) return Error{"tls", "cannot create a TLS context"};
   SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
   SSL_CTX_set_mode(ctx.get(), SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  if (!trust.cert_file.empty() || !trust.key_file.empty()) {
+    if (trust.cert_file.empty() || trust.key_file.empty())
+      return Error{"tls", "a client certificate needs both its certificate and its key file"};
+    if (SSL_CTX_use_certificate_chain_file(ctx.get(), trust.cert_file.c_str()) != 1)
+      return Error{"tls", "cannot load the client certificate from " + trust.cert_file};
+    if (SSL_CTX_use_PrivateKey_file(ctx.get(), trust.key_file.c_str(), SSL_FILETYPE_PEM) != 1)
+      return Error{"tls", "cannot load the client key from " + trust.key_file};
+    if (SSL_CTX_check_private_key(ctx.get()) != 1)
+      return Error{"tls",
+                   "the client key " + trust.key_file + " does not belong to " + trust.cert_file};
+  }
   if (!trust.verify) return ctx;
   SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
   if (trust.ca_file.empty()) {

@@ -16,6 +16,9 @@ namespace cable::tls {
 struct ClientTrust {
   bool verify = true;   // false: accept any certificate (self-signed test servers)
   std::string ca_file;  // PEM to trust; empty: the system trust store
+  // A client certificate (chain) and its key in PEM, for servers that ask
+  // for one (mutual TLS); empty: none.
+  std::string cert_file, key_file;
 };
 
 // A TLS 1.2+ client context. Partial writes and moving write buffers are

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "common/broadcast/publisher.h"
+#include "common/http/http_client.h"
 #include "conformance/connection.h"
 #include "conformance/scenario_run.h"
 
@@ -47,12 +48,16 @@ class ClientRunner : public RenderContext {
   Outcome Do(const Step& s, const CloseStep& a);
   Outcome Do(const Step& s, const SleepStep& a);
   Outcome Do(const Step& s, const WaitAllStep& a);
+  Outcome Do(const Step& s, const DropStep& a);
   Outcome Do(const Step& s, const LoopStep& a);
   // steps_cable.cpp
   Outcome Do(const Step& s, const SubscribeStep& a);
   Outcome Do(const Step& s, const UnsubscribeStep& a);
   Outcome Do(const Step& s, const PerformStep& a);
   Outcome Do(const Step& s, const WhisperStep& a);
+  Outcome Do(const Step& s, const JoinStep& a);
+  Outcome Do(const Step& s, const LeaveStep& a);
+  Outcome Do(const Step& s, const PresenceStep& a);
   Outcome Do(const Step& s, const SyncStep& a);
   Outcome SendCommand(const Step& s, const Json& command);
   Outcome AwaitSubscription(const Step& s, const std::string& identifier, bool want_confirm,
@@ -67,6 +72,9 @@ class ClientRunner : public RenderContext {
   Outcome Do(const Step& s, const RestartStep& a);
   Result<broadcast::Publisher*> PublisherFor(const std::string& adapter, const std::string& key,
                                              bool override_key);
+  // steps_http.cpp
+  Outcome Do(const Step& s, const HttpStep& a);
+  Result<http::Client*> ApiClient(Millis timeout);
 
   ScenarioRun& run_;
   const ClientSpec& spec_;
@@ -76,6 +84,8 @@ class ClientRunner : public RenderContext {
   int sync_counter_ = 0;
   std::string publisher_id_;
   std::unique_ptr<broadcast::Publisher> publisher_;
+  std::unique_ptr<http::Client> http_;  // kept alive across `http` steps
+  Millis http_timeout_{0};
 };
 
 }  // namespace cable::conformance

@@ -79,7 +79,8 @@ Status Instance::Allocate() {
   std::vector<std::string> all = options_.command;
   all.push_back(options_.target_url);
   all.push_back(options_.broadcast_url);
-  for (const char* name : {"{port}", "{broadcast_port}"}) {
+  all.push_back(options_.api_url);
+  for (const char* name : {"{port}", "{broadcast_port}", "{api_port}"}) {
     if (!AnyContains(all, name)) continue;
     auto port = FreePort();
     if (!port.ok()) return port.error();
@@ -137,6 +138,14 @@ Status Instance::Allocate() {
     broadcast_url_ = std::string(endpoint_.tls ? "https://" : "http://") + endpoint_.host + ":" +
                      port + "/_broadcast";
   }
+  // As anycable-go: the REST API is on the main port unless --api_port says otherwise.
+  api_url_ = !options_.api_url.empty()
+                 ? Expand(options_.api_url)
+                 : std::string(endpoint_.tls ? "https://" : "http://") + endpoint_.host + ":" +
+                       std::to_string(endpoint_.port) + "/api";
+  if (auto api = http::ParseUrl(api_url_); !api.ok() || api->target.find('?') != std::string::npos)
+    return Error{"bad_url", "API URL \"" + api_url_ + "\": " +
+                                (api.ok() ? "must not have a query" : api.error().message)};
   return Status::Ok();
 }
 
@@ -144,6 +153,8 @@ broadcast::PublisherConfig Instance::Publishing(const std::string& adapter) cons
   broadcast::PublisherConfig c = options_.publishing;
   c.adapter = adapter;
   c.http_url = broadcast_url_;
+  c.api_url = api_url_;
+  c.api_key = options_.api_key;
   c.http_tls_ca_file = options_.tls_ca_file;
   c.http_tls_verify = !options_.tls_insecure;
   return c;
@@ -170,11 +181,15 @@ Status Instance::WaitReady(Process& p, const std::string& what, const std::strin
     if (ready == ports.size()) return Status::Ok();
     if (std::chrono::steady_clock::now() >= deadline) {
       std::string where = ports[ready].first + ":" + std::to_string(ports[ready].second);
-      std::string hint = ready == 0
-                             ? ""
-                             : " (its HTTP broadcast endpoint, " + broadcast_url_ +
-                                   ": give the runner the server's --secret, --broadcast-key or "
-                                   "--broadcast-url)";
+      std::string hint;
+      if (ready > 0) {
+        auto api = http::ParseUrl(api_url_);
+        hint = api.ok() && api->port == ports[ready].second
+                   ? " (its REST API, " + api_url_ + ": start the server with the API on that port)"
+                   : " (its HTTP broadcast endpoint, " + broadcast_url_ +
+                         ": give the runner the server's --secret, --broadcast-key or "
+                         "--broadcast-url)";
+      }
       return Error{codes::kTimeout, what + " does not accept connections on " + where + hint +
                                         " after " + std::to_string(timeout.count()) + " ms"};
     }
@@ -189,7 +204,8 @@ Status Instance::StartRpc() {
   const auto& pc = options_.publishing;
   argv.insert(argv.end(),
               {"--broadcast-adapter", options_.default_adapter, "--broadcast-url", broadcast_url_,
-               "--broadcast-key", pc.broadcast_key.empty() ? "none" : pc.broadcast_key,
+               "--broadcast-key", pc.broadcast_key.empty() ? "none" : pc.broadcast_key, "--api-url",
+               api_url_, "--api-key", options_.api_key.empty() ? "none" : options_.api_key,
                "--redis-url", pc.redis_url, "--redis-channel", pc.redis_channel, "--nats-servers",
                pc.nats_servers, "--nats-channel", pc.nats_channel});
   if (!options_.tls_ca_file.empty())
@@ -213,12 +229,17 @@ Status Instance::StartServer() {
   if (!p.ok()) return p.error();
   server_ = std::move(*p);
   std::vector<std::pair<std::string, int>> ports = {{endpoint_.host, endpoint_.port}};
-  if (options_.default_adapter == "http") {
-    auto url = http::ParseUrl(broadcast_url_);
+  // Another local port the scenarios need at once: the HTTP broadcast one,
+  // or the REST API's when it has its own ({api_port}, or it is how they
+  // broadcast).
+  auto also_wait_for = [&](const std::string& u) {
+    auto url = http::ParseUrl(u);
     if (url.ok() && url->port != endpoint_.port &&
         (url->host == endpoint_.host || url->host == "127.0.0.1" || url->host == "localhost"))
       ports.emplace_back(url->host, url->port);
-  }
+  };
+  if (options_.default_adapter == "http") also_wait_for(broadcast_url_);
+  if (options_.default_adapter == "api" || values_.count("{api_port}")) also_wait_for(api_url_);
   return WaitReady(*server_, "the server under test (" + argv[0] + ")", log, ports);
 }
 

@@ -19,6 +19,8 @@ struct InstanceOptions {
   std::vector<std::string> command;  // words with {port}-style placeholders; empty: external
   std::string target_url = "ws://127.0.0.1:8080/cable";
   std::string broadcast_url;              // empty: derived from the target and key
+  std::string api_url;                    // REST API base; empty: <target origin>/api
+  std::string api_key;                    // Bearer key for the API; empty: none
   broadcast::PublisherConfig publishing;  // key, Redis and NATS settings; adapter per step
   std::string default_adapter = "http";
   bool start_rpc = false;
@@ -36,8 +38,8 @@ struct InstanceOptions {
 };
 
 // Placeholders a command, target URL or broadcast URL may contain.
-inline constexpr const char* kPlaceholders[] = {"{port}", "{broadcast_port}", "{rpc_host}",
-                                                "{rpc_port}", "{secret}"};
+inline constexpr const char* kPlaceholders[] = {"{port}",     "{broadcast_port}", "{api_port}",
+                                                "{rpc_host}", "{rpc_port}",       "{secret}"};
 
 class Instance : public Target {
  public:
@@ -48,6 +50,7 @@ class Instance : public Target {
   void Stop();
 
   Endpoint endpoint() const override { return endpoint_; }
+  HttpApi api() const override { return {api_url_, options_.api_key}; }
   broadcast::PublisherConfig Publishing(const std::string& adapter) const override;
   bool can_restart() const override { return !options_.command.empty(); }
   Status Restart() override;
@@ -72,6 +75,7 @@ class Instance : public Target {
   std::map<std::string, std::string> values_;  // placeholder -> value
   Endpoint endpoint_;
   std::string broadcast_url_;
+  std::string api_url_;
   std::string rpc_host_;
   std::unique_ptr<Process> rpc_, server_;
   std::mutex mu_;

@@ -59,6 +59,7 @@ struct Walk {
   void Step(const SubscribeStep& s) {
     V(s.id.value);
     if (s.history) V(*s.history);
+    if (s.presence) V(*s.presence);
   }
   void Step(const UnsubscribeStep& s) { V(s.id.value); }
   void Step(const PerformStep& s) {
@@ -68,6 +69,17 @@ struct Walk {
     if (s.raw_data) V(*s.raw_data);
   }
   void Step(const WhisperStep& s) {
+    V(s.id.value);
+    V(s.data);
+  }
+  void Step(const JoinStep& s) {
+    V(s.id.value);
+    if (s.presence_id) V(*s.presence_id);
+    if (s.info) V(*s.info);
+    if (s.presence) V(*s.presence);
+  }
+  void Step(const LeaveStep& s) { V(s.id.value); }
+  void Step(const PresenceStep& s) {
     V(s.id.value);
     V(s.data);
   }
@@ -89,11 +101,23 @@ struct Walk {
     if (s.body) T(*s.body);
     if (s.key) T(*s.key);
   }
+  void Step(const HttpStep& s) {
+    T(s.path);
+    for (const auto& [k, v] : s.headers) T(v);
+    if (s.key) T(*s.key);
+    if (s.body) T(*s.body);
+    if (s.json) V(*s.json);
+    P(s.status);
+    if (s.expect_json) P(*s.expect_json);
+    if (s.expect_body) P(*s.expect_body);
+    for (const auto& [k, p] : s.expect_headers) P(p);
+  }
   void Step(const RemoteDisconnectStep& s) { V(s.identifiers); }
   void Step(const RestartStep&) { restart = true; }
   void Step(const WaitAllStep&) {}
   void Step(const SleepStep&) {}
   void Step(const CloseStep&) {}
+  void Step(const DropStep&) {}
   void Step(const LoopStep& s) { Steps(s.steps); }
 };
 
@@ -175,6 +199,9 @@ class ScenarioLoader {
         std::string name = r_.String(it->first, "a variable name");
         std::string error;
         if (!TextTemplate::Parse("{{" + name + "}}", &error)) r_.Fail(it->first, error);
+        if (name.find('|') != std::string::npos)
+          r_.Fail(it->first, "bad variable name \"" + name.substr(0, 128) +
+                                 "\" (expected letters, digits, _ . -)");
         s->vars.emplace_back(name, r_.ReadValue(it->second));
       }
     }
@@ -295,7 +322,7 @@ class ScenarioLoader {
       if (!defined.count(name)) {
         r_.Fail(n["name"], "scenario \"" + s->name + "\" uses {{" + name +
                                "}} but nothing defines it (vars, a !capture, or a built-in: run, "
-                               "client, index, target_host, target_port, target_path)");
+                               "client, index, target_host, target_port, target_path, api_path)");
       }
     }
     s->uses_restart = w.restart;
@@ -337,8 +364,8 @@ void CollectFiles(const std::string& path, std::vector<std::string>* out,
 }  // namespace
 
 const std::vector<std::string_view>& BuiltinVariables() {
-  static const std::vector<std::string_view> kNames = {"run",         "client",      "index",
-                                                       "target_host", "target_port", "target_path"};
+  static const std::vector<std::string_view> kNames = {
+      "run", "client", "index", "target_host", "target_port", "target_path", "api_path"};
   return kNames;
 }
 

@@ -20,7 +20,7 @@ inline constexpr size_t kMaxScenarioFileBytes = 1 << 20;
 inline constexpr size_t kMaxScenarioFiles = 1000;
 
 // Variables every scenario has: run (unique per execution), client, index,
-// target_host, target_port, target_path.
+// target_host, target_port, target_path, api_path (the path of --api-url).
 const std::vector<std::string_view>& BuiltinVariables();
 
 // One file's text; `file` names it in messages and anchors relative backend

@@ -66,7 +66,8 @@ struct SubscribeStep {
   enum class Expect { kConfirm, kReject, kNone };
   IdentifierSpec id;
   Expect expect = Expect::kConfirm;
-  std::optional<Value> history;  // extended protocol: `history` sent with the subscribe
+  std::optional<Value> history;   // extended protocol: `history` sent with the subscribe
+  std::optional<Value> presence;  // `presence` sent with the subscribe: join once confirmed
   std::optional<Millis> timeout;
 };
 
@@ -85,6 +86,27 @@ struct PerformStep {
 struct WhisperStep {
   IdentifierSpec id;
   Value data;
+};
+
+// Presence commands (extended protocol). `join` sends
+// {"command":"join","identifier":..,"presence":{"id":..,"info":..}}: `id`
+// and `info` as written (either may be left out), or `presence` as a whole
+// value (malformed input).
+struct JoinStep {
+  IdentifierSpec id;
+  std::optional<Value> presence_id;
+  std::optional<Value> info;
+  std::optional<Value> presence;  // replaces presence_id and info
+};
+
+struct LeaveStep {
+  IdentifierSpec id;
+};
+
+// The `presence` query; its answer is received by a later step.
+struct PresenceStep {
+  IdentifierSpec id;
+  Value data;  // default {return_records: true}
 };
 
 // A round trip that the server answers only after every earlier command of
@@ -130,6 +152,26 @@ struct BroadcastStep {
   int repeat = 1;
 };
 
+// A request to the target's HTTP side (the REST API): sent, then the answer
+// checked. The origin and the `api` key come from the runner (--api-url,
+// --api-key).
+struct HttpStep {
+  enum class Auth { kApi, kNone, kKey };
+  std::string method;  // GET, or POST when there is a body, unless written
+  TextTemplate path;   // from the root of the origin, with the query if any
+  std::vector<std::pair<std::string, TextTemplate>> headers;
+  Auth auth = Auth::kApi;
+  std::optional<TextTemplate> key;   // Auth::kKey
+  std::optional<TextTemplate> body;  // sent as is
+  std::optional<Value> json;         // sent as compact JSON
+  Pattern status;                    // default: any 2xx
+  std::optional<Pattern> expect_json;
+  std::optional<Pattern> expect_body;
+  std::vector<std::pair<std::string, Pattern>> expect_headers;  // names compared case-insensitively
+  bool exact = false;
+  std::optional<Millis> timeout;
+};
+
 struct RemoteDisconnectStep {
   Value identifiers;  // object -> compact JSON; string -> as is
   bool reconnect = false;
@@ -150,6 +192,10 @@ struct CloseStep {
   int code = 1000;
 };
 
+// Closes the TCP connection without a close frame, as a client that loses
+// its network does.
+struct DropStep {};
+
 struct Step;
 using Steps = std::vector<Step>;
 
@@ -160,8 +206,9 @@ struct LoopStep {
 
 struct Step {
   std::variant<ConnectStep, SendStep, SubscribeStep, UnsubscribeStep, PerformStep, WhisperStep,
-               SyncStep, ReceiveStep, ExpectNothingStep, ExpectCloseStep, BroadcastStep,
-               RemoteDisconnectStep, RestartStep, WaitAllStep, SleepStep, CloseStep, LoopStep>
+               JoinStep, LeaveStep, PresenceStep, SyncStep, ReceiveStep, ExpectNothingStep,
+               ExpectCloseStep, BroadcastStep, HttpStep, RemoteDisconnectStep, RestartStep,
+               WaitAllStep, SleepStep, CloseStep, DropStep, LoopStep>
       action;
   std::string keyword;  // as written: "receive", "connect", ...
   Position pos;

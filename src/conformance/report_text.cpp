@@ -1,5 +1,6 @@
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 
 #include "conformance/report.h"
@@ -99,9 +100,11 @@ std::string TextReport(const RunReport& report, bool color) {
   }
   if (!tags.empty()) {
     out += "\nBy required feature:\n";
+    size_t width = 18;  // the column fits the longest name
+    for (const auto& [name, c] : tags) width = std::max(width, name.size());
     for (const auto& [name, c] : tags) {
-      out += fmt::format("  {:<18} {:>3} passed {:>3} failed {:>3} skipped\n", name, c.passed,
-                         c.failed, c.skipped);
+      out += fmt::format("  {:<{}} {:>3} passed {:>3} failed {:>3} skipped\n", name, width,
+                         c.passed, c.failed, c.skipped);
     }
   }
   out += fmt::format("\nFinished in {:.2f}s\n", report.duration_s);

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "common/auth/message_verifier.h"
+#include "common/http/url.h"
 #include "conformance/client_runner.h"
 
 namespace cable::conformance {
@@ -73,6 +74,11 @@ ScenarioResult ScenarioRun::Run() {
     vars_["target_host"] = ep.host;
     vars_["target_port"] = ep.port;
     vars_["target_path"] = ep.path;
+    // "/api" for http://h:8080/api/; "" for an API at the root.
+    std::string api_path = "/api";
+    if (auto url = http::ParseUrl(target_.api().url); url.ok()) api_path = url->target;
+    while (!api_path.empty() && api_path.back() == '/') api_path.pop_back();
+    vars_["api_path"] = api_path;
   }
   VarContext ctx(*this);
   for (const auto& [name, value] : scenario_.vars) {

@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "common/yaml/scalar.h"
+#include "conformance/http_step_loader.h"
 
 namespace cable::conformance {
 namespace {
@@ -52,6 +53,12 @@ class StepReader {
       step.action = Perform(args, at);
     else if (keyword == "whisper")
       step.action = Whisper(args, at);
+    else if (keyword == "join")
+      step.action = Join(args, at);
+    else if (keyword == "leave")
+      step.action = Leave(args, at);
+    else if (keyword == "presence")
+      step.action = Presence(args, at);
     else if (keyword == "sync")
       step.action = Sync(args);
     else if (keyword == "receive")
@@ -62,6 +69,8 @@ class StepReader {
       step.action = ExpectClose(args);
     else if (keyword == "broadcast")
       step.action = Broadcast(args, at);
+    else if (keyword == "http")
+      step.action = ReadHttpStep(r_, args, at);
     else if (keyword == "remote_disconnect")
       step.action = RemoteDisconnect(args, at);
     else if (keyword == "restart")
@@ -72,6 +81,8 @@ class StepReader {
       step.action = SleepStep{r_.Duration(at)};
     else if (keyword == "close")
       step.action = Close(args);
+    else if (keyword == "drop")
+      step.action = NoArgs<DropStep>(args, keyword);
     else if (keyword == "loop")
       step.action = Loop(args, at);
     else
@@ -271,7 +282,8 @@ class StepReader {
   }
 
   SubscribeStep Subscribe(const YAML::Node& args, const YAML::Node& at) {
-    r_.CheckMap(args ? args : at, "subscribe", {CABLE_ID_KEYS, "expect", "history", "timeout"});
+    r_.CheckMap(args ? args : at, "subscribe",
+                {CABLE_ID_KEYS, "expect", "history", "presence", "timeout"});
     SubscribeStep s;
     s.id = Identifier(args, at);
     if (Has(args, "expect")) {
@@ -281,6 +293,7 @@ class StepReader {
                                  : SubscribeStep::Expect::kNone;
     }
     if (Has(args, "history")) s.history = r_.ReadValue(args["history"]);
+    if (Has(args, "presence")) s.presence = r_.ReadValue(args["presence"]);
     s.timeout = Timeout(args);
     return s;
   }
@@ -320,6 +333,35 @@ class StepReader {
     s.id = Identifier(args, at);
     if (!Has(args, "data")) r_.Fail(at, "whisper needs data");
     s.data = r_.ReadValue(args["data"]);
+    return s;
+  }
+
+  JoinStep Join(const YAML::Node& args, const YAML::Node& at) {
+    r_.CheckMap(args ? args : at, "join", {CABLE_ID_KEYS, "id", "info", "presence"});
+    JoinStep s;
+    s.id = Identifier(args, at);
+    if (Has(args, "presence")) {
+      if (Has(args, "id") || Has(args, "info"))
+        r_.Fail(args["presence"], "presence replaces id and info (it is the whole object)");
+      s.presence = r_.ReadValue(args["presence"]);
+      return s;
+    }
+    if (Has(args, "id")) s.presence_id = r_.ReadValue(args["id"]);
+    if (Has(args, "info")) s.info = r_.ReadValue(args["info"]);
+    return s;
+  }
+
+  LeaveStep Leave(const YAML::Node& args, const YAML::Node& at) {
+    r_.CheckMap(args ? args : at, "leave", {CABLE_ID_KEYS});
+    return LeaveStep{Identifier(args, at)};
+  }
+
+  PresenceStep Presence(const YAML::Node& args, const YAML::Node& at) {
+    r_.CheckMap(args ? args : at, "presence", {CABLE_ID_KEYS, "data"});
+    PresenceStep s;
+    s.id = Identifier(args, at);
+    s.data = Has(args, "data") ? r_.ReadValue(args["data"])
+                               : Value::Object({{"return_records", Value::Scalar(Json(true))}});
     return s;
   }
 
@@ -461,7 +503,7 @@ class StepReader {
       s.body = r_.Text(args["body"], "a raw publication body");
     }
     if (Has(args, "adapter"))
-      s.adapter = r_.Choice(args["adapter"], {"http", "redis", "redisx", "nats"});
+      s.adapter = r_.Choice(args["adapter"], {"http", "api", "redis", "redisx", "nats"});
     if (Has(args, "key")) s.key = r_.Text(args["key"], "a bearer key");
     if (Has(args, "expect_error"))
       s.expect_error = r_.String(args["expect_error"], "an error code such as unauthorized");
@@ -477,7 +519,7 @@ class StepReader {
     s.identifiers = r_.ReadValue(args["identifiers"]);
     if (Has(args, "reconnect")) s.reconnect = r_.Bool(args["reconnect"]);
     if (Has(args, "adapter"))
-      s.adapter = r_.Choice(args["adapter"], {"http", "redis", "redisx", "nats"});
+      s.adapter = r_.Choice(args["adapter"], {"http", "api", "redis", "redisx", "nats"});
     return s;
   }
 
@@ -516,9 +558,12 @@ class StepReader {
 
 const std::vector<std::string_view>& StepKeywords() {
   static const std::vector<std::string_view> kKeywords = {
-      "connect", "send",     "subscribe",      "unsubscribe",  "perform",   "whisper",
-      "sync",    "receive",  "expect_nothing", "expect_close", "broadcast", "remote_disconnect",
-      "restart", "wait_all", "sleep",          "close",        "loop"};
+      "connect",      "send",      "subscribe", "unsubscribe",
+      "perform",      "whisper",   "join",      "leave",
+      "presence",     "sync",      "receive",   "expect_nothing",
+      "expect_close", "broadcast", "http",      "remote_disconnect",
+      "restart",      "wait_all",  "sleep",     "close",
+      "drop",         "loop"};
   return kKeywords;
 }
 

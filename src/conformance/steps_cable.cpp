@@ -1,5 +1,6 @@
-// Action Cable commands: subscribe, unsubscribe, perform, whisper, and the
-// sync round trip that stands in for the acknowledgement unsubscribe lacks.
+// Action Cable commands: subscribe, unsubscribe, perform, whisper, the
+// presence commands (join, leave, presence), and the sync round trip that
+// stands in for the acknowledgement unsubscribe lacks.
 
 #include "conformance/client_runner.h"
 
@@ -61,6 +62,11 @@ ClientRunner::Outcome ClientRunner::Do(const Step& s, const SubscribeStep& a) {
     if (!h.ok()) return Failed(s, h.error().message);
     cmd["history"] = *h;
   }
+  if (a.presence) {
+    auto p = a.presence->Render(*this);
+    if (!p.ok()) return Failed(s, p.error().message);
+    cmd["presence"] = *p;
+  }
   if (auto o = SendCommand(s, cmd); o.kind != Outcome::kOk) return o;
   if (a.expect == SubscribeStep::Expect::kNone) return Ok();
   return AwaitSubscription(s, *id, a.expect == SubscribeStep::Expect::kConfirm, false, a.timeout);
@@ -74,6 +80,43 @@ ClientRunner::Outcome ClientRunner::Do(const Step& s, const UnsubscribeStep& a) 
     return o;
   if (!a.sync) return Ok();
   return Do(s, SyncStep{});
+}
+
+ClientRunner::Outcome ClientRunner::Do(const Step& s, const JoinStep& a) {
+  auto id = a.id.Render(*this);
+  if (!id.ok()) return Failed(s, id.error().message);
+  Json presence = Json::object();
+  if (a.presence) {
+    auto p = a.presence->Render(*this);
+    if (!p.ok()) return Failed(s, p.error().message);
+    presence = *p;
+  } else {
+    if (a.presence_id) {
+      auto v = a.presence_id->Render(*this);
+      if (!v.ok()) return Failed(s, v.error().message);
+      presence["id"] = *v;
+    }
+    if (a.info) {
+      auto v = a.info->Render(*this);
+      if (!v.ok()) return Failed(s, v.error().message);
+      presence["info"] = *v;
+    }
+  }
+  return SendCommand(s, {{"command", "join"}, {"identifier", *id}, {"presence", presence}});
+}
+
+ClientRunner::Outcome ClientRunner::Do(const Step& s, const LeaveStep& a) {
+  auto id = a.id.Render(*this);
+  if (!id.ok()) return Failed(s, id.error().message);
+  return SendCommand(s, {{"command", "leave"}, {"identifier", *id}});
+}
+
+ClientRunner::Outcome ClientRunner::Do(const Step& s, const PresenceStep& a) {
+  auto id = a.id.Render(*this);
+  if (!id.ok()) return Failed(s, id.error().message);
+  auto d = a.data.Render(*this);
+  if (!d.ok()) return Failed(s, d.error().message);
+  return SendCommand(s, {{"command", "presence"}, {"identifier", *id}, {"data", *d}});
 }
 
 ClientRunner::Outcome ClientRunner::Do(const Step& s, const SyncStep& a) {

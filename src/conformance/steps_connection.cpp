@@ -1,5 +1,5 @@
 // Steps that open, use and close the connection, and the ones that only
-// coordinate time: connect, send, close, sleep, wait_all.
+// coordinate time: connect, send, close, drop, sleep, wait_all.
 
 #include <thread>
 
@@ -166,6 +166,12 @@ ClientRunner::Outcome ClientRunner::Do(const Step& s, const SendStep& a) {
 ClientRunner::Outcome ClientRunner::Do(const Step& s, const CloseStep& a) {
   if (!conn_.connected()) return Failed(s, "the client is not connected");
   conn_.CloseGracefully(static_cast<uint16_t>(a.code), DeadlineFor(std::chrono::seconds(1)));
+  return Ok();
+}
+
+ClientRunner::Outcome ClientRunner::Do(const Step& s, const DropStep&) {
+  if (!conn_.connected()) return Failed(s, "the client is not connected");
+  conn_.Drop();
   return Ok();
 }
 

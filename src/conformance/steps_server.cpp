@@ -11,7 +11,7 @@ Result<broadcast::Publisher*> ClientRunner::PublisherFor(const std::string& adap
   std::string id = adapter + (override_key ? "|" + key : "");
   if (!publisher_ || publisher_id_ != id) {
     broadcast::PublisherConfig c = run_.target().Publishing(adapter);
-    if (override_key) c.broadcast_key = key;
+    if (override_key) (adapter == "api" ? c.api_key : c.broadcast_key) = key;
     c.timeout_ms = static_cast<int>(run_.Scaled(Millis(5000)).count());
     auto p = broadcast::MakePublisher(c);
     if (!p.ok()) return p.error();
@@ -98,6 +98,7 @@ ClientRunner::Outcome ClientRunner::Do(const Step& s, const RestartStep&) {
   }
   // A publisher may hold a kept-alive connection to the old process.
   publisher_.reset();
+  http_.reset();
   Status st = run_.target().Restart();
   if (!st.ok()) return Failed(s, "restart failed: " + st.error().message);
   return Ok();

@@ -25,6 +25,13 @@ struct Endpoint {
   }
 };
 
+// The target's REST API (`http` steps, the `api` broadcast adapter). It
+// speaks TLS when the endpoint does, with the endpoint's trust settings.
+struct HttpApi {
+  std::string url;  // base URL whose path is the API's base path, e.g. http://h:8080/api
+  std::string key;  // Bearer key for `auth: api`; empty (or "none"): no header
+};
+
 struct RunSettings {
   double timeout_scale = 1.0;
   std::string jwt_secret;      // mints `token:` JWTs
@@ -37,7 +44,8 @@ class Target {
  public:
   virtual ~Target() = default;
   virtual Endpoint endpoint() const = 0;
-  // Publisher settings for `adapter` (http, redis, redisx, nats).
+  virtual HttpApi api() const = 0;
+  // Publisher settings for `adapter` (http, api, redis, redisx, nats).
   virtual broadcast::PublisherConfig Publishing(const std::string& adapter) const = 0;
   virtual bool can_restart() const = 0;
   // Stops the server under test (SIGTERM, then SIGKILL), starts it again and

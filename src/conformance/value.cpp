@@ -1,5 +1,7 @@
 #include "conformance/value.h"
 
+#include "common/strings.h"
+
 namespace cable::conformance {
 namespace {
 
@@ -38,6 +40,20 @@ std::optional<TextTemplate> TextTemplate::Parse(std::string_view text, std::stri
       return std::nullopt;
     }
     std::string name(text.substr(open + 2, close - open - 2));
+    Filter filter = Filter::kNone;
+    if (size_t bar = name.find('|'); bar != std::string::npos) {
+      std::string f = name.substr(bar + 1);
+      while (!f.empty() && f.front() == ' ') f.erase(0, 1);
+      while (!f.empty() && f.back() == ' ') f.pop_back();
+      if (f != "urlencode") {
+        *error = "unknown filter \"" + f.substr(0, 64) + "\" in \"{{" +
+                 std::string(text.substr(open + 2, close - open - 2)).substr(0, 128) +
+                 "}}\" (expected urlencode)";
+        return std::nullopt;
+      }
+      filter = Filter::kUrlEncode;
+      name.erase(bar);
+    }
     while (!name.empty() && name.front() == ' ') name.erase(0, 1);
     while (!name.empty() && name.back() == ' ') name.pop_back();
     bool ok = !name.empty() && name.size() <= 128;
@@ -47,7 +63,7 @@ std::optional<TextTemplate> TextTemplate::Parse(std::string_view text, std::stri
                "}}\" (expected letters, digits, _ . -)";
       return std::nullopt;
     }
-    t.parts_.push_back({true, std::move(name)});
+    t.parts_.push_back({true, std::move(name), filter});
     pos = close + 2;
   }
   return t;
@@ -68,7 +84,7 @@ std::vector<std::string> TextTemplate::variables() const {
 }
 
 Result<Json> TextTemplate::Render(const RenderContext& ctx) const {
-  if (parts_.size() == 1 && parts_[0].is_var) {
+  if (parts_.size() == 1 && parts_[0].is_var && parts_[0].filter == Filter::kNone) {
     auto v = ctx.Variable(parts_[0].text);
     if (!v) return Error{"undefined", "variable {{" + parts_[0].text + "}} is not set yet"};
     return *v;
@@ -87,7 +103,7 @@ Result<std::string> TextTemplate::RenderText(const RenderContext& ctx) const {
     }
     auto v = ctx.Variable(p.text);
     if (!v) return Error{"undefined", "variable {{" + p.text + "}} is not set yet"};
-    out += AsText(*v);
+    out += p.filter == Filter::kUrlEncode ? PercentEncode(AsText(*v)) : AsText(*v);
   }
   return out;
 }

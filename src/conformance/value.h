@@ -6,7 +6,9 @@
 // A string that is exactly one placeholder (`"{{t1}}"`) renders to the typed
 // value of the variable (a captured number stays a number); any other string
 // renders to text with each variable inserted as text (strings verbatim,
-// other values as compact JSON). An unknown variable is an error at render
+// other values as compact JSON). `{{name|urlencode}}` inserts the text
+// percent-encoded (every byte but A-Z a-z 0-9 - . _ ~), for names that go
+// into URL paths; a filtered placeholder is always text. An unknown variable is an error at render
 // time; the loader rejects names that no step can define, so in practice it
 // means a capture that has not happened yet.
 
@@ -50,9 +52,11 @@ class TextTemplate {
   bool is_literal() const { return parts_.size() <= 1 && (parts_.empty() || !parts_[0].is_var); }
 
  private:
+  enum class Filter { kNone, kUrlEncode };
   struct Part {
     bool is_var = false;
     std::string text;  // literal text or variable name
+    Filter filter = Filter::kNone;
   };
   std::vector<Part> parts_;
   std::string source_;

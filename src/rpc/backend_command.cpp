@@ -132,6 +132,12 @@ anycable::CommandResponse Backend::DoCommand(const anycable::CommandMessage& req
     auto* istate = res.mutable_env()->mutable_istate();
     for (auto& [k, v] : diff) (*istate)[k] = std::move(v);
   }
+  if (fx.presence) {
+    auto* presence = res.mutable_presence();
+    presence->set_type(fx.presence->type);
+    presence->set_id(std::move(fx.presence->id));
+    presence->set_info(std::move(fx.presence->info));
+  }
   return res;
 }
 

@@ -42,6 +42,15 @@ struct IncrementStep {
 struct UnsetStep {
   std::vector<std::string> keys;
 };
+// Join or leave the subscription's presence stream on the client's behalf
+// (CommandResponse.presence); the server applies it after the rest of the
+// reply, so `set: {$p: ...}` in the same handler counts.
+struct PresenceStep {
+  bool join = true;  // else leave
+  Template id;       // the presence id, as text (join)
+  bool has_info = false;
+  ValueTemplate info;  // sent as JSON text (join)
+};
 struct DisconnectStep {};
 struct RejectStep {};
 struct RequireStep {
@@ -55,7 +64,8 @@ struct IfStep {
 
 struct Step {
   std::variant<TransmitStep, BroadcastStep, StreamFromStep, StopStreamFromStep, StopAllStreamsStep,
-               SetStep, IncrementStep, UnsetStep, DisconnectStep, RejectStep, RequireStep, IfStep>
+               SetStep, IncrementStep, UnsetStep, PresenceStep, DisconnectStep, RejectStep,
+               RequireStep, IfStep>
       action;
   std::string where;  // "file:line:column", for runtime error messages
 };

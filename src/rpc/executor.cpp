@@ -130,6 +130,15 @@ class Runner {
     return true;
   }
 
+  Result<bool> Do(const PresenceStep& s) {
+    PresenceEffect p;
+    p.type = s.join ? "join" : "leave";
+    p.id = s.id.RenderString(scope_);
+    if (s.has_info) p.info = DumpJson(s.info.Render(scope_));
+    fx_->presence = std::move(p);
+    return true;
+  }
+
   Result<bool> Do(const DisconnectStep&) {
     fx_->disconnect = true;
     return true;

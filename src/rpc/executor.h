@@ -5,6 +5,7 @@
 // stop_streams, then stopped_streams, then streams (spec §4.3), ends up with
 // what the steps did in sequence.
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,6 +16,13 @@
 
 namespace cable::rpc {
 
+// CommandResponse.presence: one per reply, the last presence step wins.
+struct PresenceEffect {
+  std::string type;  // join | leave
+  std::string id;
+  std::string info;  // JSON text; empty: none
+};
+
 struct Effects {
   std::vector<std::string> transmissions;  // encoded client messages
   std::vector<std::string> streams;
@@ -24,6 +32,7 @@ struct Effects {
   bool rejected = false;
   std::string reject_reason;
   std::vector<std::string> publications;  // encoded broadcast bodies
+  std::optional<PresenceEffect> presence;
 };
 
 // `scope`'s state root must hold an object; steps change it in place.

@@ -29,8 +29,9 @@ constexpr RootSet kChannelRoots = kRequestRoots | Bit(Root::kIdentifiers) | Bit(
 constexpr RootSet kActionRoots = kChannelRoots | Bit(Root::kData);
 
 constexpr std::string_view kAllSteps[] = {
-    "transmit",  "broadcast", "stream_from", "stop_stream_from", "stop_all_streams", "set",
-    "increment", "unset",     "disconnect",  "reject",           "require",          "if"};
+    "transmit", "broadcast", "stream_from", "stop_stream_from", "stop_all_streams",
+    "set",      "increment", "unset",       "presence",         "disconnect",
+    "reject",   "require",   "if"};
 
 bool StepAllowed(Context ctx, std::string_view step) {
   switch (ctx) {
@@ -38,6 +39,7 @@ bool StepAllowed(Context ctx, std::string_view step) {
       return true;
     case Context::kAction:
       return step != "reject" && step != "require";
+    // The server leaves the presence stream itself on unsubscribe.
     case Context::kUnsubscribe:
       return step == "broadcast" || step == "set" || step == "increment" || step == "unset" ||
              step == "if";
@@ -319,12 +321,36 @@ class Loader {
       }
       step.action = std::move(s);
       *used |= Bit(Root::kState);
+    } else if (name == "presence") {
+      step.action = Presence(v, allowed, used);
     } else if (name == "require") {
       RequireStep s{ParseCondition(v, allowed, what)};
       *used |= s.condition.roots();
       step.action = std::move(s);
     }
     return step;
+  }
+
+  // {type: join, id: ..., info: ...} or {type: leave}.
+  PresenceStep Presence(const YAML::Node& v, RootSet allowed, RootSet* used) {
+    const std::string what = "'presence' (type: join|leave, id:, info:)";
+    r_.CheckMap(v, what, {"type", "id", "info"});
+    if (!v["type"]) r_.Fail(v, "'presence' needs 'type': join or leave");
+    PresenceStep s;
+    s.join = r_.Choice(v["type"], {"join", "leave"}) == "join";
+    if (s.join && !v["id"]) r_.Fail(v, "'presence' join needs 'id' (the presence id)");
+    if (!s.join && v["info"]) r_.Fail(v["info"], "'presence' leave takes no 'info'");
+    if (v["id"]) {
+      // A number is an id too, as its text (`id: 42` is "42").
+      s.id = CompileTemplate(v["id"], allowed, "'presence' 'id'");
+      *used |= s.id.roots();
+    }
+    if (v["info"]) {
+      s.has_info = true;
+      s.info = Value(v["info"], allowed, "'presence' 'info'");
+      *used |= s.info.roots();
+    }
+    return s;
   }
 
   void Connection(const YAML::Node& n) {

@@ -149,6 +149,15 @@ struct ServerConfig {
   std::string redis_url = "redis://localhost:6379";
   std::string redis_channel = "__anycable__";  // `redis` adapter
   std::string redisx_stream = "__anycable__";  // `redisx` adapter
+  // Sentinel addresses ("host:port,..."); with them, redis_url's host names
+  // the master. See broadcast::AddRedisSentinels.
+  std::string redis_sentinels;
+  // rediss://: the server's certificate is checked (against the CA file, or
+  // the system's CAs) unless verify is off; client certificate for mutual TLS.
+  bool redis_tls_verify = true;
+  std::string redis_tls_ca_cert_path;
+  std::string redis_tls_client_cert_path;
+  std::string redis_tls_client_key_path;
   std::string nats_servers = "nats://127.0.0.1:4222";
   std::string nats_channel = "__anycable__";  // `nats` adapter
   std::string pubsub_adapter;                 // redis | nats | none; empty = auto (spec §8.3)

@@ -214,10 +214,16 @@ TEST(BroadcastCli, UsageErrors) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("--stream"), std::string::npos) << r.err;
 
-  r = CableBroadcast(
-      {"--adapter", "redis", "--redis-url", "rediss://h:1", "--stream", "s", "--data", "1"});
+  r = CableBroadcast({"--adapter", "redis", "--redis-url", "unix:///run/redis.sock", "--stream",
+                      "s", "--data", "1"});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("TLS not supported"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("unix socket"), std::string::npos) << r.err;
+
+  // A client certificate without its key (or the other way round).
+  r = CableBroadcast(
+      {"--adapter", "redis", "--redis-tls-cert", CableBinary(), "--stream", "s", "--data", "1"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--redis-tls-key"), std::string::npos) << r.err;
 
   r = CableBroadcast({"--reconnect", "--stream", "s", "--data", "1"});
   EXPECT_EQ(r.exit_code, 2);

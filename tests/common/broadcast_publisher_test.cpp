@@ -13,6 +13,7 @@
 #include "support/nats_server.h"
 #include "support/process.h"
 #include "support/redis_server.h"
+#include "support/tls_certs.h"
 
 namespace cable::broadcast {
 namespace {
@@ -58,10 +59,12 @@ TEST(MakePublisher, RejectsUnknownAdapterAndBadUrls) {
   EXPECT_EQ(MakePublisher(c).error().code, "bad_url");
 
   c.adapter = "redis";
-  c.redis_url = "rediss://localhost:6380";
-  p = MakePublisher(c);
-  ASSERT_FALSE(p.ok());
-  EXPECT_NE(p.error().message.find("TLS not supported"), std::string::npos) << p.error().message;
+  c.redis_url = "rediss://localhost:6380";  // TLS: accepted, connects on publish
+  EXPECT_TRUE(MakePublisher(c).ok());
+  c.redis_url = "redis://mymaster";
+  c.redis_sentinels = "s1:notaport";
+  EXPECT_EQ(MakePublisher(c).error().code, "bad_url");
+  c.redis_sentinels.clear();
 
   c.adapter = "nats";
   c.nats_servers = " , ";
@@ -278,6 +281,39 @@ TEST_F(RedisPublisherTest, FailsWhileDownThenReconnects) {
   RedisSubscriber sub(redis_->port(), "__anycable__");
   ASSERT_TRUE(publisher.Publish(kHello).ok());
   EXPECT_EQ(sub.Next(), ToJson(kHello));
+}
+
+// rediss://: the same publisher over TLS, including noticing that a reused
+// TLS connection was closed by a restarted server.
+TEST(RedisTlsPublisher, PublishesOverTlsAndRecoversAfterRestart) {
+  if (!RedisServer::Available()) GTEST_SKIP() << "redis-server not installed";
+  testing::RedisServerOptions options;
+  options.tls = true;
+  RedisServer redis(options);
+  auto url = ParseRedisUrl(redis.tls_url());
+  ASSERT_TRUE(url.ok());
+  url->tls_settings.ca_file = testing::Certs().cert;
+  RedisPublisher publisher(*url, RedisPublisher::Mode::kPubSub, "__anycable__", 2s);
+  {
+    RedisSubscriber sub(redis.port(), "__anycable__");
+    ASSERT_TRUE(publisher.Publish(kHello).ok());
+    EXPECT_EQ(sub.Next(), ToJson(kHello));
+  }
+  redis.Restart();
+  RedisSubscriber sub(redis.port(), "__anycable__");
+  Status s = publisher.Publish(kHello);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(publisher.connections_opened(), 2);
+  EXPECT_EQ(sub.Next(), ToJson(kHello));
+
+  // The system trust store does not know the self-signed certificate.
+  url->tls_settings.ca_file.clear();
+  RedisPublisher untrusting(*url, RedisPublisher::Mode::kPubSub, "__anycable__", 2s);
+  s = untrusting.Publish(kHello);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, "unreachable");
+  EXPECT_NE(s.error().message.find("certificate verification failed"), std::string::npos)
+      << s.error().message;
 }
 
 TEST(RedisPublisher, UnreachableServer) {

@@ -61,15 +61,53 @@ TEST(RedisUrl, Parses) {
   EXPECT_EQ(bare->Authority(), "localhost:6379");
 }
 
-TEST(RedisUrl, RejectsTlsAndGarbage) {
-  auto tls = broadcast::ParseRedisUrl("rediss://localhost:6380");
-  ASSERT_FALSE(tls.ok());
-  EXPECT_EQ(tls.error().code, "unsupported");
-  EXPECT_NE(tls.error().message.find("TLS"), std::string::npos);
-  for (const char* bad :
-       {"localhost:6379", "http://x", "redis://h:port", "redis://h/db", "redis://h:70000"}) {
+TEST(RedisUrl, RedissMeansTls) {
+  auto tls = broadcast::ParseRedisUrl("rediss://:pw@redis.example:6380/2");
+  ASSERT_TRUE(tls.ok()) << tls.error().message;
+  EXPECT_TRUE(tls->tls);
+  EXPECT_EQ(tls->port, 6380);
+  EXPECT_EQ(tls->db, 2);
+  // Verification is on unless turned off.
+  EXPECT_TRUE(tls->tls_settings.verify);
+  EXPECT_FALSE(broadcast::ParseRedisUrl("redis://localhost")->tls);
+}
+
+TEST(RedisUrl, RejectsGarbage) {
+  for (const char* bad : {"localhost:6379", "http://x", "redis://h:port", "redis://h/db",
+                          "redis://h:70000", "unix:///tmp/redis.sock"}) {
     EXPECT_FALSE(broadcast::ParseRedisUrl(bad).ok()) << bad;
   }
+}
+
+TEST(RedisUrl, SentinelsAsAnycableGoReadsThem) {
+  auto u = broadcast::ParseRedisUrl("redis://mymaster/1");
+  ASSERT_TRUE(u.ok());
+  ASSERT_TRUE(broadcast::AddRedisSentinels(*u, "user:p%40ss@s1:26380, s2,[::1]:5000").ok());
+  ASSERT_EQ(u->sentinels.size(), 3u);
+  EXPECT_EQ(u->sentinels[0].host, "s1");
+  EXPECT_EQ(u->sentinels[0].port, 26380);
+  // Without a port: Sentinel's default, not Redis'.
+  EXPECT_EQ(u->sentinels[1].host, "s2");
+  EXPECT_EQ(u->sentinels[1].port, 26379);
+  EXPECT_EQ(u->sentinels[2].host, "::1");
+  EXPECT_EQ(u->sentinels[2].port, 5000);
+  // Credentials given with the sentinels are the master's, as in anycable-go.
+  EXPECT_EQ(u->username, "user");
+  EXPECT_EQ(u->password, "p@ss");
+  EXPECT_EQ(u->host, "mymaster");
+  EXPECT_EQ(u->db, 1);
+  EXPECT_TRUE(u->UsesSentinel());
+  EXPECT_EQ(u->Authority(), "master mymaster");
+
+  auto own = broadcast::ParseRedisUrl("redis://:mine@mymaster");
+  ASSERT_TRUE(broadcast::AddRedisSentinels(*own, "rediss://x:theirs@s1").ok());
+  EXPECT_EQ(own->password, "mine");
+  EXPECT_TRUE(own->tls);
+
+  auto none = broadcast::ParseRedisUrl("redis://localhost");
+  ASSERT_TRUE(broadcast::AddRedisSentinels(*none, "").ok());
+  EXPECT_FALSE(none->UsesSentinel());
+  EXPECT_FALSE(broadcast::AddRedisSentinels(*none, "s1:notaport").ok());
 }
 
 }  // namespace

@@ -43,6 +43,17 @@ std::vector<std::string> ClaimedFeatures(std::string* extra) {
   if (ServeHasFlag("--broker") && ServeHasFlag("--public_streams")) {
     features.insert(features.end(), {"history", "session_restore"});
     *extra += " --broker memory";
+    // A short presence_ttl keeps the scenario that waits it out short.
+    if (ServeHasFlag("--presence_ttl")) {
+      features.push_back("presence");
+      *extra += " --presence_ttl 2";
+    }
+  }
+  // With --secret the REST API is on, on the main port.
+  if (ServeHasFlag("--api_path")) features.push_back("rest_api");
+  if (ServeHasFlag("--api_cors_headers")) {
+    features.push_back("rest_api_cors");
+    *extra += " --api_cors_headers";
   }
   return features;
 }
@@ -127,6 +138,63 @@ TEST(ConformanceSuite, ReliableStreamsWithTheNatsBroker) {
   std::cout << r.out << r.err;
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(LastLine(r.out), "28 passed, 0 failed, 0 skipped");
+}
+
+// Presence and the REST API with the Redis broker: members kept in a real
+// redis-server. One node, so no pub/sub, as above, and one job: nodes
+// sharing the Redis sweep each other's expired members, and without a
+// pub/sub a leave swept by another node would never reach this one.
+TEST(ConformanceSuite, PresenceWithTheRedisBroker) {
+  if (!ServeHasFlag("--presence_ttl")) GTEST_SKIP() << "cable serve has no presence yet";
+  if (!RedisServer::Available()) GTEST_SKIP() << "redis-server not installed";
+  RedisServer redis;
+  RunResult r = Conformance(
+      {Scenarios(), "--only", "anycable/presence\\.yml$,anycable/presence_api\\.yml$", "--command",
+       ServeCommand("--pubsub none --broker redis --presence_ttl 2 --api_cors_headers "
+                    "--public_streams --redis_url " +
+                    redis.url()),
+       "--secret", kSecret, "--features",
+       "rpc,presence,rest_api,rest_api_cors,history,ext_protocol,broadcast,public_streams,"
+       "signed_streams",
+       "--jobs", "1"});
+  std::cout << r.out << r.err;
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(LastLine(r.out), "21 passed, 0 failed, 0 skipped");
+}
+
+// Without a broker that keeps presence (none, and NATS, which has none):
+// joins are ignored, queries answer the error shape, the API answers 501.
+TEST(ConformanceSuite, PresenceUnavailableWithoutAPresenceBroker) {
+  if (!ServeHasFlag("--presence_ttl")) GTEST_SKIP() << "cable serve has no presence yet";
+  RunResult r = Conformance({Scenarios("/anycable/presence_unavailable.yml"), "--command",
+                             ServeCommand(), "--secret", kSecret, "--features",
+                             "rpc,rest_api,presence_unavailable", "--jobs", "2"});
+  std::cout << r.out << r.err;
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(LastLine(r.out), "2 passed, 0 failed, 0 skipped");
+
+  if (!NatsServer::Available()) return;
+  NatsServer nats(/*jetstream=*/true);
+  r = Conformance({Scenarios("/anycable/presence_unavailable.yml"), "--command",
+                   ServeCommand("--pubsub none --broker nats --nats_servers " + nats.url()),
+                   "--secret", kSecret, "--features", "rpc,rest_api,presence_unavailable", "--jobs",
+                   "2"});
+  std::cout << r.out << r.err;
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(LastLine(r.out), "2 passed, 0 failed, 0 skipped");
+}
+
+// The presence scenarios notice a server that keeps no presence: every one
+// fails (quickly, with short timeouts) instead of passing vacuously.
+TEST(ConformanceSuite, PresenceScenariosFailWithoutABroker) {
+  if (!ServeHasFlag("--presence_ttl")) GTEST_SKIP() << "cable serve has no presence yet";
+  RunResult r = Conformance({Scenarios("/anycable/presence.yml"), "--command",
+                             ServeCommand("--public_streams"), "--secret", kSecret, "--features",
+                             "rpc,presence,history,ext_protocol,broadcast,public_streams,"
+                             "signed_streams",
+                             "--jobs", "4", "--timeout-scale", "0.2"});
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  EXPECT_EQ(LastLine(r.out), "0 passed, 13 failed, 0 skipped") << r.out;
 }
 
 // A slow client is dropped with a whole last frame, then disconnect/too_slow

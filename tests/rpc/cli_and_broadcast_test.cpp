@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <fstream>
 
+#include "common/broadcast/api_publisher.h"
 #include "common/broadcast/broadcast_key.h"
 #include "rpc/publisher_sink.h"
 #include "rpc_fixture.h"
@@ -35,7 +36,8 @@ struct RpcProcess {
     // Keep the developer's environment from choosing the adapter.
     options.unset_env = {"ANYCABLE_BROADCAST_ADAPTER", "ANYCABLE_HTTP_BROADCAST_URL",
                          "ANYCABLE_BROADCAST_KEY",     "ANYCABLE_SECRET",
-                         "ANYCABLE_RPC_HOST",          "ANYCABLE_HTTP_BROADCAST_SECRET"};
+                         "ANYCABLE_RPC_HOST",          "ANYCABLE_HTTP_BROADCAST_SECRET",
+                         "ANYCABLE_API_SECRET"};
     for (const auto& [k, v] : options.env) {
       options.unset_env.erase(std::remove(options.unset_env.begin(), options.unset_env.end(), k),
                               options.unset_env.end());
@@ -134,6 +136,22 @@ TEST(RpcBroadcasts, HttpWithDerivedKey) {
   EXPECT_EQ(req.target, "/_broadcast");
   EXPECT_EQ(req.body, R"({"stream":"a","data":"{\"reply\":\"pong\"}"})");
   EXPECT_EQ(req.header("authorization"), "Bearer " + broadcast::DeriveBroadcastKey("s3cret"));
+}
+
+TEST(RpcBroadcasts, ApiAdapterPostsToThePublishEndpointWithTheApiKey) {
+  cable::testing::HttpSink sink;
+  RpcProcess rpc({"--channels", "anyt", "--broadcast-adapter", "api", "--api-url", sink.url("/api"),
+                  "--broadcast-url", "http://127.0.0.1:1/_broadcast"},
+                 {{"ANYCABLE_SECRET", "s3cret"}});
+  ASSERT_TRUE(rpc.started) << rpc.process.Stderr();
+  auto res = rpc.Perform(R"({"channel":"Anyt::TestChannels::StopStreamsChannel"})",
+                         R"({"action":"ping","name":"a"})");
+  EXPECT_EQ(res.status(), anycable::SUCCESS);
+  ASSERT_TRUE(sink.WaitForRequests(1));
+  auto req = sink.requests().at(0);
+  EXPECT_EQ(req.target, "/api/publish");
+  EXPECT_EQ(req.body, R"({"stream":"a","data":"{\"reply\":\"pong\"}"})");
+  EXPECT_EQ(req.header("authorization"), "Bearer " + broadcast::DeriveApiKey("s3cret"));
 }
 
 TEST(RpcBroadcasts, HttpFailureDoesNotFailTheCall) {

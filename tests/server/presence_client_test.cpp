@@ -15,8 +15,7 @@
 
 #include <chrono>
 
-#include "server/server_test_helpers.h"
-#include "support/node_packages.h"
+#include "server/node_script_test.h"
 #include "support/redis_server.h"
 
 namespace cable::testing {
@@ -44,10 +43,6 @@ std::unique_ptr<CableServer> StartNode(std::vector<std::string> broker_args) {
   return std::make_unique<CableServer>(options);
 }
 
-std::string Tail(const std::string& text, size_t n = 4000) {
-  return text.size() <= n ? text : "..." + text.substr(text.size() - n);
-}
-
 // The joins and leaves a client received, without their arrival times
 // (query replies come the same way, as type "info").
 Json Events(const Json& summary, const std::string& client) {
@@ -67,20 +62,8 @@ Json Leave(const std::string& id) {
   return {{"type", "leave"}, {"id", id}};
 }
 
-class PresenceClientTest : public ::testing::Test {
+class PresenceClientTest : public NodeScriptTest {
  protected:
-  static void SetUpTestSuite() { skip_reason_ = new std::string(InstallNodePackages()); }
-  static void TearDownTestSuite() {
-    delete skip_reason_;
-    skip_reason_ = nullptr;
-  }
-  void SetUp() override {
-    if (!skip_reason_->empty()) GTEST_SKIP() << *skip_reason_;
-  }
-  void TearDown() override {
-    if (HasFailure()) std::cout << "summary: " << summary_.dump(1) << "\n" << context_ << "\n";
-  }
-
   // Runs presence.mjs with alice on the first node and bob on the last;
   // the parsed summary, or a test failure.
   // With `redis` the nodes share its pub/sub, and the script waits for
@@ -95,27 +78,8 @@ class PresenceClientTest : public ::testing::Test {
                                      "--ttl",     std::to_string(kPresenceTtlS),
                                      "--timeout", std::to_string(kScriptTimeoutS)};
     if (redis) argv.insert(argv.end(), {"--redis-port", std::to_string(redis->port())});
-    ChildProcess script(argv);
-    auto code = script.Wait(std::chrono::seconds(kScriptTimeoutS + 30));
-    std::string logs;
-    for (size_t i = 0; i < nodes.size(); ++i) {
-      logs += "\n--- node " + std::to_string(i) + " log:\n" + Tail(nodes[i]->process().Stderr());
-    }
-    context_ = "script stderr:\n" + Tail(script.Stderr()) + logs;
-    EXPECT_TRUE(code.has_value()) << "script still running";
-    const std::string out = script.Stdout();
-    const auto at = out.find("summary ");
-    if (at == std::string::npos) {
-      ADD_FAILURE() << "no summary; exit " << code.value_or(-1) << "\nstdout: " << out;
-      return {};
-    }
-    auto summary = Json::parse(out.substr(at + 8, out.find('\n', at) - at - 8), nullptr, false);
-    if (!summary.is_object()) {
-      ADD_FAILURE() << "bad summary: " << out;
-      return {};
-    }
-    summary_ = summary;
-    EXPECT_EQ(code.value_or(-1), 0);
+    Json summary = RunNodeScript(argv, std::chrono::seconds(kScriptTimeoutS), nodes);
+    if (summary.is_null()) return summary;
     std::cout << "[ summary  ] outcome " << summary.value("outcome", "?") << ", bob's TTL leave "
               << summary.value("ttl_leave_after_ms", -1) << " ms after the cut\n";
     return summary;
@@ -165,12 +129,7 @@ class PresenceClientTest : public ::testing::Test {
     EXPECT_GE(after_ms, (kPresenceTtlS - 1) * 1000) << "leave sent before the presence TTL";
     EXPECT_LE(after_ms, kPresenceTtlS * 1000 + kSweepSlackMs) << "leave long after the TTL";
   }
-
-  Json summary_;
-  std::string context_;
-  static std::string* skip_reason_;
 };
-std::string* PresenceClientTest::skip_reason_ = nullptr;
 
 TEST_F(PresenceClientTest, MemoryBrokerJoinLeaveAndTtlOnOneNode) {
   auto node = StartNode({"--broker", "memory"});

@@ -18,8 +18,7 @@
 
 #include <chrono>
 
-#include "server/server_test_helpers.h"
-#include "support/node_packages.h"
+#include "server/node_script_test.h"
 #include "support/redis_server.h"
 
 namespace cable::testing {
@@ -44,31 +43,14 @@ std::unique_ptr<CableServer> StartNode(std::vector<std::string> broker_args) {
   return std::make_unique<CableServer>(options);
 }
 
-std::string Tail(const std::string& text, size_t n = 4000) {
-  return text.size() <= n ? text : "..." + text.substr(text.size() - n);
-}
-
 std::string JoinPorts(const std::vector<int>& ports) {
   std::string out;
   for (int p : ports) out += (out.empty() ? "" : ",") + std::to_string(p);
   return out;
 }
 
-class ReliableClientTest : public ::testing::Test {
+class ReliableClientTest : public NodeScriptTest {
  protected:
-  static void SetUpTestSuite() { skip_reason_ = new std::string(InstallNodePackages()); }
-  static void TearDownTestSuite() {
-    delete skip_reason_;
-    skip_reason_ = nullptr;
-  }
-  void SetUp() override {
-    if (!skip_reason_->empty()) GTEST_SKIP() << *skip_reason_;
-  }
-  // Everything there is to know about a failed run, once.
-  void TearDown() override {
-    if (HasFailure()) std::cout << "summary: " << summary_.dump(1) << "\n" << context_ << "\n";
-  }
-
   // Runs reliable.mjs against `nodes` (the client starts on the first and
   // comes back to the second, if any); broadcasts are posted to every node
   // in turn, each once the previous one was answered, as one publisher
@@ -79,30 +61,12 @@ class ReliableClientTest : public ::testing::Test {
       ws_ports.push_back(n->port());
       broadcast_ports.push_back(n->broadcast_port());
     }
-    ChildProcess script({"node", SourcePath("tests/node/reliable.mjs"), "--ws", JoinPorts(ws_ports),
-                         "--broadcast", JoinPorts(broadcast_ports), "--stream", stream, "--count",
-                         std::to_string(kBroadcasts), "--cut-after", std::to_string(kCutAfter),
-                         "--timeout", std::to_string(kScriptTimeoutS)});
-    auto code = script.Wait(std::chrono::seconds(kScriptTimeoutS + 30));
-    std::string logs;
-    for (size_t i = 0; i < nodes.size(); ++i) {
-      logs += "\n--- node " + std::to_string(i) + " log:\n" + Tail(nodes[i]->process().Stderr());
-    }
-    context_ = "script stderr:\n" + Tail(script.Stderr()) + logs;
-    EXPECT_TRUE(code.has_value()) << "script still running";
-    const std::string out = script.Stdout();
-    const auto at = out.find("summary ");
-    if (at == std::string::npos) {
-      ADD_FAILURE() << "no summary; exit " << code.value_or(-1) << "\nstdout: " << out;
-      return {};
-    }
-    auto summary = Json::parse(out.substr(at + 8, out.find('\n', at) - at - 8), nullptr, false);
-    if (!summary.is_object()) {
-      ADD_FAILURE() << "bad summary: " << out;
-      return {};
-    }
-    summary_ = summary;
-    EXPECT_EQ(code.value_or(-1), 0);
+    Json summary = RunNodeScript(
+        {"node", SourcePath("tests/node/reliable.mjs"), "--ws", JoinPorts(ws_ports), "--broadcast",
+         JoinPorts(broadcast_ports), "--stream", stream, "--count", std::to_string(kBroadcasts),
+         "--cut-after", std::to_string(kCutAfter), "--timeout", std::to_string(kScriptTimeoutS)},
+        std::chrono::seconds(kScriptTimeoutS), nodes);
+    if (summary.is_null()) return summary;
     // Shown in the test log either way: how the run went, in numbers.
     std::cout << "[ summary  ] sent " << summary.value("sent", 0) << ", received "
               << summary.value("received", 0) << ", unique " << summary.value("unique", 0)
@@ -160,12 +124,7 @@ class ReliableClientTest : public ::testing::Test {
     EXPECT_EQ(s["history_replies"].back(), "confirm_history");
     EXPECT_TRUE(s["disconnects"].empty());
   }
-
-  Json summary_;
-  std::string context_;
-  static std::string* skip_reason_;
 };
-std::string* ReliableClientTest::skip_reason_ = nullptr;
 
 TEST_F(ReliableClientTest, MemoryBrokerCatchesUpAfterTheConnectionIsCut) {
   auto node = StartNode({"--broker", "memory"});

@@ -33,6 +33,7 @@ struct HttpSink::Impl : std::enable_shared_from_this<HttpSink::Impl> {
   std::vector<RecordedRequest> recorded;
   int status = 201;
   std::string body;
+  std::vector<std::pair<std::string, std::string>> extra_headers;
   bool close_after = false;
   bool unresponsive = false;
   int accepted = 0;
@@ -71,12 +72,14 @@ struct HttpSink::Impl : std::enable_shared_from_this<HttpSink::Impl> {
       r.connection = index;
       int status;
       std::string body;
+      std::vector<std::pair<std::string, std::string>> extra_headers;
       bool close_after, unresponsive;
       {
         std::lock_guard lock(owner->mu);
         if (owner->recorded.size() < kMaxRecorded) owner->recorded.push_back(std::move(r));
         status = owner->status;
         body = owner->body;
+        extra_headers = owner->extra_headers;
         close_after = owner->close_after;
         unresponsive = owner->unresponsive;
       }
@@ -86,6 +89,7 @@ struct HttpSink::Impl : std::enable_shared_from_this<HttpSink::Impl> {
       response.result(static_cast<unsigned>(status));
       response.version(11);
       response.set(bhttp::field::content_type, "text/plain");
+      for (const auto& [name, value] : extra_headers) response.set(name, value);
       response.body() = std::move(body);
       response.keep_alive(req.keep_alive());
       response.prepare_payload();
@@ -148,6 +152,11 @@ void HttpSink::set_status(int status, std::string body) {
   std::lock_guard lock(impl_->mu);
   impl_->status = status;
   impl_->body = std::move(body);
+}
+
+void HttpSink::set_response_header(std::string name, std::string value) {
+  std::lock_guard lock(impl_->mu);
+  impl_->extra_headers.emplace_back(std::move(name), std::move(value));
 }
 
 void HttpSink::set_close_after_response(bool close) {

@@ -40,6 +40,9 @@ class HttpSink {
 
   // Status (and body) of subsequent responses; default 201 with an empty body.
   void set_status(int status, std::string body = "");
+  // A header added to subsequent responses (set after Content-Type, so it
+  // can replace it).
+  void set_response_header(std::string name, std::string value);
   // After each response, close the connection without saying so (no
   // `Connection: close`), like a server dropping an idle keep-alive connection.
   void set_close_after_response(bool close);

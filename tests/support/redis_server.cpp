@@ -6,6 +6,8 @@
 
 #include <stdexcept>
 
+#include "support/tls_certs.h"
+
 namespace cable::testing {
 namespace {
 
@@ -63,7 +65,8 @@ bool RedisServer::Available() {
          0;
 }
 
-RedisServer::RedisServer() : port_(FreePort()) {
+RedisServer::RedisServer(RedisServerOptions options)
+    : options_(std::move(options)), port_(FreePort()), tls_port_(options_.tls ? FreePort() : 0) {
   Start();
 }
 
@@ -73,11 +76,25 @@ std::string RedisServer::url() const {
   return "redis://127.0.0.1:" + std::to_string(port_);
 }
 
+std::string RedisServer::tls_url() const {
+  return "rediss://127.0.0.1:" + std::to_string(tls_port_);
+}
+
 void RedisServer::Start() {
-  process_ = ChildProcess({"redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1",
-                           "--save", "", "--appendonly", "no"});
+  std::vector<std::string> argv{
+      "redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1",
+      "--save",       "",       "--appendonly",        "no"};
+  if (options_.tls) {
+    const auto& certs = Certs();
+    argv.insert(argv.end(), {"--tls-port", std::to_string(tls_port_), "--tls-cert-file", certs.cert,
+                             "--tls-key-file", certs.key, "--tls-ca-cert-file", certs.cert,
+                             "--tls-auth-clients", options_.tls_auth_clients ? "yes" : "no"});
+  }
+  argv.insert(argv.end(), options_.args.begin(), options_.args.end());
+  process_ = ChildProcess(argv);
   // redis-server logs this line once it serves clients (after loading).
-  if (!process_.WaitForOutput("Ready to accept connections") || !WaitForPort(port_)) {
+  if (!process_.WaitForOutput("Ready to accept connections") || !WaitForPort(port_) ||
+      (options_.tls && !WaitForPort(tls_port_))) {
     throw std::runtime_error("redis-server did not start on port " + std::to_string(port_) + ": " +
                              process_.Stdout() + process_.Stderr());
   }
@@ -97,7 +114,11 @@ void RedisServer::Restart() {
 }
 
 nlohmann::json RedisServer::Command(const std::vector<std::string>& args) const {
-  redisContext* c = ConnectOrThrow(port_);
+  return RedisCommand(port_, args);
+}
+
+nlohmann::json RedisCommand(int port, const std::vector<std::string>& args) {
+  redisContext* c = ConnectOrThrow(port);
   redisReply* reply = RunArgv(c, args);
   if (reply == nullptr) {
     std::string why = c->errstr;

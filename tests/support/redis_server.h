@@ -23,12 +23,22 @@ struct redisContext;
 
 namespace cable::testing {
 
+struct RedisServerOptions {
+  // Also listen with TLS on tls_port(), with the certificate of Certs()
+  // (which is also the only CA it trusts for client certificates).
+  bool tls = false;
+  // With tls: refuse TLS clients without a certificate.
+  bool tls_auth_clients = false;
+  // More redis-server arguments, e.g. {"--replicaof", "127.0.0.1", "6379"}.
+  std::vector<std::string> args;
+};
+
 class RedisServer {
  public:
   // True when redis-server can be found on PATH; tests GTEST_SKIP otherwise.
   static bool Available();
 
-  RedisServer();
+  explicit RedisServer(RedisServerOptions options = {});
   ~RedisServer();
   RedisServer(const RedisServer&) = delete;
   RedisServer& operator=(const RedisServer&) = delete;
@@ -36,6 +46,9 @@ class RedisServer {
   int port() const { return port_; }
   // "redis://127.0.0.1:<port>".
   std::string url() const;
+  // With options.tls: the TLS port and "rediss://127.0.0.1:<tls_port>".
+  int tls_port() const { return tls_port_; }
+  std::string tls_url() const;
 
   // Graceful shutdown (SIGTERM): clients see their connections closed.
   void Stop();
@@ -49,9 +62,15 @@ class RedisServer {
 
  private:
   void Start();
+  RedisServerOptions options_;
   int port_ = 0;
+  int tls_port_ = 0;
   ChildProcess process_;
 };
+
+// One command to the Redis (or Sentinel) on 127.0.0.1:<port>, on a fresh
+// connection; the reply as RedisServer::Command gives it.
+nlohmann::json RedisCommand(int port, const std::vector<std::string>& args);
 
 // A Pub/Sub subscriber on one channel. Subscribed (confirmed by the server)
 // when the constructor returns.

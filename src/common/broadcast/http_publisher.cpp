@@ -23,9 +23,11 @@ std::string Snippet(const std::string& body) {
 
 }  // namespace
 
-HttpPublisher::HttpPublisher(http::Url url, std::string broadcast_key, http::ClientOptions options)
+HttpPublisher::HttpPublisher(http::Url url, std::string broadcast_key, http::ClientOptions options,
+                             std::string key_name)
     : url_(std::move(url)),
       key_(IsDisabledKey(broadcast_key) ? std::string() : std::move(broadcast_key)),
+      key_name_(std::move(key_name)),
       client_(url_, std::move(options)) {}
 
 Status HttpPublisher::PublishRaw(const std::string& body) {
@@ -37,7 +39,7 @@ Status HttpPublisher::PublishRaw(const std::string& body) {
   if (status >= 200 && status < 300) return Status::Ok();
   if (status == 401) {
     return Error{"unauthorized",
-                 key_.empty() ? "broadcast key required (401)" : "broadcast key rejected (401)"};
+                 key_name_ + (key_.empty() ? " required (401)" : " rejected (401)")};
   }
   std::string message = fmt::format("server answered {} {}", status, res->reason);
   if (!res->body.empty()) message += ": " + Snippet(res->body);

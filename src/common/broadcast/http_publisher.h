@@ -1,5 +1,7 @@
 #pragma once
-// Publisher for AnyCable's HTTP broadcast endpoint (POST /_broadcast).
+// Publisher for AnyCable's HTTP broadcast endpoint (POST /_broadcast), and,
+// with another URL and key, for the REST API's POST /api/publish, which takes
+// the same bodies and answers the same way (api_publisher.h).
 // Sends `Authorization: Bearer <key>` when a key is configured (and is not the
 // literal "none"). 2xx is success (anycable-go answers 201, even for bodies it
 // later fails to parse); 401 is "unauthorized"; any other status is
@@ -25,8 +27,10 @@ inline http::ClientOptions PublishClientOptions(std::chrono::milliseconds timeou
 
 class HttpPublisher : public Publisher {
  public:
-  // `url` is http:// or https:// (TLS settings in `options`).
-  HttpPublisher(http::Url url, std::string broadcast_key, http::ClientOptions options);
+  // `url` is http:// or https:// (TLS settings in `options`). `key_name`
+  // names the key in error messages ("broadcast key", "API key").
+  HttpPublisher(http::Url url, std::string broadcast_key, http::ClientOptions options,
+                std::string key_name = "broadcast key");
   // Plain options with this timeout.
   HttpPublisher(http::Url url, std::string broadcast_key, std::chrono::milliseconds timeout)
       : HttpPublisher(std::move(url), std::move(broadcast_key), PublishClientOptions(timeout)) {}
@@ -39,6 +43,7 @@ class HttpPublisher : public Publisher {
  private:
   http::Url url_;
   std::string key_;
+  std::string key_name_;
   http::Client client_;
 };
 

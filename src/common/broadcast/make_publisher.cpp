@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "common/broadcast/api_publisher.h"
 #include "common/broadcast/http_publisher.h"
 #include "common/broadcast/nats_publisher.h"
 #include "common/broadcast/publisher.h"
@@ -14,18 +15,26 @@ namespace cable::broadcast {
 
 Result<std::unique_ptr<Publisher>> MakePublisher(const PublisherConfig& config) {
   const std::chrono::milliseconds timeout(config.timeout_ms > 0 ? config.timeout_ms : 5000);
+  http::ClientOptions options = PublishClientOptions(timeout);
+  options.tls_ca_file = config.http_tls_ca_file;
+  options.tls_verify = config.http_tls_verify;
   std::unique_ptr<Publisher> publisher;
   if (config.adapter == "http") {
     auto url = http::ParseUrl(config.http_url);
     if (!url) return url.error();
-    http::ClientOptions options = PublishClientOptions(timeout);
-    options.tls_ca_file = config.http_tls_ca_file;
-    options.tls_verify = config.http_tls_verify;
     publisher =
         std::make_unique<HttpPublisher>(std::move(*url), config.broadcast_key, std::move(options));
+  } else if (config.adapter == "api") {
+    // The REST API takes the broadcast endpoint's bodies and answers alike.
+    auto url = ApiPublishUrl(config.api_url);
+    if (!url) return url.error();
+    publisher = std::make_unique<HttpPublisher>(std::move(*url), config.api_key, std::move(options),
+                                                "API key");
   } else if (config.adapter == "redis" || config.adapter == "redisx") {
     auto url = ParseRedisUrl(config.redis_url);
     if (!url) return url.error();
+    if (Status s = AddRedisSentinels(*url, config.redis_sentinels); !s) return s.error();
+    url->tls_settings = config.redis_tls;
     const bool stream = config.adapter == "redisx";
     publisher = std::make_unique<RedisPublisher>(
         std::move(*url), stream ? RedisPublisher::Mode::kStream : RedisPublisher::Mode::kPubSub,
@@ -36,8 +45,8 @@ Result<std::unique_ptr<Publisher>> MakePublisher(const PublisherConfig& config) 
     publisher = std::make_unique<NatsPublisher>(std::move(servers), config.nats_channel, timeout);
   } else {
     return Error{"unknown_adapter",
-                 fmt::format("unknown broadcast adapter \"{}\" (expected http, redis, redisx or "
-                             "nats)",
+                 fmt::format("unknown broadcast adapter \"{}\" (expected http, api, redis, "
+                             "redisx or nats)",
                              config.adapter)};
   }
   return publisher;

@@ -1,6 +1,7 @@
 #pragma once
 // Publishing broadcasts to an AnyCable deployment, the way a backend does:
-// HTTP POST /_broadcast, Redis PUBLISH, Redis Streams XADD, or NATS publish.
+// HTTP POST /_broadcast, the REST API's POST /api/publish, Redis PUBLISH,
+// Redis Streams XADD, or NATS publish.
 // Shared by `cable broadcast`, the `cable rpc` backend (actions that
 // broadcast), `cable bench` and `cable conformance`.
 //
@@ -12,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "common/broadcast/redis_url.h"
 #include "common/result.h"
 
 namespace cable::broadcast {
@@ -38,17 +40,23 @@ std::string ToJson(const std::vector<Publication>& batch);
 std::string ToJson(const RemoteDisconnect& command);
 
 struct PublisherConfig {
-  std::string adapter = "http";  // http | redis | redisx | nats
+  std::string adapter = "http";  // http | api | redis | redisx | nats
   // http
   std::string http_url = "http://localhost:8090/_broadcast";
   std::string broadcast_key;  // Bearer key; empty = no Authorization header
-  // https:// URLs: trust this PEM (empty: system store); false: any certificate.
+  // api: POST <api_url>/publish with the API key (api_publisher.h)
+  std::string api_url = "http://localhost:8080/api";
+  std::string api_key;  // Bearer key; empty = no Authorization header
+  // https:// URLs (http and api): trust this PEM (empty: system store);
+  // false: any certificate.
   std::string http_tls_ca_file;
   bool http_tls_verify = true;
   // redis / redisx
   std::string redis_url = "redis://localhost:6379";
   std::string redis_channel = "__anycable__";  // PUBLISH channel (redis)
   std::string redisx_stream = "__anycable__";  // XADD stream (redisx)
+  RedisTls redis_tls;                          // rediss:// URLs
+  std::string redis_sentinels;                 // see AddRedisSentinels
   // nats
   std::string nats_servers = "nats://127.0.0.1:4222";
   std::string nats_channel = "__anycable__";

@@ -1,79 +1,74 @@
 #include "common/broadcast/redis_open.h"
 
 #include <fmt/format.h>
-#include <hiredis/hiredis.h>
-#include <sys/time.h>
 
 #include <string>
+
+#include "common/broadcast/redis_sentinel.h"
+#include "common/net/host_port.h"
 
 namespace cable::broadcast {
 
 namespace {
 
-timeval ToTimeval(std::chrono::milliseconds ms) {
-  timeval tv{};
-  tv.tv_sec = static_cast<time_t>(ms.count() / 1000);
-  tv.tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000);
-  return tv;
-}
-
-// Runs a setup command; frees the context on any failure.
-Status Setup(redisContext* ctx, const RedisUrl& url, const std::vector<std::string_view>& args) {
-  RedisArgv a(args);
-  auto* reply =
-      static_cast<redisReply*>(redisCommandArgv(ctx, a.count(), a.argv.data(), a.lens.data()));
-  if (reply == nullptr) {
-    return Error{codes::kIoError, fmt::format("connection to Redis at {} lost during {}: {}",
-                                              url.Authority(), args[0], ctx->errstr)};
+// Runs a setup command; a reply of type error becomes `refused`.
+Result<RedisReply> Setup(RedisWire& wire, const std::vector<std::string_view>& args,
+                         const char* refused, std::chrono::milliseconds timeout) {
+  auto reply = wire.Command(args, timeout);
+  if (!reply.ok()) {
+    Error e = reply.error();
+    e.message = fmt::format("connection to Redis at {} lost during {}: {}", wire.authority(),
+                            args[0], e.message);
+    return e;
   }
-  Status result = Status::Ok();
-  if (reply->type == REDIS_REPLY_ERROR) {
-    result = Error{args[0] == "AUTH" ? "unauthorized" : "redis_error",
-                   fmt::format("Redis at {} refused {}: {}", url.Authority(), args[0],
-                               std::string_view(reply->str, reply->len))};
+  if ((*reply)->type == REDIS_REPLY_ERROR) {
+    return Error{refused, fmt::format("Redis at {} refused {}: {}", wire.authority(), args[0],
+                                      ReplyString(reply->get()))};
   }
-  freeReplyObject(reply);
-  return result;
+  return reply;
 }
 
 }  // namespace
 
-RedisArgv::RedisArgv(const std::vector<std::string_view>& args) {
-  argv.reserve(args.size());
-  lens.reserve(args.size());
-  for (auto a : args) {
-    argv.push_back(a.data());
-    lens.push_back(a.size());
+Result<std::unique_ptr<RedisWire>> OpenRedis(const RedisUrl& url,
+                                             std::chrono::milliseconds timeout) {
+  RedisAddress address{url.host, url.port};
+  if (url.UsesSentinel()) {
+    auto asked = AskSentinels(url, timeout);
+    if (!asked.ok()) return asked.error();
+    address = std::move(*asked);
   }
-}
-
-Result<redisContext*> OpenRedis(const RedisUrl& url, std::chrono::milliseconds timeout) {
-  redisContext* ctx = redisConnectWithTimeout(url.host.c_str(), url.port, ToTimeval(timeout));
-  if (ctx == nullptr) return Error{codes::kIoError, "cannot allocate a Redis context"};
-  if (ctx->err) {
-    Error e{"unreachable",
-            fmt::format("cannot connect to Redis at {}: {}", url.Authority(), ctx->errstr)};
-    redisFree(ctx);
-    return e;
-  }
-  redisSetTimeout(ctx, ToTimeval(timeout));
-  redisEnableKeepAlive(ctx);
-  Status s = Status::Ok();
+  auto socket =
+      RedisSocket::Connect(address.host, address.port, url.tls ? &url.tls_settings : nullptr,
+                           RedisSocket::Clock::now() + timeout);
+  if (!socket.ok()) return socket.error();
+  auto wire = std::make_unique<RedisWire>(std::move(*socket),
+                                          net::JoinHostPort(address.host, address.port));
   if (!url.password.empty()) {
     std::vector<std::string_view> auth{"AUTH"};
     if (!url.username.empty()) auth.push_back(url.username);
     auth.push_back(url.password);
-    s = Setup(ctx, url, auth);
+    if (auto r = Setup(*wire, auth, "unauthorized", timeout); !r.ok()) return r.error();
   }
-  if (s.ok() && url.db != 0) {
+  if (url.db != 0) {
     const std::string db = std::to_string(url.db);
-    s = Setup(ctx, url, {"SELECT", db});
+    if (auto r = Setup(*wire, {"SELECT", db}, codes::kRedisError, timeout); !r.ok()) {
+      return r.error();
+    }
   }
-  if (!s.ok()) {
-    redisFree(ctx);
-    return s.error();
+  if (url.UsesSentinel()) {
+    auto role = Setup(*wire, {"ROLE"}, codes::kRedisError, timeout);
+    if (!role.ok()) return role.error();
+    const redisReply* r = role->get();
+    const std::string_view name =
+        r->type == REDIS_REPLY_ARRAY && r->elements > 0 ? ReplyString(r->element[0]) : "";
+    if (name != "master") {
+      return Error{codes::kRedisError,
+                   fmt::format("Redis at {}, named by Sentinel as master \"{}\", is a {}",
+                               wire->authority(), url.host, name.empty() ? "?" : name)};
+    }
   }
-  return ctx;
+  return wire;
 }
 
 }  // namespace cable::broadcast

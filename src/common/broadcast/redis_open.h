@@ -1,31 +1,25 @@
 #pragma once
-// Opening a hiredis connection the way a Redis URL asks, shared by the
-// `cable broadcast` publisher and the server's Redis connections: connect
-// with a timeout, the same timeout on later commands, TCP keepalive, then
-// AUTH and SELECT when the URL has a password or a database.
+// Opening a Redis connection the way a URL and its settings ask, shared by
+// the `cable broadcast` publisher and the server's Redis connections: with
+// Sentinel, ask for the master's address first; connect (TLS for rediss://)
+// within the timeout; then AUTH and SELECT when the URL has a password or a
+// database, and with Sentinel check with ROLE that the server still is the
+// master (a sentinel may answer with a stale address during a failover).
 
 #include <chrono>
-#include <string_view>
-#include <vector>
+#include <memory>
 
 #include "common/broadcast/redis_url.h"
+#include "common/broadcast/redis_wire.h"
 #include "common/result.h"
-
-struct redisContext;
 
 namespace cable::broadcast {
 
-// Errors: "unreachable" (no connection), "unauthorized" (AUTH refused),
-// "redis_error" (SELECT refused), "io_error" (the connection failed during
-// either). The caller owns the context (redisFree).
-Result<redisContext*> OpenRedis(const RedisUrl& url, std::chrono::milliseconds timeout);
-
-// Arguments for hiredis' *Argv calls: views into the caller's strings.
-struct RedisArgv {
-  explicit RedisArgv(const std::vector<std::string_view>& args);
-  int count() const { return static_cast<int>(argv.size()); }
-  std::vector<const char*> argv;
-  std::vector<size_t> lens;
-};
+// Errors: "unreachable" (no connection, no sentinel answer, TLS handshake or
+// certificate refused), "timeout", "tls" (unusable TLS settings),
+// "unauthorized" (AUTH refused), "redis_error" (SELECT refused, not a
+// master), "closed"/"io_error" (the connection failed during setup).
+Result<std::unique_ptr<RedisWire>> OpenRedis(const RedisUrl& url,
+                                             std::chrono::milliseconds timeout);
 
 }  // namespace cable::broadcast

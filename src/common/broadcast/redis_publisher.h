@@ -1,5 +1,6 @@
 #pragma once
-// Publishers over a synchronous hiredis connection:
+// Publishers over a synchronous Redis connection (plain, TLS or through
+// Sentinel; see OpenRedis):
 //   redis  (Pub/Sub):       PUBLISH <channel> <body>
 //   redisx (Redis Streams): XADD <stream> * payload <body>
 //
@@ -9,19 +10,19 @@
 // Redis restart) is sent once more on a fresh connection. Connect and every
 // command are bounded by `timeout`.
 //
-// hiredis writes with write(2), which raises SIGPIPE on a closed socket; the
+// OpenSSL writes with write(2), which raises SIGPIPE on a closed socket; the
 // first RedisPublisher sets SIGPIPE to ignored if it still has its default
 // (terminate) disposition.
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/broadcast/publisher.h"
 #include "common/broadcast/redis_url.h"
-
-struct redisContext;
+#include "common/broadcast/redis_wire.h"
 
 namespace cable::broadcast {
 
@@ -50,7 +51,7 @@ class RedisPublisher : public Publisher {
   Mode mode_;
   std::string target_;
   std::chrono::milliseconds timeout_;
-  redisContext* ctx_ = nullptr;
+  std::unique_ptr<RedisWire> wire_;
   int connections_ = 0;
 };
 

@@ -24,9 +24,21 @@ bool ParseNumber(std::string_view s, int max, int* out) {
   return true;
 }
 
+// Whether an address "[scheme://][userinfo@]host[:port][/...]" names a port.
+bool HasPort(std::string_view address) {
+  if (auto sep = address.find("://"); sep != std::string_view::npos) {
+    address = address.substr(sep + 3);
+  }
+  address = address.substr(0, address.find_first_of("/?"));
+  if (auto at = address.rfind('@'); at != std::string_view::npos) address = address.substr(at + 1);
+  auto split = net::SplitHostPort(address);
+  return split.ok() && !split->port.empty();
+}
+
 }  // namespace
 
 std::string RedisUrl::Authority() const {
+  if (UsesSentinel()) return "master " + host;
   return net::JoinHostPort(host, port);
 }
 
@@ -35,11 +47,9 @@ Result<RedisUrl> ParseRedisUrl(std::string_view url) {
   auto sep = url.find("://");
   if (sep == std::string_view::npos) return Bad(url, "expected redis://host:port");
   std::string_view scheme = url.substr(0, sep);
-  if (scheme == "rediss") {
-    return Error{"unsupported", "TLS not supported: rediss:// URLs cannot be used, use redis://"};
-  }
   if (scheme == "unix") return Error{"unsupported", "unix socket Redis URLs are not supported"};
-  if (scheme != "redis") return Bad(url, "scheme must be redis");
+  if (scheme != "redis" && scheme != "rediss") return Bad(url, "scheme must be redis or rediss");
+  u.tls = scheme == "rediss";
 
   std::string_view rest = url.substr(sep + 3);
   rest = rest.substr(0, rest.find('?'));
@@ -76,6 +86,31 @@ Result<RedisUrl> ParseRedisUrl(std::string_view url) {
     return Bad(url, "port must be a number between 1 and 65535");
   }
   return u;
+}
+
+Status AddRedisSentinels(RedisUrl& url, std::string_view list) {
+  bool credentials_given = !url.password.empty();
+  for (const std::string& item : SplitList(list)) {
+    // Each address is read as a URL, as anycable-go does (the scheme is
+    // optional there too).
+    const std::string text = item.find("://") == std::string::npos ? "redis://" + item : item;
+    auto parsed = ParseRedisUrl(text);
+    if (!parsed.ok()) {
+      return Error{"bad_url", fmt::format("invalid Redis Sentinel address \"{}\": {}", item,
+                                          parsed.error().message)};
+    }
+    RedisSentinel s{parsed->host, parsed->port};
+    // Without a port, Sentinel's own default rather than Redis'.
+    if (!HasPort(item)) s.port = 26379;
+    if (!credentials_given && !parsed->password.empty()) {
+      url.username = parsed->username;
+      url.password = parsed->password;
+      credentials_given = true;
+    }
+    url.tls = url.tls || parsed->tls;
+    url.sentinels.push_back(std::move(s));
+  }
+  return Status::Ok();
 }
 
 }  // namespace cable::broadcast

@@ -202,6 +202,9 @@ struct Client::Impl {
     Response out;
     out.status = static_cast<int>(res.result_int());
     out.reason = std::string(res.reason());
+    for (const auto& field : res) {
+      out.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
     out.body = std::move(res.body());
     return out;
   }

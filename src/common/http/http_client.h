@@ -31,6 +31,7 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 struct Response {
   int status = 0;
   std::string reason;
+  Headers headers;  // as received, in order
   std::string body;
 };
 

@@ -66,7 +66,10 @@ void Client::Close() {
 }
 
 Status Client::StartTls(const ConnectOptions& options, Clock::time_point deadline) {
-  auto ctx = tls::MakeClientContext({options.tls_verify, options.tls_ca_file});
+  tls::ClientTrust trust;
+  trust.verify = options.tls_verify;
+  trust.ca_file = options.tls_ca_file;
+  auto ctx = tls::MakeClientContext(trust);
   if (!ctx.ok()) return ctx.error();
   ssl_ = SSL_new(ctx->get());  // the SSL holds its own reference to the context
   if (!ssl_ || SSL_set_fd(ssl_, fd_) != 1) return Error{"tls", "cannot set up TLS"};

@@ -6,6 +6,7 @@
 #include "server/broadcast/redisx_broadcaster.h"
 #include "server/nats/nats_connection.h"
 #include "server/node.h"
+#include "server/redis/redis_settings.h"
 #include "server/transport/request_info.h"
 
 namespace cable::server {
@@ -31,8 +32,8 @@ Result<std::vector<std::unique_ptr<Broadcaster>>> MakeBroadcasters(Node& node) {
   for (const auto& name : config.broadcast_adapters) {
     if (name == "http") continue;
     if (name == "redis" || name == "redisx") {
-      auto url = broadcast::ParseRedisUrl(config.redis_url);
-      if (!url.ok()) return Error{"bad_config", "--redis_url: " + url.error().message};
+      auto url = RedisUrlOf(config);
+      if (!url.ok()) return url.error();
       if (name == "redis") {
         out.push_back(std::make_unique<RedisBroadcaster>(*url, config.redis_channel, local));
       } else {

@@ -6,6 +6,7 @@
 #include "server/broker/redis_broker.h"
 #include "server/nats/nats_connection.h"
 #include "server/pubsub/make_pubsub.h"
+#include "server/redis/redis_settings.h"
 
 namespace cable::server {
 
@@ -29,8 +30,8 @@ Result<std::unique_ptr<Broker>> MakeBroker(const ServerConfig& config) {
     case BrokerAdapter::kMemory:
       return std::unique_ptr<Broker>(std::make_unique<MemoryBroker>(LimitsOf(config)));
     case BrokerAdapter::kRedis: {
-      auto url = broadcast::ParseRedisUrl(config.redis_url);
-      if (!url.ok()) return Error{"bad_config", "--redis_url: " + url.error().message};
+      auto url = RedisUrlOf(config);
+      if (!url.ok()) return url.error();
       const bool publishes = ResolvePubSubAdapter(config) == "redis";
       return std::unique_ptr<Broker>(
           std::make_unique<RedisBroker>(*url, LimitsOf(config), publishes));

@@ -6,6 +6,7 @@
 #include "server/nats/nats_connection.h"
 #include "server/pubsub/nats_pubsub.h"
 #include "server/pubsub/redis_pubsub.h"
+#include "server/redis/redis_settings.h"
 
 namespace cable::server {
 
@@ -24,8 +25,8 @@ Result<std::unique_ptr<PubSub>> MakePubSub(const ServerConfig& config) {
   const std::string adapter = ResolvePubSubAdapter(config);
   if (adapter == "none") return std::unique_ptr<PubSub>();
   if (adapter == "redis") {
-    auto url = broadcast::ParseRedisUrl(config.redis_url);
-    if (!url.ok()) return Error{"bad_config", "--redis_url: " + url.error().message};
+    auto url = RedisUrlOf(config);
+    if (!url.ok()) return url.error();
     return std::unique_ptr<PubSub>(std::make_unique<RedisPubSub>(*url));
   }
   if (adapter == "nats") {

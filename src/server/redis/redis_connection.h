@@ -1,13 +1,12 @@
 #pragma once
-// One synchronous Redis connection (hiredis) driven by one dedicated thread.
+// One synchronous Redis connection (plain or TLS, found through Sentinel when
+// configured; see broadcast::OpenRedis) driven by one dedicated thread.
 // Every wait polls the socket together with a Waker, so the owner can stop
 // or hand it new work at any moment; nothing blocks on the network beyond
 // the connect and write timeouts.
 //
 // After any Error other than "woken" or "timeout" the connection is closed
 // and the owner reconnects (with backoff) by calling Connect() again.
-
-#include <hiredis/hiredis.h>
 
 #include <chrono>
 #include <memory>
@@ -16,15 +15,14 @@
 #include <vector>
 
 #include "common/broadcast/redis_url.h"
+#include "common/broadcast/redis_wire.h"
 #include "common/result.h"
 #include "server/redis/waker.h"
 
 namespace cable::server {
 
-struct RedisReplyDeleter {
-  void operator()(redisReply* r) const { freeReplyObject(r); }
-};
-using RedisReply = std::unique_ptr<redisReply, RedisReplyDeleter>;
+using broadcast::RedisReply;
+using broadcast::ReplyString;
 
 class RedisConnection {
  public:
@@ -34,9 +32,9 @@ class RedisConnection {
   RedisConnection(const RedisConnection&) = delete;
   RedisConnection& operator=(const RedisConnection&) = delete;
 
-  bool connected() const { return ctx_ != nullptr; }
-  // "host:port", for messages.
-  std::string Authority() const { return url_.Authority(); }
+  bool connected() const { return wire_ != nullptr; }
+  // "host:port" (of the master, with Sentinel, once connected), for messages.
+  std::string Authority() const { return wire_ ? wire_->authority() : url_.Authority(); }
 
   // Connects, authenticates and selects the database from the URL.
   Status Connect();
@@ -54,16 +52,13 @@ class RedisConnection {
   // Any other Error (including "woken") closes the connection.
   Result<RedisReply> Command(const std::vector<std::string_view>& args, const Waker& waker);
   // The socket's fd (for polling while idle), or -1.
-  int fd() const { return ctx_ ? ctx_->fd : -1; }
+  int fd() const { return wire_ ? wire_->fd() : -1; }
 
  private:
-  Error IoError(std::string_view during);
+  Error IoError(std::string_view during, const Error& cause);
   broadcast::RedisUrl url_;
   std::chrono::milliseconds timeout_;
-  redisContext* ctx_ = nullptr;
+  std::unique_ptr<broadcast::RedisWire> wire_;
 };
-
-// The string of a status/string reply, or empty.
-std::string_view ReplyString(const redisReply* r);
 
 }  // namespace cable::server

@@ -1,0 +1,56 @@
+#include "common/broadcast/redis_sentinel.h"
+
+#include <fmt/format.h>
+
+#include "common/broadcast/redis_wire.h"
+#include "common/net/host_port.h"
+
+namespace cable::broadcast {
+namespace {
+
+Result<RedisAddress> AskOne(const RedisSentinel& sentinel, const std::string& master,
+                            std::chrono::milliseconds timeout) {
+  const std::string where = net::JoinHostPort(sentinel.host, sentinel.port);
+  // As in anycable-go, sentinels are reached over plain TCP without AUTH.
+  auto socket = RedisSocket::Connect(sentinel.host, sentinel.port, nullptr,
+                                     RedisSocket::Clock::now() + timeout);
+  if (!socket.ok()) return socket.error();
+  RedisWire wire(std::move(*socket), where);
+  auto reply = wire.Command({"SENTINEL", "get-master-addr-by-name", master}, timeout);
+  if (!reply.ok()) return reply.error();
+  const redisReply* r = reply->get();
+  if (r->type == REDIS_REPLY_ERROR) {
+    return Error{codes::kRedisError, std::string(ReplyString(r))};
+  }
+  if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+    return Error{codes::kRedisError, "does not know master \"" + master + "\""};
+  }
+  RedisAddress address{std::string(ReplyString(r->element[0])), 0};
+  const std::string port(ReplyString(r->element[1]));
+  try {
+    address.port = std::stoi(port);
+  } catch (...) {
+    address.port = 0;
+  }
+  if (address.host.empty() || address.port <= 0 || address.port > 65535) {
+    return Error{codes::kRedisError, "answered an invalid address"};
+  }
+  return address;
+}
+
+}  // namespace
+
+Result<RedisAddress> AskSentinels(const RedisUrl& url, std::chrono::milliseconds timeout) {
+  std::string failures;
+  for (const auto& sentinel : url.sentinels) {
+    auto address = AskOne(sentinel, url.host, timeout);
+    if (address.ok()) return address;
+    failures +=
+        fmt::format("{}{}: {}", failures.empty() ? "" : "; ",
+                    net::JoinHostPort(sentinel.host, sentinel.port), address.error().message);
+  }
+  return Error{codes::kUnreachable,
+               fmt::format("no Redis Sentinel knows the master \"{}\" ({})", url.host, failures)};
+}
+
+}  // namespace cable::broadcast

@@ -1,0 +1,25 @@
+#pragma once
+// Finding the current master through Redis Sentinel: the sentinels are asked
+// in turn (SENTINEL get-master-addr-by-name <name>) until one knows the
+// address. Asked on every (re)connection, so that after a failover the next
+// connection goes to the promoted replica.
+
+#include <chrono>
+#include <string>
+
+#include "common/broadcast/redis_url.h"
+#include "common/result.h"
+
+namespace cable::broadcast {
+
+struct RedisAddress {
+  std::string host;
+  int port = 0;
+};
+
+// The master's address for `url.host` as the first answering sentinel knows
+// it. Error "unreachable" when none does; its message lists each sentinel's
+// answer or failure.
+Result<RedisAddress> AskSentinels(const RedisUrl& url, std::chrono::milliseconds timeout);
+
+}  // namespace cable::broadcast

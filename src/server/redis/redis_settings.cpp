@@ -1,0 +1,22 @@
+#include "server/redis/redis_settings.h"
+
+namespace cable::server {
+
+Result<broadcast::RedisUrl> RedisUrlOf(const ServerConfig& config) {
+  auto url = broadcast::ParseRedisUrl(config.redis_url);
+  if (!url.ok()) return Error{"bad_config", "--redis_url: " + url.error().message};
+  if (Status s = broadcast::AddRedisSentinels(*url, config.redis_sentinels); !s) {
+    return Error{"bad_config", "--redis_sentinels: " + s.error().message};
+  }
+  url->tls_settings.verify = config.redis_tls_verify;
+  url->tls_settings.ca_file = config.redis_tls_ca_cert_path;
+  url->tls_settings.cert_file = config.redis_tls_client_cert_path;
+  url->tls_settings.key_file = config.redis_tls_client_key_path;
+  if (url->tls_settings.cert_file.empty() != url->tls_settings.key_file.empty()) {
+    return Error{"bad_config",
+                 "--redis_tls_client_cert_path and --redis_tls_client_key_path go together"};
+  }
+  return url;
+}
+
+}  // namespace cable::server
