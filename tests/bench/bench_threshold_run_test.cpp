@@ -53,8 +53,9 @@ TEST(BenchThresholdRun, MetThresholdsKeepTheRunGreen) {
 TEST(BenchThresholdRun, AViolatedThresholdFailsAnOtherwiseCleanRun) {
   CableServer server(Benchmark());
   const std::string junit = ::testing::TempDir() + "bench_thresholds.xml";
+  const std::string html = ::testing::TempDir() + "bench_thresholds.html";
   auto r = RunBench(SmallRun(server, {"--threshold", "connections.ready>=20", "--threshold",
-                                      "connections.ready>20", "--junit", junit}));
+                                      "connections.ready>20", "--junit", junit, "--report", html}));
   ASSERT_EQ(r.exit_code, 1) << Dump(r);
   // Nothing but the threshold went wrong.
   EXPECT_EQ(r.report["messages"]["missing"], 0);
@@ -73,6 +74,12 @@ TEST(BenchThresholdRun, AViolatedThresholdFailsAnOtherwiseCleanRun) {
   xml << in.rdbuf();
   EXPECT_NE(xml.str().find("tests=\"2\" failures=\"1\""), std::string::npos) << xml.str();
   EXPECT_NE(xml.str().find("name=\"connections.ready&gt;20\">"), std::string::npos) << xml.str();
+
+  std::ifstream page_in(html);
+  std::stringstream page;
+  page << page_in.rdbuf();
+  EXPECT_NE(page.str().find("<tr><th>connections.ready&gt;20</th><td>20</td><td>FAIL</td></tr>"),
+            std::string::npos);
 }
 
 TEST(BenchThresholdRun, ABadExpressionIsRefusedBeforeAnythingConnects) {
