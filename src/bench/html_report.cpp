@@ -193,6 +193,17 @@ Status WriteHtmlReport(const Json& r, const std::string& path) {
   }
   h += "</div>\n";
 
+  if (r.contains("thresholds") && !r["thresholds"].empty()) {
+    h += "<h2>Thresholds</h2>\n<table class=\"kv\"><tr><th>threshold</th><th>measured</th>"
+         "<th>result</th></tr>";
+    for (const auto& t : r["thresholds"]) {
+      h += fmt::format("<tr><th>{}</th><td>{}</td><td>{}</td></tr>",
+                       EscapeXml(t["expression"].get<std::string>()),
+                       EscapeXml(t["measured"].get<std::string>()),
+                       t["ok"].get<bool>() ? "pass" : "FAIL");
+    }
+    h += "</table>\n";
+  }
   h += "<h2>Connections</h2>\n" + KeyValueTable(r["connections"]);
   if (!r["connections"]["failures"].empty()) {
     h += "<p>Failures by reason:</p>" + KeyValueTable(r["connections"]["failures"]);

@@ -29,11 +29,15 @@ const char* StreamTypeName(StreamType s);
 const char* PublishViaName(PublishVia p);
 const char* ChurnModeName(ChurnMode m);
 
+// The server ./scripts/run starts. Its demo backend turns away connections
+// without a user; `user=bench` satisfies it and other servers ignore it.
+inline constexpr const char* kDefaultUrl = "ws://127.0.0.1:8080/cable?user=bench";
+
 struct BenchOptions {
   Scenario scenario = Scenario::kBroadcast;
 
   // Target
-  std::string url = "ws://127.0.0.1:8080/cable";
+  std::string url = kDefaultUrl;
   std::string host;    // from url
   int port = 0;        // from url
   std::string target;  // path and query, from url

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "bench/report.h"
+#include "bench/threshold.h"
 
 namespace cable::bench {
 
@@ -216,6 +217,7 @@ std::string FormatTable(const Json& r) {
         Num(s, "pss_per_connection_bytes") / 1024, Num(s["end"], "rss_kb") / 1024);
   }
 
+  out += FormatThresholds(r);
   for (const auto& w : r["warnings"]) out += "\nwarning: " + w.get<std::string>();
   if (!r["warnings"].empty()) out += "\n";
   if (r["ok"].get<bool>()) {

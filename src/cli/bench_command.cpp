@@ -15,6 +15,7 @@
 #include "bench/options.h"
 #include "bench/report.h"
 #include "bench/runner.h"
+#include "bench/threshold.h"
 #include "cli/command.h"
 #include "cli/redis_flags.h"
 
@@ -54,6 +55,9 @@ struct CliOptions {
   bool no_subscribe = false;
   std::vector<std::string> compare;
   RedisFlags redis;
+  std::vector<std::string> thresholds;
+  std::string format = "text";
+  std::string junit_file;
 };
 
 void Duration(const std::string& flag, const std::string& text, double* out) {
@@ -91,9 +95,12 @@ void AddBenchCommand(CLI::App& root, Commands& commands) {
       "Exit codes: 0 clean run, 1 loss/duplicates/failed connects or publishes (with\n"
       "actioncable-v1-ext-json also position gaps, repeats, epoch changes and messages\n"
       "missed across --reconnect; presence: events missed, duplicated or unexplained, a query\n"
-      "listing other members than joined), 2 bad flags.\n"
+      "listing other members than joined) or a violated --threshold, 2 bad flags or a bad\n"
+      "--threshold expression (reported before anything connects).\n"
       "Examples:\n"
+      "  cable bench --clients 10000              # broadcast against ./scripts/run's server\n"
       "  cable bench broadcast ws://127.0.0.1:8080/cable --clients 10000 --burst 100\n"
+      "  cable bench --threshold 'latency.p99<50ms' --threshold missing==0 --format junit\n"
       "  cable bench broadcast --clients 1000 --rate 50 --duration 20s --report run.html\n"
       "  cable bench echo --clients 500 --rate 5000 --count 50000 --json > echo.json\n"
       "  cable bench connect --clients 10000 --connect-rate 2000 --hold 30s --server-pid 1234\n"
@@ -103,8 +110,9 @@ void AddBenchCommand(CLI::App& root, Commands& commands) {
       "  cable bench --compare before.json after.json\n"
       "See docs/bench.md for the JSON schema and the method.");
 
-  sub->add_option("SCENARIO", c->scenario, "broadcast, echo, connect or presence")
-      ->check(CLI::IsMember({"broadcast", "echo", "connect", "presence"}));
+  // Unchecked here: `cable bench ws://host/cable` names the URL in the
+  // scenario's place, which the command sorts out below.
+  sub->add_option("SCENARIO", c->scenario, "broadcast (default), echo, connect or presence");
   sub->add_option("URL", c->positional_url, "Server URL (same as --url)");
   sub->add_option("--scenario", c->scenario, "broadcast, echo, connect or presence")
       ->check(CLI::IsMember({"broadcast", "echo", "connect", "presence"}));
@@ -323,14 +331,47 @@ void AddBenchCommand(CLI::App& root, Commands& commands) {
   sub->add_option("--compare", c->compare, "Compare two JSON (or HTML) reports and exit")
       ->expected(2)
       ->group(kOut);
+  sub->add_option("--format", c->format,
+                  "Report on stdout: text (the table), json (same as --json) or junit (one "
+                  "testcase per --threshold)")
+      ->check(CLI::IsMember({"text", "json", "junit"}))
+      ->capture_default_str()
+      ->group(kOut);
+  sub->add_option("--junit", c->junit_file, "Also write the thresholds as JUnit XML to this file")
+      ->group(kOut);
+
+  const std::string kThr = "Thresholds";
+  sub->add_option("--threshold", c->thresholds,
+                  "Pass/fail criterion METRIC OP VALUE (repeatable), e.g. 'latency.p99<50ms', "
+                  "missing==0, 'connect.rate_per_s>=5000'. METRIC is a dotted path of the JSON "
+                  "report (or latency.*, connect.*, bare messages/connections names); OP < <= > "
+                  ">= == !=; VALUE in the metric's unit or with us, ms, s, %, KB, MB. A violated "
+                  "threshold exits 1")
+      ->group(kThr);
 
   commands[sub] = [c, stream_type] {
     if (!c->compare.empty()) return RunCompare(c->compare);
     auto& o = c->o;
-    if (c->scenario.empty()) {
-      throw UsageError(
-          "name a scenario: broadcast, echo, connect or presence (or use --compare a b)");
+    // Broadcast is what most runs measure, and what works against the
+    // server ./scripts/run starts.
+    if (c->scenario.find("://") != std::string::npos && c->positional_url.empty()) {
+      c->positional_url = c->scenario;
+      c->scenario.clear();
     }
+    if (c->scenario.empty()) c->scenario = "broadcast";
+    if (c->scenario != "broadcast" && c->scenario != "echo" && c->scenario != "connect" &&
+        c->scenario != "presence") {
+      throw UsageError("unknown scenario '" + c->scenario +
+                       "': broadcast (default), echo, connect or presence");
+    }
+    // Checked before anything connects: a typo must not cost a run.
+    std::vector<bench::Threshold> thresholds;
+    for (const auto& text : c->thresholds) {
+      auto t = bench::ParseThreshold(text);
+      if (!t.ok()) throw UsageError(t.error().message);
+      thresholds.push_back(*t);
+    }
+    if (c->format == "json") o.json = true;
     o.scenario = c->scenario == "echo"       ? bench::Scenario::kEcho
                  : c->scenario == "connect"  ? bench::Scenario::kConnect
                  : c->scenario == "presence" ? bench::Scenario::kPresence
@@ -373,9 +414,13 @@ void AddBenchCommand(CLI::App& root, Commands& commands) {
       std::cerr << "cable bench: error: " << outcome.fatal << "\n";
       return outcome.exit_code;
     }
-    const auto& report = outcome.report;
+    auto& report = outcome.report;
+    bench::RecordThresholds(bench::EvaluateThresholds(thresholds, report), report);
+    if (report["exit_code"] != 0 && outcome.exit_code == 0) outcome.exit_code = kExitFailure;
     if (o.json) {
       std::cout << report.dump(2) << "\n";
+    } else if (c->format == "junit") {
+      std::cout << bench::ThresholdsJunit(report);
     } else {
       std::cout << bench::FormatTable(report);
     }
@@ -385,6 +430,14 @@ void AddBenchCommand(CLI::App& root, Commands& commands) {
       f << report.dump(2) << "\n";
       if (!f) {
         std::cerr << "cable bench: error: cannot write " << o.json_file << "\n";
+        return kExitFailure;
+      }
+    }
+    if (!c->junit_file.empty()) {
+      std::ofstream f(c->junit_file);
+      f << bench::ThresholdsJunit(report);
+      if (!f) {
+        std::cerr << "cable bench: error: cannot write " << c->junit_file << "\n";
         return kExitFailure;
       }
     }

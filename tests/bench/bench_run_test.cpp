@@ -119,7 +119,8 @@ TEST(BenchRun, BadFlagsExitTwo) {
   EXPECT_EQ(RunBench({"broadcast", "--url", "wsx://x/cable"}).exit_code, 2);
   EXPECT_EQ(RunBench({"echo", "--stream-type", "public"}).exit_code, 2);
   EXPECT_EQ(RunBench({"broadcast", "--duration", "ten"}).exit_code, 2);
-  EXPECT_EQ(RunBench({}).exit_code, 2);
+  // Without a scenario bench runs broadcast, with its checks.
+  EXPECT_EQ(RunBench({"--burst", "5", "--rate", "3"}).exit_code, 2);
 }
 
 TEST(BenchRun, RefusesRunsBeyondTheFileLimit) {
