@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "bench/run_record.h"
+#include "common/strings.h"
 #include "common/xml_escape.h"
 
 namespace cable::bench {
@@ -119,21 +120,6 @@ std::string Resolve(const std::string& written) {
   return "";
 }
 
-size_t Distance(const std::string& a, const std::string& b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = up;
-    }
-  }
-  return row[b.size()];
-}
-
 std::string Nearest(const std::string& written) {
   std::string best;
   size_t best_distance = SIZE_MAX;
@@ -142,7 +128,7 @@ std::string Nearest(const std::string& written) {
     // `latency.p98` finds `latency_us.p99`'s neighbour by its short name.
     std::string short_form = p;
     for (size_t at; (at = short_form.find("_us.")) != std::string::npos;) short_form.erase(at, 3);
-    size_t d = std::min(Distance(written, p), Distance(written, short_form));
+    size_t d = std::min(EditDistance(written, p), EditDistance(written, short_form));
     if (d < best_distance) best_distance = d, best = p;
   }
   return best;

@@ -141,6 +141,11 @@ void Node::Start() {
 
 void Node::DeliverOnThisNode(BroadcastPtr broadcast) {
   Inc(metrics_.broadcast_msg_total);
+  // A broadcast is in every worker's inbox before the next one enters any:
+  // otherwise a thread preempted halfway through this loop lets a client
+  // on an earlier worker see it, answer, and have the answer reach a later
+  // worker first — a reply delivered before what it replies to.
+  std::lock_guard lock(deliver_mu_);
   for (auto& w : workers_) w->Deliver(broadcast);
 }
 

@@ -104,6 +104,7 @@ class Node {
   std::unique_ptr<DisconnectQueue> disconnector_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<size_t> next_worker_{0};
+  std::mutex deliver_mu_;  // one broadcast into every inbox at a time
   // To every node through the pub/sub, else to this node.
   void Spread(BroadcastPtr broadcast);
   void LogStoreFailure(const Error& error);

@@ -25,11 +25,6 @@ ServeOptions Presence(std::vector<std::string> broker = {"--broker", "memory"}) 
   return o;
 }
 
-std::string Dump(const BenchRun& r) {
-  return "exit " + std::to_string(r.exit_code) + "\nstderr: " + r.err +
-         "\nstdout: " + r.out.substr(0, 6000);
-}
-
 BenchRun Bench(int port, std::vector<std::string> extra, int clients = kClients,
                const std::string& wait = "3") {
   std::vector<std::string> args = {"presence", WsUrl(port), "--clients", std::to_string(clients),

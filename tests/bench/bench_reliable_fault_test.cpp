@@ -30,11 +30,6 @@ BenchRun Bench(const FakeCableServer& fake,
   return RunBench(args);
 }
 
-std::string Dump(const BenchRun& r) {
-  return "exit " + std::to_string(r.exit_code) + "\nstderr: " + r.err +
-         "\nstdout: " + r.out.substr(0, 4000);
-}
-
 TEST(BenchPositions, CleanPositionsPass) {
   FakeCableServer fake(Reliable());
   auto r = Bench(fake);

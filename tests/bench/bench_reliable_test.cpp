@@ -17,11 +17,6 @@ ServeOptions Benchmark(std::vector<std::string> args = {}) {
   return o;
 }
 
-std::string Dump(const BenchRun& r) {
-  return "exit " + std::to_string(r.exit_code) + "\nstderr: " + r.err +
-         "\nstdout: " + r.out.substr(0, 6000);
-}
-
 // Extended-protocol broadcast run against `server` plus `extra` flags.
 BenchRun Bench(CableServer& server, std::vector<std::string> extra) {
   std::vector<std::string> args = {"broadcast",       WsUrl(server.port()),

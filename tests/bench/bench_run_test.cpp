@@ -10,17 +10,6 @@
 namespace cable::testing {
 namespace {
 
-ServeOptions Benchmark() {
-  ServeOptions o;
-  o.backend = "benchmark";
-  return o;
-}
-
-std::string Dump(const BenchRun& r) {
-  return "exit " + std::to_string(r.exit_code) + "\nstderr: " + r.err +
-         "\nstdout: " + r.out.substr(0, 4000);
-}
-
 TEST(BenchRun, BroadcastOverHttpDeliversEveryMessageOnce) {
   CableServer server(Benchmark());
   auto r = RunBench({"broadcast", WsUrl(server.port()), "--clients", "200", "--count", "20",

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "support/cable_server.h"
 #include "support/process.h"
 
 namespace cable::testing {
@@ -29,6 +30,19 @@ inline BenchRun RunBench(std::vector<std::string> args, int timeout_s = 90) {
   b.report = nlohmann::json::parse(r.out, nullptr, false);
   if (b.report.is_discarded()) b.report = nullptr;
   return b;
+}
+
+// What a failed run printed, for the assertion message.
+inline std::string Dump(const BenchRun& r) {
+  return "exit " + std::to_string(r.exit_code) + "\nstderr: " + r.err +
+         "\nstdout: " + r.out.substr(0, 6000);
+}
+
+// `cable serve` with BenchmarkChannel from the in-process benchmark backend.
+inline ServeOptions Benchmark() {
+  ServeOptions o;
+  o.backend = "benchmark";
+  return o;
 }
 
 inline std::string WsUrl(int port) {

@@ -13,17 +13,6 @@
 namespace cable::testing {
 namespace {
 
-ServeOptions Benchmark() {
-  ServeOptions o;
-  o.backend = "benchmark";
-  return o;
-}
-
-std::string Dump(const BenchRun& r) {
-  return "exit " + std::to_string(r.exit_code) + "\nstderr: " + r.err +
-         "\nstdout: " + r.out.substr(0, 4000);
-}
-
 std::vector<std::string> SmallRun(const CableServer& server, std::vector<std::string> extra) {
   std::vector<std::string> args = {"broadcast",       WsUrl(server.port()),
                                    "--clients",       "20",

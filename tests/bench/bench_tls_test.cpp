@@ -26,11 +26,6 @@ std::string HttpsBroadcastUrl(int port) {
   return "https://127.0.0.1:" + std::to_string(port) + "/_broadcast";
 }
 
-std::string Dump(const BenchRun& r) {
-  return "exit " + std::to_string(r.exit_code) + "\nstderr: " + r.err +
-         "\nstdout: " + r.out.substr(0, 4000);
-}
-
 TEST(BenchTls, BurstOverWssDeliversEveryMessageOnce) {
   CableServer server(TlsBenchmark());
   auto r = RunBench({"broadcast", WssUrl(server.port()), "--tls-ca", Certs().cert, "--clients",
