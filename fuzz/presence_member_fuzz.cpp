@@ -5,10 +5,9 @@
 // kMaxPresenceId bytes, info of at most kMaxPresenceInfo bytes that is
 // itself JSON, and events and info replies built from it that are JSON.
 
-#include <nlohmann/json.hpp>
-
 #include <cstddef>
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string_view>
 
 #include "fuzz_check.h"
@@ -30,8 +29,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(!member->id.empty() && member->id.size() <= protocol::kMaxPresenceId, "a bad id");
   FUZZ_CHECK(member->info.size() <= protocol::kMaxPresenceInfo, "info over the limit");
   FUZZ_CHECK(member->info.empty() || nlohmann::json::accept(member->info), "info not JSON");
-  const auto event = protocol::PresenceEventData({PresenceEvent::Kind::kJoin, member->id,
-                                                  member->info});
+  const auto event =
+      protocol::PresenceEventData({PresenceEvent::Kind::kJoin, member->id, member->info});
   FUZZ_CHECK(nlohmann::json::accept(event), "a join event that is not JSON");
   const auto info = protocol::PresenceInfoJson(PresenceList{{*member}});
   FUZZ_CHECK(nlohmann::json::accept(info), "an info reply that is not JSON");
