@@ -179,8 +179,11 @@ TEST(BenchPresenceFault, AlteredJoinInfoIsCaught) {
   FakeCableServer fake({FakeFault::kPresenceBadInfo, 4, 0});
   auto r = BenchFake(fake);
   EXPECT_EQ(r.exit_code, 1) << Dump(r);
-  // Seen by the members subscribed before client 4 joined: clients 0-3.
-  EXPECT_EQ(r.report["presence"]["bad_info"], 4);
+  // Seen by the members subscribed when the altered join went out: clients
+  // 0-3 at least (subscribed before client 4 joined), and on a loaded
+  // machine also those whose turn came while the join was on its way.
+  EXPECT_GE(r.report["presence"]["bad_info"].get<int>(), 4);
+  EXPECT_LE(r.report["presence"]["bad_info"].get<int>(), 29);
   EXPECT_EQ(r.report["presence"]["missing"], 0);
 }
 
