@@ -1,11 +1,8 @@
 #include "rpc/loader.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
-#include <fstream>
-#include <sstream>
 
+#include "common/read_file.h"
 #include "common/yaml/reader.h"
 #include "common/yaml/scalar.h"
 #include "rpc/limits.h"
@@ -429,18 +426,9 @@ class Loader {
 }  // namespace
 
 Result<Source> ReadSource(const std::string& path) {
-  struct stat st {};
-  if (stat(path.c_str(), &st) != 0) return Error{"not_found", path + ": no such file"};
-  if (!S_ISREG(st.st_mode)) return Error{"not_a_file", path + ": not a regular file"};
-  if (static_cast<std::size_t>(st.st_size) > limits::kMaxFileBytes) {
-    return Error{"too_large", path + ": file is " + std::to_string(st.st_size) +
-                                  " bytes, the limit is " + std::to_string(limits::kMaxFileBytes)};
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error{"unreadable", path + ": cannot open file"};
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return Source{path, ss.str()};
+  auto text = ReadFile(path, limits::kMaxFileBytes);
+  if (!text.ok()) return text.error();
+  return Source{path, std::move(text.value())};
 }
 
 Result<Definitions> LoadDefinitions(const std::vector<Source>& sources) {

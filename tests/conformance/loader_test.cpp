@@ -1,22 +1,12 @@
 // Scenario files: what loads, and how mistakes are reported (file, line,
 // what was found and what was expected) before anything runs.
 
-#include "conformance/loader.h"
-
 #include <gtest/gtest.h>
+
+#include "scenario_text.h"
 
 namespace cable::conformance {
 namespace {
-
-Result<std::vector<Scenario>> Load(const std::string& text) {
-  return LoadScenarioText("t.yml", text);
-}
-
-std::string LoadError(const std::string& text) {
-  auto r = Load(text);
-  EXPECT_FALSE(r.ok()) << "expected an error for:\n" << text;
-  return r.ok() ? "" : r.error().message;
-}
 
 TEST(ScenarioLoader, LoadsEveryStepKind) {
   auto r = Load(R"(

@@ -4,20 +4,10 @@
 
 #include <gtest/gtest.h>
 
-#include "conformance/loader.h"
+#include "scenario_text.h"
 
 namespace cable::conformance {
 namespace {
-
-Result<std::vector<Scenario>> Load(const std::string& text) {
-  return LoadScenarioText("t.yml", text);
-}
-
-std::string LoadError(const std::string& text) {
-  auto r = Load(text);
-  EXPECT_FALSE(r.ok()) << "expected an error for:\n" << text;
-  return r.ok() ? "" : r.error().message;
-}
 
 std::string OneStep(const std::string& step) {
   return "name: s\nvars: {id: x, stream: chat/1}\nsteps:\n  - " + step + "\n";
