@@ -5,6 +5,8 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <functional>
+#include <future>
 #include <thread>
 
 #include "common/auth/secrets.h"
@@ -285,31 +287,38 @@ void App::Shutdown() {
 }
 
 int App::RunUntilSignal() {
+  // One signal set for the whole run, so that a second signal can never
+  // fall between two of them: the first starts the graceful shutdown, the
+  // second exits at once.
   boost::asio::io_context signals_ctx;
   boost::asio::signal_set signals(signals_ctx, SIGINT, SIGTERM);
-  signals.async_wait([](const boost::system::error_code&, int sig) {
-    log::Info("Received {}, shutting down (send again to exit at once)",
-              sig == SIGINT ? "SIGINT" : "SIGTERM");
-  });
-  signals_ctx.run();
-  // A second signal during the graceful shutdown exits immediately.
-  std::thread force([&] {
-    boost::asio::io_context ctx;
-    boost::asio::signal_set again(ctx, SIGINT, SIGTERM);
-    again.async_wait([](const boost::system::error_code& ec, int) {
-      if (!ec) {
-        log::Warn("Second signal: exiting now");
-        log::Flush(200);
-        _exit(1);
-      }
-    });
-    ctx.run_for(std::chrono::seconds(config_.shutdown_timeout_s + 5));
-  });
-  force.detach();
-  if (config_.shutdown_delay_s > 0)
+  std::promise<void> first_signal;
+  bool seen = false;
+  std::function<void(const boost::system::error_code&, int)> on_signal =
+      [&](const boost::system::error_code& ec, int sig) {
+        if (ec) return;
+        if (seen) {
+          log::Warn("Second signal: exiting now");
+          log::Flush(200);
+          _exit(1);
+        }
+        seen = true;
+        log::Info("Received {}, shutting down (send again to exit at once)",
+                  sig == SIGINT ? "SIGINT" : "SIGTERM");
+        signals.async_wait(on_signal);
+        first_signal.set_value();
+      };
+  signals.async_wait(on_signal);
+  std::thread watcher([&] { signals_ctx.run(); });
+  first_signal.get_future().wait();
+  if (config_.shutdown_delay_s > 0) {
+    log::Info("Waiting {} s before shutting down (--shutdown_delay)", config_.shutdown_delay_s);
     std::this_thread::sleep_for(std::chrono::seconds(config_.shutdown_delay_s));
+  }
   Shutdown();
   log::Info("Shutdown complete");
+  signals_ctx.stop();
+  watcher.join();
   return 0;
 }
 

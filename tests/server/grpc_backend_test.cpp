@@ -36,19 +36,10 @@ class GrpcBackendTest : public ::testing::Test {
 
   // Starts `cable rpc` on rpc_port_; its channels broadcast to the server.
   void StartRpc() {
-    SpawnOptions spawn;
-    spawn.unset_env = {"ANYCABLE_SECRET",
-                       "ANYCABLE_BROADCAST_KEY",
-                       "ANYCABLE_RPC_HOST",
-                       "ANYCABLE_BROADCAST_ADAPTER",
-                       "ANYCABLE_HTTP_BROADCAST_URL",
-                       "REDIS_URL",
-                       "ANYCABLE_REDIS_URL"};
-    rpc_ = ChildProcess(
-        {CableBinary(), "rpc", "--channels", "anyt", "--host",
-         "127.0.0.1:" + std::to_string(rpc_port_), "--broadcast-adapter", "http", "--broadcast-url",
-         "http://127.0.0.1:" + std::to_string(server_->broadcast_port()) + "/_broadcast"},
-        spawn);
+    rpc_ = SpawnCableRpc(
+        rpc_port_, "anyt",
+        {"--broadcast-adapter", "http", "--broadcast-url",
+         "http://127.0.0.1:" + std::to_string(server_->broadcast_port()) + "/_broadcast"});
     ASSERT_TRUE(WaitForPort(rpc_port_)) << "cable rpc did not start: " << rpc_.Stderr();
   }
 

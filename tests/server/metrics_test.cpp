@@ -14,14 +14,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-// The value of `anycable_go_<name>` (with any labels) in Prometheus text; -1 when absent.
-double MetricValue(const std::string& text, const std::string& name) {
-  std::smatch m;
-  const std::regex line("(^|\n)anycable_go_" + name + "(\\{[^}]*\\})? ([0-9.e+-]+)");
-  if (!std::regex_search(text, m, line)) return -1;
-  return std::stod(m[3]);
-}
-
 std::string Scrape(int port) {
   std::string body;
   EXPECT_EQ(HttpGet(port, "/metrics", &body), 200);

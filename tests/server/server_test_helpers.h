@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "support/cable_client.h"
 #include "support/cable_server.h"
@@ -35,6 +36,25 @@ inline Json DataMessage(const std::string& identifier, const Json& message) {
 }
 inline Json DisconnectMessage(const std::string& reason, bool reconnect) {
   return {{"type", "disconnect"}, {"reason", reason}, {"reconnect", reconnect}};
+}
+
+// `cable rpc` serving `channels` on 127.0.0.1:port (plus `args`), with
+// nothing inherited from the environment that would change where it
+// broadcasts. Wait for the port before using it.
+inline ChildProcess SpawnCableRpc(int port, const std::string& channels,
+                                  const std::vector<std::string>& args = {}) {
+  SpawnOptions spawn;
+  spawn.unset_env = {"ANYCABLE_SECRET",
+                     "ANYCABLE_BROADCAST_KEY",
+                     "ANYCABLE_RPC_HOST",
+                     "ANYCABLE_BROADCAST_ADAPTER",
+                     "ANYCABLE_HTTP_BROADCAST_URL",
+                     "REDIS_URL",
+                     "ANYCABLE_REDIS_URL"};
+  std::vector<std::string> argv = {CableBinary(), "rpc",    "--channels",
+                                   channels,      "--host", "127.0.0.1:" + std::to_string(port)};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return ChildProcess(argv, spawn);
 }
 
 // A suite whose tests share one `cable serve`, started before the first

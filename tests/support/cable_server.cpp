@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <regex>
 #include <stdexcept>
 
 namespace cable::testing {
@@ -95,6 +96,19 @@ Result<ws::Client> CableServer::Connect(const std::string& target,
 
 int CableServer::Broadcast(const std::string& body, const std::string& bearer) const {
   return HttpPost(broadcast_port_, "/_broadcast", body, bearer);
+}
+
+std::string ScrapeMetrics(int port) {
+  std::string body;
+  if (HttpGet(port, "/metrics", &body) != 200) return "";
+  return body;
+}
+
+double MetricValue(const std::string& text, const std::string& name) {
+  std::smatch m;
+  const std::regex line("(^|\n)anycable_go_" + name + "(\\{[^}]*\\})? ([0-9.e+-]+)");
+  if (!std::regex_search(text, m, line)) return -1;
+  return std::stod(m[3]);
 }
 
 }  // namespace cable::testing

@@ -55,4 +55,10 @@ int HttpPost(int port, const std::string& path, const std::string& body,
 int HttpGet(int port, const std::string& path, std::string* body = nullptr,
             const std::string& bearer = "");
 
+// The Prometheus text of GET /metrics on `port` (empty on failure).
+std::string ScrapeMetrics(int port);
+// The value of `anycable_go_<name>` (with any labels) in Prometheus text;
+// -1 when absent.
+double MetricValue(const std::string& text, const std::string& name);
+
 }  // namespace cable::testing

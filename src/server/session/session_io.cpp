@@ -289,6 +289,11 @@ void Session::OnWriteTimeout() {
   // A write that timed out also failed, so it counts in both, as anycable-go's do.
   Inc(node_.metrics().failed_server_msg_total);
   Inc(node_.metrics().timeout_server_msg_total);
+  // Close with a reset: the kernel would otherwise keep the megabytes queued
+  // for a client that does not read, trickling them out for minutes after
+  // the session is gone. A flood of stalled readers must not pin that memory.
+  boost::system::error_code ec;
+  socket_.set_option(boost::asio::socket_base::linger(true, 0), ec);
   Terminate();
 }
 
