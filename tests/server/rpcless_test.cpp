@@ -493,6 +493,26 @@ TEST(RpclessTurbo, WithoutTurboStreamsTheChannelGoesToTheNullController) {
   ExpectSubscriptionRejected(server, TurboIdentifier(rails["signed"][0]["signed"]));
 }
 
+// CableReady::Stream: the signed name travels as `identifier`, verified with
+// --cable_ready_secret (else the streams secret), served without RPC.
+TEST(RpclessCableReady, SignedStreamsSubscribeAndGetBroadcasts) {
+  const auto& v = AuthVectors()["signed_streams"][2];
+  CableServer server(NoRpc({"--noauth", "--cable_ready", "--cable_ready_secret", v["secret"]}));
+  const std::string id = Identifier("CableReady::Stream", {{"identifier", v["signed"]}});
+  const Json operations = {{"cableReady", true}, {"operations", Json::array()}};
+  ExpectStreamDelivers(server, id, v["stream"], operations);
+  ExpectSubscriptionRejected(
+      server, Identifier("CableReady::Stream", {{"identifier", Tampered(v["signed"])}}));
+}
+
+TEST(RpclessCableReady, DeprecatedCableReadyKeyEnablesItWithItsSecret) {
+  const auto& v = AuthVectors()["signed_streams"][2];
+  CableServer server(NoRpc({"--noauth", "--cable_ready_key", v["secret"]}));
+  const std::string id = Identifier("CableReady::Stream", {{"identifier", v["signed"]}});
+  ExpectStreamDelivers(server, id, v["stream"], Json{{"cableReady", true}});
+  EXPECT_TRUE(server.process().WaitForOutput("--cable_ready_key is deprecated"));
+}
+
 // ---------------------------------------------------- whisper (§2.5, §7.1)
 
 TEST(RpclessWhisper, PublicStreamWhisperReachesEveryOtherSubscriber) {
