@@ -8,6 +8,7 @@
 // Input: one control byte, then the client's byte stream.
 //   bits 0-2: read size (all at once, 1, 2, 3, 5, 13, 128 or 4096 bytes)
 //   bits 3-4: max message size (65536 = the default, 125, 0, or no limit)
+//   bit 5: permessage-deflate negotiated (RSV1 messages are decompressed)
 // Each read is handed over in a heap block of exactly its size, as recv()
 // fills the worker's buffer, so a read or write past it is reported. What
 // the reader delivers is checked against the rules it enforces, and the
@@ -179,6 +180,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const uint64_t max = kMaxMessageSizes[(control >> 3) & 3];
   Session session(max);
   cable::server::FrameReader reader;
+  if (control & 0x20) reader.EnableDeflate();
   const size_t step = kReadSizes[control & 7] == 0 ? n : kReadSizes[control & 7];
   for (size_t pos = 0; pos < n && !reader.stopped(); pos += step) {
     const size_t len = std::min(step, n - pos);

@@ -79,8 +79,6 @@ constexpr InertSetting kInert[] = {
     {"pusher_app_key", "pusher.app_key", "", K::kString, "", kPusher},
     {"pusher_secret", "pusher.secret", "", K::kString, "", kPusher},
     {"pusher_api_port", "pusher.api_port", "", K::kInt, "0", kPusher},
-    {"enable_ws_compression", "ws.enable_compression", "", K::kBool, "false",
-     "WebSocket compression (permessage-deflate) is not implemented yet"},
     {"http_broadcast_cors", "http_broadcast.cors_headers", "", K::kBool, "false",
      "CORS headers on the HTTP broadcast endpoint are not implemented yet (the REST API has "
      "--api_cors_headers)"},

@@ -349,6 +349,8 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
   Flag(sub, "ping_timestamp_precision", o->ping_timestamp_precision,
        "Ping timestamp precision: s, ms or ns", kProtocol)
       ->check(CLI::IsMember({"s", "ms", "ns"}));
+  Switch(sub, "enable_ws_compression", c.enable_ws_compression,
+         "Compress messages (permessage-deflate) for clients that offer it", kProtocol);
   Switch(sub, "enable_native_pings", c.enable_native_pings,
          "Also send WebSocket ping frames; their pongs keep clients alive under --pong_timeout",
          kProtocol);

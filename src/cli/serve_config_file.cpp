@@ -64,6 +64,7 @@ constexpr Setting kSettings[] = {
     {"app", "shutdown_delay", "shutdown_delay", Kind::kInt},
     {"ws", "paths", "path", Kind::kList},
     {"ws", "max_message_size", "max_message_size", Kind::kInt},
+    {"ws", "enable_compression", "enable_ws_compression", Kind::kBool},
     {"ws", "write_timeout", "ws_write_timeout", Kind::kInt},
     {"ws", "max_pending_size", "ws_max_pending_size", Kind::kInt},
     {"ws", "max_subscriptions_per_connection", "max_subscriptions_per_connection", Kind::kInt},

@@ -77,6 +77,9 @@ struct ServerConfig {
   // WebSocket ping frames along with the JSON pings; their pongs count as
   // liveness, and --pong_timeout then applies to every client.
   bool enable_native_pings = false;
+  // permessage-deflate for clients that offer it (off by default, as in
+  // anycable-go: it costs CPU on every worker for bandwidth).
+  bool enable_ws_compression = false;
   int ws_write_timeout_s = 2;
   size_t ws_max_pending_size = 1048576;  // 0 = unlimited
   // Subscriptions one connection may hold; more are rejected. anycable-go

@@ -7,11 +7,11 @@
 
 namespace cable::ws {
 
-void AppendFrame(std::string& out, Opcode opcode, std::string_view payload) {
+void AppendFrame(std::string& out, Opcode opcode, std::string_view payload, bool compressed) {
   const size_t len = payload.size();
   char header[10];
   size_t n = 0;
-  header[n++] = static_cast<char>(0x80 | static_cast<uint8_t>(opcode));
+  header[n++] = static_cast<char>(0x80 | (compressed ? 0x40 : 0) | static_cast<uint8_t>(opcode));
   if (len < 126) {
     header[n++] = static_cast<char>(len);
   } else if (len <= 0xFFFF) {
@@ -68,7 +68,7 @@ std::string EncodeClose(uint16_t code, std::string_view reason) {
 }
 
 ParseStatus ParseHeader(std::string_view data, uint64_t max_payload, Sender sender,
-                        FrameHeader* out, uint16_t* error_code) {
+                        FrameHeader* out, uint16_t* error_code, uint8_t allowed_rsv) {
   if (data.size() < 2) return ParseStatus::kIncomplete;
   const auto b0 = static_cast<uint8_t>(data[0]);
   const auto b1 = static_cast<uint8_t>(data[1]);
@@ -99,8 +99,10 @@ ParseStatus ParseHeader(std::string_view data, uint64_t max_payload, Sender send
   h.payload_len = len;
   h.header_len = pos;
 
-  // No extension is negotiated, so reserved bits must be zero.
-  if (h.rsv != 0) return *error_code = kCloseProtocolError, ParseStatus::kError;
+  // Reserved bits belong to negotiated extensions only.
+  if ((h.rsv & ~allowed_rsv) != 0) {
+    return *error_code = kCloseProtocolError, ParseStatus::kError;
+  }
   if (h.masked != (sender == Sender::kClient)) {
     return *error_code = kCloseProtocolError, ParseStatus::kError;
   }

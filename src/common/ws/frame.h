@@ -37,7 +37,9 @@ enum CloseCode : uint16_t {
 inline constexpr size_t kMaxHeaderSize = 14;
 
 // Appends one complete unmasked frame (FIN set) to `out`: server to client.
-void AppendFrame(std::string& out, Opcode opcode, std::string_view payload);
+// `compressed` sets RSV1: the payload is a permessage-deflate message.
+void AppendFrame(std::string& out, Opcode opcode, std::string_view payload,
+                 bool compressed = false);
 // Appends one masked frame: client to server. `fin` false starts or
 // continues a fragmented message.
 void AppendMaskedFrame(std::string& out, uint8_t opcode, std::string_view payload,
@@ -64,9 +66,10 @@ enum class Sender { kClient, kServer };
 // needed. kError (with `error_code`) for violations that must close the
 // connection: reserved bits, unknown opcodes, masking that does not fit the
 // sender, fragmented or oversized control frames, payloads above
-// `max_payload`.
+// `max_payload`. `allowed_rsv` names the reserved bits a negotiated
+// extension uses (0x4: RSV1, permessage-deflate); the others must be zero.
 ParseStatus ParseHeader(std::string_view data, uint64_t max_payload, Sender sender,
-                        FrameHeader* out, uint16_t* error_code);
+                        FrameHeader* out, uint16_t* error_code, uint8_t allowed_rsv = 0);
 
 // Unmasks `len` bytes in place; `offset` is the position within the payload
 // (for payloads unmasked in pieces).

@@ -2,9 +2,14 @@
 
 #include <utility>
 
+#include "common/ws/deflate.h"
 #include "common/ws/frame.h"
 
 namespace cable::server {
+
+namespace {
+constexpr uint8_t kRsv1 = 0x4;  // FrameHeader::rsv holds RSV1..RSV3 as bits 2..0
+}  // namespace
 
 void FrameReader::Feed(char* data, size_t len, size_t max_message_size, Events& events) {
   if (stopped_) return;
@@ -22,7 +27,7 @@ void FrameReader::Feed(char* data, size_t len, size_t max_message_size, Events& 
     ws::FrameHeader header;
     uint16_t error_code = 0;
     auto status = ws::ParseHeader(std::string_view(data + pos, len - pos), max_message_size,
-                                  ws::Sender::kClient, &header, &error_code);
+                                  ws::Sender::kClient, &header, &error_code, deflate_ ? kRsv1 : 0);
     if (status == ws::ParseStatus::kError) {
       return Fail(error_code, error_code == ws::kCloseTooBig ? "Message too big" : "Protocol error",
                   events);
@@ -37,16 +42,23 @@ void FrameReader::Feed(char* data, size_t len, size_t max_message_size, Events& 
     const size_t plen = static_cast<size_t>(header.payload_len);
     ws::Unmask(payload, plen, header.mask);
     pos += header.header_len + plen;
-    if (!HandleFrame(static_cast<uint8_t>(header.opcode), header.fin,
+    if (!HandleFrame(static_cast<uint8_t>(header.opcode), header.fin, header.rsv & kRsv1,
                      std::string_view(payload, plen), max_message_size, events)) {
       return;
     }
   }
 }
 
-bool FrameReader::HandleFrame(uint8_t opcode, bool fin, std::string_view payload,
+bool FrameReader::HandleFrame(uint8_t opcode, bool fin, bool rsv1, std::string_view payload,
                               size_t max_message_size, Events& events) {
   events.OnFrame();
+  // RSV1 marks the first frame of a compressed message, nothing else
+  // (RFC 7692 §6.1).
+  const auto op = static_cast<ws::Opcode>(opcode);
+  if (rsv1 && op != ws::Opcode::kText && op != ws::Opcode::kBinary) {
+    Fail(ws::kCloseProtocolError, "Protocol error", events);
+    return false;
+  }
   switch (static_cast<ws::Opcode>(opcode)) {
     case ws::Opcode::kPing:
       return events.OnPing(payload);
@@ -72,10 +84,11 @@ bool FrameReader::HandleFrame(uint8_t opcode, bool fin, std::string_view payload
       }
       if (!fin) {
         fragment_opcode_ = opcode;
+        fragments_compressed_ = rsv1;
         fragments_.assign(payload);
         return true;
       }
-      return Deliver(opcode, payload, events);
+      return Deliver(opcode, rsv1, payload, max_message_size, events);
     case ws::Opcode::kContinuation: {
       if (fragment_opcode_ == 0) {
         Fail(ws::kCloseProtocolError, "Unexpected continuation", events);
@@ -89,14 +102,29 @@ bool FrameReader::HandleFrame(uint8_t opcode, bool fin, std::string_view payload
       if (!fin) return true;
       std::string message;
       message.swap(fragments_);
-      const uint8_t op = std::exchange(fragment_opcode_, 0);
-      return Deliver(op, message, events);
+      const uint8_t first = std::exchange(fragment_opcode_, 0);
+      return Deliver(first, fragments_compressed_, message, max_message_size, events);
     }
   }
   return true;  // unreachable: ParseHeader refuses unknown opcodes
 }
 
-bool FrameReader::Deliver(uint8_t opcode, std::string_view message, Events& events) {
+bool FrameReader::Deliver(uint8_t opcode, bool compressed, std::string_view message,
+                          size_t max_message_size, Events& events) {
+  std::string inflated;
+  if (compressed) {
+    switch (ws::InflateMessage(message, max_message_size, &inflated)) {
+      case ws::InflateStatus::kOk:
+        message = inflated;
+        break;
+      case ws::InflateStatus::kTooBig:
+        Fail(ws::kCloseTooBig, "Message too big", events);
+        return false;
+      case ws::InflateStatus::kCorrupt:
+        Fail(ws::kCloseInvalidPayload, "Invalid compressed data", events);
+        return false;
+    }
+  }
   if (static_cast<ws::Opcode>(opcode) == ws::Opcode::kBinary)
     return events.OnBinary(message.size());
   if (!ws::IsValidUtf8(message)) {

@@ -44,20 +44,27 @@ class FrameReader {
   // close or an error are not read; the reader stays stopped.
   void Feed(char* data, size_t len, size_t max_message_size, Events& events);
 
+  // permessage-deflate was negotiated: data messages whose first frame has
+  // RSV1 set are decompressed (each on its own: no context takeover).
+  void EnableDeflate() { deflate_ = true; }
+
   bool stopped() const { return stopped_; }
   // Drops kept bytes (the connection is gone).
   void Clear();
 
  private:
   // Returns false when reading must stop.
-  bool HandleFrame(uint8_t opcode, bool fin, std::string_view payload, size_t max_message_size,
-                   Events& events);
-  bool Deliver(uint8_t opcode, std::string_view message, Events& events);
+  bool HandleFrame(uint8_t opcode, bool fin, bool rsv1, std::string_view payload,
+                   size_t max_message_size, Events& events);
+  bool Deliver(uint8_t opcode, bool compressed, std::string_view message, size_t max_message_size,
+               Events& events);
   void Fail(uint16_t code, std::string_view reason, Events& events);
 
   std::string partial_;    // bytes of an incomplete frame
   std::string fragments_;  // a fragmented message being reassembled
   uint8_t fragment_opcode_ = 0;
+  bool fragments_compressed_ = false;
+  bool deflate_ = false;
   bool stopped_ = false;
 };
 

@@ -41,6 +41,7 @@ Session::~Session() {
 void Session::Start(std::string leftover, std::string handshake_response) {
   assert(worker_.InThread() && "a session is touched only on its worker");
   worker_.Register(shared_from_this());
+  if (info_.deflate) reader_.EnableDeflate();
   Send(FrameRef::Make(std::move(handshake_response)));
   Authenticate();
   // Frames that arrive before the welcome are queued as commands and run

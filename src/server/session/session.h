@@ -62,6 +62,7 @@ struct SessionInfo {
   std::string url;          // http(s)://host/path?query
   HeaderList headers;       // proxied headers, lowercase names, incl. REMOTE_ADDR
   std::string subprotocol;  // negotiated, may be empty
+  bool deflate = false;     // permessage-deflate negotiated
   std::string token;        // JWT from header, subprotocol or query (when JWT is on)
   std::string restore_sid;  // the previous session's sid, to restore (spec §2.3)
   int ping_interval_ms = 3000;

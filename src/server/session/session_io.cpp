@@ -181,7 +181,7 @@ void Session::Send(const FrameRef& frame) {
   // the limit, so memory stays below limit + one shared frame).
   if (limit > 0 && outbox_.pending_bytes() >= limit) return QueueTooSlow();
   WorkerCounters::Add(worker_.counters().server_msg_total);
-  outbox_.Push(frame);
+  outbox_.Push(info_.deflate ? frame.Deflated() : frame);
   MarkDirty();
 }
 

@@ -8,6 +8,7 @@
 #include "cable/build_info.h"
 #include "common/auth/constant_time.h"
 #include "common/log.h"
+#include "common/ws/deflate.h"
 #include "common/ws/frame.h"
 #include "server/broadcast/publication_parser.h"
 #include "server/metrics/exporter.h"
@@ -287,6 +288,18 @@ void HttpConnection::Upgrade(Request& req) {
   info.ping_precision = config.ping_timestamp_precision;
   ParsePingPrecision(ptp, &info.ping_precision);  // an unknown ?ptp= keeps the setting
   info.connection_slot = std::move(slot_);
+  std::optional<std::string> extensions;
+  if (config.enable_ws_compression) {
+    // The offers may be spread over several header fields.
+    std::string offers;
+    const auto [first, last] = req.equal_range(http::field::sec_websocket_extensions);
+    for (auto field = first; field != last && offers.size() <= 4096; ++field) {
+      if (!offers.empty()) offers += ", ";
+      offers.append(SV(field->value()));
+    }
+    extensions = ws::NegotiateDeflate(offers);
+    info.deflate = extensions.has_value();
+  }
 
   std::string response =
       "HTTP/1.1 101 Switching Protocols\r\n"
@@ -295,6 +308,7 @@ void HttpConnection::Upgrade(Request& req) {
       "Sec-WebSocket-Accept: " +
       ws::AcceptKey(SV(req[http::field::sec_websocket_key])) + "\r\n";
   if (!info.subprotocol.empty()) response += "Sec-WebSocket-Protocol: " + info.subprotocol + "\r\n";
+  if (extensions) response += "Sec-WebSocket-Extensions: " + *extensions + "\r\n";
   response += std::string("X-AnyCable-Version: ") + build::kVersion + "\r\n\r\n";
 
   // Bytes the client sent right after its request belong to the session.
