@@ -79,9 +79,6 @@ constexpr InertSetting kInert[] = {
     {"pusher_app_key", "pusher.app_key", "", K::kString, "", kPusher},
     {"pusher_secret", "pusher.secret", "", K::kString, "", kPusher},
     {"pusher_api_port", "pusher.api_port", "", K::kInt, "0", kPusher},
-    {"http_broadcast_cors", "http_broadcast.cors_headers", "", K::kBool, "false",
-     "CORS headers on the HTTP broadcast endpoint are not implemented yet (the REST API has "
-     "--api_cors_headers)"},
     {"redis_sentinel_discovery_interval", "redis.sentinel_discovery_interval", "", K::kInt, "30",
      kSentinel},
     {"redis_keepalive_interval", "redis.keepalive_ping_interval", "", K::kInt, "30",

@@ -466,6 +466,10 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
        "HTTP broadcast port (0: main port when a key is set, else 8090)", kBroadcast)
       ->check(CLI::Range(0, 65535));
   Flag(sub, "http_broadcast_path", c.http_broadcast_path, "HTTP broadcast path", kBroadcast);
+  Switch(sub, "http_broadcast_cors", c.http_broadcast_cors,
+         "CORS headers and OPTIONS preflight on the HTTP broadcast path (origins: "
+         "--allowed_origins, else any)",
+         kBroadcast);
   Flag(sub, "http_broadcast_max_body", c.http_broadcast_max_body,
        "Largest HTTP broadcast body, bytes (larger: 413 before it is read)", kBroadcast)
       ->check(CLI::PositiveNumber);

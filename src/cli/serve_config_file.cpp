@@ -86,6 +86,7 @@ constexpr Setting kSettings[] = {
     {"disconnector", "backlog", "disconnect_backlog_size", Kind::kInt},
     {"http_broadcast", "port", "http_broadcast_port", Kind::kInt},
     {"http_broadcast", "path", "http_broadcast_path", Kind::kString},
+    {"http_broadcast", "cors_headers", "http_broadcast_cors", Kind::kBool},
     {"http_broadcast", "max_body", "http_broadcast_max_body", Kind::kInt},
     {"http_broadcast", "max_inflight", "http_broadcast_max_inflight", Kind::kInt},
     {"http_broadcast", "secret", "http_broadcast_secret", Kind::kString, true},

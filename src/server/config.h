@@ -145,8 +145,10 @@ struct ServerConfig {
   // common secret is set.
   int api_port = 0;  // 0 = the main port
   std::string api_path = "/api";
-  std::string api_secret;         // else derived from secret
-  bool api_cors_headers = false;  // CORS headers and preflight on publish
+  std::string api_secret;  // else derived from secret
+  bool api_cors_headers = false;
+  bool http_broadcast_cors = false;  // CORS headers and preflight on the broadcast path  // CORS
+                                     // headers and preflight on publish
 
   // Redis / NATS broadcast adapters and node-to-node pub/sub
   std::string redis_url = "redis://localhost:6379";

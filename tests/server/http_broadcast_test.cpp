@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "server/raw_http.h"
 #include "server/server_test_helpers.h"
 
 namespace cable::testing {
@@ -210,6 +211,49 @@ TEST(HttpBroadcastSeparatePortTest, WithoutKeyBroadcastsGoOnTheirOwnPortUnauthen
       << "the main port does not take broadcasts without a key";
   ASSERT_EQ(server.Broadcast(Publication("separate", "hi").dump()), 201);
   EXPECT_TRUE(ReceivesMessage(client, DataMessage(id, "hi")));
+}
+
+// --http_broadcast_cors: a browser page may broadcast (with the key) when
+// its origin is allowed; the preflight is answered before any key check,
+// the POST's answer carries the origin, and other origins get none.
+TEST(HttpBroadcastCorsTest, AllowedOriginsGetCorsHeadersAndThePreflightIsAnswered) {
+  ServeOptions options;
+  options.backend = AnytWithTestChannels();
+  options.broadcast_key = "k";
+  options.args = {"--http_broadcast_cors", "--allowed_origins", "app.example"};
+  CableServer server(options);
+  const int port = server.broadcast_port();
+  const auto request = [&](const std::string& method, const std::string& origin,
+                           const std::string& extra) {
+    RawConnection conn(port);
+    EXPECT_TRUE(conn.Send(method + " /_broadcast HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: " + origin +
+                          "\r\n" + extra + "\r\n"));
+    return conn.ReadResponse();
+  };
+  RawResponse preflight =
+      request("OPTIONS", "https://app.example", "Access-Control-Request-Method: POST\r\n");
+  EXPECT_EQ(preflight.status, 200) << preflight.error;
+  EXPECT_EQ(preflight.Header("Access-Control-Allow-Origin"), "https://app.example");
+  EXPECT_EQ(preflight.Header("Access-Control-Allow-Methods"), "POST, OPTIONS");
+  EXPECT_NE(preflight.Header("Access-Control-Allow-Headers").find("Authorization"),
+            std::string::npos);
+
+  ASSERT_CONNECTED(client, ConnectWelcomed(server, "/cable", {{"Origin", "https://app.example"}}));
+  const auto id = StreamIdentifier("cors");
+  ASSERT_TRUE(Subscribes(client, id));
+  const std::string body = Publication("cors", "hi").dump();
+  RawResponse post =
+      request("POST", "https://app.example",
+              "Authorization: Bearer k\r\nContent-Length: " + std::to_string(body.size()) +
+                  "\r\n\r\n" + body);
+  EXPECT_EQ(post.status, 201) << post.head;
+  EXPECT_EQ(post.Header("Access-Control-Allow-Origin"), "https://app.example");
+  EXPECT_TRUE(ReceivesMessage(client, DataMessage(id, "hi")));
+
+  RawResponse foreign = request("OPTIONS", "https://evil.example", "");
+  EXPECT_EQ(foreign.Header("Access-Control-Allow-Origin"), "") << "not an allowed origin";
+  RawResponse unauthorized = request("POST", "https://app.example", "Content-Length: 0\r\n");
+  EXPECT_EQ(unauthorized.status, 401) << "CORS does not replace the key";
 }
 
 }  // namespace

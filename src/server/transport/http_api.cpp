@@ -46,19 +46,21 @@ std::string HttpConnection::CorsOrigin(const Request& req) const {
   return OriginAllowed(origin, allowed) ? std::string(origin) : std::string();
 }
 
+bool HttpConnection::ApplyCors(const Request& req, bool keep_alive) {
+  cors_origin_ = CorsOrigin(req);
+  if (req.method() != http::verb::options) return false;
+  Respond(200, "", keep_alive,
+          {{"Access-Control-Allow-Methods", kCorsMethods},
+           {"Access-Control-Allow-Headers", kCorsHeaders}});
+  return true;
+}
+
 // `path` is the request path below --api_path, still percent-encoded.
 void HttpConnection::RouteApi(Request& req, std::string_view path) {
   const Routes& routes = listener_->routes();
   const bool keep_alive = req.keep_alive() && !HasBody();
   if (path == "/publish") {
-    if (req.method() == http::verb::options && routes.api_cors) {
-      const std::string origin = CorsOrigin(req);
-      return Respond(200, "", keep_alive,
-                     {{"Access-Control-Allow-Origin", origin},
-                      {"Access-Control-Allow-Methods", kCorsMethods},
-                      {"Access-Control-Allow-Credentials", "true"},
-                      {"Access-Control-Allow-Headers", kCorsHeaders}});
-    }
+    if (routes.api_cors && ApplyCors(req, keep_alive)) return;
     return AdmitBroadcast(req, routes.api_key);
   }
   static constexpr std::string_view kPresence = "/presence/";

@@ -88,8 +88,10 @@ void HttpConnection::OnHeader() {
   const Routes& routes = listener_->routes();
   const auto& config = listener_->node().config();
   const auto target = SplitTarget(SV(req.target()));
+  cors_origin_.clear();
 
   if (routes.broadcast && target.path == config.http_broadcast_path) {
+    if (config.http_broadcast_cors && ApplyCors(req, req.keep_alive() && !HasBody())) return;
     return AdmitBroadcast(req, routes.broadcast_key);
   }
   if (routes.api && target.path.size() > config.api_path.size() &&
@@ -328,6 +330,10 @@ void HttpConnection::Respond(unsigned status, std::string body, bool keep_alive,
       std::make_shared<http::response<http::string_body>>(static_cast<http::status>(status), 11);
   res->set(http::field::server, "cable");
   res->set(http::field::content_type, "text/plain; charset=utf-8");
+  if (!cors_origin_.empty()) {
+    res->set(http::field::access_control_allow_origin, cors_origin_);
+    res->set(http::field::access_control_allow_credentials, "true");
+  }
   for (const auto& [name, value] : headers) {
     res->set(beast::string_view(name.data(), name.size()),
              beast::string_view(value.data(), value.size()));

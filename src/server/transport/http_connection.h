@@ -49,6 +49,9 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   void RouteApi(Request& req, std::string_view path);
   void AnswerPresence(std::string stream, bool keep_alive);
   std::string CorsOrigin(const Request& req) const;
+  // Marks the response to this request as carrying CORS headers; answers an
+  // OPTIONS preflight at once (true), else the caller goes on (false).
+  bool ApplyCors(const Request& req, bool keep_alive);
   void SendContinue();
   void ReadBody();
   void RefuseLargeBody();
@@ -72,6 +75,9 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   std::unique_ptr<char[]> linger_buffer_;     // only while lingering
   size_t lingered_ = 0;
   bool upgraded_ = false;
+  // Access-Control-Allow-Origin for the response being prepared; empty when
+  // the route has no CORS or the origin is not allowed.
+  std::string cors_origin_;
 };
 
 }  // namespace cable::server
