@@ -278,8 +278,8 @@ void AddBenchCommand(CLI::App& root, Commands& commands) {
   sub->add_option("--publish,--broadcast-adapter", c->publish,
                   "http, api, redis, redisx, nats, actioncable-redis (Action Cable's Redis "
                   "adapter), or perform (a client performs `broadcast`)")
-      ->check(CLI::IsMember({"http", "api", "redis", "redisx", "nats", "actioncable-redis",
-                             "perform"}))
+      ->check(
+          CLI::IsMember({"http", "api", "redis", "redisx", "nats", "actioncable-redis", "perform"}))
       ->capture_default_str()
       ->group(kPub);
   sub->add_option("--broadcast-url", o.publisher.http_url,
@@ -393,13 +393,13 @@ void AddBenchCommand(CLI::App& root, Commands& commands) {
     o.stream_type = c->stream_type == "public"   ? bench::StreamType::kPublic
                     : c->stream_type == "signed" ? bench::StreamType::kSigned
                                                  : bench::StreamType::kRpc;
-    o.publish_via = c->publish == "api"       ? bench::PublishVia::kApi
-                    : c->publish == "redis"   ? bench::PublishVia::kRedis
-                    : c->publish == "redisx"  ? bench::PublishVia::kRedisx
-                    : c->publish == "nats"    ? bench::PublishVia::kNats
+    o.publish_via = c->publish == "api"                 ? bench::PublishVia::kApi
+                    : c->publish == "redis"             ? bench::PublishVia::kRedis
+                    : c->publish == "redisx"            ? bench::PublishVia::kRedisx
+                    : c->publish == "nats"              ? bench::PublishVia::kNats
                     : c->publish == "actioncable-redis" ? bench::PublishVia::kActionCableRedis
-                    : c->publish == "perform" ? bench::PublishVia::kPerform
-                                              : bench::PublishVia::kHttp;
+                    : c->publish == "perform"           ? bench::PublishVia::kPerform
+                                                        : bench::PublishVia::kHttp;
     Duration("--connect-timeout", c->connect_timeout, &o.connect_timeout_s);
     Duration("--duration", c->duration, &o.duration_s);
     Duration("--burst-interval", c->burst_interval, &o.burst_interval_s);

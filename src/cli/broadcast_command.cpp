@@ -336,11 +336,12 @@ Where to:
           (default nats://127.0.0.1:4222).
   actioncable-redis
           a Rails Action Cable server's Redis subscription adapter, as
-          ActionCable.server.broadcast does: PUBLISH <--channel-prefix><stream>
-          <message JSON> on --redis-url. --disconnect publishes
-          {"type":"disconnect"} on <prefix>action_cable/<identifier values joined
-          by ':'>, as remote_connections.where(...).disconnect does. No batches
-          (one PUBLISH each), no exclude_socket or transient.
+          ActionCable.server.broadcast does: PUBLISH <stream> <message JSON>
+          on --redis-url, or <--channel-prefix>:<stream> when cable.yml sets a
+          channel_prefix. --disconnect publishes {"type":"disconnect"} on
+          [<prefix>:]action_cable/<identifier values sorted, joined by ':'>, as
+          remote_connections.where(...).disconnect does. No batches (one
+          PUBLISH each), no exclude_socket or transient.
   Flags beat environment variables.
 
 Output and exit status:

@@ -84,8 +84,7 @@ std::vector<std::string> SplitFeatureSpec(std::string_view spec) {
   return out;
 }
 
-Result<std::set<std::string>> ApplyFeatureList(std::set<std::string> base,
-                                               std::string_view spec) {
+Result<std::set<std::string>> ApplyFeatureList(std::set<std::string> base, std::string_view spec) {
   static const std::vector<std::string> kAnyt = {"rpc",
                                                  "ping",
                                                  "broadcast",

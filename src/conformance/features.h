@@ -31,8 +31,7 @@ Result<std::set<std::string>> ParseFeatureList(std::string_view spec);
 
 // The same items applied to `base` (a profile's features): plain names and
 // `+name` add, `-name` removes.
-Result<std::set<std::string>> ApplyFeatureList(std::set<std::string> base,
-                                               std::string_view spec);
+Result<std::set<std::string>> ApplyFeatureList(std::set<std::string> base, std::string_view spec);
 
 // The non-empty, trimmed items of a comma-separated list.
 std::vector<std::string> SplitFeatureSpec(std::string_view spec);

@@ -253,8 +253,7 @@ class ScenarioLoader {
     struct stat st {};
     if (ec || stat(abs.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
       r_.Fail(n, "backend \"" + name.substr(0, 200) + "\" is neither a file (looked at " +
-                     p.string() + ") nor a built-in definition (" + BuiltinDefinitionNames() +
-                     ")");
+                     p.string() + ") nor a built-in definition (" + BuiltinDefinitionNames() + ")");
     }
     return abs.string();
   }

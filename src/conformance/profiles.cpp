@@ -153,10 +153,11 @@ Result<FeatureClaims> ResolveClaims(const Profile* profile, std::string_view fea
     if (profile->name == "actioncable" && adapter != "actioncable-redis") {
       for (const char* f : {"broadcast", "remote_disconnect"}) {
         base.erase(f);
-        reasons[f] = "actioncable: Action Cable receives broadcasts and remote disconnects only "
-                     "through its subscription adapter (--broadcast-adapter actioncable-redis), "
-                     "not through " +
-                     std::string(adapter);
+        reasons[f] =
+            "actioncable: Action Cable receives broadcasts and remote disconnects only "
+            "through its subscription adapter (--broadcast-adapter actioncable-redis), "
+            "not through " +
+            std::string(adapter);
       }
     }
   }

@@ -72,8 +72,8 @@ std::string ListScenarios(const std::vector<const Scenario*>& selected, const Ca
     for (const auto& f : s->requires_features) needs += (needs.empty() ? "" : ", ") + f;
     std::string why = SkipReason(*s, caps);
     (why.empty() ? run : skipped)++;
-    out += (why.empty() ? "run   " : "skip  ") + s->pos.str() + "  " + s->id() + "  [" + needs +
-           "]\n";
+    out +=
+        (why.empty() ? "run   " : "skip  ") + s->pos.str() + "  " + s->id() + "  [" + needs + "]\n";
     if (!why.empty()) out += "      " + why + "\n";
   }
   out += std::to_string(selected.size()) + " scenarios: " + std::to_string(run) + " run, " +

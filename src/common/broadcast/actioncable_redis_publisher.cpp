@@ -74,12 +74,18 @@ ActionCableRedisPublisher::ActionCableRedisPublisher(std::unique_ptr<RedisPublis
                                                      std::string channel_prefix)
     : redis_(std::move(redis)), prefix_(std::move(channel_prefix)) {}
 
+std::string ActionCableRedisPublisher::Channel(const std::string& name) const {
+  return prefix_.empty() ? name : prefix_ + ":" + name;
+}
+
 Status ActionCableRedisPublisher::Publish(const Publication& p) {
   if (p.exclude_socket)
-    return Error{"unsupported", "actioncable-redis: Action Cable broadcasts have no exclude_socket"};
+    return Error{"unsupported",
+                 "actioncable-redis: Action Cable broadcasts have no exclude_socket"};
   if (p.transient)
-    return Error{"unsupported", "actioncable-redis: Action Cable broadcasts have no transient flag"};
-  return redis_->PublishOn(prefix_ + p.stream, p.data);
+    return Error{"unsupported",
+                 "actioncable-redis: Action Cable broadcasts have no transient flag"};
+  return redis_->PublishOn(Channel(p.stream), p.data);
 }
 
 Status ActionCableRedisPublisher::PublishBatch(const std::vector<Publication>& batch) {
@@ -93,8 +99,8 @@ Status ActionCableRedisPublisher::PublishBatch(const std::vector<Publication>& b
 Status ActionCableRedisPublisher::Disconnect(const RemoteDisconnect& d) {
   std::string body = std::string("{\"type\":\"disconnect\",\"reconnect\":") +
                      (d.reconnect ? "true" : "false") + "}";
-  return redis_->PublishOn(prefix_ + "action_cable/" + ActionCableConnectionIdentifier(d.identifiers),
-                           body);
+  return redis_->PublishOn(
+      Channel("action_cable/" + ActionCableConnectionIdentifier(d.identifiers)), body);
 }
 
 Status ActionCableRedisPublisher::PublishRaw(const std::string& body) {

@@ -2,7 +2,8 @@
 // Publishing to a Rails Action Cable server through its Redis subscription
 // adapter, as `ActionCable.server.broadcast` does:
 //
-//   PUBLISH <channel_prefix><stream> <data>
+//   PUBLISH <stream> <data>                    (no channel_prefix)
+//   PUBLISH <channel_prefix>:<stream> <data>   (cable.yml sets one)
 //
 // where <data> is the publication's already JSON-encoded payload (Action
 // Cable's coder output), which the server decodes and sends to subscribers
@@ -10,7 +11,8 @@
 // `ActionCable.server.remote_connections.where(...).disconnect` publishes on
 // the connection's internal channel:
 //
-//   PUBLISH <channel_prefix>action_cable/<identifier values> {"type":"disconnect","reconnect":..}
+//   PUBLISH [<channel_prefix>:]action_cable/<identifier values>
+//   {"type":"disconnect","reconnect":..}
 //
 // with the identifier values sorted and joined by ':' (Action Cable's
 // connection_identifier; Rails 6.1 ignores `reconnect`, 7.1+ honours it).
@@ -37,6 +39,9 @@ class ActionCableRedisPublisher : public Publisher {
   Status Disconnect(const RemoteDisconnect& d) override;
 
  private:
+  // Action Cable's channel_with_prefix: the prefix and the name joined by ':'.
+  std::string Channel(const std::string& name) const;
+
   std::unique_ptr<RedisPublisher> redis_;
   std::string prefix_;
 };

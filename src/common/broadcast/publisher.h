@@ -60,7 +60,7 @@ struct PublisherConfig {
   // actioncable-redis: Action Cable's `channel_prefix` (cable.yml), put in
   // front of every stream name
   std::string actioncable_channel_prefix;
-  std::string redis_sentinels;                 // see AddRedisSentinels
+  std::string redis_sentinels;  // see AddRedisSentinels
   // nats
   std::string nats_servers = "nats://127.0.0.1:4222";
   std::string nats_channel = "__anycable__";
