@@ -75,9 +75,10 @@ TEST(TeamExample, TheWorkedExampleRunsAsWritten) {
   std::vector<ChildProcess> deployment;
   RunResult result;
   for (std::string line : lines) {
-    ReplaceAll(line, "127.0.0.1:8080", "127.0.0.1:" + std::to_string(serve_port));
-    ReplaceAll(line, "127.0.0.1:50051", "127.0.0.1:" + std::to_string(rpc_port));
-    ReplaceAll(line, "127.0.0.1:6379", "127.0.0.1:" + std::to_string(redis.port()));
+    // The doc's ports (server 8080, RPC 50051, Redis 6379) become free ones.
+    ReplaceAll(line, "8080", std::to_string(serve_port));
+    ReplaceAll(line, "50051", std::to_string(rpc_port));
+    ReplaceAll(line, "6379", std::to_string(redis.port()));
     bool background = line.size() > 2 && line.substr(line.size() - 2) == " &";
     if (background) line.resize(line.size() - 2);
     std::vector<std::string> argv = Words(line);
