@@ -44,6 +44,8 @@ const char* PublishViaName(PublishVia p) {
       return "redisx";
     case PublishVia::kNats:
       return "nats";
+    case PublishVia::kActionCableRedis:
+      return "actioncable-redis";
     case PublishVia::kPerform:
       return "perform";
   }

@@ -16,9 +16,10 @@ enum class Scenario { kBroadcast, kEcho, kConnect, kPresence };
 // How clients subscribe: an RPC channel (BenchmarkChannel by default), a
 // public stream or a signed stream through the `$pubsub` channel.
 enum class StreamType { kRpc, kPublic, kSigned };
-// How broadcasts are published: through a server's broadcast adapter, or by
-// a subscribed client performing `broadcast` (the backend rebroadcasts).
-enum class PublishVia { kHttp, kApi, kRedis, kRedisx, kNats, kPerform };
+// How broadcasts are published: through a server's broadcast adapter (or
+// Action Cable's Redis subscription adapter), or by a subscribed client
+// performing `broadcast` (the backend rebroadcasts).
+enum class PublishVia { kHttp, kApi, kRedis, kRedisx, kNats, kActionCableRedis, kPerform };
 // How presence churners leave and come back: an explicit `leave` and a new
 // `join` on the same subscription, or an abortive drop (the server keeps the
 // member for its presence TTL) and a new connection subscribing with presence.

@@ -276,8 +276,10 @@ void AddBenchCommand(CLI::App& root, Commands& commands) {
 
   const std::string kPub = "Publishing (broadcast)";
   sub->add_option("--publish,--broadcast-adapter", c->publish,
-                  "http, api, redis, redisx, nats, or perform (a client performs `broadcast`)")
-      ->check(CLI::IsMember({"http", "api", "redis", "redisx", "nats", "perform"}))
+                  "http, api, redis, redisx, nats, actioncable-redis (Action Cable's Redis "
+                  "adapter), or perform (a client performs `broadcast`)")
+      ->check(
+          CLI::IsMember({"http", "api", "redis", "redisx", "nats", "actioncable-redis", "perform"}))
       ->capture_default_str()
       ->group(kPub);
   sub->add_option("--broadcast-url", o.publisher.http_url,
@@ -295,6 +297,9 @@ void AddBenchCommand(CLI::App& root, Commands& commands) {
       ->group(kPub);
   sub->add_option("--redis-channel", o.publisher.redis_channel, "Redis channel")
       ->capture_default_str()
+      ->group(kPub);
+  sub->add_option("--channel-prefix", o.publisher.actioncable_channel_prefix,
+                  "actioncable-redis: Action Cable's channel_prefix (cable.yml)")
       ->group(kPub);
   sub->add_option("--redisx-stream", o.publisher.redisx_stream, "Redis Stream")
       ->capture_default_str()
@@ -388,12 +393,13 @@ void AddBenchCommand(CLI::App& root, Commands& commands) {
     o.stream_type = c->stream_type == "public"   ? bench::StreamType::kPublic
                     : c->stream_type == "signed" ? bench::StreamType::kSigned
                                                  : bench::StreamType::kRpc;
-    o.publish_via = c->publish == "api"       ? bench::PublishVia::kApi
-                    : c->publish == "redis"   ? bench::PublishVia::kRedis
-                    : c->publish == "redisx"  ? bench::PublishVia::kRedisx
-                    : c->publish == "nats"    ? bench::PublishVia::kNats
-                    : c->publish == "perform" ? bench::PublishVia::kPerform
-                                              : bench::PublishVia::kHttp;
+    o.publish_via = c->publish == "api"                 ? bench::PublishVia::kApi
+                    : c->publish == "redis"             ? bench::PublishVia::kRedis
+                    : c->publish == "redisx"            ? bench::PublishVia::kRedisx
+                    : c->publish == "nats"              ? bench::PublishVia::kNats
+                    : c->publish == "actioncable-redis" ? bench::PublishVia::kActionCableRedis
+                    : c->publish == "perform"           ? bench::PublishVia::kPerform
+                                                        : bench::PublishVia::kHttp;
     Duration("--connect-timeout", c->connect_timeout, &o.connect_timeout_s);
     Duration("--duration", c->duration, &o.duration_s);
     Duration("--burst-interval", c->burst_interval, &o.burst_interval_s);

@@ -52,6 +52,7 @@ struct Options {
   std::string redis_url;
   std::string redis_channel;
   std::string redisx_stream;
+  std::string channel_prefix;
   RedisFlags redis;
   std::string nats_servers;
   std::string nats_channel;
@@ -175,6 +176,7 @@ broadcast::PublisherConfig ResolveConfig(const Options& o) {
   if (!redis_url.empty()) c.redis_url = redis_url;
   if (!o.redis_channel.empty()) c.redis_channel = o.redis_channel;
   if (!o.redisx_stream.empty()) c.redisx_stream = o.redisx_stream;
+  c.actioncable_channel_prefix = o.channel_prefix;
   ApplyRedisFlags(o.redis, c);
   if (!o.nats_servers.empty()) c.nats_servers = o.nats_servers;
   if (!o.nats_channel.empty()) c.nats_channel = o.nats_channel;
@@ -332,6 +334,14 @@ Where to:
   redisx  XADD <--redisx-stream> * payload <json> (default stream __anycable__).
   nats    publish to --nats-channel (default __anycable__) on --nats-servers
           (default nats://127.0.0.1:4222).
+  actioncable-redis
+          a Rails Action Cable server's Redis subscription adapter, as
+          ActionCable.server.broadcast does: PUBLISH <stream> <message JSON>
+          on --redis-url, or <--channel-prefix>:<stream> when cable.yml sets a
+          channel_prefix. --disconnect publishes {"type":"disconnect"} on
+          [<prefix>:]action_cable/<identifier values sorted, joined by ':'>, as
+          remote_connections.where(...).disconnect does. No batches (one
+          PUBLISH each), no exclude_socket or transient.
   Flags beat environment variables.
 
 Output and exit status:
@@ -348,7 +358,8 @@ Examples:
   cable broadcast --adapter redis --redis-url redis://localhost:6379/0 --stream chat/42 --data 1
   cable broadcast --adapter api --secret s3cr3t --stream chat/42 --data '{"text":"hi"}'
   printf '%s\n' '{"stream":"a","data":{"n":1}}' '{"stream":"b","data":2}' | cable broadcast --batch
-  cable broadcast --disconnect '{"user_id":42}' --reconnect)";
+  cable broadcast --disconnect '{"user_id":42}' --reconnect
+  cable broadcast --adapter actioncable-redis --channel-prefix myapp_production --stream chat_42 --data '{"text":"hi"}')";
 
 }  // namespace
 
@@ -376,8 +387,8 @@ void AddBroadcastCommand(CLI::App& root, Commands& commands) {
       ->needs(disconnect);
   disconnect->excludes(data)->excludes(batch);
 
-  sub->add_option("--adapter,-a", o->adapter, "http, api, redis, redisx or nats")
-      ->check(CLI::IsMember({"http", "api", "redis", "redisx", "nats"}))
+  sub->add_option("--adapter,-a", o->adapter, "http, api, redis, redisx, nats or actioncable-redis")
+      ->check(CLI::IsMember({"http", "api", "redis", "redisx", "nats", "actioncable-redis"}))
       ->capture_default_str();
   sub->add_option("--url,--http-broadcast-url,--http_broadcast_url", o->url,
                   "HTTP broadcast URL (default: see below)")
@@ -399,6 +410,8 @@ void AddBroadcastCommand(CLI::App& root, Commands& commands) {
   sub->add_option("--redisx-stream,--redisx_stream", o->redisx_stream,
                   "Redis stream key (default __anycable__)")
       ->envname("ANYCABLE_REDISX_STREAM");
+  sub->add_option("--channel-prefix", o->channel_prefix,
+                  "actioncable-redis: Action Cable's channel_prefix (cable.yml)");
   AddRedisFlags(sub, o->redis, "", true);
   sub->add_option("--nats-servers,--nats_servers", o->nats_servers,
                   "Comma-separated NATS server URLs (default nats://127.0.0.1:4222)")

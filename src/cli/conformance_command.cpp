@@ -17,9 +17,11 @@
 #include "cli/redis_flags.h"
 #include "common/auth/secrets.h"
 #include "common/broadcast/api_publisher.h"
+#include "common/builtin_suite.h"
 #include "conformance/features.h"
 #include "conformance/loader.h"
 #include "conformance/process.h"
+#include "conformance/profiles.h"
 #include "conformance/report.h"
 #include "conformance/runner.h"
 #include "conformance/selection.h"
@@ -30,9 +32,23 @@ namespace {
 namespace cf = cable::conformance;
 
 constexpr const char* kFooter = R"(Scenarios:
-  PATHS are scenario files or directories (default: scenarios/conformance).
+  Without PATHS the built-in suite runs (scenarios/conformance of the source
+  tree, compiled in; its files are named builtin:anyt/core_ping.yml and so
+  on). PATHS (files or directories) replace it; --with-builtin runs both.
+  builtin:anyt or builtin:anycable/jwt.yml as a path picks part of the
+  built-in suite. --list prints what will run and what the profile skips.
   Every file is checked before anything starts; a mistake is reported as
   file:line:column and the run exits with 2.
+
+Profiles (--profile) say what kind of target this is:
+  actioncable  Rails Action Cable: channels in Ruby (no cable rpc is started),
+               broadcasts through its Redis subscription adapter
+               (--broadcast-adapter actioncable-redis, --channel-prefix);
+               AnyCable's own behaviours are skipped with the reason.
+  anycable-go  anycable-go started with --broker memory --public_streams
+               --turbo_streams and a secret.
+  cable        cable serve started the same way.
+  --features changes a profile's list: --features +jwt_enforced,-slow_clients.
 
 The target:
   Without --command the runner tests whatever listens at --target-url.
@@ -58,10 +74,13 @@ The target:
 Features (--features, default all): )";
 
 constexpr const char* kFooterEnd = R"(
-  Groups: all, anyt. `-name` removes one: --features all,-jwt_enforced.
+  Groups: all, anyt. `+name` adds one, `-name` removes one; without
+  --profile a list of changes only applies to all (--features -jwt_enforced).
   Scenarios that need a feature the target does not claim are skipped.
 
 Examples:
+  cable conformance --target-url ws://localhost:3000/cable --profile actioncable --redis-url redis://localhost:6379/1 --channel-prefix myapp_test
+  cable conformance --command "cable serve --port {port} --rpc_host {rpc_host} --secret {secret} --headers cookie,x-api-token --broker memory --public_streams --turbo_streams" --profile cable --secret s3cr3t
   cable conformance --command "cable serve --port {port} --rpc_host {rpc_host} --headers cookie,x-api-token --secret s3cr3t" --secret s3cr3t --jobs 2
   cable conformance --target-url ws://localhost:8080/cable --features anyt --only streams
   cable conformance --command "cable serve --port {port} --ssl_cert cert.pem --ssl_key key.pem" --target-url wss://127.0.0.1:{port}/cable --tls-ca cert.pem
@@ -75,11 +94,14 @@ struct Options {
   std::string command;
   std::vector<std::string> only, except;
   std::string filter;
-  std::string features = "all";
+  std::string profile;
+  std::string features;  // default: all, or nothing on top of --profile
+  bool with_builtin = false;
   double timeout_scale = 1.0;
   int jobs = 0;
   std::string broadcast_url;
-  std::string broadcast_adapter = "http";
+  std::string broadcast_adapter;  // default: the profile's, else http
+  std::string channel_prefix;
   std::string broadcast_key;
   std::string api_url;
   std::string api_key;
@@ -141,9 +163,11 @@ std::string MakeLogDir() {
 }
 
 // Where the runner starts servers and sends broadcasts, with which secrets.
-cf::RunnerOptions MakeRunnerOptions(const Options& o, const std::set<std::string>& features) {
+cf::RunnerOptions MakeRunnerOptions(const Options& o, const cf::FeatureClaims& claims,
+                                    bool start_rpc) {
   cf::RunnerOptions ro;
-  ro.features = features;
+  ro.features.insert(claims.claimed.begin(), claims.claimed.end());
+  ro.unclaimed_reasons = claims.reasons;
   unsigned cores = std::thread::hardware_concurrency();
   ro.jobs = o.jobs > 0 ? o.jobs : static_cast<int>(cores ? cores : 1);
   ro.settings.timeout_scale = o.timeout_scale;
@@ -173,10 +197,11 @@ cf::RunnerOptions MakeRunnerOptions(const Options& o, const std::set<std::string
   io.publishing.redis_url = o.redis_url;
   io.publishing.redis_channel = o.redis_channel;
   io.publishing.redisx_stream = o.redis_channel;
+  io.publishing.actioncable_channel_prefix = o.channel_prefix;
   ApplyRedisFlags(o.redis, io.publishing);
   io.publishing.nats_servers = o.nats_url;
   io.publishing.nats_channel = o.nats_channel;
-  io.start_rpc = !o.no_rpc;
+  io.start_rpc = start_rpc;
   io.rpc_listen = o.rpc_listen;
   io.self_exe = SelfExe();
   io.secret = o.secret;
@@ -221,16 +246,26 @@ int Run(const Options& o) {
   // Writes to sockets a server closed must fail, not kill the runner.
   signal(SIGPIPE, SIG_IGN);
 
-  std::vector<std::string> paths = o.paths;
-  if (paths.empty()) {
-    if (!std::filesystem::is_directory("scenarios/conformance"))
-      throw UsageError("no scenario paths given and ./scenarios/conformance does not exist");
-    paths.push_back("scenarios/conformance");
+  const cf::Profile* profile = nullptr;
+  if (!o.profile.empty()) {
+    profile = cf::FindProfile(o.profile);
+    if (!profile)
+      throw UsageError("--profile: unknown profile \"" + o.profile + "\"; expected " +
+                       cf::ProfileNames());
   }
-  auto features = cf::ParseFeatureList(o.features);
-  if (!features.ok()) throw UsageError("--features: " + features.error().message);
+  Options effective = o;
+  if (effective.broadcast_adapter.empty())
+    effective.broadcast_adapter = profile ? std::string(profile->default_adapter) : "http";
+  const bool start_rpc = !o.no_rpc && (!profile || profile->start_rpc);
+  auto claims = cf::ResolveClaims(profile, profile || !o.features.empty() ? o.features : "all",
+                                  effective.broadcast_adapter);
+  if (!claims.ok()) throw UsageError("--features: " + claims.error().message);
   if (o.format != "text" && o.format != "junit" && o.format != "json")
     throw UsageError("--format: expected text, junit or json");
+
+  // Paths replace the built-in suite; --with-builtin keeps it as well.
+  std::vector<std::string> paths = o.paths;
+  if (paths.empty() || o.with_builtin) paths.push_back(std::string(builtin_suite::kPrefix));
 
   cf::LoadedSuite suite = cf::LoadSuite(paths);
   if (!suite.errors.empty()) {
@@ -245,11 +280,8 @@ int Run(const Options& o) {
   if (!selected.ok()) throw UsageError(selected.error().message);
 
   if (o.list) {
-    for (const auto* s : *selected) {
-      std::string req;
-      for (const auto& f : s->requires_features) req += (req.empty() ? "" : ",") + f;
-      std::cout << s->id() << "  [" << req << "]  " << s->pos.str() << "\n";
-    }
+    cf::RunnerOptions ro = MakeRunnerOptions(effective, *claims, start_rpc);
+    std::cout << cf::ListScenarios(*selected, cf::CapabilitiesOf(ro));
     return kExitOk;
   }
 
@@ -258,7 +290,7 @@ int Run(const Options& o) {
   for (const auto* s : *selected)
     for (const auto& b : s->backends)
       if (std::find(backends.begin(), backends.end(), b) == backends.end()) backends.push_back(b);
-  if (!backends.empty() && !o.no_rpc) {
+  if (!backends.empty() && start_rpc) {
     if (auto st = cf::CheckBackends(backends); !st.ok()) {
       std::cerr << st.error().message
                 << "\ncable conformance: backend definitions do not load; nothing was run\n";
@@ -266,7 +298,7 @@ int Run(const Options& o) {
     }
   }
 
-  cf::RunnerOptions ro = MakeRunnerOptions(o, *features);
+  cf::RunnerOptions ro = MakeRunnerOptions(effective, *claims, start_rpc);
   auto& io = ro.instance;
   cf::RemoveOnInterrupt(io.log_dir);
 
@@ -308,7 +340,15 @@ void AddConformanceCommand(CLI::App& root, Commands& commands) {
       ->delimiter(',');
   sub->add_option("--filter,-e", o->filter,
                   "Only scenarios whose \"feature: name\" matches this regex (case-insensitive)");
-  sub->add_option("--features", o->features, "Features the target claims")->capture_default_str();
+  sub->add_option("--profile", o->profile,
+                  "What the target is: actioncable, anycable-go or cable (sets the features "
+                  "it claims)")
+      ->check(CLI::IsMember({"actioncable", "anycable-go", "cable"}));
+  sub->add_option("--features", o->features,
+                  "Features the target claims (default all), or +name/-name changes to the "
+                  "profile's");
+  sub->add_flag("--with-builtin", o->with_builtin,
+                "Run the built-in suite as well as the PATHS given");
   sub->add_option("--timeout-scale", o->timeout_scale, "Multiplies every timeout and wait")
       ->check(CLI::Range(0.1, 100.0))
       ->capture_default_str();
@@ -317,9 +357,11 @@ void AddConformanceCommand(CLI::App& root, Commands& commands) {
   sub->add_option("--broadcast-url", o->broadcast_url,
                   "HTTP broadcast URL (default: the target's port with a key, else 8090)");
   sub->add_option("--broadcast-adapter", o->broadcast_adapter,
-                  "How scenarios broadcast by default: http, api, redis, redisx or nats")
-      ->check(CLI::IsMember({"http", "api", "redis", "redisx", "nats"}))
-      ->capture_default_str();
+                  "How scenarios broadcast by default: http, api, redis, redisx, nats or "
+                  "actioncable-redis (default: the profile's, else http)")
+      ->check(CLI::IsMember({"http", "api", "redis", "redisx", "nats", "actioncable-redis"}));
+  sub->add_option("--channel-prefix", o->channel_prefix,
+                  "actioncable-redis: the target's Action Cable channel_prefix (cable.yml)");
   sub->add_option("--broadcast-key", o->broadcast_key,
                   "HTTP broadcast key (default: derived from --secret; none: no key)");
   sub->add_option("--api-url", o->api_url,
@@ -346,7 +388,8 @@ void AddConformanceCommand(CLI::App& root, Commands& commands) {
   sub->add_flag("--insecure", o->insecure,
                 "Do not verify the certificate of a wss:// target or https:// broadcasts");
   sub->add_option("--rpc-listen", o->rpc_listen, "Address for the started cable rpc backend");
-  sub->add_flag("--no-rpc", o->no_rpc, "Do not start cable rpc (the target has its own backend)");
+  sub->add_flag("--no-rpc", o->no_rpc,
+                "Do not start cable rpc: the target has its own backend (a deployment)");
   sub->add_option("--format", o->format, "Report format: text, junit or json")
       ->check(CLI::IsMember({"text", "junit", "json"}))
       ->capture_default_str();
@@ -355,7 +398,8 @@ void AddConformanceCommand(CLI::App& root, Commands& commands) {
                   "Seconds a started process may take to accept connections")
       ->check(CLI::Range(0.1, 600.0))
       ->capture_default_str();
-  sub->add_flag("--list,-l", o->list, "List the selected scenarios and exit");
+  sub->add_flag("--list,-l", o->list,
+                "List the selected scenarios (file, features, run or skip and why) and exit");
   sub->add_flag("--verbose,-v", o->verbose, "Print each scenario's result as it finishes");
   sub->add_flag("--debug", o->debug, "Let started processes write to this terminal");
   commands[sub] = [o] {

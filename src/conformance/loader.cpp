@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "common/builtin_suite.h"
 #include "conformance/features.h"
 #include "conformance/step_loader.h"
 #include "conformance/yaml_reader.h"
@@ -121,6 +122,13 @@ struct Walk {
   void Step(const LoopStep& s) { Steps(s.steps); }
 };
 
+std::string BuiltinDefinitionNames() {
+  std::string names;
+  for (const auto& b : rpc::BuiltinDefinitions())
+    names += (names.empty() ? "" : ", ") + std::string(b.name);
+  return names;
+}
+
 class ScenarioLoader {
  public:
   ScenarioLoader(const std::string& file) : r_(file) {
@@ -221,17 +229,31 @@ class ScenarioLoader {
     std::string name = r_.String(n, "a backend definition: a built-in name or a YAML path");
     for (const auto& b : rpc::BuiltinDefinitions())
       if (b.name == name) return name;
+    // A built-in scenario names the definitions next to it in the suite.
+    if (builtin_suite::IsBuiltinName(r_.file())) {
+      std::string resolved = builtin_suite::Resolve(r_.file(), name);
+      if (builtin_suite::IsBuiltinName(name)) resolved = name;
+      if (resolved.empty() || !builtin_suite::Find(resolved)) {
+        r_.Fail(n, "backend \"" + name.substr(0, 200) +
+                       "\" is neither a built-in suite file (looked at " +
+                       (resolved.empty() ? "a path outside the suite" : resolved) +
+                       ") nor a built-in definition (" + BuiltinDefinitionNames() + ")");
+      }
+      return resolved;
+    }
+    if (builtin_suite::IsBuiltinName(name)) {
+      if (!builtin_suite::Find(name))
+        r_.Fail(n, "backend \"" + name.substr(0, 200) + "\" is not a file of the built-in suite");
+      return name;
+    }
     std::filesystem::path p(name);
     if (p.is_relative()) p = std::filesystem::path(dir_) / p;
     std::error_code ec;
     auto abs = std::filesystem::weakly_canonical(p, ec);
     struct stat st {};
     if (ec || stat(abs.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
-      std::string names;
-      for (const auto& b : rpc::BuiltinDefinitions())
-        names += (names.empty() ? "" : ", ") + std::string(b.name);
       r_.Fail(n, "backend \"" + name.substr(0, 200) + "\" is neither a file (looked at " +
-                     p.string() + ") nor a built-in definition (" + names + ")");
+                     p.string() + ") nor a built-in definition (" + BuiltinDefinitionNames() + ")");
     }
     return abs.string();
   }
@@ -334,8 +356,27 @@ class ScenarioLoader {
   std::string dir_;
 };
 
+bool IsBackendFileName(const std::string& name) {
+  return name.size() > 12 && name.find(".backend.y") != std::string::npos;
+}
+
 void CollectFiles(const std::string& path, std::vector<std::string>* out,
                   std::vector<std::string>* errors) {
+  if (builtin_suite::IsBuiltinName(path)) {
+    auto files = builtin_suite::Select(path);
+    if (files.empty()) {
+      errors->push_back(path + ": no such file or folder in the built-in suite (see --list)");
+      return;
+    }
+    for (const auto* f : files) {
+      std::string name = std::string(builtin_suite::kPrefix) + std::string(f->path);
+      // A backend definition named on its own is still not a scenario file.
+      if (files.size() > 1 && IsBackendFileName(std::filesystem::path(name).filename().string()))
+        continue;
+      out->push_back(name);
+    }
+    return;
+  }
   std::error_code ec;
   auto status = std::filesystem::status(path, ec);
   if (ec || !std::filesystem::exists(status)) {
@@ -350,8 +391,7 @@ void CollectFiles(const std::string& path, std::vector<std::string>* out,
       auto ext = it->path().extension().string();
       if (ext != ".yml" && ext != ".yaml") continue;
       // Backend definitions may sit next to the scenarios that use them.
-      auto name = it->path().filename().string();
-      if (name.size() > 12 && name.find(".backend.y") != std::string::npos) continue;
+      if (IsBackendFileName(it->path().filename().string())) continue;
       found.push_back(it->path().string());
     }
     std::sort(found.begin(), found.end());
@@ -359,6 +399,16 @@ void CollectFiles(const std::string& path, std::vector<std::string>* out,
     return;
   }
   out->push_back(path);
+}
+
+Result<std::string> ReadScenarioFile(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return Error{"io", file + ": cannot read"};
+  std::string text;
+  text.resize(kMaxScenarioFileBytes + 1);
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<size_t>(in.gcount()));
+  return text;
 }
 
 }  // namespace
@@ -396,16 +446,19 @@ LoadedSuite LoadSuite(const std::vector<std::string>& paths) {
     return suite;
   }
   std::set<std::string> ids;
+  std::set<std::string> seen;
   for (const auto& file : files) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) {
-      suite.errors.push_back(file + ": cannot read");
+    // The same file named twice (a folder and a file in it) loads once.
+    if (!seen.insert(file).second) continue;
+    std::string text;
+    if (const auto* builtin = builtin_suite::Find(file)) {
+      text = std::string(builtin->text);
+    } else if (auto read = ReadScenarioFile(file); read.ok()) {
+      text = std::move(*read);
+    } else {
+      suite.errors.push_back(read.error().message);
       continue;
     }
-    std::string text;
-    text.resize(kMaxScenarioFileBytes + 1);
-    in.read(text.data(), static_cast<std::streamsize>(text.size()));
-    text.resize(static_cast<size_t>(in.gcount()));
     auto loaded = LoadScenarioText(file, text);
     if (!loaded.ok()) {
       suite.errors.push_back(loaded.error().message);

@@ -119,15 +119,21 @@ bool CommandUses(const InstanceOptions& o, const char* placeholder) {
 
 }  // namespace
 
+Capabilities CapabilitiesOf(const RunnerOptions& options) {
+  Capabilities caps;
+  caps.features = options.features;
+  caps.unclaimed_reasons = options.unclaimed_reasons;
+  caps.can_restart = !options.instance.command.empty();
+  caps.has_jwt_secret = !options.settings.jwt_secret.empty();
+  caps.has_streams_secret = !options.settings.streams_secret.empty();
+  return caps;
+}
+
 RunReport RunScenarios(const std::vector<const Scenario*>& selected, const RunnerOptions& options,
                        const ProgressFn& progress) {
   const auto started = Clock::now();
   RunReport report;
-  Capabilities caps;
-  caps.features = options.features;
-  caps.can_restart = !options.instance.command.empty();
-  caps.has_jwt_secret = !options.settings.jwt_secret.empty();
-  caps.has_streams_secret = !options.settings.streams_secret.empty();
+  const Capabilities caps = CapabilitiesOf(options);
 
   std::map<const Scenario*, ScenarioResult> results;
   std::vector<const Scenario*> runnable;

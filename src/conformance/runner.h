@@ -10,6 +10,7 @@
 // (or are `exclusive`, as every restarting scenario is) never overlap.
 
 #include <functional>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -24,8 +25,13 @@ struct RunnerOptions {
   InstanceOptions instance;  // template for every instance
   RunSettings settings;
   std::set<std::string> features;
+  std::map<std::string, std::string> unclaimed_reasons;  // feature -> why (profiles)
   int jobs = 1;
 };
+
+// What the run can do, for SkipReason: claimed features, a command to
+// restart, secrets to sign with.
+Capabilities CapabilitiesOf(const RunnerOptions& options);
 
 using ProgressFn = std::function<void(const ScenarioResult&)>;
 

@@ -45,15 +45,40 @@ Result<std::vector<const Scenario*>> Select(const std::vector<Scenario>& all,
 }
 
 std::string SkipReason(const Scenario& s, const Capabilities& caps) {
-  std::string missing;
+  // Features the profile explains come first, each with its reason; the
+  // rest are listed together.
+  std::string explained, missing;
   for (const auto& f : s.requires_features) {
-    if (!caps.features.count(f)) missing += (missing.empty() ? "" : ", ") + f;
+    if (caps.features.count(f)) continue;
+    if (auto why = caps.unclaimed_reasons.find(f); why != caps.unclaimed_reasons.end())
+      explained += (explained.empty() ? "" : "; ") + ("needs " + f + " (" + why->second + ")");
+    else
+      missing += (missing.empty() ? "" : ", ") + f;
   }
+  if (!explained.empty())
+    return explained + (missing.empty() ? "" : "; target does not claim " + missing);
   if (!missing.empty()) return "target does not claim " + missing;
   if (s.uses_restart && !caps.can_restart) return "restarts the server: needs --command";
   if (s.uses_secret && !caps.has_jwt_secret && !caps.has_streams_secret)
     return "signs tokens or streams: needs --secret";
   return {};
+}
+
+std::string ListScenarios(const std::vector<const Scenario*>& selected, const Capabilities& caps) {
+  std::string out;
+  int run = 0, skipped = 0;
+  for (const Scenario* s : selected) {
+    std::string needs;
+    for (const auto& f : s->requires_features) needs += (needs.empty() ? "" : ", ") + f;
+    std::string why = SkipReason(*s, caps);
+    (why.empty() ? run : skipped)++;
+    out +=
+        (why.empty() ? "run   " : "skip  ") + s->pos.str() + "  " + s->id() + "  [" + needs + "]\n";
+    if (!why.empty()) out += "      " + why + "\n";
+  }
+  out += std::to_string(selected.size()) + " scenarios: " + std::to_string(run) + " run, " +
+         std::to_string(skipped) + " skipped\n";
+  return out;
 }
 
 }  // namespace cable::conformance

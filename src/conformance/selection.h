@@ -3,6 +3,7 @@
 // those it must skip and why (features the target does not claim, restarts
 // without a command, tokens without a secret).
 
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -24,6 +25,8 @@ Result<std::vector<const Scenario*>> Select(const std::vector<Scenario>& all,
 
 struct Capabilities {
   std::set<std::string> features;
+  // Why a feature is not claimed (from the profile); absent: not claimed.
+  std::map<std::string, std::string> unclaimed_reasons;
   bool can_restart = false;
   bool has_jwt_secret = false;
   bool has_streams_secret = false;
@@ -31,5 +34,10 @@ struct Capabilities {
 
 // Empty when the scenario can run; otherwise why it is skipped.
 std::string SkipReason(const Scenario& s, const Capabilities& caps);
+
+// The --list text: one line per scenario ("run" or "skip", where it is
+// written, its name, the features it needs), the skip reason indented below
+// it, and a count at the end.
+std::string ListScenarios(const std::vector<const Scenario*>& selected, const Capabilities& caps);
 
 }  // namespace cable::conformance

@@ -9,6 +9,9 @@ namespace cable::conformance {
 namespace {
 
 constexpr int kMaxLoopDepth = 4;
+// How a step may publish (broadcast::PublisherConfig::adapter).
+const std::initializer_list<std::string_view> kAdapters = {"http",   "api",  "redis",
+                                                           "redisx", "nats", "actioncable-redis"};
 constexpr int64_t kMaxRepeat = 100000;
 constexpr int64_t kMaxFrameRepeatBytes = 16 << 20;
 
@@ -502,8 +505,7 @@ class StepReader {
     } else {
       s.body = r_.Text(args["body"], "a raw publication body");
     }
-    if (Has(args, "adapter"))
-      s.adapter = r_.Choice(args["adapter"], {"http", "api", "redis", "redisx", "nats"});
+    if (Has(args, "adapter")) s.adapter = r_.Choice(args["adapter"], kAdapters);
     if (Has(args, "key")) s.key = r_.Text(args["key"], "a bearer key");
     if (Has(args, "expect_error"))
       s.expect_error = r_.String(args["expect_error"], "an error code such as unauthorized");
@@ -518,8 +520,7 @@ class StepReader {
     if (!Has(args, "identifiers")) r_.Fail(at, "remote_disconnect needs identifiers");
     s.identifiers = r_.ReadValue(args["identifiers"]);
     if (Has(args, "reconnect")) s.reconnect = r_.Bool(args["reconnect"]);
-    if (Has(args, "adapter"))
-      s.adapter = r_.Choice(args["adapter"], {"http", "api", "redis", "redisx", "nats"});
+    if (Has(args, "adapter")) s.adapter = r_.Choice(args["adapter"], kAdapters);
     return s;
   }
 

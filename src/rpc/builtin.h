@@ -19,7 +19,8 @@ struct BuiltinDefinition {
 // Generated at build time (cmake/EmbedBackends.cmake).
 const std::vector<BuiltinDefinition>& BuiltinDefinitions();
 
-// An existing file wins; otherwise a built-in name. The Error lists the
+// An existing file wins; otherwise a built-in name, or a file of the
+// built-in conformance suite ("builtin:anycable/presence.backend.yml"). The Error lists the
 // built-in names when neither matches.
 Result<Source> ResolveDefinition(const std::string& name_or_path);
 

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "scenario_text.h"
 
 namespace cable::conformance {
@@ -182,6 +184,48 @@ TEST(ScenarioLoader, SuiteLoadsEveryShippedScenario) {
       if (std::find(backends.begin(), backends.end(), b) == backends.end()) backends.push_back(b);
   auto st = CheckBackends(backends);
   EXPECT_TRUE(st.ok()) << st.error().message;
+}
+
+// The suite compiled into the binary is the one in the tree, file for file,
+// and its files are named builtin:<path> in every message.
+TEST(ScenarioLoader, BuiltinSuiteIsTheTreesSuite) {
+  LoadedSuite builtin = LoadSuite({"builtin:"});
+  for (const auto& e : builtin.errors) ADD_FAILURE() << e;
+  LoadedSuite tree = LoadSuite({std::string(CABLE_SOURCE_DIR) + "/scenarios/conformance"});
+  ASSERT_EQ(builtin.scenarios.size(), tree.scenarios.size());
+  for (size_t i = 0; i < tree.scenarios.size(); ++i) {
+    EXPECT_EQ(builtin.scenarios[i].id(), tree.scenarios[i].id());
+    EXPECT_EQ(builtin.scenarios[i].pos.file.rfind("builtin:", 0), 0u);
+    EXPECT_EQ(builtin.scenarios[i].pos.line, tree.scenarios[i].pos.line);
+  }
+  std::vector<std::string> backends;
+  for (const auto& sc : builtin.scenarios)
+    for (const auto& b : sc.backends)
+      if (std::find(backends.begin(), backends.end(), b) == backends.end()) backends.push_back(b);
+  EXPECT_NE(std::find(backends.begin(), backends.end(), "builtin:anycable/presence.backend.yml"),
+            backends.end());
+  auto st = CheckBackends(backends);
+  EXPECT_TRUE(st.ok()) << st.error().message;
+
+  EXPECT_EQ(LoadSuite({"builtin:anyt"}).scenarios.size(), 32u);
+  EXPECT_EQ(LoadSuite({"builtin:anyt/core_ping.yml"}).scenarios.size(), 1u);
+  LoadedSuite missing = LoadSuite({"builtin:nope"});
+  ASSERT_EQ(missing.errors.size(), 1u);
+  EXPECT_NE(missing.errors[0].find("builtin:nope: no such file"), std::string::npos);
+}
+
+TEST(ScenarioLoader, BuiltinFilesAreNamedInMessages) {
+  auto bad = LoadScenarioText("builtin:anyt/x.yml", "name: s\nsteps: [{dance: 1}]\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message.rfind("builtin:anyt/x.yml:2:", 0), 0u) << bad.error().message;
+  auto backend = LoadScenarioText("builtin:anyt/x.yml",
+                                  "name: s\nbackend: ../../outside.yml\nsteps: [connect]\n");
+  ASSERT_FALSE(backend.ok());
+  EXPECT_NE(backend.error().message.find("a path outside the suite"), std::string::npos);
+  auto next_to = LoadScenarioText("builtin:anycable/x.yml",
+                                  "name: s\nbackend: conformance.backend.yml\nsteps: [connect]\n");
+  ASSERT_TRUE(next_to.ok()) << next_to.error().message;
+  EXPECT_EQ((*next_to)[0].backends[0], "builtin:anycable/conformance.backend.yml");
 }
 
 }  // namespace

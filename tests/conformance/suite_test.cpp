@@ -14,60 +14,26 @@
 namespace cable::testing {
 namespace {
 
-std::string Join(const std::vector<std::string>& v) {
-  std::string out;
-  for (const auto& s : v) out += (out.empty() ? "" : ",") + s;
-  return out;
+// The flags that start `cable serve` as --profile cable describes it
+// (ServeCommand() gives the secret and the headers).
+std::string CableProfileFlags() {
+  return "--public_streams --turbo_streams --broker memory --presence_ttl 2 --api_cors_headers";
 }
 
-// The features `cable serve` claims with ServeCommand() plus `extra`.
-// Groups that need a flag the server does not have yet stay unclaimed, so
-// their scenarios are skipped rather than failed; they join as the flags
-// appear. slow_clients is left out while the server corrupts the stream
-// when it drops a slow client (see KnownBug_SlowClientGetsTooSlowDisconnect).
-std::vector<std::string> ClaimedFeatures(std::string* extra) {
-  std::vector<std::string> features = {
-      "rpc", "ping", "ping_params", "broadcast", "broadcast_batch", "broadcast_auth",
-      "exclude_socket", "remote_disconnect", "server_restart", "channel_state", "malformed_input",
-      "ext_protocol",
-      // With --secret: JWT identification and $pubsub signed streams.
-      "jwt", "signed_streams"};
-  if (ServeHasFlag("--public_streams")) {
-    features.insert(features.end(), {"public_streams", "whisper"});
-    *extra += " --public_streams";
-  }
-  if (ServeHasFlag("--turbo_streams")) {
-    features.push_back("turbo");
-    *extra += " --turbo_streams";
-  }
-  if (ServeHasFlag("--broker") && ServeHasFlag("--public_streams")) {
-    features.insert(features.end(), {"history", "session_restore"});
-    *extra += " --broker memory";
-    // A short presence_ttl keeps the scenario that waits it out short.
-    if (ServeHasFlag("--presence_ttl")) {
-      features.push_back("presence");
-      *extra += " --presence_ttl 2";
-    }
-  }
-  // With --secret the REST API is on, on the main port.
-  if (ServeHasFlag("--api_path")) features.push_back("rest_api");
-  if (ServeHasFlag("--api_cors_headers")) {
-    features.push_back("rest_api_cors");
-    *extra += " --api_cors_headers";
-  }
-  return features;
-}
-
+// The built-in suite with --profile cable: everything cable serve claims
+// passes; the rest (server modes, shared Redis/NATS) is skipped with why.
 TEST(ConformanceSuite, EverythingPassesAgainstCableServe) {
-  std::string extra;
-  std::vector<std::string> features = ClaimedFeatures(&extra);
+  const std::string extra = CableProfileFlags();
   char dir[] = "/tmp/cable-conformance-suite-XXXXXX";
   ASSERT_NE(mkdtemp(dir), nullptr);
   const std::string junit = std::string(dir) + "/report.xml";
   auto started = std::chrono::steady_clock::now();
-  RunResult r =
-      Conformance({Scenarios(), "--command", ServeCommand(extra), "--secret", kSecret, "--features",
-                   Join(features), "--jobs", "4", "--format", "junit", "--output", junit});
+  // From an empty directory: the suite comes from the binary.
+  SpawnOptions in_empty_dir;
+  in_empty_dir.cwd = dir;
+  RunResult r = Conformance({"--profile", "cable", "--command", ServeCommand(extra), "--secret",
+                             kSecret, "--jobs", "4", "--format", "junit", "--output", junit},
+                            in_empty_dir);
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::cout << r.out << r.err;
@@ -82,6 +48,10 @@ TEST(ConformanceSuite, EverythingPassesAgainstCableServe) {
   xml << in.rdbuf();
   EXPECT_NE(xml.str().find("<testsuites name=\"cable conformance\""), std::string::npos);
   EXPECT_NE(xml.str().find("<testcase name=\"Client receives pings with timestamps\""),
+            std::string::npos);
+  // jwt_enforced (2), presence_unavailable (2), redis, redisx, nats.
+  EXPECT_EQ(s.skipped, 7) << LastLine(r.out);
+  EXPECT_NE(xml.str().find("<skipped message=\"needs jwt_enforced (cable: a server mode"),
             std::string::npos);
   std::remove(junit.c_str());
   rmdir(dir);
@@ -102,7 +72,7 @@ TEST(ConformanceSuite, BroadcastAdapters) {
                    ServeCommand("--redis_url " + redis.url() + " --nats_servers " + nats.url(),
                                 "cookie,x-api-token", "http,redis,redisx,nats"),
                    "--secret", kSecret, "--redis-url", redis.url(), "--nats-url", nats.url(),
-                   "--features", "rpc,broadcast,redis,redisx,nats", "--jobs", "1"});
+                   "--features", "rpc,broadcast,http,redis,redisx,nats", "--jobs", "1"});
   std::cout << r.out << r.err;
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_EQ(LastLine(r.out), "4 passed, 0 failed, 0 skipped");
@@ -204,6 +174,35 @@ TEST(ConformanceSuite, SlowClientGetsTooSlowDisconnect) {
                              "--secret", kSecret, "--features", "rpc,broadcast,slow_clients"});
   std::cout << r.out << r.err;
   EXPECT_EQ(LastLine(r.out), "1 passed, 0 failed, 0 skipped");
+}
+
+// The actioncable profile against cable serve with its channels in-process
+// (no cable rpc: Action Cable has its channels in Ruby) and HTTP broadcasts:
+// what is AnyCable's own is skipped with the reason, and so are broadcasts,
+// which reach Action Cable only through its subscription adapter.
+TEST(ConformanceSuite, ActionCableProfileSkipsWhatIsAnyCablesOwn) {
+  const std::string command = CableBinary() +
+                              " serve --host 127.0.0.1 --port {port} --backend anyt --secret "
+                              "{secret} --headers cookie,x-api-token --log_level warn";
+  RunResult list = Conformance({"--profile", "actioncable", "--broadcast-adapter", "http",
+                                "--command", command, "--secret", kSecret, "--list"});
+  EXPECT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_NE(list.out.find("skip  builtin:anycable/ext_protocol.yml:"), std::string::npos);
+  EXPECT_NE(list.out.find("needs ext_protocol (actioncable: the extended protocol"),
+            std::string::npos);
+  EXPECT_NE(list.out.find("needs broadcast (actioncable: Action Cable receives broadcasts and "
+                          "remote disconnects only through its subscription adapter"),
+            std::string::npos);
+  EXPECT_NE(list.out.find("run   builtin:anyt/core_welcome.yml:"), std::string::npos);
+
+  RunResult r = Conformance({"--profile", "actioncable", "--broadcast-adapter", "http", "--command",
+                             command, "--secret", kSecret, "--jobs", "4"});
+  std::cout << r.out << r.err;
+  EXPECT_EQ(r.exit_code, 0);
+  Summary s = ParseSummary(LastLine(r.out));
+  EXPECT_EQ(s.failed, 0) << LastLine(r.out);
+  EXPECT_GE(s.passed, 20) << LastLine(r.out);
+  EXPECT_GE(s.skipped, 90) << LastLine(r.out);
 }
 
 TEST(ConformanceSuite, EnforcedJwtRejectsConnectionsWithoutToken) {

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "common/broadcast/actioncable_redis_publisher.h"
 #include "common/broadcast/api_publisher.h"
 #include "common/broadcast/http_publisher.h"
 #include "common/broadcast/nats_publisher.h"
@@ -39,6 +40,15 @@ Result<std::unique_ptr<Publisher>> MakePublisher(const PublisherConfig& config) 
     publisher = std::make_unique<RedisPublisher>(
         std::move(*url), stream ? RedisPublisher::Mode::kStream : RedisPublisher::Mode::kPubSub,
         stream ? config.redisx_stream : config.redis_channel, timeout);
+  } else if (config.adapter == "actioncable-redis") {
+    auto url = ParseRedisUrl(config.redis_url);
+    if (!url) return url.error();
+    if (Status s = AddRedisSentinels(*url, config.redis_sentinels); !s) return s.error();
+    url->tls_settings = config.redis_tls;
+    publisher = std::make_unique<ActionCableRedisPublisher>(
+        std::make_unique<RedisPublisher>(std::move(*url), RedisPublisher::Mode::kPubSub,
+                                         config.redis_channel, timeout),
+        config.actioncable_channel_prefix);
   } else if (config.adapter == "nats") {
     auto servers = SplitList(config.nats_servers);
     if (servers.empty()) return Error{"bad_url", "no NATS servers given"};
@@ -46,7 +56,7 @@ Result<std::unique_ptr<Publisher>> MakePublisher(const PublisherConfig& config) 
   } else {
     return Error{"unknown_adapter",
                  fmt::format("unknown broadcast adapter \"{}\" (expected http, api, redis, "
-                             "redisx or nats)",
+                             "redisx, nats or actioncable-redis)",
                              config.adapter)};
   }
   return publisher;

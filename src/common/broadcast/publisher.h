@@ -1,7 +1,8 @@
 #pragma once
 // Publishing broadcasts to an AnyCable deployment, the way a backend does:
 // HTTP POST /_broadcast, the REST API's POST /api/publish, Redis PUBLISH,
-// Redis Streams XADD, or NATS publish.
+// Redis Streams XADD, or NATS publish; or to a Rails Action Cable server
+// through its Redis subscription adapter (actioncable-redis).
 // Shared by `cable broadcast`, the `cable rpc` backend (actions that
 // broadcast), `cable bench` and `cable conformance`.
 //
@@ -40,7 +41,7 @@ std::string ToJson(const std::vector<Publication>& batch);
 std::string ToJson(const RemoteDisconnect& command);
 
 struct PublisherConfig {
-  std::string adapter = "http";  // http | api | redis | redisx | nats
+  std::string adapter = "http";  // http | api | redis | redisx | nats | actioncable-redis
   // http
   std::string http_url = "http://localhost:8090/_broadcast";
   std::string broadcast_key;  // Bearer key; empty = no Authorization header
@@ -56,7 +57,10 @@ struct PublisherConfig {
   std::string redis_channel = "__anycable__";  // PUBLISH channel (redis)
   std::string redisx_stream = "__anycable__";  // XADD stream (redisx)
   RedisTls redis_tls;                          // rediss:// URLs
-  std::string redis_sentinels;                 // see AddRedisSentinels
+  // actioncable-redis: Action Cable's `channel_prefix` (cable.yml), put in
+  // front of every stream name
+  std::string actioncable_channel_prefix;
+  std::string redis_sentinels;  // see AddRedisSentinels
   // nats
   std::string nats_servers = "nats://127.0.0.1:4222";
   std::string nats_channel = "__anycable__";
@@ -69,9 +73,13 @@ class Publisher {
   // Sends one raw publication body (single object, batch array, or command).
   virtual Status PublishRaw(const std::string& body) = 0;
 
-  Status Publish(const Publication& p) { return PublishRaw(ToJson(p)); }
-  Status PublishBatch(const std::vector<Publication>& batch) { return PublishRaw(ToJson(batch)); }
-  Status Disconnect(const RemoteDisconnect& d) { return PublishRaw(ToJson(d)); }
+  // AnyCable's adapters send these as their JSON bodies; an adapter that
+  // speaks another format (Action Cable's) translates each.
+  virtual Status Publish(const Publication& p) { return PublishRaw(ToJson(p)); }
+  virtual Status PublishBatch(const std::vector<Publication>& batch) {
+    return PublishRaw(ToJson(batch));
+  }
+  virtual Status Disconnect(const RemoteDisconnect& d) { return PublishRaw(ToJson(d)); }
 };
 
 // Builds a publisher for config.adapter; an Error names an unknown adapter or

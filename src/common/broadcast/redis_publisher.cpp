@@ -55,9 +55,16 @@ Status RedisPublisher::Run(const std::vector<std::string_view>& args, bool* stal
 Status RedisPublisher::PublishRaw(const std::string& body) {
   // Views, not copies: the body goes straight from the caller into the
   // command buffer.
-  const std::vector<std::string_view> args =
-      mode_ == Mode::kPubSub ? std::vector<std::string_view>{"PUBLISH", target_, body}
-                             : std::vector<std::string_view>{"XADD", target_, "*", "payload", body};
+  return RunWithRetry(mode_ == Mode::kPubSub
+                          ? std::vector<std::string_view>{"PUBLISH", target_, body}
+                          : std::vector<std::string_view>{"XADD", target_, "*", "payload", body});
+}
+
+Status RedisPublisher::PublishOn(std::string_view channel, std::string_view body) {
+  return RunWithRetry({"PUBLISH", channel, body});
+}
+
+Status RedisPublisher::RunWithRetry(const std::vector<std::string_view>& args) {
   const bool reused = wire_ != nullptr;
   if (!reused) {
     if (Status s = Connect(); !s) return s;

@@ -37,6 +37,8 @@ class RedisPublisher : public Publisher {
   RedisPublisher& operator=(const RedisPublisher&) = delete;
 
   Status PublishRaw(const std::string& body) override;
+  // PUBLISH on `channel` instead of the configured one (kPubSub only).
+  Status PublishOn(std::string_view channel, std::string_view body);
 
   int connections_opened() const { return connections_; }
 
@@ -46,6 +48,9 @@ class RedisPublisher : public Publisher {
   // Runs one command; `*stale` tells whether it failed because the connection
   // was already closed by the server before the command could run.
   Status Run(const std::vector<std::string_view>& args, bool* stale);
+  // Runs `args` on the kept connection, once more on a fresh one when the
+  // kept one turns out to have been closed.
+  Status RunWithRetry(const std::vector<std::string_view>& args);
 
   RedisUrl url_;
   Mode mode_;
