@@ -18,9 +18,9 @@ namespace cable::server::protocol {
 inline constexpr std::string_view kSseNoRetryMs = "31536000000";
 
 struct SseEvent {
-  std::string_view type;  // empty: a data event (`message` for EventSource)
-  std::string_view data;
-  Position position;              // written as `id:` when it has all three parts
+  std::string_view type = {};  // empty: a data event (`message` for EventSource)
+  std::string_view data = {};
+  Position position = {};         // written as `id:` when it has all three parts
   bool forbid_reconnect = false;  // adds the `retry:` line
 };
 
