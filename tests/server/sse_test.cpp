@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "common/strings.h"
+#include "server/node_script_test.h"
 #include "server/server_test_helpers.h"
 #include "server/sse_stream.h"
 #include "support/auth_vectors.h"
@@ -540,6 +541,47 @@ TEST_F(SseLoadTest, ManyStreamsAreServedAtOnce) {
       << "WebSocket subscribers of the stream get their own frames";
   streams.clear();
   EXPECT_TRUE(MetricBecomes(server().port(), "sse_clients_num", 0));
+}
+
+// -------------------------------------------- a real EventSource (Node)
+
+// tests/node/sse.mjs: identified by a JWT in the query, a broadcast over
+// HTTP, then a remote disconnect with reconnect:true; EventSource comes back
+// on its own with Last-Event-ID and gets what was published meanwhile from
+// the memory broker's history.
+class SseEventSourceTest : public NodeScriptTest {};
+
+TEST_F(SseEventSourceTest, ReconnectsWithLastEventIdAndGetsWhatItMissed) {
+  const auto& v = AuthVectors()["jwt"][0];
+  ServeOptions options;
+  options.backend.clear();
+  options.args = {"--sse",        "--norpc",   "--public_streams", "--broker",    "memory",
+                  "--jwt_secret", v["secret"], "--enforce_jwt",    "--log_level", "debug"};
+  CableServer server(options);
+  const std::string stream = "eventsource/1";
+  constexpr int kTimeoutS = 30;
+  Json s = RunNodeScript(
+      {"node", SourcePath("tests/node/sse.mjs"), "--port", std::to_string(server.port()),
+       "--broadcast", std::to_string(server.broadcast_port()), "--stream", stream, "--token",
+       v["token"], "--identifiers", v["identifiers"], "--timeout", std::to_string(kTimeoutS)},
+      std::chrono::seconds(kTimeoutS), {&server});
+  ASSERT_TRUE(s.is_object());
+  EXPECT_EQ(s["outcome"], "done");
+  EXPECT_EQ(s["opens"], 2) << "one reconnection, by EventSource itself";
+  ASSERT_EQ(s["messages"].size(), 2u);
+  EXPECT_EQ(s["messages"][0]["data"], Json({{"n", 1}}));
+  EXPECT_EQ(s["messages"][1]["data"], Json({{"n", 2}}));
+  const std::string first_id = s["messages"][0]["id"];
+  const std::regex position("1/[A-Za-z0-9_-]+/" + stream);
+  EXPECT_TRUE(std::regex_match(first_id, position)) << first_id;
+  EXPECT_EQ(s["messages"][1]["id"], "2" + first_id.substr(1)) << "the same epoch, the next offset";
+  EXPECT_EQ(s["last_event_id_headers"], Json::array({nullptr, first_id}))
+      << "the reconnection carried the last id it saw";
+  Json disconnect;
+  for (const auto& e : s["events"]) {
+    if (e["type"] == "disconnect") disconnect = e["data"];
+  }
+  EXPECT_EQ(disconnect, DisconnectMessage("remote", true));
 }
 
 }  // namespace
