@@ -446,6 +446,27 @@ TEST(SseJwt, TokensFromTheQueryOrTheHeaderAreRequired) {
   EXPECT_TRUE(Established(by_header));
 }
 
+TEST(SseCors, AllowedOriginsAreEchoedOthersGetNoCorsOrigin) {
+  ServeOptions options;
+  options.backend.clear();
+  options.args = {"--sse", "--public", "--allowed_origins", "*.example.com"};
+  CableServer server(options);
+  SseStream allowed(server.port(),
+                    SseStream::Get("/events?stream=cors", "Origin: https://app.example.com\r\n"));
+  EXPECT_TRUE(Established(allowed));
+  EXPECT_EQ(allowed.response().Header("Access-Control-Allow-Origin"), "https://app.example.com");
+  SseStream other(server.port(),
+                  SseStream::Get("/events?stream=cors", "Origin: https://evil.test\r\n"));
+  EXPECT_TRUE(Established(other)) << "as anycable-go: CORS is the browser's to enforce";
+  EXPECT_EQ(other.response().head.find("Access-Control-Allow-Origin"), std::string::npos);
+  RawConnection preflight(server.port());
+  ASSERT_TRUE(
+      preflight.Send("OPTIONS /events HTTP/1.1\r\nHost: x\r\nOrigin: https://evil.test\r\n\r\n"));
+  auto r = preflight.ReadResponse();
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.Header("Access-Control-Allow-Origin"), "");
+}
+
 // ------------------------------------------------- shutdown, TLS, load
 
 TEST(SseShutdown, StreamsGetServerRestartAndEnd) {
