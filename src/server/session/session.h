@@ -61,7 +61,7 @@ class Node;
 class Worker;
 struct SessionSnapshot;
 
-// What the transport learned from the upgrade request.
+// What the transport learned from the upgrade (or SSE) request.
 struct SessionInfo {
   std::string sid;
   std::string url;          // http(s)://host/path?query
@@ -78,7 +78,7 @@ struct SessionInfo {
 // The HTTP side of an SSE session (spec §11.1), decided by the request.
 struct SseStart {
   std::vector<protocol::ClientCommand> subscribes;  // all must be confirmed
-  std::string head;                                 // the 200 response head, up to its blank line
+  std::string head;                                 // the 200 response head, blank line included
   std::string refusal_headers;                      // header lines an error response carries too
 };
 
