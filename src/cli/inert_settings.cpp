@@ -11,7 +11,6 @@ constexpr std::string_view kGoPool =
     "cable runs this work on its event-loop workers (--workers), not a goroutine pool";
 constexpr std::string_view kEnats =
     "cable has no embedded NATS; run nats-server and point --nats_servers at it";
-constexpr std::string_view kSse = "Server-Sent Events are not implemented yet";
 constexpr std::string_view kDs = "the Durable Streams read API is not implemented yet";
 constexpr std::string_view kPusher = "the Pusher protocol is not implemented yet";
 constexpr std::string_view kSentinel =
@@ -68,8 +67,6 @@ constexpr InertSetting kInert[] = {
     // Features still to come.
     {"", "", "ANYCABLE_MEMORY_METRICS", K::kBool, "false",
      "Go memory statistics do not exist in cable; it exports mem_sys_bytes"},
-    {"sse", "sse.enabled", "", K::kBool, "false", kSse},
-    {"sse_path", "sse.path", "", K::kString, "/events", kSse},
     {"ds", "ds.enabled", "", K::kBool, "false", kDs},
     {"ds_path", "ds.path", "", K::kString, "/ds", kDs},
     {"ds_skip_auth", "ds.skip_auth", "", K::kBool, "false", kDs},

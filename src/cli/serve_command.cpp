@@ -343,6 +343,19 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
   Flag(sub, "workers", c.workers, "Event-loop threads (0: one per core)", kServer)
       ->check(CLI::NonNegativeNumber);
 
+  const std::string kSse = "Server-Sent Events";
+  Switch(sub, "sse", c.sse,
+         "Serve Server-Sent Events (EventSource) on the main port, authenticated like WebSocket "
+         "clients",
+         kSse);
+  Flag(sub, "sse_path", c.sse_path, "Server-Sent Events path", kSse)
+      ->check(
+          [](const std::string& v) {
+            return !v.empty() && v.front() == '/' ? std::string()
+                                                  : std::string("must start with / (e.g. /events)");
+          },
+          "PATH");
+
   const std::string kProtocol = "Protocol";
   Flag(sub, "ping_interval", c.ping_interval_s, "Seconds between server pings", kProtocol)
       ->check(CLI::NonNegativeNumber);

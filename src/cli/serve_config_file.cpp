@@ -68,6 +68,8 @@ constexpr Setting kSettings[] = {
     {"ws", "write_timeout", "ws_write_timeout", Kind::kInt},
     {"ws", "max_pending_size", "ws_max_pending_size", Kind::kInt},
     {"ws", "max_subscriptions_per_connection", "max_subscriptions_per_connection", Kind::kInt},
+    {"sse", "enabled", "sse", Kind::kBool},
+    {"sse", "path", "sse_path", Kind::kString},
     {"rpc", "host", "rpc_host", Kind::kString},
     {"rpc", "proxy_headers", "headers", Kind::kList},
     {"rpc", "proxy_cookies", "proxy-cookies", Kind::kList},

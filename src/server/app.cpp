@@ -177,6 +177,7 @@ Status App::Start() {
   if (auto s = StartBroadcasting(); !s.ok()) return s;
   Routes main_routes;
   main_routes.websocket = true;
+  main_routes.sse = config_.sse;
   main_routes.health = true;
   const bool http_broadcast = HasAdapter(config_, "http");
   const bool same_port = config_.http_broadcast_port == config_.port;
@@ -241,6 +242,10 @@ Status App::Start() {
   log::Info("cable serve listening on {}{}:{}{} ({} workers, {})", tls ? "wss://" : "",
             config_.host, main_listener_->port(), paths, node_->workers().size(),
             controller_summary_);
+  if (config_.sse) {
+    log::Info("Server-Sent Events: {}{}:{}{}", tls ? "https://" : "http://", config_.host,
+              main_listener_->port(), config_.sse_path);
+  }
   if (http_broadcast) {
     log::Info("HTTP broadcasts: POST {}{}:{}{} ({})", tls ? "https://" : "", config_.host,
               broadcast_listener_ ? broadcast_listener_->port() : main_listener_->port(),

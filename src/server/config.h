@@ -69,6 +69,9 @@ struct ServerConfig {
   size_t max_message_size = 65536;
   int read_header_timeout_ms = 5000;
   int workers = 0;  // 0 = number of cores
+  // Server-Sent Events on the main port (spec §11.1).
+  bool sse = false;
+  std::string sse_path = "/events";
 
   // Protocol
   int ping_interval_s = 3;

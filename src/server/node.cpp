@@ -71,6 +71,7 @@ std::vector<MetricSample> Node::CollectMetrics() {
       {"clients_uniq_num", false,
        "The number of unique clients (with respect to connection identifiers)",
        static_cast<double>(m.uniq_identifiers.size())},
+      {"sse_clients_num", false, "The number of active SSE clients", v(m.sse_clients_num)},
       {"broadcast_streams_num", false, "Streams with subscribers (summed over workers)",
        static_cast<double>(streams)},
       {"disconnect_queue_size", false, "Disconnect calls waiting", v(m.disconnect_queue_size)},

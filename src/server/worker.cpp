@@ -201,8 +201,9 @@ void Worker::ArmTick() {
 }
 
 void Worker::OnTick() {
-  // One ping frame per precision per tick, shared by every session pinged.
-  FrameRef ping_frames[3];
+  // One ping frame per framing and precision per tick, shared by every
+  // session pinged.
+  FrameRef ping_frames[kFramingCount][3];
   FrameRef native_ping;
   for (auto& [interval, wheel] : wheels_) {
     wheel.cursor = (wheel.cursor + 1) % wheel.slots.size();
@@ -214,12 +215,12 @@ void Worker::OnTick() {
         continue;
       }
       auto p = static_cast<size_t>(s->ping_precision());
-      if (!ping_frames[p]) {
-        ping_frames[p] = FrameRef::Make(
-            ws::EncodeFrame(ws::Opcode::kText, protocol::Ping(PingTimestamp(s->ping_precision()))));
+      FrameRef& ping = ping_frames[static_cast<size_t>(s->framing())][p];
+      if (!ping) {
+        ping = EncodeMessage(s->framing(), protocol::Ping(PingTimestamp(s->ping_precision())));
       }
-      s->Send(ping_frames[p]);
-      if (native_pings_) {
+      if (ping) s->Send(ping);
+      if (native_pings_ && !IsSse(s->framing())) {
         if (!native_ping) native_ping = FrameRef::Make(ws::EncodeFrame(ws::Opcode::kPing, ""));
         s->Send(native_ping);
       }

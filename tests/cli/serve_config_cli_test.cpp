@@ -181,6 +181,26 @@ TEST(ServeConfigFile, StatsdAndTheMetricsLogFilterAreRealSettings) {
   EXPECT_THAT(flag.out, HasSubstr("max_packet_size = 900  # --statsd_max_packet_size"));
 }
 
+TEST(ServeConfigFile, ServerSentEventsAreRealSettings) {
+  TempDir dir;
+  auto defaults = Serve({"--print-config", "--ignore-config-path"}, Options(dir));
+  ASSERT_EQ(defaults.exit_code, 0) << defaults.err;
+  EXPECT_THAT(defaults.out,
+              HasSubstr("[sse]\nenabled = false  # --sse\npath = \"/events\"  # --sse_path\n"));
+  dir.Write("anycable.toml", "[sse]\nenabled = true\npath = \"/stream\"\n");
+  auto file = Serve({"--print-config"}, Options(dir));
+  ASSERT_EQ(file.exit_code, 0) << file.err;
+  EXPECT_THAT(file.out, HasSubstr("enabled = true  # --sse\npath = \"/stream\"  # --sse_path"));
+  EXPECT_THAT(file.err, Not(HasSubstr("has no effect")));
+  auto env = Serve({"--print-config"}, Options(dir, {{"ANYCABLE_SSE_PATH", "/env-events"}}));
+  EXPECT_THAT(env.out, HasSubstr("path = \"/env-events\"  # --sse_path"));
+  auto flag = Serve({"--print-config", "--sse-path", "/flag-events"}, Options(dir));
+  EXPECT_THAT(flag.out, HasSubstr("path = \"/flag-events\"  # --sse_path"));
+  auto bad = Serve({"--print-config", "--sse_path", "events"}, Options(dir));
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("must start with /"));
+}
+
 TEST(ServeConfigFile, AMissingExplicitFileIsAUsageError) {
   TempDir dir;
   auto r = Serve({"--config-path", dir.path() + "/nope.toml"}, Options(dir));

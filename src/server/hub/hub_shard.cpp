@@ -9,30 +9,33 @@ namespace {
 constexpr size_t kIndexThreshold = 8;
 }  // namespace
 
-HubShard::Group* HubShard::Subscribers::Find(const std::string& identifier) {
+HubShard::Group* HubShard::Subscribers::Find(const std::string& identifier, Framing framing) {
   if (index) {
-    auto it = index->find(identifier);
+    auto it = index->find(GroupKey{identifier, framing});
     return it == index->end() ? nullptr : &groups[it->second];
   }
   for (auto& g : groups) {
-    if (g.identifier == identifier) return &g;
+    if (g.framing == framing && g.identifier == identifier) return &g;
   }
   return nullptr;
 }
 
-HubShard::Group& HubShard::Subscribers::FindOrAdd(const std::string& identifier) {
-  if (Group* g = Find(identifier)) return *g;
+HubShard::Group& HubShard::Subscribers::FindOrAdd(const std::string& identifier, Framing framing) {
+  if (Group* g = Find(identifier, framing)) return *g;
   // Keys of the index point into the groups' strings, so growing the
   // vector (which moves them; short strings live inline) rebuilds it.
   const bool moves = groups.size() == groups.capacity();
-  groups.push_back(Group{identifier, {}});
+  groups.push_back(Group{identifier, framing, {}});
   if (groups.size() > kIndexThreshold) {
     if (!index || moves) {
-      index = std::make_unique<std::unordered_map<std::string_view, uint32_t>>();
+      index = std::make_unique<std::unordered_map<GroupKey, uint32_t, GroupKeyHash>>();
       index->reserve(groups.capacity());
-      for (uint32_t i = 0; i < groups.size(); ++i) index->emplace(groups[i].identifier, i);
+      for (uint32_t i = 0; i < groups.size(); ++i) {
+        index->emplace(GroupKey{groups[i].identifier, groups[i].framing}, i);
+      }
     } else {
-      index->emplace(groups.back().identifier, static_cast<uint32_t>(groups.size() - 1));
+      index->emplace(GroupKey{groups.back().identifier, framing},
+                     static_cast<uint32_t>(groups.size() - 1));
     }
   }
   return groups.back();
@@ -41,29 +44,31 @@ HubShard::Group& HubShard::Subscribers::FindOrAdd(const std::string& identifier)
 void HubShard::Subscribers::Erase(Group& group) {
   const auto pos = static_cast<uint32_t>(&group - groups.data());
   const uint32_t last = static_cast<uint32_t>(groups.size() - 1);
-  if (index) index->erase(group.identifier);
+  if (index) index->erase(GroupKey{group.identifier, group.framing});
   if (pos != last) {
-    if (index) index->erase(groups[last].identifier);
+    if (index) index->erase(GroupKey{groups[last].identifier, groups[last].framing});
     groups[pos] = std::move(groups[last]);
-    if (index) index->emplace(groups[pos].identifier, pos);
+    if (index) index->emplace(GroupKey{groups[pos].identifier, groups[pos].framing}, pos);
   }
   groups.pop_back();
   if (groups.size() <= kIndexThreshold / 2) index.reset();
 }
 
-bool HubShard::Add(const std::string& stream, Session* session, const std::string& identifier) {
+bool HubShard::Add(const std::string& stream, Session* session, const std::string& identifier,
+                   Framing framing) {
   auto& subs = streams_[stream];
-  subs.FindOrAdd(identifier).sessions.push_back(session);
+  subs.FindOrAdd(identifier, framing).sessions.push_back(session);
   ++subs.count;
   stream_count_.store(streams_.size(), std::memory_order_relaxed);
   return subs.count == 1;
 }
 
-bool HubShard::Remove(const std::string& stream, Session* session, const std::string& identifier) {
+bool HubShard::Remove(const std::string& stream, Session* session, const std::string& identifier,
+                      Framing framing) {
   auto it = streams_.find(stream);
   if (it == streams_.end()) return false;
   auto& subs = it->second;
-  Group* group = subs.Find(identifier);
+  Group* group = subs.Find(identifier, framing);
   if (group == nullptr) return false;
   auto& sessions = group->sessions;
   // Order among subscribers carries no meaning, so removal swaps with the

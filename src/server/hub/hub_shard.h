@@ -2,12 +2,12 @@
 // One worker's index from stream name to the local subscriptions of that
 // stream. Touched only by its worker thread, so it takes no locks.
 //
-// Subscribers of a stream are grouped by channel identifier: a broadcast is
-// encoded once per group (usually there is one) and the frame is shared by
-// every session in it, so delivery costs one pass over the subscribers
-// however many identifiers they used. A session subscribed to one stream
-// through two identifiers gets one message per identifier, as Action Cable
-// does.
+// Subscribers of a stream are grouped by channel identifier and framing
+// (WebSocket, or an SSE variant): a broadcast is encoded once per group
+// (usually there is one) and the frame is shared by every session in it, so
+// delivery costs one pass over the subscribers however many identifiers
+// they used. A session subscribed to one stream through two identifiers
+// gets one message per identifier, as Action Cable does.
 
 #include <atomic>
 #include <cstdint>
@@ -17,10 +17,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "common/ws/frame.h"
 #include "server/hub/broadcast.h"
-#include "server/protocol/messages.h"
 #include "server/session/frame_ref.h"
+#include "server/session/framing.h"
 
 namespace cable::server {
 
@@ -28,14 +27,16 @@ class Session;
 
 class HubShard {
  public:
-  // Adds `session` under `identifier`. The caller guarantees it is not
-  // already there (a session tracks its own subscriptions), which keeps a
-  // connect storm on one stream linear. Returns true when this is the first
-  // local subscriber of `stream` on this shard (the node-level pub/sub may
-  // need to subscribe).
-  bool Add(const std::string& stream, Session* session, const std::string& identifier);
+  // Adds `session` under `identifier`; `framing` is the session's. The
+  // caller guarantees it is not already there (a session tracks its own
+  // subscriptions), which keeps a connect storm on one stream linear.
+  // Returns true when this is the first local subscriber of `stream` on
+  // this shard (the node-level pub/sub may need to subscribe).
+  bool Add(const std::string& stream, Session* session, const std::string& identifier,
+           Framing framing = Framing::kWebSocket);
   // Returns true when the stream has no subscribers left on this shard.
-  bool Remove(const std::string& stream, Session* session, const std::string& identifier);
+  bool Remove(const std::string& stream, Session* session, const std::string& identifier,
+              Framing framing = Framing::kWebSocket);
 
   // Queues the broadcast's frame on every subscriber; returns deliveries.
   size_t Deliver(const Broadcast& broadcast);
@@ -54,17 +55,28 @@ class HubShard {
  private:
   struct Group {
     std::string identifier;
+    Framing framing = Framing::kWebSocket;
     std::vector<Session*> sessions;
+  };
+  struct GroupKey {
+    std::string_view identifier;
+    Framing framing;
+    bool operator==(const GroupKey&) const = default;
+  };
+  struct GroupKeyHash {
+    size_t operator()(const GroupKey& k) const {
+      return std::hash<std::string_view>()(k.identifier) ^ static_cast<size_t>(k.framing);
+    }
   };
   struct Subscribers {
     std::vector<Group> groups;
     // Built once a stream has many identifiers, so that finding a group
     // stays constant time for hostile clients that invent thousands.
-    std::unique_ptr<std::unordered_map<std::string_view, uint32_t>> index;
+    std::unique_ptr<std::unordered_map<GroupKey, uint32_t, GroupKeyHash>> index;
     size_t count = 0;
 
-    Group* Find(const std::string& identifier);
-    Group& FindOrAdd(const std::string& identifier);
+    Group* Find(const std::string& identifier, Framing framing);
+    Group& FindOrAdd(const std::string& identifier, Framing framing);
     void Erase(Group& group);
   };
 
@@ -86,10 +98,8 @@ size_t HubShard::DeliverVia(const Broadcast& broadcast, SidOf&& sid_of, Send&& s
         continue;
       }
       if (!frame) {
-        frame = FrameRef::Make(ws::EncodeFrame(
-            ws::Opcode::kText,
-            protocol::BroadcastMessage(group.identifier, broadcast.data, broadcast.data_is_json,
-                                       PositionOf(broadcast), broadcast.type)));
+        frame = EncodeBroadcast(group.framing, group.identifier, broadcast);
+        if (!frame) break;  // not carried by this framing (raw SSE)
       }
       send(session, frame);
       ++delivered;

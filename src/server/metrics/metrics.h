@@ -13,7 +13,8 @@ namespace cable::server {
 
 struct Metrics {
   std::atomic<int64_t> clients_num{0};
-  IdentifierTally uniq_identifiers;  // clients_uniq_num
+  std::atomic<int64_t> sse_clients_num{0};  // answered SSE sessions (also in clients_num)
+  IdentifierTally uniq_identifiers;         // clients_uniq_num
   std::atomic<uint64_t> failed_client_msg_total{0};
   std::atomic<uint64_t> failed_server_msg_total{0};
   std::atomic<uint64_t> timeout_server_msg_total{0};

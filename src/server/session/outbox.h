@@ -16,6 +16,13 @@ class Outbox {
     pending_bytes_ += frame.size();
     frames_.push_back(std::move(frame));
   }
+  // Puts `frame` before everything queued; only while nothing of the queue
+  // was written (an SSE response head goes in front of the events held
+  // behind it).
+  void PushFront(FrameRef frame) {
+    pending_bytes_ += frame.size();
+    frames_.insert(frames_.begin() + static_cast<std::ptrdiff_t>(head_), std::move(frame));
+  }
   bool empty() const { return head_ == frames_.size(); }
   size_t pending_bytes() const { return pending_bytes_; }
   size_t count() const { return frames_.size() - head_; }

@@ -79,7 +79,7 @@ void Session::AuthenticateAfresh() {
     case IdentityResult::kRejected:
       Inc(node_.metrics().failed_auths_total);
       log::Debug("Connection rejected sid={}: {}", info_.sid, identity.log);
-      Disconnect(identity.reason, false, ws::kCloseNormal, "Auth Failed");
+      Disconnect(identity.reason, false, ws::kCloseNormal, kAuthFailed);
       return;
     case IdentityResult::kError:
       log::Error("Authentication error sid={}: {}", info_.sid, identity.log);
@@ -110,7 +110,7 @@ void Session::OnConnectReply(ConnectReply reply) {
       Inc(node_.metrics().failed_auths_total);
       for (const auto& t : reply.transmissions) SendText(t);
       log::Debug("Connection rejected sid={}", info_.sid);
-      Close(ws::kCloseNormal, "Auth Failed");
+      Close(ws::kCloseNormal, kAuthFailed);
       return;
     default:
       log::Error("Connect failed sid={}: {}", info_.sid, reply.error);
@@ -129,10 +129,14 @@ void Session::Accept(std::string identifiers, std::vector<std::string> transmiss
   // Pongs are part of the extended protocol only; plain Action Cable
   // clients never send them — but every WebSocket client answers native
   // pings, so with those on the timeout applies to all.
+  // SSE clients never answer at all.
   requires_pongs_ =
-      node_.config().pong_timeout_s > 0 &&
+      node_.config().pong_timeout_s > 0 && !IsSse(info_.framing) &&
       (info_.subprotocol == protocol::kExtendedSubprotocol || node_.config().enable_native_pings);
-  worker_.SchedulePings(this, info_.ping_interval_ms);
+  // Raw SSE carries no pings: nothing to schedule.
+  if (info_.framing != Framing::kSseFullRaw && info_.framing != Framing::kSseMessageRaw) {
+    worker_.SchedulePings(this, info_.ping_interval_ms);
+  }
   log::Debug("Connected sid={} identifiers={}", info_.sid, identifiers_);
   CommitSnapshot();
   ProcessNextCommand();
@@ -149,7 +153,9 @@ void Session::Disconnect(std::string_view reason, bool reconnect, uint16_t code,
 
 void Session::Close(uint16_t code, std::string_view reason) {
   if (state_ == State::kClosing || state_ == State::kClosed) return;
-  Send(FrameRef::Make(ws::EncodeClose(code, reason)));
+  // An SSE response not yet answered ends as an HTTP error instead.
+  if (output_held_) return RefuseSse(SseRefusalStatus(code, reason), reason);
+  Send(FrameRef::Make(EncodeEnd(info_.framing, code, reason)));
   state_ = State::kClosing;
   MarkDirty();
 }
@@ -158,6 +164,10 @@ void Session::Terminate() {
   if (state_ == State::kClosed) return;
   state_ = State::kClosed;
   auto self = shared_from_this();  // keep alive until the end of this call
+  if (counted_as_sse_) {
+    counted_as_sse_ = false;
+    node_.metrics().sse_clients_num.fetch_sub(1, std::memory_order_relaxed);
+  }
   subscriptions_.LeaveHub(hub_link());
   if (ssl_) {
     tls::ShutdownQuietly(ssl_.get());

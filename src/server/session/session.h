@@ -1,7 +1,9 @@
 #pragma once
-// One WebSocket client after the upgrade: its socket, identity, subscriptions
-// and queued output. Lives on one worker; every method must be called on
-// that worker's thread.
+// One client after the upgrade: its socket, identity, subscriptions and
+// queued output. Lives on one worker; every method must be called on that
+// worker's thread. Most clients speak WebSocket; a Server-Sent Events client
+// is the same session writing through another framing (framing.h), fed its
+// subscribe commands by the HTTP request rather than by frames.
 //
 // The class is written in several files along its jobs:
 // - session.cpp: life cycle — start, identification, close, termination;
@@ -11,7 +13,9 @@
 //   applying RPC replies in anycable-go's order;
 // - session_reliable.cpp: the extended protocol's reliable streams —
 //   history replay, snapshots kept by the broker, restore on reconnect;
-// - session_presence.cpp: presence — join, leave, the presence query.
+// - session_presence.cpp: presence — join, leave, the presence query;
+// - session_sse.cpp: the SSE response — held until the request's
+//   subscriptions are settled, then 200 or an HTTP error.
 // Framing lives in FrameReader and subscription bookkeeping in
 // Subscriptions, both pure enough to test without a socket.
 //
@@ -45,6 +49,7 @@
 #include "server/hub/broadcast.h"
 #include "server/protocol/client_command.h"
 #include "server/session/frame_reader.h"
+#include "server/session/framing.h"
 #include "server/session/outbox.h"
 #include "server/session/subscriptions.h"
 #include "server/transport/tls.h"
@@ -56,7 +61,7 @@ class Node;
 class Worker;
 struct SessionSnapshot;
 
-// What the transport learned from the upgrade request.
+// What the transport learned from the upgrade (or SSE) request.
 struct SessionInfo {
   std::string sid;
   std::string url;          // http(s)://host/path?query
@@ -68,6 +73,14 @@ struct SessionInfo {
   int ping_interval_ms = 3000;
   PingPrecision ping_precision = PingPrecision::kSeconds;
   std::shared_ptr<void> connection_slot;  // frees a --max-conn slot when dropped
+  Framing framing = Framing::kWebSocket;
+};
+
+// The HTTP side of an SSE session (spec §11.1), decided by the request.
+struct SseStart {
+  std::vector<protocol::ClientCommand> subscribes;  // all must be confirmed
+  std::string head;                                 // the 200 response head, blank line included
+  std::string refusal_headers;                      // header lines an error response carries too
 };
 
 class Session : public std::enable_shared_from_this<Session>, private FrameReader::Events {
@@ -80,11 +93,16 @@ class Session : public std::enable_shared_from_this<Session>, private FrameReade
   // Queues the upgrade response, then begins authentication and reading.
   // `leftover` holds bytes that arrived right behind the upgrade request.
   void Start(std::string leftover, std::string handshake_response);
+  // An SSE session (session_sse.cpp): authenticates, runs the subscribes,
+  // and only then answers 200 with what was queued meanwhile — or 401/400
+  // with nothing else, as anycable-go does.
+  void StartSse(SseStart start);
 
   const std::string& sid() const { return info_.sid; }
   const std::string& identifiers() const { return identifiers_; }
   bool open() const { return state_ == State::kOpen; }
   PingPrecision ping_precision() const { return info_.ping_precision; }
+  Framing framing() const { return info_.framing; }
   // Kept by the broker for restore: the extended protocol with a broker
   // that keeps sessions.
   bool restorable() const;
@@ -95,6 +113,8 @@ class Session : public std::enable_shared_from_this<Session>, private FrameReade
   // Queues a frame; the worker flushes queued output after the current pass.
   // Never touches the hub synchronously (it may be called while iterating it).
   void Send(const FrameRef& frame);
+  // A message encoded for this session's framing (skipped when the framing
+  // does not carry it).
   void SendText(const std::string& json);
 
   // Called by the worker: writes as much queued output as the socket takes.
@@ -180,6 +200,10 @@ class Session : public std::enable_shared_from_this<Session>, private FrameReade
   void CommitSnapshot();
   void FinishSnapshot();
 
+  // session_sse.cpp
+  void FinishSseSetup();
+  void RefuseSse(unsigned status, std::string_view why);
+
   // session_presence.cpp
   const std::string* PresenceStream(const protocol::ClientCommand& cmd);
   Broker* PresenceBroker();
@@ -224,6 +248,9 @@ class Session : public std::enable_shared_from_this<Session>, private FrameReade
   uint16_t suppressed_warnings_ = 0;
   bool snapshot_too_large_ = false;  // no longer saved for restore (session_reliable.cpp)
   bool in_presence_ = false;
+  // SSE: nothing is written until the HTTP status is known (session_sse.cpp).
+  bool output_held_ = false;
+  bool counted_as_sse_ = false;  // in sse_clients_num
 
   std::string identifiers_;
   StateMap cstate_;
@@ -233,6 +260,8 @@ class Session : public std::enable_shared_from_this<Session>, private FrameReade
   FrameReader reader_;
   std::vector<protocol::ClientCommand> pending_;
   size_t pending_head_ = 0;
+
+  std::unique_ptr<SseStart> sse_start_;  // until the SSE response is answered
 
   PingSlot ping_slot_;
   std::chrono::steady_clock::time_point write_blocked_since_{};

@@ -42,6 +42,8 @@ void Session::ProcessNextCommand() {
       reading_paused_ = false;
       ArmRead();
     }
+    // An SSE request's subscribes have all run.
+    if (sse_start_) FinishSseSetup();
     return;
   }
   protocol::ClientCommand cmd = std::move(pending_[pending_head_++]);
@@ -89,7 +91,7 @@ void Session::RunCommand(protocol::ClientCommand cmd) {
 }
 
 Subscriptions::HubLink Session::hub_link() {
-  return {this, worker_.hub(), node_};
+  return {this, worker_.hub(), node_, info_.framing};
 }
 
 // The subscription a command names; a command for one the client does not

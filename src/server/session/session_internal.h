@@ -4,6 +4,7 @@
 
 #include <boost/asio/post.hpp>
 #include <cstdint>
+#include <string_view>
 
 #include "common/log.h"
 #include "server/session/session.h"
@@ -13,6 +14,14 @@ namespace cable::server {
 
 // Warnings logged per session about its input; later ones are counted.
 inline constexpr uint8_t kMaxClientWarnings = 5;
+
+// The close reason of a failed authentication (and, for SSE, what makes
+// the refusal a 401).
+inline constexpr std::string_view kAuthFailed = "Auth Failed";
+
+// The HTTP status an SSE request gets when its session closes before the
+// response was answered (session_sse.cpp).
+unsigned SseRefusalStatus(uint16_t close_code, std::string_view close_reason);
 
 // Runs `f` on this session's worker, after the current event.
 template <typename F>

@@ -59,7 +59,11 @@ void Session::OnReadable() {
     if (n > 0) {
       total += static_cast<size_t>(n);
       WorkerCounters::Add(worker_.counters().data_rcvd_total, static_cast<uint64_t>(n));
-      reader_.Feed(buf, static_cast<size_t>(n), node_.config().max_message_size, *this);
+      // An SSE client has said all it will in its request; reading on only
+      // notices when it goes away, and whatever it sends is dropped.
+      if (!IsSse(info_.framing)) {
+        reader_.Feed(buf, static_cast<size_t>(n), node_.config().max_message_size, *this);
+      }
       // A short recv() drained the socket. SSL_read returns one record at
       // a time, so TLS reads on until OpenSSL wants the socket again.
       if (static_cast<size_t>(n) < worker_.scratch_size() && !ssl_) break;
@@ -168,7 +172,7 @@ void Session::OnProtocolError(uint16_t close_code, std::string_view reason) {
 // ------------------------------------------------------------------ writing
 
 void Session::SendText(const std::string& json) {
-  Send(FrameRef::Make(ws::EncodeFrame(ws::Opcode::kText, json)));
+  if (FrameRef frame = EncodeMessage(info_.framing, json)) Send(frame);
 }
 
 void Session::Send(const FrameRef& frame) {
@@ -191,25 +195,30 @@ void Session::Send(const FrameRef& frame) {
 void Session::QueueTooSlow() {
   Inc(node_.metrics().disconnected_slow_clients_total);
   log::Warn("Slow client disconnected sid={} pending={}B", info_.sid, outbox_.pending_bytes());
+  // An SSE response still held was never started: it becomes an error.
+  if (output_held_) return RefuseSse(503, "too slow");
   // Bytes a blocked SSL_write has taken are started too.
   outbox_.DropUnstarted(ssl_ && write_armed_ ? tls::kMaxRecordPlaintext : 0);
-  std::string msg =
-      ws::EncodeFrame(ws::Opcode::kText, protocol::Disconnect(protocol::reason::kTooSlow, true));
-  ws::AppendFrame(msg, ws::Opcode::kClose, std::string_view("\x03\xe8", 2));
+  std::string msg;
+  if (FrameRef notice =
+          EncodeMessage(info_.framing, protocol::Disconnect(protocol::reason::kTooSlow, true))) {
+    msg = notice.bytes();
+  }
+  msg += EncodeEnd(info_.framing, ws::kCloseNormal, "");
   outbox_.Push(FrameRef::Make(std::move(msg)));
   state_ = State::kClosing;
   MarkDirty();
 }
 
 void Session::MarkDirty() {
-  if (dirty_ || write_armed_) return;  // a flush is already due
+  if (dirty_ || write_armed_ || output_held_) return;  // a flush is already due, or not yet
   dirty_ = true;
   worker_.MarkDirty(this);
 }
 
 void Session::Flush() {
   assert(worker_.InThread() && "a session is touched only on its worker");
-  if (state_ == State::kClosed) return;
+  if (state_ == State::kClosed || output_held_) return;
   while (!outbox_.empty()) {
     const char* data = nullptr;
     size_t len = 0;

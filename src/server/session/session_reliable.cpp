@@ -88,7 +88,7 @@ void Session::SendHistory(const std::string& identifier,
   for (const BroadcastPtr& m : *messages) {
     // A message its sender asked not to get back stays that way.
     if (!m->exclude_socket.empty() && m->exclude_socket == info_.sid) continue;
-    SendText(protocol::BroadcastMessage(identifier, m->data, m->data_is_json, PositionOf(*m)));
+    if (FrameRef frame = EncodeBroadcast(info_.framing, identifier, *m)) Send(frame);
   }
   SendText(protocol::ConfirmHistory(identifier));
   // Out now rather than behind every session the worker flushes in turn:

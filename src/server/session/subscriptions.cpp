@@ -10,7 +10,9 @@ namespace cable::server {
 namespace {
 void LeaveStream(const Subscriptions::HubLink& link, const std::string& stream,
                  const std::string& identifier) {
-  if (link.hub.Remove(stream, link.session, identifier)) link.node.StreamDeactivated(stream);
+  if (link.hub.Remove(stream, link.session, identifier, link.framing)) {
+    link.node.StreamDeactivated(stream);
+  }
 }
 }  // namespace
 
@@ -29,7 +31,9 @@ Subscription& Subscriptions::Add(std::string identifier, StateMap istate, bool l
 void Subscriptions::AddStream(const HubLink& link, Subscription& sub, const std::string& stream) {
   if (std::find(sub.streams.begin(), sub.streams.end(), stream) != sub.streams.end()) return;
   sub.streams.push_back(stream);
-  if (link.hub.Add(stream, link.session, sub.identifier)) link.node.StreamActivated(stream);
+  if (link.hub.Add(stream, link.session, sub.identifier, link.framing)) {
+    link.node.StreamActivated(stream);
+  }
 }
 
 void Subscriptions::RemoveStream(const HubLink& link, Subscription& sub,

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "server/controller/controller.h"
+#include "server/session/framing.h"
 
 namespace cable::server {
 
@@ -25,13 +26,14 @@ struct Subscription {
 
 class Subscriptions {
  public:
-  // Where hub entries go: the owning session, its worker's hub shard, and
-  // the node, told when a stream gains its first or loses its last local
-  // subscriber (the node-level pub/sub follows).
+  // Where hub entries go: the owning session (and its framing), its
+  // worker's hub shard, and the node, told when a stream gains its first or
+  // loses its last local subscriber (the node-level pub/sub follows).
   struct HubLink {
     Session* session;
     HubShard& hub;
     Node& node;
+    Framing framing = Framing::kWebSocket;
   };
 
   Subscription* Find(const std::string& identifier);

@@ -17,6 +17,7 @@
 #include "server/session/session.h"
 #include "server/transport/listener.h"
 #include "server/transport/request_info.h"
+#include "server/transport/sse_subscribe.h"
 
 namespace cable::server {
 
@@ -64,6 +65,7 @@ void HttpConnection::ArmDeadline(std::chrono::milliseconds timeout) {
 }
 
 void HttpConnection::ReadHeader() {
+  body_use_ = BodyUse::kBroadcast;
   parser_.emplace();
   parser_->header_limit(kMaxHeaderBytes);
   parser_->body_limit(listener_->node().config().http_broadcast_max_body);
@@ -74,7 +76,12 @@ void HttpConnection::ReadHeader() {
                             if (ec == http::error::header_limit) {
                               return self->Respond(431, "request headers too large\n", false);
                             }
-                            if (ec == http::error::body_limit) return self->RefuseLargeBody();
+                            if (ec == http::error::body_limit) {
+                              if (self->IsSseTarget(self->parser_->get())) {
+                                self->body_use_ = BodyUse::kSse;
+                              }
+                              return self->RefuseLargeBody();
+                            }
                             if (ec) return self->Close();
                             self->OnHeader();
                           });
@@ -94,6 +101,7 @@ void HttpConnection::OnHeader() {
     if (config.http_broadcast_cors && ApplyCors(req, req.keep_alive() && !HasBody())) return;
     return AdmitBroadcast(req, routes.broadcast_key);
   }
+  if (routes.sse && PathMatches(config.sse_path, target.path)) return RouteSse(req);
   if (routes.api && target.path.size() > config.api_path.size() &&
       target.path.starts_with(config.api_path) && target.path[config.api_path.size()] == '/') {
     return RouteApi(req, target.path.substr(config.api_path.size()));
@@ -161,19 +169,25 @@ void HttpConnection::SendContinue() {
 }
 
 void HttpConnection::ReadBody() {
-  if (parser_->is_done()) return HandleBroadcast(parser_->get());
+  auto done = [this] {
+    if (body_use_ == BodyUse::kSse) return OnSseBody();
+    HandleBroadcast(parser_->get());
+  };
+  if (parser_->is_done()) return done();
   ArmDeadline(kBodyTimeout);
   auto self = shared_from_this();
-  http::async_read(stream_, buffer_, *parser_, [self](const boost::system::error_code& ec, size_t) {
-    self->deadline_.cancel();
-    if (ec == http::error::body_limit) return self->RefuseLargeBody();
-    if (ec) return self->Close();
-    self->HandleBroadcast(self->parser_->get());
-  });
+  http::async_read(stream_, buffer_, *parser_,
+                   [self, done](const boost::system::error_code& ec, size_t) {
+                     self->deadline_.cancel();
+                     if (ec == http::error::body_limit) return self->RefuseLargeBody();
+                     if (ec) return self->Close();
+                     done();
+                   });
 }
 
 void HttpConnection::RefuseLargeBody() {
-  const size_t limit = listener_->node().config().http_broadcast_max_body;
+  const size_t limit =
+      body_use_ == BodyUse::kSse ? kSseMaxBody : listener_->node().config().http_broadcast_max_body;
   Respond(413, "body too large: the limit is " + std::to_string(limit) + " bytes\n", false);
 }
 
@@ -236,9 +250,49 @@ void HttpConnection::Upgrade(Request& req) {
   }
 
   SessionInfo info;
+  FillSessionInfo(req, /*websocket=*/true, info);
+  std::optional<std::string> extensions;
+  if (config.enable_ws_compression) {
+    // The offers may be spread over several header fields.
+    std::string offers;
+    const auto [first, last] = req.equal_range(http::field::sec_websocket_extensions);
+    for (auto field = first; field != last && offers.size() <= 4096; ++field) {
+      if (!offers.empty()) offers += ", ";
+      offers.append(SV(field->value()));
+    }
+    extensions = ws::NegotiateDeflate(offers);
+    info.deflate = extensions.has_value();
+  }
+
+  std::string response =
+      "HTTP/1.1 101 Switching Protocols\r\n"
+      "Upgrade: websocket\r\n"
+      "Connection: Upgrade\r\n"
+      "Sec-WebSocket-Accept: " +
+      ws::AcceptKey(SV(req[http::field::sec_websocket_key])) + "\r\n";
+  if (!info.subprotocol.empty()) response += "Sec-WebSocket-Protocol: " + info.subprotocol + "\r\n";
+  if (extensions) response += "Sec-WebSocket-Extensions: " + *extensions + "\r\n";
+  response += std::string("X-AnyCable-Version: ") + build::kVersion + "\r\n\r\n";
+
+  // Bytes the client sent right after its request belong to the session.
+  auto data = buffer_.data();
+  std::string leftover(static_cast<const char*>(data.data()), data.size());
+
+  upgraded_ = true;
+  deadline_.cancel();
+  auto session = std::make_shared<Session>(node, worker_, std::move(stream_.socket()),
+                                           std::move(info), stream_.ReleaseSsl());
+  session->Start(std::move(leftover), std::move(response));
+}
+
+// SSE sessions have no subprotocol, so no restore and no token in one.
+void HttpConnection::FillSessionInfo(const Request& req, bool websocket, SessionInfo& info) {
+  auto& node = listener_->node();
+  const auto& config = node.config();
   const auto target = SplitTarget(SV(req.target()));
   auto query = ParseQuery(target.query);
-  const std::string_view offered = SV(req[http::field::sec_websocket_protocol]);
+  const std::string_view offered =
+      websocket ? SV(req[http::field::sec_websocket_protocol]) : std::string_view();
   info.subprotocol = NegotiateSubprotocol(offered);
   // A session kept for restore is found by its sid alone, so its sid must
   // be unguessable: one the server drew, never a client's X-Request-ID.
@@ -290,38 +344,6 @@ void HttpConnection::Upgrade(Request& req) {
   info.ping_precision = config.ping_timestamp_precision;
   ParsePingPrecision(ptp, &info.ping_precision);  // an unknown ?ptp= keeps the setting
   info.connection_slot = std::move(slot_);
-  std::optional<std::string> extensions;
-  if (config.enable_ws_compression) {
-    // The offers may be spread over several header fields.
-    std::string offers;
-    const auto [first, last] = req.equal_range(http::field::sec_websocket_extensions);
-    for (auto field = first; field != last && offers.size() <= 4096; ++field) {
-      if (!offers.empty()) offers += ", ";
-      offers.append(SV(field->value()));
-    }
-    extensions = ws::NegotiateDeflate(offers);
-    info.deflate = extensions.has_value();
-  }
-
-  std::string response =
-      "HTTP/1.1 101 Switching Protocols\r\n"
-      "Upgrade: websocket\r\n"
-      "Connection: Upgrade\r\n"
-      "Sec-WebSocket-Accept: " +
-      ws::AcceptKey(SV(req[http::field::sec_websocket_key])) + "\r\n";
-  if (!info.subprotocol.empty()) response += "Sec-WebSocket-Protocol: " + info.subprotocol + "\r\n";
-  if (extensions) response += "Sec-WebSocket-Extensions: " + *extensions + "\r\n";
-  response += std::string("X-AnyCable-Version: ") + build::kVersion + "\r\n\r\n";
-
-  // Bytes the client sent right after its request belong to the session.
-  auto data = buffer_.data();
-  std::string leftover(static_cast<const char*>(data.data()), data.size());
-
-  upgraded_ = true;
-  deadline_.cancel();
-  auto session = std::make_shared<Session>(node, worker_, std::move(stream_.socket()),
-                                           std::move(info), stream_.ReleaseSsl());
-  session->Start(std::move(leftover), std::move(response));
 }
 
 void HttpConnection::Respond(unsigned status, std::string body, bool keep_alive,
@@ -335,6 +357,7 @@ void HttpConnection::Respond(unsigned status, std::string body, bool keep_alive,
     res->set(http::field::access_control_allow_credentials, "true");
   }
   for (const auto& [name, value] : headers) {
+    if (value.empty()) continue;  // a header that does not apply (e.g. no allowed origin)
     res->set(beast::string_view(name.data(), name.size()),
              beast::string_view(value.data(), value.size()));
   }

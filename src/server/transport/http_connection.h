@@ -19,6 +19,7 @@
 #include <optional>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "server/transport/body_budget.h"
 #include "server/transport/socket_stream.h"
@@ -27,6 +28,10 @@ namespace cable::server {
 
 class Listener;
 class Worker;
+struct SessionInfo;
+namespace protocol {
+struct ClientCommand;
+}
 
 class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
  public:
@@ -57,6 +62,14 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   void RefuseLargeBody();
   void HandleBroadcast(Request& req);
   void Upgrade(Request& req);
+  // What a session takes from its request (WebSocket upgrade or SSE).
+  void FillSessionInfo(const Request& req, bool websocket, SessionInfo& info);
+  // sse_request.cpp
+  bool IsSseTarget(const Request& req) const;
+  void RouteSse(Request& req);
+  void OnSseBody();
+  void StartSse(Request& req, std::vector<protocol::ClientCommand> subscribes);
+  std::string SseCorsHeaders(const Request& req) const;
   void LingerAndClose();
   void Drain();
   void Respond(unsigned status, std::string body, bool keep_alive,
@@ -71,8 +84,11 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   boost::asio::steady_timer deadline_;
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
-  BodyBudget::Reservation body_reservation_;  // while a broadcast body is read
-  std::unique_ptr<char[]> linger_buffer_;     // only while lingering
+  BodyBudget::Reservation body_reservation_;  // while a broadcast or SSE body is read
+  // What the body being read is for.
+  enum class BodyUse : uint8_t { kBroadcast, kSse };
+  BodyUse body_use_ = BodyUse::kBroadcast;
+  std::unique_ptr<char[]> linger_buffer_;  // only while lingering
   size_t lingered_ = 0;
   bool upgraded_ = false;
   // Access-Control-Allow-Origin for the response being prepared; empty when

@@ -30,6 +30,7 @@ class Worker;
 
 struct Routes {
   bool websocket = false;
+  bool sse = false;  // Server-Sent Events at config.sse_path
   bool health = false;
   bool broadcast = false;
   std::string broadcast_key;                 // empty = no authentication
