@@ -32,6 +32,7 @@
 #include <fmt/format.h>
 #include <sys/types.h>
 
+#include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <cstdint>
@@ -124,6 +125,9 @@ class Session : public std::enable_shared_from_this<Session>, private FrameReade
 
   // session.cpp
   RequestEnv MakeEnv(const StateMap* istate) const;
+  // Raised when the session terminates, so RPC calls still waiting for a
+  // concurrency slot are dropped (shares ownership with the session).
+  CancelFlag cancel_flag() { return CancelFlag(shared_from_this(), &terminated_); }
   void Authenticate();
   void AuthenticateAfresh();
   void OnConnectReply(ConnectReply reply);
@@ -223,6 +227,8 @@ class Session : public std::enable_shared_from_this<Session>, private FrameReade
   uint16_t suppressed_warnings_ = 0;
   bool snapshot_too_large_ = false;  // no longer saved for restore (session_reliable.cpp)
   bool in_presence_ = false;
+  // Read by RPC controllers on their threads (see cancel_flag()).
+  std::atomic<bool> terminated_{false};
 
   std::string identifiers_;
   StateMap cstate_;
