@@ -310,7 +310,8 @@ class HttpRpcOutcomeTest : public ::testing::Test {
   ::testing::AssertionResult ConnectFailsWith(CableServer& server, const std::string& what) {
     auto client = server.Connect();
     if (!client.ok()) return ::testing::AssertionFailure() << client.error().message;
-    if (auto r = ReceivesClose(*client, 1011, 5s); !r) return r;
+    if (auto r = ReceivesClose(*client, 1011, 5s); !r)
+      return r << "; log: " << server.process().Stderr();
     if (!server.process().WaitForOutput(what)) {
       return ::testing::AssertionFailure()
              << "no \"" << what << "\" in the log: " << server.process().Stderr();
@@ -373,8 +374,8 @@ TEST_F(HttpRpcOutcomeTest, MalformedAndOversizedRepliesFailTheCallClearly) {
   auto server = Serve({"--rpc_max_call_recv_size", "256"});
   EXPECT_TRUE(ConnectFailsWith(*server, "is not a ConnectionResponse in JSON"));
   EXPECT_TRUE(server->process().WaitForOutput("<html>oops</html>")) << "the reply is shown";
-  sink_.set_status(200, R"({"status":"nonsense"})");
-  EXPECT_TRUE(ConnectFailsWith(*server, "nonsense"));
+  sink_.set_status(200, R"({"status":1,"identifiers":{"not":"a string"}})");
+  EXPECT_TRUE(ConnectFailsWith(*server, R"("not":"a string")"));
   sink_.set_status(200,
                    std::string(R"({"status":1,"identifiers":")") + std::string(1000, 'x') + "\"}");
   EXPECT_TRUE(ConnectFailsWith(*server, "code = ResourceExhausted"));

@@ -274,7 +274,7 @@ struct HttpRpcController::Impl {
     if (auto s = pb::util::JsonStringToMessage(answer, &response, parse); !s.ok()) {
       return fail(Code::INTERNAL, "the reply to /" + method + " is not a " +
                                       std::string(Resp::descriptor()->name()) + " in JSON (" +
-                                      std::string(s.message()) + "): " + Shown(answer));
+                                      Shown(std::string(s.message())) + "): " + Shown(answer));
     }
     return FromProto(response);
   }
