@@ -277,8 +277,9 @@ void AddRpcCommand(CLI::App& root, Commands& commands) {
                   "CA certificate (PEM) trusted for an https:// broadcast URL");
   sub->add_flag("--broadcast-insecure", o->broadcast_insecure,
                 "Do not verify the certificate of an https:// broadcast URL");
-  sub->add_option("--secret", o->secret,
-                  "Application secret; derives the broadcast and API keys (env ANYCABLE_SECRET)");
+  sub->add_option(
+      "--secret", o->secret,
+      "Application secret; derives the broadcast, API and HTTP RPC keys (env ANYCABLE_SECRET)");
   sub->add_option("--redis-url,--redis_url", o->redis_url,
                   "Redis URL (env ANYCABLE_REDIS_URL, REDIS_URL)");
   sub->add_option("--redis-channel,--redis_channel", o->redis_channel,
