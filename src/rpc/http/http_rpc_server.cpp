@@ -52,7 +52,7 @@ std::string_view Clip(std::string_view s) {
 
 enum class Method { kConnect, kCommand, kDisconnect };
 
-// The JSON of `request` turned into `Resp` by the backend, or a 400 text.
+// The request message parsed from its JSON body, or why it is not one (400).
 template <typename Req>
 Result<Req> ParseRequest(const std::string& body) {
   Req request;
