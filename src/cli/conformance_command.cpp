@@ -69,7 +69,9 @@ The target:
 
   Scenarios that name backend definitions get a `cable rpc` backend serving
   them (unless --no-rpc), at {rpc_host}: a free port when the command uses
-  the placeholder, else --rpc-listen or 127.0.0.1:50051.
+  the placeholder, else --rpc-listen or 127.0.0.1:50051. With --rpc-http it
+  serves HTTP RPC there instead of gRPC: give the server
+  --rpc_host http://{rpc_host}/_anycable.
 
 Features (--features, default all): )";
 
@@ -114,6 +116,7 @@ struct Options {
   std::string tls_ca;
   bool insecure = false;
   bool no_rpc = false;
+  bool rpc_http = false;
   std::string format = "text";
   std::string output;
   bool list = false;
@@ -203,6 +206,7 @@ cf::RunnerOptions MakeRunnerOptions(const Options& o, const cf::FeatureClaims& c
   io.publishing.nats_channel = o.nats_channel;
   io.start_rpc = start_rpc;
   io.rpc_listen = o.rpc_listen;
+  io.rpc_http = o.rpc_http;
   io.self_exe = SelfExe();
   io.secret = o.secret;
   io.tls_ca_file = o.tls_ca;
@@ -390,6 +394,9 @@ void AddConformanceCommand(CLI::App& root, Commands& commands) {
   sub->add_option("--rpc-listen", o->rpc_listen, "Address for the started cable rpc backend");
   sub->add_flag("--no-rpc", o->no_rpc,
                 "Do not start cable rpc: the target has its own backend (a deployment)");
+  sub->add_flag("--rpc-http", o->rpc_http,
+                "The started cable rpc serves HTTP RPC instead of gRPC, at "
+                "http://{rpc_host}/_anycable (secret derived from --secret)");
   sub->add_option("--format", o->format, "Report format: text, junit or json")
       ->check(CLI::IsMember({"text", "junit", "json"}))
       ->capture_default_str();

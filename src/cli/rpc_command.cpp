@@ -1,5 +1,6 @@
 // `cable rpc`: serves a declarative mock AnyCable backend over gRPC
-// (anycable.RPC) from YAML channel definitions (docs/rpc-backend.md).
+// (anycable.RPC), AnyCable's HTTP RPC, or both, from YAML channel
+// definitions (docs/rpc-backend.md).
 
 #include <pthread.h>
 #include <signal.h>
@@ -8,11 +9,13 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cli/command.h"
 #include "cli/redis_flags.h"
 #include "cli/settings.h"
+#include "common/auth/derived_key.h"
 #include "common/auth/secrets.h"
 #include "common/broadcast/api_publisher.h"
 #include "common/broadcast/publisher.h"
@@ -20,6 +23,7 @@
 #include "rpc/backend.h"
 #include "rpc/builtin.h"
 #include "rpc/grpc_server.h"
+#include "rpc/http/http_rpc_server.h"
 #include "rpc/publisher_sink.h"
 
 namespace cable::cli {
@@ -46,10 +50,18 @@ AnyCable application's (flag, then environment, then default):
 An https:// broadcast (or API) URL is verified against the system trust store, or
 --broadcast-tls-ca FILE; --broadcast-insecure skips the check.
 
+HTTP RPC (--http-port): POST <path>/connect, /command, /disconnect on the host of
+--host, JSON bodies as anycable-go sends them; point a server at it with
+  cable serve --rpc_host http://127.0.0.1:<port>/_anycable
+Requests must carry `Authorization: Bearer <secret>`: --http-rpc-secret
+(env ANYCABLE_HTTP_RPC_SECRET), else derived from --secret as the server derives
+it; with neither, no authentication. --tls-cert/--tls-key make it HTTPS.
+
 Examples:
   cable rpc --channels anyt
   cable rpc --channels benchmark --host 0.0.0.0:50051 --broadcast-adapter redis
   cable rpc --channels my_channels.yml more.yml --debug
+  cable rpc --channels anyt --http-port 8091 --no-grpc --secret s3cr3t
 
 Exit status: 0 after SIGINT/SIGTERM, 1 cannot listen, 2 usage or definition error.)";
 
@@ -64,6 +76,10 @@ struct RpcOptions {
   std::string broadcast_tls_ca;
   bool broadcast_insecure = false;
   std::string tls_cert, tls_key;
+  int http_port = -1;
+  std::string http_path = "/_anycable";
+  std::string http_secret;
+  bool no_grpc = false;
   std::string secret;
   std::string redis_url;
   std::string redis_channel;
@@ -119,8 +135,21 @@ std::string DescribeBroadcasts(const broadcast::PublisherConfig& c) {
   return c.adapter + " " + c.nats_servers + " subject " + c.nats_channel;
 }
 
+// The host of a host:port listen address, without IPv6 brackets.
+std::string HostOf(const std::string& host_port) {
+  std::string host = host_port.substr(0, host_port.rfind(':'));
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  return host.empty() ? "127.0.0.1" : host;
+}
+
 int Run(const RpcOptions& o) {
   ConfigureLogging(o);
+  if (o.no_grpc && o.http_port < 0) throw UsageError("--no-grpc needs --http-port");
+  if (o.http_path.empty() || o.http_path.front() != '/') {
+    throw UsageError("--http-path must start with / (got \"" + o.http_path.substr(0, 64) + "\")");
+  }
 
   std::vector<rpc::Source> sources;
   for (const std::string& name : o.channels) {
@@ -144,29 +173,64 @@ int Run(const RpcOptions& o) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  rpc::GrpcServerOptions so;
-  so.host = FlagOrEnv(o.host, {"ANYCABLE_RPC_HOST"}, "127.0.0.1:50051");
-  so.tls_cert = o.tls_cert;
-  so.tls_key = o.tls_key;
-  auto server = rpc::GrpcServer::Start(**backend, so);
-  if (!server.ok()) {
-    std::cerr << "cable rpc: error: " << server.error().message << "\n";
-    return server.error().code == "tls" ? kExitUsage : kExitFailure;
+  const std::string host = FlagOrEnv(o.host, {"ANYCABLE_RPC_HOST"}, "127.0.0.1:50051");
+  std::vector<std::string> listening;
+  std::unique_ptr<rpc::GrpcServer> grpc;
+  if (!o.no_grpc) {
+    rpc::GrpcServerOptions so;
+    so.host = host;
+    so.tls_cert = o.tls_cert;
+    so.tls_key = o.tls_key;
+    auto server = rpc::GrpcServer::Start(**backend, so);
+    if (!server.ok()) {
+      std::cerr << "cable rpc: error: " << server.error().message << "\n";
+      return server.error().code == "tls" ? kExitUsage : kExitFailure;
+    }
+    grpc = std::move(*server);
+    std::string where = so.host;
+    if (auto colon = where.rfind(':'); colon != std::string::npos) {
+      where = where.substr(0, colon + 1) + std::to_string(grpc->port());
+    }
+    listening.push_back(where + (so.tls_cert.empty() ? "" : " (TLS)"));
   }
-  std::string where = so.host;
-  if (auto colon = where.rfind(':'); colon != std::string::npos) {
-    where = where.substr(0, colon + 1) + std::to_string((*server)->port());
+  std::unique_ptr<rpc::HttpRpcServer> http;
+  if (o.http_port >= 0) {
+    rpc::HttpRpcServerOptions ho;
+    ho.host = HostOf(host);
+    ho.port = o.http_port;
+    ho.path = o.http_path;
+    ho.secret = FlagOrEnv(o.http_secret, {"ANYCABLE_HTTP_RPC_SECRET"});
+    if (ho.secret.empty()) {
+      const std::string secret = FlagOrEnv(o.secret, {"ANYCABLE_SECRET"});
+      if (!secret.empty()) ho.secret = auth::DeriveKey(secret, auth::kRpcKeyPhrase);
+    }
+    ho.tls_cert = o.tls_cert;
+    ho.tls_key = o.tls_key;
+    ho.threads = static_cast<int>(std::max(4u, std::thread::hardware_concurrency()));
+    auto server = rpc::HttpRpcServer::Start(**backend, ho);
+    if (!server.ok()) {
+      std::cerr << "cable rpc: error: HTTP RPC: " << server.error().message << "\n";
+      return server.error().code == "tls" ? kExitUsage : kExitFailure;
+    }
+    http = std::move(*server);
+    const bool v6 = ho.host.find(':') != std::string::npos;
+    listening.push_back(std::string(ho.tls_cert.empty() ? "http://" : "https://") +
+                        (v6 ? "[" + ho.host + "]" : ho.host) + ":" + std::to_string(http->port()) +
+                        ho.path +
+                        (ho.secret.empty() ? " (HTTP RPC)" : " (HTTP RPC, Bearer secret)"));
   }
+  std::string where;
+  for (const auto& l : listening) where += (where.empty() ? "" : " and ") + l;
   std::cout << "cable rpc: serving " << (*backend)->Summary() << " on " << where
-            << (so.tls_cert.empty() ? "" : " (TLS)") << " (broadcasts: " << DescribeBroadcasts(pc)
-            << ")" << std::endl;
+            << " (broadcasts: " << DescribeBroadcasts(pc) << ")" << std::endl;
 
   int sig = 0;
   sigwait(&signals, &sig);
   log::Info("cable rpc: {} received, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
   // Calls take microseconds; a short grace matters because gRPC otherwise
   // waits seconds for idle client connections to go away after GOAWAY.
-  (*server)->Shutdown(std::chrono::seconds(1));
+  if (http) http->Shutdown(std::chrono::seconds(1));
+  if (grpc) grpc->Shutdown(std::chrono::seconds(1));
   return kExitOk;
 }
 
@@ -174,7 +238,9 @@ int Run(const RpcOptions& o) {
 
 void AddRpcCommand(CLI::App& root, Commands& commands) {
   auto* sub = root.add_subcommand(
-      "rpc", "Serve a mock AnyCable RPC backend (gRPC anycable.RPC) from YAML channel definitions");
+      "rpc",
+      "Serve a mock AnyCable RPC backend (gRPC anycable.RPC and/or HTTP RPC) from YAML channel "
+      "definitions");
   sub->footer(kFooter);
   auto o = std::make_shared<RpcOptions>();
   sub->add_option("--channels,-c", o->channels,
@@ -184,8 +250,18 @@ void AddRpcCommand(CLI::App& root, Commands& commands) {
   sub->add_option("--host,--rpc-host,--rpc_host", o->host,
                   "Listen address host:port (env ANYCABLE_RPC_HOST; default 127.0.0.1:50051)");
   sub->add_option("--tls-cert", o->tls_cert,
-                  "Serve gRPC over TLS with this certificate (PEM; needs --tls-key)");
+                  "Serve gRPC and HTTP RPC over TLS with this certificate (PEM; needs --tls-key)");
   sub->add_option("--tls-key", o->tls_key, "The private key of --tls-cert (PEM)");
+  sub->add_option("--http-port", o->http_port,
+                  "Also serve HTTP RPC on this port, on the host of --host (0: a free port)")
+      ->check(CLI::Range(0, 65535));
+  sub->add_option("--http-path", o->http_path,
+                  "Path HTTP RPC is served under: <path>/connect, /command, /disconnect")
+      ->capture_default_str();
+  sub->add_option("--http-rpc-secret,--http_rpc_secret", o->http_secret,
+                  "Bearer secret HTTP RPC requests must carry (env ANYCABLE_HTTP_RPC_SECRET; "
+                  "default: derived from --secret, else none)");
+  sub->add_flag("--no-grpc", o->no_grpc, "Serve HTTP RPC only (needs --http-port)");
   sub->add_option("--broadcast-adapter,--broadcast_adapter", o->adapter,
                   "http, api, redis, redisx or nats (env ANYCABLE_BROADCAST_ADAPTER; default "
                   "http)");
@@ -201,8 +277,9 @@ void AddRpcCommand(CLI::App& root, Commands& commands) {
                   "CA certificate (PEM) trusted for an https:// broadcast URL");
   sub->add_flag("--broadcast-insecure", o->broadcast_insecure,
                 "Do not verify the certificate of an https:// broadcast URL");
-  sub->add_option("--secret", o->secret,
-                  "Application secret; derives the broadcast and API keys (env ANYCABLE_SECRET)");
+  sub->add_option(
+      "--secret", o->secret,
+      "Application secret; derives the broadcast, API and HTTP RPC keys (env ANYCABLE_SECRET)");
   sub->add_option("--redis-url,--redis_url", o->redis_url,
                   "Redis URL (env ANYCABLE_REDIS_URL, REDIS_URL)");
   sub->add_option("--redis-channel,--redis_channel", o->redis_channel,

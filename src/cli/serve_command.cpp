@@ -428,27 +428,28 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
   Flag(sub, "rpc_concurrency", c.rpc_concurrency, "Max concurrent RPC calls", kRpc)
       ->check(CLI::PositiveNumber);
   Flag(sub, "rpc_request_timeout", c.rpc_request_timeout_ms,
-       "Per-attempt RPC timeout, ms (0: none)", kRpc)
+       "Per-attempt RPC timeout, ms (0: none for gRPC, 3000 for HTTP RPC)", kRpc)
       ->check(CLI::NonNegativeNumber);
   Flag(sub, "rpc_command_timeout", c.rpc_command_timeout_ms,
        "Overall RPC command timeout including retries, ms", kRpc)
       ->check(CLI::PositiveNumber);
   Flag(sub, "http_rpc_secret", c.http_rpc_secret,
        "Bearer secret for HTTP RPC (default: derived from --secret)", kRpc);
-  Switch(sub, "rpc_enable_tls", c.rpc_enable_tls, "Call the gRPC backend over TLS", kRpc);
+  Switch(sub, "rpc_enable_tls", c.rpc_enable_tls,
+         "Call the gRPC backend over TLS (HTTP RPC: use an https:// --rpc_host)", kRpc);
   Flag(sub, "rpc_tls_verify", c.rpc_tls_verify,
-       "Check the gRPC backend's certificate (false: encrypted but unauthenticated, for "
-       "development)",
+       "Check the RPC backend's certificate, gRPC or https:// (false: encrypted but "
+       "unauthenticated, for development)",
        kRpc);
   Flag(sub, "rpc_tls_root_ca", c.rpc_tls_root_ca,
-       "CA certificate(s) the gRPC backend's certificate must chain to: a PEM file or PEM text "
-       "(turns TLS on; default: the system's CAs)",
+       "CA certificate(s) the RPC backend's certificate must chain to: a PEM file or PEM text "
+       "(turns gRPC TLS on; default: the system's CAs)",
        kRpc);
   Flag(sub, "rpc_max_call_recv_size", c.rpc_max_call_recv_size,
-       "Largest gRPC reply accepted, in bytes (0: gRPC's 4 MiB)", kRpc)
+       "Largest RPC reply accepted, in bytes (0: 4 MiB), gRPC and HTTP", kRpc)
       ->check(CLI::NonNegativeNumber);
   Flag(sub, "rpc_max_call_send_size", c.rpc_max_call_send_size,
-       "Largest gRPC request sent, in bytes (0: no limit)", kRpc)
+       "Largest RPC request sent, in bytes (0: no limit), gRPC and HTTP", kRpc)
       ->check(CLI::NonNegativeNumber);
   Flag(sub, "headers", o->headers, "Request headers passed to RPC, comma-separated", kRpc);
   Flag(sub, "proxy-cookies", o->proxy_cookies,

@@ -27,6 +27,8 @@ inline constexpr const char* kIgnored = "ignored";          // input to skip wit
 inline constexpr const char* kUsage = "usage";              // bad flags or settings
 inline constexpr const char* kExited = "exited";            // a child process exited
 inline constexpr const char* kStepFailed = "step_failed";   // a backend handler step failed
+inline constexpr const char* kTls = "tls";                  // a TLS handshake or certificate failed
+inline constexpr const char* kTooLarge = "too_large";       // a reply over the size limit
 }  // namespace codes
 
 // "http_404": the code of an HTTP exchange answered with that status.
@@ -49,6 +51,8 @@ struct Error {
   bool IsUsage() const { return code == codes::kUsage; }
   bool IsExited() const { return code == codes::kExited; }
   bool IsStepFailed() const { return code == codes::kStepFailed; }
+  bool IsTls() const { return code == codes::kTls; }
+  bool IsTooLarge() const { return code == codes::kTooLarge; }
   // The status of an HttpStatusCode() error; 0 for any other code.
   int HttpStatus() const {
     if (code.size() < 6 || code.compare(0, 5, "http_") != 0) return 0;

@@ -8,6 +8,7 @@
 
 #include <thread>
 
+#include "common/auth/derived_key.h"
 #include "common/http/url.h"
 #include "common/net/free_port.h"
 
@@ -201,6 +202,15 @@ Status Instance::WaitReady(Process& p, const std::string& what, const std::strin
 Status Instance::StartRpc() {
   std::vector<std::string> argv = {
       options_.self_exe, "rpc", "--channels", Join(options_.backends, ","), "--host", rpc_host_};
+  if (options_.rpc_http) {
+    argv.insert(argv.end(),
+                {"--no-grpc", "--http-port", rpc_host_.substr(rpc_host_.rfind(':') + 1)});
+    // The server derives its HTTP RPC secret from the same --secret.
+    if (!options_.secret.empty()) {
+      argv.insert(argv.end(),
+                  {"--http-rpc-secret", auth::DeriveKey(options_.secret, auth::kRpcKeyPhrase)});
+    }
+  }
   const auto& pc = options_.publishing;
   argv.insert(argv.end(),
               {"--broadcast-adapter", options_.default_adapter, "--broadcast-url", broadcast_url_,

@@ -25,6 +25,8 @@ struct InstanceOptions {
   std::string default_adapter = "http";
   bool start_rpc = false;
   std::string rpc_listen;  // empty: a free port when the command uses {rpc_host}, else :50051
+  // The backend serves HTTP RPC at http://{rpc_host}/_anycable instead of gRPC.
+  bool rpc_http = false;
   std::vector<std::string> backends;
   std::string self_exe;  // the cable binary, for `cable rpc`
   std::string secret;

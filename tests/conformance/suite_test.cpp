@@ -57,6 +57,24 @@ TEST(ConformanceSuite, EverythingPassesAgainstCableServe) {
   rmdir(dir);
 }
 
+// The same suite with the server calling the backend over HTTP RPC
+// (`cable rpc --http-port`, started by the runner with --rpc-http) instead
+// of gRPC: every scenario that passes over gRPC passes over HTTP.
+TEST(ConformanceSuite, EverythingPassesOverHttpRpc) {
+  std::string command = ServeCommand(CableProfileFlags());
+  const std::string grpc = "--rpc_host {rpc_host}";
+  const auto at = command.find(grpc);
+  ASSERT_NE(at, std::string::npos) << command;
+  command.replace(at, grpc.size(), "--rpc_host http://{rpc_host}/_anycable");
+  RunResult r = Conformance({"--profile", "cable", "--command", command, "--rpc-http", "--secret",
+                             kSecret, "--jobs", "4"});
+  std::cout << r.out << r.err;
+  EXPECT_EQ(r.exit_code, 0);
+  Summary s = ParseSummary(LastLine(r.out));
+  EXPECT_GE(s.passed, 60) << LastLine(r.out);
+  EXPECT_EQ(s.failed, 0) << LastLine(r.out);
+}
+
 // Broadcast adapters other than HTTP: one server (the adapters fan out to
 // every server listening, so parallel servers would see each other's
 // broadcasts), with throwaway redis-server and nats-server.

@@ -2,9 +2,11 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <cctype>
+#include <functional>
 
 namespace cable::testing {
 
@@ -36,6 +38,8 @@ struct HttpSink::Impl : std::enable_shared_from_this<HttpSink::Impl> {
   std::vector<std::pair<std::string, std::string>> extra_headers;
   bool close_after = false;
   bool unresponsive = false;
+  bool hold = false;
+  std::vector<std::function<void()>> held;
   int accepted = 0;
   int closed = 0;
 
@@ -73,7 +77,7 @@ struct HttpSink::Impl : std::enable_shared_from_this<HttpSink::Impl> {
       int status;
       std::string body;
       std::vector<std::pair<std::string, std::string>> extra_headers;
-      bool close_after, unresponsive;
+      bool close_after, unresponsive, hold;
       {
         std::lock_guard lock(owner->mu);
         if (owner->recorded.size() < kMaxRecorded) owner->recorded.push_back(std::move(r));
@@ -82,16 +86,36 @@ struct HttpSink::Impl : std::enable_shared_from_this<HttpSink::Impl> {
         extra_headers = owner->extra_headers;
         close_after = owner->close_after;
         unresponsive = owner->unresponsive;
+        hold = owner->hold;
+        if (hold) {
+          owner->held.push_back([self = shared_from_this(), keep_alive = req.keep_alive()] {
+            std::string held_body;
+            int held_status;
+            {
+              std::lock_guard lock(self->owner->mu);
+              held_status = self->owner->status;
+              held_body = self->owner->body;
+            }
+            self->Answer(held_status, std::move(held_body), {}, false, keep_alive);
+          });
+        }
       }
       owner->cv.notify_all();
       if (unresponsive) return Read();  // keeps the connection open, never answers
+      if (hold) return;
+      Answer(status, std::move(body), extra_headers, close_after, req.keep_alive());
+    }
+
+    void Answer(int status, std::string body,
+                const std::vector<std::pair<std::string, std::string>>& extra_headers,
+                bool close_after, bool keep_alive) {
       response = {};
       response.result(static_cast<unsigned>(status));
       response.version(11);
       response.set(bhttp::field::content_type, "text/plain");
       for (const auto& [name, value] : extra_headers) response.set(name, value);
       response.body() = std::move(body);
-      response.keep_alive(req.keep_alive());
+      response.keep_alive(keep_alive);
       response.prepare_payload();
       bhttp::async_write(socket, response,
                          [self = shared_from_this(), close_after](beast::error_code ec, size_t) {
@@ -162,6 +186,20 @@ void HttpSink::set_response_header(std::string name, std::string value) {
 void HttpSink::set_close_after_response(bool close) {
   std::lock_guard lock(impl_->mu);
   impl_->close_after = close;
+}
+
+void HttpSink::set_hold(bool hold) {
+  std::lock_guard lock(impl_->mu);
+  impl_->hold = hold;
+}
+
+void HttpSink::ReleaseHeld() {
+  std::vector<std::function<void()>> held;
+  {
+    std::lock_guard lock(impl_->mu);
+    held.swap(impl_->held);
+  }
+  for (auto& answer : held) asio::post(impl_->ioc, std::move(answer));
 }
 
 void HttpSink::set_unresponsive(bool unresponsive) {

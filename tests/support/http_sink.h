@@ -48,6 +48,11 @@ class HttpSink {
   void set_close_after_response(bool close);
   // Record requests but never answer them (clients time out).
   void set_unresponsive(bool unresponsive);
+  // Record requests and hold their answers until ReleaseHeld() (a backend
+  // that is slow for as long as the test wants).
+  void set_hold(bool hold);
+  // Answers every held request now, with the status and body then set.
+  void ReleaseHeld();
 
   // Wait (bounded) until at least `n` requests were recorded / `n`
   // connections were closed by either side.

@@ -1,6 +1,9 @@
 #include "common/http/http_client.h"
 
 #include <fmt/format.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -9,6 +12,7 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+#include <memory>
 #include <optional>
 
 #include "common/sigpipe.h"
@@ -55,12 +59,32 @@ struct Client::Impl {
     }
     tls_context->set_verify_mode(asio::ssl::verify_peer);
     beast::error_code ec;
-    if (options.tls_ca_file.empty()) {
+    if (options.tls_ca_file.empty() && options.tls_ca_pem.empty()) {
       tls_context->set_default_verify_paths(ec);
-    } else {
+    } else if (!options.tls_ca_file.empty()) {
       tls_context->load_verify_file(options.tls_ca_file, ec);
     }
-    if (ec) tls_setup_error = "cannot load CA file " + options.tls_ca_file + ": " + ec.message();
+    if (ec) {
+      tls_setup_error = "cannot load CA file " + options.tls_ca_file + ": " + ec.message();
+      return;
+    }
+    if (!options.tls_ca_pem.empty()) AddPemAuthorities();
+  }
+
+  // Every certificate of the PEM text (asio's add_certificate_authority
+  // reads only the first of a bundle).
+  void AddPemAuthorities() {
+    std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+        BIO_new_mem_buf(options.tls_ca_pem.data(), static_cast<int>(options.tls_ca_pem.size())),
+        &BIO_free);
+    X509_STORE* store = SSL_CTX_get_cert_store(tls_context->native_handle());
+    int added = 0;
+    while (X509* cert = bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr) {
+      if (X509_STORE_add_cert(store, cert) == 1) ++added;
+      X509_free(cert);
+    }
+    ERR_clear_error();  // the end of the text reads as a PEM error
+    if (added == 0) tls_setup_error = "the CA certificate text holds no PEM certificate";
   }
 
   void Close() {
@@ -142,7 +166,8 @@ struct Client::Impl {
       long verify = SSL_get_verify_result(ssl);
       if (verify != X509_V_OK) why += std::string(": ") + X509_verify_cert_error_string(verify);
       Close();
-      return Error{"tls", fmt::format("TLS handshake with {} failed: {}", origin.Authority(), why)};
+      return Error{codes::kTls,
+                   fmt::format("TLS handshake with {} failed: {}", origin.Authority(), why)};
     }
     return Status::Ok();
   }
@@ -191,14 +216,22 @@ struct Client::Impl {
       Close();
       if (ec == bhttp::error::body_limit || ec == bhttp::error::header_limit ||
           ec == bhttp::error::buffer_overflow) {
-        return Error{"bad_response", fmt::format("response from {} too large (limit {} bytes)",
-                                                 origin.Authority(), options.max_response_body)};
+        return Error{codes::kTooLarge, fmt::format("response from {} too large (limit {} bytes)",
+                                                   origin.Authority(), options.max_response_body)};
       }
       return Error{codes::kIoError, fmt::format("reading the response from {} failed: {}",
                                                 origin.Authority(), ec.message())};
     }
     auto res = parser.release();
     if (!res.keep_alive()) Close();
+    // Beast 1.74 lets the first body read through a fresh buffer pass its
+    // limit (memory stays bounded by the buffer's own limit); the limit
+    // the caller asked for is checked here so it holds exactly.
+    if (res.body().size() > options.max_response_body) {
+      Close();
+      return Error{codes::kTooLarge, fmt::format("response from {} too large (limit {} bytes)",
+                                                 origin.Authority(), options.max_response_body)};
+    }
     Response out;
     out.status = static_cast<int>(res.result_int());
     out.reason = std::string(res.reason());
@@ -222,7 +255,7 @@ int Client::connections_opened() const {
 Result<Response> Client::Send(std::string_view method, std::string_view target, std::string body,
                               const Headers& headers) {
   Impl& d = *impl_;
-  if (!d.tls_setup_error.empty()) return Error{"tls", d.tls_setup_error};
+  if (!d.tls_setup_error.empty()) return Error{codes::kTls, d.tls_setup_error};
   bhttp::request<bhttp::string_body> req;
   req.method_string(beast::string_view(method.data(), method.size()));
   req.target(beast::string_view(target.data(), target.size()));

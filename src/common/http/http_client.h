@@ -10,7 +10,8 @@
 // Every call is bounded by `timeout` covering resolve, connect, write and
 // read; response bodies above `max_response_body` are an error. https://
 // origins use TLS 1.2+ with the server certificate checked against the host
-// and `tls_ca_file` (PEM), else the system trust store; `tls_verify` false
+// and `tls_ca_file` (PEM) or `tls_ca_pem` (PEM text), else the system trust
+// store; `tls_verify` false
 // accepts any certificate. Not thread-safe: use one client per thread.
 
 #include <chrono>
@@ -40,6 +41,7 @@ struct ClientOptions {
   size_t max_response_body = 1 << 20;
   // https:// only.
   std::string tls_ca_file;
+  std::string tls_ca_pem;  // certificates as PEM text, next to or instead of the file
   bool tls_verify = true;
 };
 
@@ -52,8 +54,8 @@ class Client {
 
   // Sends `method target` with `body` (Content-Length set) and `headers`.
   // Errors: "unreachable" (resolve/connect failed), "tls" (handshake or
-  // certificate),
-  // "timeout", "io_error" (connection broke mid-exchange), "bad_response".
+  // certificate), "timeout", "io_error" (connection broke mid-exchange),
+  // "too_large" (the response is over max_response_body).
   // Any HTTP status is a successful exchange; callers interpret it.
   Result<Response> Send(std::string_view method, std::string_view target, std::string body,
                         const Headers& headers = {});

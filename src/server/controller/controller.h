@@ -5,9 +5,12 @@
 // `--norpc`. Plain structs keep protobuf and gRPC headers out of the session.
 //
 // Callbacks may run on any thread; callers re-post them to their worker.
+// `done` is called exactly once per call.
 
+#include <atomic>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -21,6 +24,12 @@ enum class RpcStatus { kError = 0, kSuccess = 1, kFailure = 2 };
 using StateMap = std::map<std::string, std::string>;
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
+// Raised by the caller once it no longer wants the reply (its session
+// closed). A call still waiting for a concurrency slot is then not made:
+// `done` gets kError with kCanceledError. Empty: never canceled.
+using CancelFlag = std::shared_ptr<const std::atomic<bool>>;
+inline constexpr const char* kCanceledError = "canceled: the session closed while the call waited";
+
 struct RequestEnv {
   std::string url;
   HeaderList headers;
@@ -30,6 +39,7 @@ struct RequestEnv {
 
 struct ConnectRequest {
   RequestEnv env;
+  CancelFlag cancel;
 };
 
 struct ConnectReply {
@@ -46,6 +56,7 @@ struct CommandRequest {
   std::string connection_identifiers;
   std::string data;
   RequestEnv env;
+  CancelFlag cancel;
 };
 
 // Join or leave on the session's behalf (CommandResponse.presence).

@@ -19,6 +19,7 @@
 #include "common/strings.h"
 #include "server/controller/concurrency_limiter.h"
 #include "server/controller/proto_convert.h"
+#include "server/controller/rpc_error.h"
 
 namespace cable::server {
 
@@ -169,6 +170,7 @@ struct GrpcController::Impl {
   struct Call : std::enable_shared_from_this<Call<Req, Resp, Reply>> {
     Impl* impl;
     std::string sid;
+    CancelFlag cancel;
     Req request;
     Resp response;
     std::unique_ptr<grpc::ClientContext> context;
@@ -180,7 +182,15 @@ struct GrpcController::Impl {
 
     void Start() {
       auto self = this->shared_from_this();
-      impl->limiter.Acquire([self] { self->Attempt(); });
+      impl->limiter.Acquire(std::move(cancel), [self](bool canceled) {
+        if (!canceled) {
+          Inc(self->impl->metrics.rpc_call_total);
+          return self->Attempt();
+        }
+        Reply reply;
+        reply.error = kCanceledError;
+        self->done(std::move(reply));
+      });
     }
 
     void Attempt() {
@@ -196,7 +206,6 @@ struct GrpcController::Impl {
       // gRPC takes wall-clock deadlines.
       context->set_deadline(std::chrono::system_clock::now() + (attempt_deadline - Clock::now()));
       response.Clear();
-      Inc(impl->metrics.rpc_call_total);
       auto self = this->shared_from_this();
       invoke(context.get(), &request, &response,
              [self](grpc::Status status) { self->OnDone(status); });
@@ -226,17 +235,18 @@ struct GrpcController::Impl {
       if (code == grpc::StatusCode::DEADLINE_EXCEEDED) Inc(impl->metrics.rpc_timeout_total);
       Reply reply;
       reply.status = RpcStatus::kError;
-      reply.error =
-          "rpc error: " + std::to_string(static_cast<int>(code)) + " " + status.error_message();
+      reply.error = RpcErrorText(code, status.error_message());
       done(std::move(reply));
     }
   };
 
   template <typename Req, typename Resp, typename Reply, typename Invoke>
-  void Run(const std::string& sid, Req request, Invoke invoke, std::function<void(Reply)> done) {
+  void Run(const std::string& sid, CancelFlag cancel, Req request, Invoke invoke,
+           std::function<void(Reply)> done) {
     auto call = std::make_shared<Call<Req, Resp, Reply>>();
     call->impl = this;
     call->sid = sid;
+    call->cancel = std::move(cancel);
     call->request = std::move(request);
     call->invoke = std::move(invoke);
     call->done = std::move(done);
@@ -280,7 +290,7 @@ void GrpcController::Connect(const std::string& sid, ConnectRequest request,
                              std::function<void(ConnectReply)> done) {
   auto* stub = impl_->stub.get();
   impl_->Run<anycable::ConnectionRequest, anycable::ConnectionResponse, ConnectReply>(
-      sid, ToProto(request),
+      sid, request.cancel, ToProto(request),
       [stub](grpc::ClientContext* ctx, const anycable::ConnectionRequest* req,
              anycable::ConnectionResponse* resp, std::function<void(grpc::Status)> cb) {
         stub->async()->Connect(ctx, req, resp, std::move(cb));
@@ -292,7 +302,7 @@ void GrpcController::Command(const std::string& sid, CommandRequest request,
                              std::function<void(CommandReply)> done) {
   auto* stub = impl_->stub.get();
   impl_->Run<anycable::CommandMessage, anycable::CommandResponse, CommandReply>(
-      sid, ToProto(request),
+      sid, request.cancel, ToProto(request),
       [stub](grpc::ClientContext* ctx, const anycable::CommandMessage* req,
              anycable::CommandResponse* resp, std::function<void(grpc::Status)> cb) {
         stub->async()->Command(ctx, req, resp, std::move(cb));
@@ -304,7 +314,7 @@ void GrpcController::Disconnect(const std::string& sid, DisconnectRequest reques
                                 std::function<void(DisconnectReply)> done) {
   auto* stub = impl_->stub.get();
   impl_->Run<anycable::DisconnectRequest, anycable::DisconnectResponse, DisconnectReply>(
-      sid, ToProto(request),
+      sid, nullptr, ToProto(request),
       [stub](grpc::ClientContext* ctx, const anycable::DisconnectRequest* req,
              anycable::DisconnectResponse* resp, std::function<void(grpc::Status)> cb) {
         stub->async()->Disconnect(ctx, req, resp, std::move(cb));

@@ -2,9 +2,18 @@
 // Controller over AnyCable's HTTP RPC (spec §4.5): POST <rpc_host>/connect,
 // /command and /disconnect with the protobuf messages as JSON (snake_case,
 // empty fields omitted, enums as integers), `Authorization: Bearer <secret>`
-// and `X-Anycable-Meta-*` headers. Calls run on a pool of --rpc_concurrency
-// threads, each with its own kept-alive connection; network errors are
-// retried with backoff within the command timeout.
+// and `X-Anycable-Meta-*` headers.
+//
+// Outcomes map onto the gRPC status that means the same, so sessions treat
+// them as they treat gRPC errors: 401 Unauthenticated, 400/422
+// InvalidArgument, other non-200 Unknown, no connection Unavailable
+// (retried with backoff within the command timeout), TLS failure
+// Unauthenticated, no answer within the request timeout DeadlineExceeded.
+// Replies are bounded by --rpc_max_call_recv_size (4 MiB by default); a
+// reply that is not the expected JSON fails the call with a clear error.
+// A circuit breaker (circuit_breaker.h) fails calls at once while most fail.
+// At most --rpc_concurrency calls run at once, each on its own thread with a
+// kept-alive connection; the rest wait (concurrency_limiter.h).
 
 #include <memory>
 

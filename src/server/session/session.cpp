@@ -90,6 +90,7 @@ void Session::AuthenticateAfresh() {
   }
   ConnectRequest request;
   request.env = MakeEnv(nullptr);
+  request.cancel = cancel_flag();
   Inc(node_.metrics().connect_calls_total);
   auto self = shared_from_this();
   node_.controller().Connect(info_.sid, std::move(request), [self](ConnectReply reply) {
@@ -163,6 +164,7 @@ void Session::Close(uint16_t code, std::string_view reason) {
 void Session::Terminate() {
   if (state_ == State::kClosed) return;
   state_ = State::kClosed;
+  terminated_.store(true, std::memory_order_release);
   auto self = shared_from_this();  // keep alive until the end of this call
   if (counted_as_sse_) {
     counted_as_sse_ = false;

@@ -36,6 +36,7 @@
 #include <fmt/format.h>
 #include <sys/types.h>
 
+#include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <cstdint>
@@ -145,6 +146,9 @@ class Session : public std::enable_shared_from_this<Session>, private FrameReade
 
   // session.cpp
   RequestEnv MakeEnv(const StateMap* istate) const;
+  // Raised when the session terminates, so RPC calls still waiting for a
+  // concurrency slot are dropped (shares ownership with the session).
+  CancelFlag cancel_flag() { return CancelFlag(shared_from_this(), &terminated_); }
   void Authenticate();
   void AuthenticateAfresh();
   void OnConnectReply(ConnectReply reply);
@@ -251,6 +255,8 @@ class Session : public std::enable_shared_from_this<Session>, private FrameReade
   // SSE: nothing is written until the HTTP status is known (session_sse.cpp).
   bool output_held_ = false;
   bool counted_as_sse_ = false;  // in sse_clients_num
+  // Read by RPC controllers on their threads (see cancel_flag()).
+  std::atomic<bool> terminated_{false};
 
   std::string identifiers_;
   StateMap cstate_;

@@ -150,13 +150,14 @@ void Session::Unsubscribe(protocol::ClientCommand cmd) {
   request.identifier = cmd.identifier;
   request.connection_identifiers = identifiers_;
   request.env = MakeEnv(&sub->istate);
+  request.cancel = cancel_flag();
   // Streams stop at once: the client considers itself unsubscribed now.
   subscriptions_.Remove(hub_link(), cmd.identifier);
   CommitSnapshot();
   auto self = shared_from_this();
   node_.controller().Command(info_.sid, std::move(request), [self](CommandReply reply) {
     self->PostBack([self, reply = std::move(reply)]() mutable {
-      if (reply.status == RpcStatus::kError) {
+      if (reply.status == RpcStatus::kError && self->state_ != State::kClosed) {
         self->LogAboutClient(log::Level::kError, "Unsubscribe failed sid={}: {}", self->info_.sid,
                              reply.error);
       } else if (self->state_ == State::kOpen) {
@@ -184,6 +185,7 @@ void Session::Perform(protocol::ClientCommand cmd) {
 void Session::CallCommand(CommandRequest request, bool subscribing, std::string history,
                           std::string presence) {
   auto self = shared_from_this();
+  request.cancel = cancel_flag();
   std::string identifier = request.identifier;
   node_.controller().Command(
       info_.sid, std::move(request),
