@@ -169,10 +169,17 @@ Status CheckShape(const MergeInput& in) {
   if (n < 1 || i < 1 || i > n) {
     return Format(fmt::format("{}: shard {}/{} does not exist", in.name, i, n));
   }
-  if (r["histograms_exact"].value("layout", Json()) != HistogramLayoutJson()) {
-    return Mismatch(in.name + ": histogram layout " +
-                    r["histograms_exact"].value("layout", Json()).dump() + " is not this " +
-                    "version's " + HistogramLayoutJson().dump());
+  // Key by key: a report rewritten by another tool may order keys
+  // differently, and ordered_json compares order too.
+  const Json layout = r["histograms_exact"].value("layout", Json());
+  bool same_layout = layout.is_object();
+  const Json ours = HistogramLayoutJson();
+  for (auto it = ours.begin(); same_layout && it != ours.end(); ++it) {
+    same_layout = layout.contains(it.key()) && layout[it.key()] == it.value();
+  }
+  if (!same_layout) {
+    return Mismatch(in.name + ": histogram layout " + layout.dump() + " is not this " +
+                    "version's " + ours.dump());
   }
   if (!r.value("timeline", Json()).is_array()) {
     return Format(in.name + ": \"timeline\" is not an array");
@@ -222,7 +229,8 @@ Status CheckSameRun(const std::vector<Shard>& shards, std::vector<std::string>* 
     const Json& sa = a.report["shard"];
     const Json& sb = b.report["shard"];
     if (sa.value("start_at", Json()).is_null() != sb.value("start_at", Json()).is_null() ||
-        std::llabs(Int(sa, "start_at_unix_ms") - Int(sb, "start_at_unix_ms")) > 1000) {
+        std::fabs(static_cast<double>(Int(sa, "start_at_unix_ms")) -
+                  static_cast<double>(Int(sb, "start_at_unix_ms"))) > 1000) {
       warnings->push_back(fmt::format(
           "{} and {} began their measured phases at different times (--start-at {} and {})", a.name,
           b.name, sa.value("start_at", Json()).dump(), sb.value("start_at", Json()).dump()));
