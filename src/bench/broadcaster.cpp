@@ -71,7 +71,11 @@ void Broadcaster::Run(int64_t t0_ns, int64_t end_ns) {
   std::vector<broadcast::Publication> batch;
   std::vector<int> batch_streams;
 
-  int64_t i = 0;
+  // A shard publishes every shard_count-th message of the run, starting
+  // with its own number: exactly the messages of the streams it owns
+  // (shard.h), at the times one run would publish them.
+  const int64_t step = o.shard_count;
+  int64_t i = o.shard_index - 1;
   while (i < count && !stop_.load()) {
     int64_t due = Due(i, t0_ns);
     if (due >= end_ns) break;
@@ -99,7 +103,7 @@ void Broadcaster::Run(int64_t t0_ns, int64_t end_ns) {
       } else {
         Fail(1, "no subscribed client left on stream " + plan.streams[stream].name);
       }
-      ++i;
+      i += step;
       continue;
     }
 
@@ -118,7 +122,7 @@ void Broadcaster::Run(int64_t t0_ns, int64_t end_ns) {
                     o.payload_padding);
       batch.push_back({plan.streams[stream].name, data, std::nullopt});
       batch_streams.push_back(static_cast<int>(stream));
-      ++j;
+      j += step;
     }
     attempted_.fetch_add(static_cast<int64_t>(batch.size()));
     requests_.fetch_add(1);

@@ -13,7 +13,7 @@
 //
 // Messages go round-robin over the streams; each stream numbers its own
 // messages 0, 1, 2, ... so every subscriber can check it got each exactly
-// once.
+// once. A shard publishes only to its own streams (shard.h).
 
 #include <atomic>
 #include <mutex>

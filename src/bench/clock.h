@@ -19,6 +19,14 @@ inline int64_t NowNs() {
   return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
+// Wall-clock time (unix ns): only to turn an agreed start time (--start-at)
+// into a monotonic instant, never to time anything.
+inline int64_t RealtimeNs() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
 // Sleeps until the monotonic instant `ns` (absolute, so a late wakeup does
 // not push every later deadline back).
 inline void SleepUntilNs(int64_t ns) {

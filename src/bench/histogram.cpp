@@ -48,6 +48,20 @@ std::vector<Histogram::Bucket> Histogram::Buckets() const {
   return out;
 }
 
+Histogram Histogram::Restore(const std::vector<std::pair<int, int64_t>>& buckets, int64_t sum_ns,
+                             int64_t min_ns, int64_t max_ns) {
+  Histogram h;
+  for (const auto& [idx, n] : buckets) {
+    h.counts_[static_cast<size_t>(idx)] += n;
+    h.count_ += n;
+  }
+  if (h.count_ == 0) return Histogram();
+  h.sum_ns_ = sum_ns;
+  h.min_ns_ = min_ns;
+  h.max_ns_ = max_ns;
+  return h;
+}
+
 Percentiles Summarize(const Histogram& h) {
   Percentiles p;
   p.count = h.count();

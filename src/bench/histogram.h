@@ -14,7 +14,9 @@
 // the requested rank (as HdrHistogram does), capped at the exact maximum.
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace cable::bench {
@@ -52,6 +54,16 @@ class Histogram {
     int64_t count;
   };
   std::vector<Bucket> Buckets() const;
+
+  // The exact state, for reports that are merged later (histogram_json.h).
+  int64_t sum_ns() const { return sum_ns_; }
+  int64_t BucketCount(int idx) const { return counts_[static_cast<size_t>(idx)]; }
+  // Rebuilds a histogram from a saved state: samples per bucket index
+  // (valid indexes, counts >= 0, checked by the caller) and the exact sum,
+  // minimum and maximum. Merging restored histograms is exact, as merging
+  // live ones is.
+  static Histogram Restore(const std::vector<std::pair<int, int64_t>>& buckets, int64_t sum_ns,
+                           int64_t min_ns, int64_t max_ns);
 
   static int Index(int64_t us) {
     if (us < 2 * kSub) return static_cast<int>(us);

@@ -8,6 +8,7 @@
 #include "bench/clock.h"
 #include "bench/payload.h"
 #include "bench/scanner.h"
+#include "bench/shard.h"
 
 namespace cable::bench {
 
@@ -33,7 +34,10 @@ Loop::Loop(int index, int loops, RunShared& shared)
   const uint32_t key = rd() | 1;
   for (int i = 0; i < 4; ++i) mask_[i] = static_cast<uint8_t>(key >> (8 * i));
   const BenchOptions& o = *shared.options;
-  for (int client = index; client < o.clients; client += loops) {
+  // Clients keep their global numbers when the run is sharded (shard.h).
+  const int local_clients = ShardClients(o);
+  for (int local = index; local < local_clients; local += loops) {
+    const int client = ShardClient(o, local);
     auto c = std::make_unique<Connection>(*this, client, shared.plan->StreamOf(client));
     // The last --reconnect clients drop and come back; the first ones stay,
     // so every stream keeps a `perform` sender.
@@ -49,8 +53,9 @@ Loop::Loop(int index, int loops, RunShared& shared)
     connections_.push_back(std::move(c));
   }
   ready_list_.reserve(connections_.size());
-  // Split the in-flight cap so the total matches --connect-concurrency.
-  in_flight_cap_ = std::max<int64_t>(1, (o.connect_concurrency + loops - 1 - index) / loops);
+  // Split the in-flight cap so the total (over every loop of every shard)
+  // matches --connect-concurrency.
+  in_flight_cap_ = std::max<int64_t>(1, ShareOf(o.connect_concurrency, slot(), slots()));
   frame_buffer_.reserve(4096);
   payload_buffer_.reserve(4096);
   command_buffer_.reserve(4096);
@@ -392,12 +397,13 @@ void Loop::BeginEcho(int64_t t0_ns, int64_t end_ns, int64_t count) {
     const BenchOptions& o = options();
     echoing_ = true;
     echo_end_ns_ = end_ns;
-    // This loop's share of the total count and rate.
-    echo_left_ = count > 0 ? count / loops_ + (index_ < count % loops_ ? 1 : 0) : INT64_MAX;
+    // This loop's share of the total count and rate: request i of the
+    // whole run (every loop of every shard) goes to slot i mod slots.
+    echo_left_ = count > 0 ? ShareOf(count, slot(), slots()) : INT64_MAX;
     if (o.rate > 0) {
       double global_period = 1e9 / o.rate;
-      echo_period_ns_ = static_cast<int64_t>(global_period * loops_);
-      echo_next_ns_ = t0_ns + static_cast<int64_t>(global_period * index_);
+      echo_period_ns_ = static_cast<int64_t>(global_period * static_cast<double>(slots()));
+      echo_next_ns_ = t0_ns + static_cast<int64_t>(global_period * static_cast<double>(slot()));
     }
     EchoTick();
   });
@@ -441,7 +447,7 @@ void Loop::EchoTick() {
   }
   if (o.concurrent > 0) {
     // Closed loop: keep this loop's share of --concurrent requests in flight.
-    int64_t want = std::max<int64_t>(1, (o.concurrent + loops_ - 1 - index_) / loops_);
+    int64_t want = std::max<int64_t>(1, ShareOf(o.concurrent, slot(), slots()));
     while (echo_in_flight_ < want && echo_left_ > 0) {
       Connection* c = NextReady();
       if (!c) return finish();

@@ -69,6 +69,14 @@ class Loop {
   pthread_t native_thread() { return thread_.native_handle(); }
   int index() const { return index_; }
   int loops() const { return loops_; }
+  // This loop's place among the loops of every shard (shard.h): work item i
+  // of the whole run (an echo request, a unit of concurrency) is slot
+  // i mod slots()'s, whatever the other shards' thread counts.
+  int64_t slot() const {
+    return (shared_.options->shard_index - 1) +
+           static_cast<int64_t>(shared_.options->shard_count) * index_;
+  }
+  int64_t slots() const { return static_cast<int64_t>(shared_.options->shard_count) * loops_; }
 
   // --- Any thread ---
   void BeginConnect(int64_t t0_ns);

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "bench/resources.h"
+#include "bench/shard.h"
 
 namespace cable::bench {
 
@@ -166,8 +167,9 @@ Status Validate(BenchOptions& o) {
   if (auto s = ParseUrl(o); !s.ok()) return s;
   if (o.clients < 1) return Usage("--clients must be at least 1");
   if (o.threads < 0) return Usage("--threads must not be negative");
+  if (auto s = ValidateShard(o); !s.ok()) return s;
   if (o.threads == 0) o.threads = UsableCpus();
-  if (o.threads > o.clients) o.threads = o.clients;
+  if (o.threads > ShardClients(o)) o.threads = ShardClients(o);
   if (o.streams < 1) return Usage("--streams must be at least 1");
   if (o.streams > o.clients) return Usage("--streams must not exceed --clients");
   if (o.connect_rate < 0) return Usage("--connect-rate must not be negative");

@@ -123,6 +123,13 @@ struct BenchOptions {
   double interval_s = 1;    // progress and timeline resolution
   double max_time_s = 900;  // hard bound on the whole run
   std::string label;        // free text carried into reports
+
+  // Sharding (shard.h): this generator's part of a run split between
+  // `shard_count` generators, and the wall-clock time (unix ns; 0: none)
+  // at which the measured phase starts in every one of them.
+  int shard_index = 1;
+  int shard_count = 1;
+  int64_t start_at_unix_ns = 0;
 };
 
 inline constexpr const char* kExtendedSubprotocol = "actioncable-v1-ext-json";

@@ -16,7 +16,7 @@ Progress::Progress(bool enabled, int64_t clients)
     : enabled_(enabled), tty_(isatty(STDERR_FILENO) != 0), clients_(clients) {}
 
 void Progress::Update(const TimelinePoint& p) {
-  if (!enabled_) return;
+  if (!enabled_ || counting_down_) return;
   std::string line =
       fmt::format("[{:6.1f}s] {:<7} clients {}/{}", p.t_s, p.phase, p.connected, clients_);
   if (p.failed) line += fmt::format(" failed {}", p.failed);
@@ -44,6 +44,29 @@ void Progress::Update(const TimelinePoint& p) {
     fmt::print(stderr, "{}\n", line);
   }
   std::fflush(stderr);
+}
+
+void Progress::Countdown(double remaining_s, const std::string& at, int64_t connected) {
+  if (!enabled_) return;
+  counting_down_ = true;
+  const auto whole = static_cast<int64_t>(remaining_s);
+  if (!tty_ && whole == last_countdown_s_) return;
+  last_countdown_s_ = whole;
+  std::string line = fmt::format("[ wait ] starts at {} in {:.1f}s", at, remaining_s);
+  if (connected >= 0) line += fmt::format(" | clients {}/{}", connected, clients_);
+  if (tty_) {
+    fmt::print(stderr, "\r\x1b[K{}", line);
+    dirty_ = true;
+  } else {
+    fmt::print(stderr, "{}\n", line);
+  }
+  std::fflush(stderr);
+}
+
+void Progress::EndCountdown() {
+  if (!counting_down_) return;
+  counting_down_ = false;
+  Finish();
 }
 
 void Progress::Finish() {

@@ -29,8 +29,13 @@ std::string FormatTable(const Json& report);
 // A self-contained HTML page (inline SVG charts, no network access).
 Status WriteHtmlReport(const Json& report, const std::string& path);
 
-// Reads a report written with --json/--json-file; the Error says why a file
-// is not a cable bench report.
+// The largest report file LoadReport reads (a long run's timeline and
+// histograms take a few MB).
+inline constexpr size_t kMaxReportBytes = size_t{64} << 20;
+
+// Reads a report written with --json/--json-file (or the HTML page carrying
+// one), at most kMaxReportBytes and kMaxJsonDepth deep; the Error says why a
+// file is not a cable bench report.
 Result<Json> LoadReport(const std::string& path);
 
 // Side-by-side differences of two reports (b relative to a).

@@ -3,9 +3,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "bench/histogram_json.h"
 #include "bench/report.h"
 #include "bench/run_record.h"
+#include "bench/shard.h"
 #include "cable/build_info.h"
+#include "common/json_depth.h"
+#include "common/read_file.h"
 
 namespace cable::bench {
 
@@ -99,7 +103,7 @@ Json ConnectionsJson(const BenchOptions& o, const RunRecord& run) {
   const Totals& t = run.totals;
   const double span_s = run.connect.span_s;
   Json conn;
-  conn["target"] = o.clients;
+  conn["target"] = ShardClients(o);
   conn["started"] = t.started;
   conn["ready"] = t.ready_count;
   conn["failed"] = t.failed;
@@ -160,7 +164,13 @@ Json PositionsJson(const PositionTotals& p) {
 
 Json ReconnectJson(const BenchOptions& o, const ReconnectTotals& r) {
   Json j;
-  j["clients"] = o.reconnect;
+  // This generator's share of the last --reconnect clients (all of them
+  // unless sharded).
+  int reconnecting = 0;
+  for (int local = 0; local < ShardClients(o); ++local) {
+    if (ShardClient(o, local) >= o.clients - o.reconnect) ++reconnecting;
+  }
+  j["clients"] = reconnecting;
   j["dropped"] = r.dropped;
   j["restored"] = r.restored;
   j["not_restored"] = r.not_restored;
@@ -229,6 +239,20 @@ double MicrosPerMessage(double cpu_s, int64_t unique) {
   return unique > 0 ? Round3(cpu_s / static_cast<double>(unique) * 1e6) : 0;
 }
 
+Json ShardJson(const BenchOptions& o, const RunRecord& run) {
+  Json j;
+  j["index"] = o.shard_index;
+  j["count"] = o.shard_count;
+  j["clients"] = ShardClients(o);
+  j["streams"] = o.scenario == Scenario::kBroadcast ? OwnedStreams(o) : o.streams;
+  j["start_at"] = o.start_at_unix_ns > 0 ? Json(FormatUtcMillis(o.start_at_unix_ns)) : Json();
+  j["start_at_unix_ms"] = o.start_at_unix_ns > 0 ? Json(o.start_at_unix_ns / 1'000'000) : Json();
+  j["start_lag_ms"] = MillisFromNanos(run.start_lag_ns);
+  j["started_unix_ms"] = run.start.unix_ns / 1'000'000;
+  j["interval_s"] = o.interval_s;
+  return j;
+}
+
 Json GeneratorJson(const BenchOptions& o, const RunRecord& run) {
   const MessagePhase& m = run.message;
   Json gen;
@@ -294,6 +318,7 @@ Json BuildRunReport(const BenchOptions& o, const RunRecord& run) {
   r["tool"] = {{"name", "cable bench"}, {"version", build::kVersion}};
   r["scenario"] = ScenarioName(o.scenario);
   r["label"] = o.label;
+  r["shard"] = ShardJson(o, run);
   r["started_at"] = run.start.started_at;
   r["duration_s"] = Round3(Seconds(run.end.t_ns - run.start.t_ns));
   r["ok"] = ok;
@@ -318,6 +343,18 @@ Json BuildRunReport(const BenchOptions& o, const RunRecord& run) {
   hist["ready"] = BucketsJson(t.ready);
   hist["presence_drop"] = BucketsJson(t.presence.drop);
   r["histograms"] = hist;
+  // Exact states, for `cable bench merge` (histogram_json.h).
+  Json exact;
+  exact["layout"] = HistogramLayoutJson();
+  exact["latency"] = HistogramStateJson(primary);
+  exact["ack_latency"] = HistogramStateJson(t.ack);
+  exact["tcp_connect"] = HistogramStateJson(t.tcp);
+  exact["welcome"] = HistogramStateJson(t.welcome);
+  exact["ready"] = HistogramStateJson(t.ready);
+  exact["reconnect_ready"] = HistogramStateJson(t.reconnect.ready);
+  exact["reconnect_recovered"] = HistogramStateJson(t.reconnect.recovered);
+  exact["reconnect_history"] = HistogramStateJson(t.reconnect.history);
+  r["histograms_exact"] = exact;
 
   r["generator"] = GeneratorJson(o, run);
   r["server"] = ServerJson(o, run);
@@ -377,11 +414,9 @@ Json TimelineJson(const TimelinePoint& p) {
 }
 
 Result<Json> LoadReport(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return Error{"io", "cannot read " + path};
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string text = ss.str();
+  auto read = ReadFile(path, kMaxReportBytes);
+  if (!read.ok()) return Error{"io", read.error().message};
+  std::string text = std::move(*read);
   // An HTML report carries its JSON in a script block.
   const std::string marker = "id=\"cable-bench-report\">";
   if (size_t at = text.find(marker); at != std::string::npos) {
@@ -397,6 +432,10 @@ Result<Json> LoadReport(const std::string& path) {
         text += embedded[i];
       }
     }
+  }
+  if (!JsonDepthWithin(text)) {
+    return Error{"format", path + " nests deeper than " + std::to_string(kMaxJsonDepth) +
+                               " levels: not a cable bench report"};
   }
   Json j = Json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return Error{"format", path + " is not JSON"};

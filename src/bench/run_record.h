@@ -28,6 +28,7 @@ struct CpuMark {
 // Taken before the first connect.
 struct StartSample {
   std::string started_at;  // UTC, ISO 8601
+  int64_t unix_ns = 0;     // the same, precisely (merged timelines line up on it)
   int64_t t_ns = 0;
   int64_t fd_limit = 0;
   double load_avg_1m = 0;
@@ -168,6 +169,9 @@ struct RunRecord {
   Diagnosis diagnosis;
   MachineSample machine;
   std::vector<TimelinePoint> timeline;
+  // --start-at: how long after the agreed time the measured phase began
+  // (0: on time, or no --start-at).
+  int64_t start_lag_ns = 0;
 };
 
 // The "cable-bench/1" document (docs/bench.md) for a finished run.

@@ -21,6 +21,7 @@
 #include "bench/reliability.h"
 #include "bench/resources.h"
 #include "bench/run_record.h"
+#include "bench/shard.h"
 
 namespace cable::bench {
 
@@ -65,7 +66,8 @@ Diagnosis Diagnose(const BenchOptions& o, const RunRecord& run, bool hit_max_tim
   Diagnosis d;
   d.problems = run.message.problems;
   if (t.failed > 0) {
-    d.problems.push_back(fmt::format("{} of {} clients failed to connect", t.failed, o.clients));
+    d.problems.push_back(
+        fmt::format("{} of {} clients failed to connect", t.failed, ShardClients(o)));
   }
   if (t.dropped > 0)
     d.problems.push_back(fmt::format("{} clients lost their connection", t.dropped));
@@ -85,6 +87,12 @@ Diagnosis Diagnose(const BenchOptions& o, const RunRecord& run, bool hit_max_tim
                                      t.publish_error.empty() ? "" : " (" + t.publish_error + ")"));
   }
   if (hit_max_time) d.problems.push_back(fmt::format("the run hit --max-time ({}s)", o.max_time_s));
+  if (run.start_lag_ns > 0) {
+    d.warnings.push_back(fmt::format(
+        "the measured phase began {:.3f}s after --start-at (connecting and --settle took "
+        "longer): other generators started without this one; choose a later --start-at",
+        Seconds(run.start_lag_ns)));
+  }
   if (run.peaks.saturated_intervals > 0) {
     d.warnings.push_back(fmt::format(
         "the generator was saturated (a loop thread above {:.0f}% of a core) in {} of {} "
@@ -124,7 +132,7 @@ MachineSample SampleMachine() {
 
 class Run {
  public:
-  explicit Run(const BenchOptions& o) : o_(o), progress_(!o.quiet, o.clients) {}
+  explicit Run(const BenchOptions& o) : o_(o), progress_(!o.quiet, ShardClients(o)) {}
   RunOutcome Execute();
 
  private:
@@ -135,6 +143,10 @@ class Run {
   MessagePhase Publish();
   MessagePhase Echo();
   MessagePhase Hold();
+  // --start-at: waits, with a countdown, until the agreed wall-clock time
+  // and returns it as a monotonic instant (the phase's t0); without it, or
+  // once the time has passed, returns a moment from now.
+  int64_t PhaseStart(bool loops_running);
   // Presence: joins at --rate, churn, the drain of every event, the query.
   MessagePhase Presence();
   void QueryPresence();
@@ -205,6 +217,7 @@ class Run {
   int64_t deadline_ = 0;
   bool hit_max_time_ = false;
   int64_t reconnect_drop_ns_ = 0;
+  int64_t start_lag_ns_ = 0;  // how late the measured phase began after --start-at
   PresenceLedger presence_ledger_;
   PresenceQueries presence_queries_;
 
@@ -308,7 +321,7 @@ Preflight Run::Check() {
   plan_ = std::move(*plan);
   // Clients, plus a few descriptors per loop (epoll, eventfd, timerfd) and
   // headroom for the publisher connection, /proc reads and stdio.
-  int64_t needed = o_.clients + 8LL * o_.threads + 64;
+  int64_t needed = ShardClients(o_) + 8LL * o_.threads + 64;
   auto limit = RaiseFileLimit(needed);
   if (!limit.ok()) {
     p.exit_code = 2;
@@ -336,6 +349,7 @@ StartSample Run::Start(int64_t fd_limit) {
   StartSample s;
   s.fd_limit = fd_limit;
   s.started_at = UtcNow();
+  s.unix_ns = RealtimeNs();
   s.load_avg_1m = LoadAverage1();
   t_start_ = s.t_ns = NowNs();
   deadline_ = t_start_ + Nanos(o_.max_time_s);
@@ -413,8 +427,8 @@ MessagePhase Run::Publish() {
     broadcaster_.reset();
     return m;
   }
+  m.t0_ns = PhaseStart(true);
   m.before = MarkCpu();
-  m.t0_ns = NowNs() + 1'000'000;
   int64_t end = o_.duration_s > 0 ? m.t0_ns + Nanos(o_.duration_s) : INT64_MAX;
   broadcaster_->Start(m.t0_ns, end);
   if (o_.reconnect > 0) BeginReconnects(m.t0_ns);
@@ -457,9 +471,10 @@ void Run::AwaitReconnects() {
 
 MessagePhase Run::Echo() {
   MessagePhase m;
+  const int64_t t0 = PhaseStart(true);
   FreezeMeasured();
   m.before = MarkCpu();
-  m.t0_ns = NowNs() + 1'000'000;
+  m.t0_ns = t0;
   int64_t end = o_.duration_s > 0 ? m.t0_ns + Nanos(o_.duration_s) : INT64_MAX;
   for (auto& l : loops_) l->BeginEcho(m.t0_ns, end, o_.count);
   WaitUntil([&] { return AllLoops(&LoopCounters::send_done); },
@@ -554,6 +569,27 @@ void Run::QueryPresence() {
   }
 }
 
+int64_t Run::PhaseStart(bool loops_running) {
+  if (o_.start_at_unix_ns == 0) return NowNs() + 1'000'000;
+  const int64_t target = NowNs() + (o_.start_at_unix_ns - RealtimeNs());
+  const std::string at = FormatUtcMillis(o_.start_at_unix_ns);
+  if (NowNs() > target) {
+    start_lag_ns_ = NowNs() - target;
+    return NowNs() + 1'000'000;
+  }
+  // The wait does not count against --max-time.
+  deadline_ += target - NowNs();
+  for (int64_t now = NowNs(); now < target; now = NowNs()) {
+    if (loops_running) Tick("wait");
+    const int64_t connected =
+        loops_running ? Sum(&LoopCounters::ready) - Sum(&LoopCounters::dropped) : -1;
+    progress_.Countdown(Seconds(target - now), at, connected);
+    SleepUntilNs(std::min(target, now + 100'000'000));
+  }
+  progress_.EndCountdown();
+  return target;
+}
+
 MessagePhase Run::Hold() {
   MessagePhase m;
   m.before = MarkCpu();
@@ -604,7 +640,7 @@ Totals Run::Aggregate() {
   t.received = Sum(&LoopCounters::received);
   t.acks = Sum(&LoopCounters::acks);
   t.late_starts = Sum(&LoopCounters::late_starts);
-  int64_t not_started = o_.clients - t.started;
+  int64_t not_started = ShardClients(o_) - t.started;
   if (not_started > 0) t.failures["not_started"] += not_started;
   t.failed = Sum(&LoopCounters::failed) + not_started;
 
@@ -643,6 +679,9 @@ RunOutcome Run::Execute() {
     return out;
   }
   RunRecord run;
+  // The connect scenario measures the connects themselves: they begin at
+  // --start-at. The others connect first and start their messages then.
+  if (o_.scenario == Scenario::kConnect) PhaseStart(false);
   run.start = Start(pre.fd_limit);
   run.connect = Connect();
   run.message = Messages();
@@ -651,6 +690,7 @@ RunOutcome Run::Execute() {
   run.totals = Aggregate();
   run.peaks = peaks_;
   run.timeline = std::move(timeline_);
+  run.start_lag_ns = start_lag_ns_;
   run.diagnosis = Diagnose(o_, run, hit_max_time_);
   run.machine = SampleMachine();
 

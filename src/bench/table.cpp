@@ -125,6 +125,39 @@ std::string PresenceLines(const Json& r) {
   return out;
 }
 
+// Which part of a sharded run this is, or which shards a merged report
+// adds up ("" for a run of one generator).
+std::string ShardLines(const Json& r) {
+  if (!r.contains("shard") || !r["shard"].is_object() || Num(r["shard"], "count") <= 1) return "";
+  const Json& sh = r["shard"];
+  const auto count = static_cast<int64_t>(Num(sh, "count"));
+  std::string out;
+  if (sh.contains("index") && sh["index"].is_number()) {
+    out += fmt::format("Shard        {}/{}: {} of the clients", sh["index"].get<int64_t>(), count,
+                       static_cast<int64_t>(Num(sh, "clients")));
+  } else {
+    out += fmt::format("Merged       {} of {} shards", sh["merged"].size(), count);
+  }
+  if (sh.contains("start_at") && sh["start_at"].is_string()) {
+    out += fmt::format("  start at {} (latest {:.3f}s after)", sh["start_at"].get<std::string>(),
+                       Num(sh, "start_lag_ms") / 1000);
+  }
+  out += "\n";
+  if (!r.contains("shards") || !r["shards"].is_array()) return out;
+  out += fmt::format("  {:<7} {:<20} {:>9} {:>11} {:>9} {:>10} {:>10}\n", "shard", "host", "ready",
+                     "received", "missing", "duplicates", "p99 (ms)");
+  for (const auto& s : r["shards"]) {
+    out +=
+        fmt::format("  {:<7} {:<20} {:>9} {:>11} {:>9} {:>10} {:>10}\n",
+                    fmt::format("{}/{}", static_cast<int64_t>(Num(s, "index")), count),
+                    s.value("host", Json("")).is_string() ? s.value("host", "") : "",
+                    static_cast<int64_t>(Num(s, "ready")), static_cast<int64_t>(Num(s, "unique")),
+                    static_cast<int64_t>(Num(s, "missing")),
+                    static_cast<int64_t>(Num(s, "duplicates")), Ms(Num(s, "latency_p99_us")));
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string FormatTable(const Json& r) {
@@ -143,7 +176,9 @@ std::string FormatTable(const Json& r) {
   } else if (scenario == "presence") {
     out += fmt::format(", joining at {:.0f}/s", Num(cfg, "rate"));
   }
-  out += "\n\n";
+  out += "\n";
+  out += ShardLines(r);
+  out += "\n";
 
   const Json& c = r["connections"];
   out +=

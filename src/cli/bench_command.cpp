@@ -15,7 +15,9 @@
 #include "bench/options.h"
 #include "bench/report.h"
 #include "bench/runner.h"
+#include "bench/shard.h"
 #include "bench/threshold.h"
+#include "cli/bench_merge.h"
 #include "cli/command.h"
 #include "cli/redis_flags.h"
 
@@ -58,6 +60,7 @@ struct CliOptions {
   std::vector<std::string> thresholds;
   std::string format = "text";
   std::string junit_file;
+  std::string shard, start_at;
 };
 
 void Duration(const std::string& flag, const std::string& text, double* out) {
@@ -108,6 +111,8 @@ void AddBenchCommand(CLI::App& root, Commands& commands) {
       "  cable bench presence --clients 1000 --rate 200 --server-pid 1234\n"
       "  cable bench presence --clients 500 --churn 100 --churn-mode disconnect --presence-ttl 2s\n"
       "  cable bench --compare before.json after.json\n"
+      "  cable bench --clients 30000 --streams 3 --shard 2/3 --start-at +30s -o shard-2.json\n"
+      "  cable bench merge shard-1.json shard-2.json shard-3.json --report run.html\n"
       "See docs/bench.md for the JSON schema and the method.");
 
   // Unchecked here: `cable bench ws://host/cable` names the URL in the
@@ -354,7 +359,21 @@ void AddBenchCommand(CLI::App& root, Commands& commands) {
                   "threshold exits 1")
       ->group(kThr);
 
-  commands[sub] = [c, stream_type] {
+  const std::string kShard = "Sharding (one run from several generators, docs/bench.md)";
+  sub->add_option("--shard", c->shard,
+                  "I/N: run the I-th of N generators' share of the clients and streams (each "
+                  "publishes to its own streams; merge the reports with `cable bench merge`); "
+                  "auto/N takes I from JOB_COMPLETION_INDEX + 1")
+      ->group(kShard);
+  sub->add_option("--start-at", c->start_at,
+                  "Begin the measured phase (publishing, echoes; connect: the connects) at this "
+                  "wall-clock time: RFC 3339 (2025-01-02T03:04:05Z), unix seconds or +10s")
+      ->group(kShard);
+  Runner merge = AddBenchMergeCommand(sub);
+  const CLI::App* merge_app = sub->get_subcommand("merge");
+
+  commands[sub] = [c, stream_type, merge, merge_app] {
+    if (merge_app->parsed()) return merge();
     if (!c->compare.empty()) return RunCompare(c->compare);
     auto& o = c->o;
     // Broadcast is what most runs measure, and what works against the
@@ -413,6 +432,9 @@ void AddBenchCommand(CLI::App& root, Commands& commands) {
     Duration("--reconnect-spread", c->reconnect_spread, &o.reconnect_spread_s);
     Duration("--churn-pause", c->churn_pause, &o.churn_pause_s);
     Duration("--presence-ttl", c->presence_ttl, &o.presence_ttl_s);
+    if (auto s = bench::ApplyShardFlags(c->shard, c->start_at, o); !s.ok()) {
+      throw UsageError(s.error().message);
+    }
     if (auto s = bench::Validate(o); !s.ok()) throw UsageError(s.error().message);
 
     bench::RunOutcome outcome = bench::RunBenchmark(o);

@@ -3,8 +3,11 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <functional>
 #include <random>
 #include <vector>
+
+#include "bench/histogram_json.h"
 
 namespace cable::bench {
 namespace {
@@ -78,6 +81,74 @@ TEST(Histogram, HugeAndNegativeValuesAreClamped) {
   h.Record(INT64_C(1) << 62);
   EXPECT_EQ(h.count(), 2);
   EXPECT_EQ(h.min_ns(), 0);
+}
+
+// What `cable bench merge` relies on: shards' histograms, saved in their
+// reports and restored, merge into exactly the percentiles of all their
+// samples recorded in one histogram.
+TEST(Histogram, MergedSplitsOfSamplesGiveThePercentilesOfTheirConcatenation) {
+  std::mt19937_64 rng(7);
+  std::lognormal_distribution<double> latency(8.0, 2.0);  // ~3 ms, tail to seconds
+  std::vector<int64_t> samples;
+  for (int i = 0; i < 60000; ++i) samples.push_back(static_cast<int64_t>(latency(rng) * 1000));
+  Histogram all;
+  for (int64_t v : samples) all.Record(v);
+
+  for (int shards : {2, 3, 7, 64}) {
+    for (bool round_robin : {true, false}) {
+      // Round robin, or by a random shard per sample (uneven sizes; with 64
+      // shards some get few samples).
+      std::uniform_int_distribution<int> pick(0, shards - 1);
+      std::vector<Histogram> parts(static_cast<size_t>(shards));
+      for (size_t i = 0; i < samples.size(); ++i) {
+        const int s = round_robin ? static_cast<int>(i % static_cast<size_t>(shards)) : pick(rng);
+        parts[static_cast<size_t>(s)].Record(samples[i]);
+      }
+      Histogram merged;
+      for (const auto& part : parts) {
+        auto restored =
+            HistogramFromStateJson(Json::parse(HistogramStateJson(part).dump()), "part");
+        ASSERT_TRUE(restored.ok()) << restored.error().message;
+        merged.Merge(*restored);
+      }
+      SCOPED_TRACE(testing::Message() << shards << " shards, round robin " << round_robin);
+      ASSERT_EQ(merged.count(), all.count());
+      for (double q : {0.0, 0.1, 0.5, 0.9, 0.95, 0.99, 0.999, 0.9999, 1.0}) {
+        EXPECT_EQ(merged.ValueAtQuantile(q), all.ValueAtQuantile(q)) << "q=" << q;
+      }
+      EXPECT_EQ(merged.min_ns(), all.min_ns());
+      EXPECT_EQ(merged.max_ns(), all.max_ns());
+      EXPECT_EQ(merged.sum_ns(), all.sum_ns());
+      Percentiles a = Summarize(merged), b = Summarize(all);
+      EXPECT_EQ(a.p50_us, b.p50_us);
+      EXPECT_EQ(a.p999_us, b.p999_us);
+      EXPECT_EQ(a.mean_us, b.mean_us);
+      EXPECT_EQ(HistogramStateJson(merged), HistogramStateJson(all));
+    }
+  }
+}
+
+TEST(Histogram, SavedStatesThatDoNotAddUpAreRefused) {
+  Histogram h;
+  for (int i = 1; i <= 100; ++i) h.Record(i * 37'000);
+  const Json good = HistogramStateJson(h);
+  ASSERT_TRUE(HistogramFromStateJson(good, "h").ok());
+  auto refused = [&](const char* why, const std::function<void(Json&)>& spoil) {
+    Json bad = good;
+    spoil(bad);
+    auto r = HistogramFromStateJson(bad, "h");
+    EXPECT_FALSE(r.ok()) << why;
+  };
+  refused("count", [](Json& j) { j["count"] = 99; });
+  refused("index past the layout", [](Json& j) { j["buckets"].push_back(Json::array({5000, 1})); });
+  refused("descending", [](Json& j) { std::swap(j["buckets"][0], j["buckets"][1]); });
+  refused("negative count", [](Json& j) { j["buckets"][0][1] = -1; });
+  refused("min above max", [](Json& j) { j["min_ns"] = j["max_ns"].get<int64_t>() + 1; });
+  refused("max outside the last bucket", [](Json& j) { j["max_ns"] = 1; });
+  refused("not integers", [](Json& j) { j["sum_ns"] = "many"; });
+  refused("bucket shape", [](Json& j) { j["buckets"][0] = Json::array({1}); });
+  refused("not an object", [](Json& j) { j = Json::array(); });
+  EXPECT_EQ(HistogramFromStateJson(HistogramStateJson(Histogram()), "empty")->count(), 0);
 }
 
 }  // namespace
