@@ -20,6 +20,7 @@
 #include "common/auth/constant_time.h"
 #include "common/log.h"
 #include "rpc/backend.h"
+#include "server/transport/http_text.h"
 #include "server/transport/socket_stream.h"
 #include "server/transport/tls.h"
 
@@ -28,6 +29,7 @@ namespace cable::rpc {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = beast::http;
+using server::SV;
 namespace pb = google::protobuf;
 using tcp = asio::ip::tcp;
 using server::SocketStream;
@@ -40,10 +42,6 @@ constexpr size_t kMaxSidBytes = 256;
 constexpr std::chrono::seconds kLingerTimeout{2};
 constexpr size_t kMaxLingerBytes = 1 << 20;
 constexpr size_t kLingerChunk = 4096;
-
-std::string_view SV(beast::string_view s) {
-  return {s.data(), s.size()};
-}
 
 // Debug lines show request fields up to this many bytes.
 std::string_view Clip(std::string_view s) {

@@ -6,6 +6,7 @@
 #include "server/node.h"
 #include "server/protocol/presence_messages.h"
 #include "server/transport/http_connection.h"
+#include "server/transport/http_text.h"
 #include "server/transport/listener.h"
 #include "server/transport/request_info.h"
 
@@ -18,16 +19,6 @@ namespace cable::server {
 
 namespace beast = boost::beast;
 namespace http = beast::http;
-
-namespace {
-std::string_view SV(beast::string_view s) {
-  return {s.data(), s.size()};
-}
-
-constexpr std::string_view kCorsMethods = "POST, OPTIONS";
-constexpr std::string_view kCorsHeaders =
-    "Origin, X-Requested-With, X-Request-ID, Content-Type, Accept, X-CSRF-Token, Authorization";
-}  // namespace
 
 bool HttpConnection::Authorized(const Request& req, const std::string& key) const {
   if (key.empty()) return true;

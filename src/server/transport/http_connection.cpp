@@ -15,6 +15,7 @@
 #include "server/node.h"
 #include "server/protocol/messages.h"
 #include "server/session/session.h"
+#include "server/transport/http_text.h"
 #include "server/transport/listener.h"
 #include "server/transport/request_info.h"
 #include "server/transport/sse_subscribe.h"
@@ -35,9 +36,6 @@ constexpr size_t kLingerChunk = 4096;
 constexpr std::string_view kHealthBody = "Ah, ha, ha, ha, stayin' alive, stayin' alive.";
 
 // Beast 1.74 hands out boost::string_view.
-std::string_view SV(beast::string_view s) {
-  return {s.data(), s.size()};
-}
 }  // namespace
 
 HttpConnection::HttpConnection(std::shared_ptr<Listener> listener, Worker& worker,

@@ -3,6 +3,7 @@
 #include "server/node.h"
 #include "server/session/session.h"
 #include "server/transport/http_connection.h"
+#include "server/transport/http_text.h"
 #include "server/transport/listener.h"
 #include "server/transport/request_info.h"
 #include "server/transport/sse_subscribe.h"
@@ -19,16 +20,6 @@ namespace cable::server {
 
 namespace beast = boost::beast;
 namespace http = beast::http;
-
-namespace {
-std::string_view SV(beast::string_view s) {
-  return {s.data(), s.size()};
-}
-
-constexpr std::string_view kCorsMethods = "POST, OPTIONS";
-constexpr std::string_view kCorsHeaders =
-    "Origin, X-Requested-With, X-Request-ID, Content-Type, Accept, X-CSRF-Token, Authorization";
-}  // namespace
 
 bool HttpConnection::IsSseTarget(const Request& req) const {
   return listener_->routes().sse &&
