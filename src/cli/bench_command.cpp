@@ -16,6 +16,7 @@
 #include "bench/report.h"
 #include "bench/runner.h"
 #include "bench/threshold.h"
+#include "cli/bench_run_command.h"
 #include "cli/command.h"
 #include "cli/redis_flags.h"
 
@@ -108,6 +109,7 @@ void AddBenchCommand(CLI::App& root, Commands& commands) {
       "  cable bench presence --clients 1000 --rate 200 --server-pid 1234\n"
       "  cable bench presence --clients 500 --churn 100 --churn-mode disconnect --presence-ttl 2s\n"
       "  cable bench --compare before.json after.json\n"
+      "  cable bench run scenarios/bench/chat.yml --scale 10   # scripted scenario\n"
       "See docs/bench.md for the JSON schema and the method.");
 
   // Unchecked here: `cable bench ws://host/cable` names the URL in the
@@ -349,7 +351,9 @@ void AddBenchCommand(CLI::App& root, Commands& commands) {
                   "threshold exits 1")
       ->group(kThr);
 
-  commands[sub] = [c, stream_type] {
+  Runner run = AddBenchRunCommand(*sub);
+  commands[sub] = [c, stream_type, run] {
+    if (int code = run(); code >= 0) return code;
     if (!c->compare.empty()) return RunCompare(c->compare);
     auto& o = c->o;
     // Broadcast is what most runs measure, and what works against the
