@@ -294,19 +294,17 @@ class ScriptLoader {
   }
 
   ScriptStep Step(const YAML::Node& item, int depth) {
-    std::string keyword;
-    YAML::Node key_node = item, args;
-    if (item.IsScalar()) {
-      keyword = r_.String(item, "a step");
-    } else if (item.IsMap() && item.size() == 1) {
-      key_node = item.begin()->first;
-      keyword = r_.String(key_node, "a step name");
-      args = item.begin()->second;
-    } else {
+    // yaml-cpp's Node assignment writes through to the node already held,
+    // so every handle here is bound once.
+    const bool bare = item.IsScalar();
+    if (!bare && !(item.IsMap() && item.size() == 1)) {
       // The conformance reader words every other shape the same way.
       (void)conformance::ReadStep(r_, item, depth);
       r_.Expected(item, "a step such as `- receive: {...}`");
     }
+    const YAML::Node key_node = bare ? item : item.begin()->first;
+    YAML::Node args = bare ? YAML::Node() : item.begin()->second;
+    const std::string keyword = r_.String(key_node, bare ? "a step" : "a step name");
     const auto& keywords = ScriptStepKeywords();
     if (std::find(keywords.begin(), keywords.end(), keyword) == keywords.end()) {
       if (auto why = Unsupported().find(keyword); why != Unsupported().end()) {

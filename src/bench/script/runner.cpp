@@ -369,6 +369,10 @@ RunOutcome ScriptRun::Execute() {
   out.exit_code = d.problems.empty() ? 0 : 1;
   Json r = BuildRunReport(o_, run);
   r["scenario"] = "script";
+  // The headline latency is every measured receipt (BuildRunReport shows
+  // the connect scenario's time to ready for a run without subscriptions).
+  r["latency_us"] = PercentilesJson(Summarize(run.totals.latency));
+  r["histograms"]["latency"] = BucketsJson(run.totals.latency);
   Json s;
   s["file"] = script_.file;
   s["name"] = script_.name;
