@@ -44,6 +44,14 @@ double Seconds(int64_t ns) {
   return static_cast<double>(ns) / 1e9;
 }
 
+bool Connects(const std::vector<ScriptStep>& steps) {
+  for (const auto& s : steps) {
+    if (std::holds_alternative<conformance::ConnectStep>(s.action)) return true;
+    if (const auto* l = std::get_if<LoopSpec>(&s.action); l && Connects(l->steps)) return true;
+  }
+  return false;
+}
+
 bool UsesBroadcast(const std::vector<ScriptStep>& steps) {
   for (const auto& s : steps) {
     if (std::holds_alternative<conformance::BroadcastStep>(s.action)) return true;
@@ -372,6 +380,10 @@ RunOutcome ScriptRun::Execute() {
   // The headline latency is every measured receipt (BuildRunReport shows
   // the connect scenario's time to ready for a run without subscriptions).
   r["latency_us"] = PercentilesJson(Summarize(run.totals.latency));
+  // Clients of groups without a connect step (publishers) open no socket.
+  int64_t connecting = 0;
+  for (const auto& g : script_.groups) connecting += Connects(g.steps) ? g.count : 0;
+  r["connections"]["target"] = connecting;
   r["histograms"]["latency"] = BucketsJson(run.totals.latency);
   Json s;
   s["file"] = script_.file;
