@@ -131,6 +131,15 @@ void ScriptClient::ScheduleResume() {
   });
 }
 
+void ScriptClient::Yield() {
+  wait_ = Wait::kYield;
+  boost::asio::post(driver_.loop().io(), [this] {
+    if (wait_ != Wait::kYield) return;
+    wait_ = Wait::kNone;
+    Run();
+  });
+}
+
 void ScriptClient::Run() {
   while (wait_ == Wait::kNone) {
     Frame& f = frames_[depth_];
@@ -156,8 +165,12 @@ void ScriptClient::Run() {
           Arm(due);
           return;
         }
+      } else {
+        due_ns_ = 0;
       }
-      continue;
+      // An untimed (or late) iteration gives the loop's sockets their turn
+      // before the next one: a tight loop must not keep the thread.
+      return Yield();
     }
     const ScriptStep& s = (*f.steps)[f.pc];
     const Started r = Start(s);
@@ -404,9 +417,11 @@ void ScriptClient::OnTimer() {
       wait_ = Wait::kNone;
       return Resume();
     case Wait::kConnect:
-      // The connection reports the end (handshaking) and the walk ends there.
-      Tally(Current().metric, false);
+      // The connection reports its end (OnEnded), which ends the walk.
       conn_.TimeOut();
+      if (wait_ == Wait::kDone) return;
+      Tally(Current().metric, false);
+      driver_.loop().counters.failed.Add();
       return Fail("timeout", Ending::kConnect);
     case Wait::kConfirm:
     case Wait::kHistory:
@@ -453,8 +468,9 @@ void ScriptClient::ReleaseBarrier(int64_t generation) {
 void ScriptClient::OnWelcome() {
   if (wait_ != Wait::kConnect) return;
   const int64_t now = NowNs();
+  // Connections counts clients: a reconnect is not another one.
+  if (!connected_once_) driver_.loop().counters.ready.Add();
   connected_ = connected_once_ = true;
-  driver_.loop().counters.ready.Add();
   Record(Current().metric, now - wait_started_ns_);
   Tally(Current().metric, true);
   ScheduleResume();
@@ -595,7 +611,7 @@ bool ScriptClient::Send(const ScriptStep& s) {
   AppendSpliced(out, s, *parts, now);
   LoopCounters& counters = driver_.loop().counters;
   const bool ok = conn_.SendText(out);
-  if (s.metric >= 0 && s.stamps) {
+  if (s.metric >= 0) {
     MetricState& state = shared_.metric(s.metric);
     if (ok) {
       state.sent.fetch_add(1, std::memory_order_acq_rel);
@@ -604,8 +620,6 @@ bool ScriptClient::Send(const ScriptStep& s) {
     } else {
       state.send_failed.fetch_add(1, std::memory_order_relaxed);
     }
-  } else if (s.metric >= 0 && ok) {
-    shared_.metric(s.metric).sent.fetch_add(1, std::memory_order_relaxed);
   }
   if (ok) {
     counters.sent.Add();

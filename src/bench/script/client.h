@@ -91,6 +91,7 @@ class ScriptClient final : public conformance::RenderContext {
     kSleep,
     kBarrier,
     kResuming,  // the step is done; the walk goes on from a posted handler
+    kYield,     // between loop iterations, other work of the loop first
     kDone
   };
   enum class Started { kDone, kWaiting, kEntered };
@@ -117,6 +118,8 @@ class ScriptClient final : public conformance::RenderContext {
   std::string Spliced(const ScriptStep& s, const std::vector<std::string>& parts, int64_t now);
   // Resumes the walk from a posted handler, not from inside a read.
   void ScheduleResume();
+  // Goes on with the walk (at the current step) from a posted handler.
+  void Yield();
   // The current step is done: on to the next.
   void Next();
   void Resume() {
