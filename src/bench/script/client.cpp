@@ -225,7 +225,7 @@ ScriptClient::Started ScriptClient::Start(const ScriptStep& s) {
         using T = std::decay_t<decltype(a)>;
         const int64_t now = NowNs();
         if constexpr (std::is_same_v<T, conformance::ConnectStep>) {
-          return StartConnect(s, a);
+          return StartConnect(a);
         } else if constexpr (std::is_same_v<T, conformance::SubscribeStep>) {
           if (!Send(s)) return Started::kWaiting;
           if (a.expect == conformance::SubscribeStep::Expect::kNone) return Started::kDone;
@@ -249,7 +249,7 @@ ScriptClient::Started ScriptClient::Start(const ScriptStep& s) {
           shared_.publisher()->Post(metric, std::move(body));
           return Started::kDone;
         } else if constexpr (std::is_same_v<T, ReceiveSpec>) {
-          return StartReceive(s, a);
+          return StartReceive(a);
         } else if constexpr (std::is_same_v<T, conformance::SleepStep>) {
           wait_ = Wait::kSleep;
           Arm(now + Ns(a.duration));
@@ -275,8 +275,7 @@ ScriptClient::Started ScriptClient::Start(const ScriptStep& s) {
       s.action);
 }
 
-ScriptClient::Started ScriptClient::StartConnect(const ScriptStep& s,
-                                                 const conformance::ConnectStep& a) {
+ScriptClient::Started ScriptClient::StartConnect(const conformance::ConnectStep& a) {
   const BenchOptions& o = shared_.options().bench;
   if (connected_) {
     conn_.Abort();
@@ -386,12 +385,10 @@ ScriptClient::Started ScriptClient::StartConnect(const ScriptStep& s,
   Arm(now + timeout);
   driver_.loop().counters.started.Add();
   conn_.Redial(now);
-  (void)s;
   return Started::kWaiting;
 }
 
-ScriptClient::Started ScriptClient::StartReceive(const ScriptStep& s, const ReceiveSpec& r) {
-  (void)s;
+ScriptClient::Started ScriptClient::StartReceive(const ReceiveSpec& r) {
   const int64_t now = NowNs();
   wait_started_ns_ = now;
   if (r.pair >= 0) {

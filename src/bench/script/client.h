@@ -109,8 +109,8 @@ class ScriptClient final : public conformance::RenderContext {
   // Starts step `s`: done already, waiting (wait_ says for what), or a loop
   // entered.
   Started Start(const ScriptStep& s);
-  Started StartConnect(const ScriptStep& s, const conformance::ConnectStep& a);
-  Started StartReceive(const ScriptStep& s, const ReceiveSpec& r);
+  Started StartConnect(const conformance::ConnectStep& a);
+  Started StartReceive(const ReceiveSpec& r);
   // Sends the step's command; false when the client could not (and ended).
   bool Send(const ScriptStep& s);
   void AppendSpliced(std::string& out, const ScriptStep& s, const std::vector<std::string>& parts,
