@@ -68,6 +68,19 @@ TEST(BenchScriptRun, ChatMeasuresEveryStepWithoutLoss) {
   EXPECT_EQ(Int(r.report["messages"], "missing"), 0);
   EXPECT_EQ(Int(r.report["latency_us"], "count"), 15 * 140 + 15 * 14);
   EXPECT_FALSE(r.report["histograms"]["steps"]["speak"].empty());
+  // Every step entry has exactly the keys the published schema lists.
+  std::ifstream in(std::string(CABLE_SOURCE_DIR) + "/docs/bench.schema.json");
+  const auto schema = nlohmann::json::parse(in);
+  const auto& required = schema["$defs"]["step"]["required"];
+  for (auto it = steps.begin(); it != steps.end(); ++it) {
+    EXPECT_EQ(it->size(), required.size()) << it.key() << ": " << it->dump();
+    for (const auto& k : required) EXPECT_TRUE(it->contains(k)) << it.key() << " lacks " << k;
+  }
+  for (const auto& k : schema["$defs"]["percentiles"]["required"])
+    EXPECT_TRUE(speak["latency_us"].contains(k)) << k;
+  EXPECT_EQ(schema["properties"]["scenario"]["enum"].back(), "script");
+  for (const auto& k : schema["properties"]["script"]["required"])
+    EXPECT_TRUE(r.report["script"].contains(k)) << k;
 }
 
 TEST(BenchScriptRun, TurboViewersGetEveryPublishedAction) {
