@@ -18,6 +18,7 @@
 #include "bench/payload.h"
 #include "bench/reconnector.h"
 #include "bench/scanner.h"
+#include "bench/script/client.h"
 #include "common/tls_client.h"
 #include "common/ws/frame.h"
 
@@ -147,8 +148,9 @@ void Connection::ContinueTlsHandshake() {
 
 void Connection::SendUpgrade() {
   state_ = State::kUpgrading;
-  std::string request =
-      loop_.plan().UpgradeRequest(client_, reconnecting() ? rejoin_->sid : std::string_view());
+  std::string request = script_ ? script_->UpgradeRequest()
+                                : loop_.plan().UpgradeRequest(
+                                      client_, reconnecting() ? rejoin_->sid : std::string_view());
   SendRaw(request.data(), request.size());
 }
 
@@ -331,6 +333,10 @@ size_t Connection::ConsumeFrames(char* data, size_t size) {
 
 void Connection::OnMessage(std::string_view payload) {
   ScannedMessage m = ScanMessage(payload);
+  if (script_ && state_ == State::kReady && m.kind != MessageKind::kPing &&
+      m.kind != MessageKind::kDisconnect && m.kind != MessageKind::kWelcome) {
+    return script_->OnMessage(payload, m);
+  }
   switch (m.kind) {
     case MessageKind::kPing:
       loop_.OnPing();
@@ -380,6 +386,11 @@ void Connection::OnMessage(std::string_view payload) {
 }
 
 void Connection::OnWelcome(const ScannedMessage& m) {
+  if (script_) {
+    state_ = State::kReady;
+    loop_.OnWelcome(*this, NowNs());
+    return script_->OnWelcome();
+  }
   if (rejoin_) {
     rejoin_->sid.assign(m.sid);
     if (rejoin_->phase == Rejoin::Phase::kReconnecting) return OnRewelcome(m);

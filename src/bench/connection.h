@@ -41,6 +41,9 @@ namespace cable::bench {
 
 class Loop;
 struct ScannedMessage;
+namespace script {
+class ScriptClient;
+}  // namespace script
 
 class Connection {
  public:
@@ -113,6 +116,11 @@ class Connection {
   bool redialing() const {
     return reconnecting() || (presence_ && presence_->phase == PresenceMember::Phase::kRedialing);
   }
+  // --- Scripted runs (`cable bench run`) ---
+  // The script client drives this connection: its upgrade request, and
+  // every message after the welcome but pings and disconnects.
+  void AttachScript(script::ScriptClient* s) { script_ = s; }
+  script::ScriptClient* script() { return script_; }
   // Echo sequence numbers this client has sent.
   uint32_t sent = 0;
   // Subscribed when publishing began, so every message to its stream is
@@ -158,6 +166,7 @@ class Connection {
   PositionTracker positions_;
   std::unique_ptr<Rejoin> rejoin_;            // reconnect scenario clients only
   std::unique_ptr<PresenceMember> presence_;  // presence scenario clients only
+  script::ScriptClient* script_ = nullptr;    // scripted runs only
 };
 
 }  // namespace cable::bench

@@ -8,6 +8,7 @@
 #include "bench/clock.h"
 #include "bench/payload.h"
 #include "bench/scanner.h"
+#include "bench/script/driver.h"
 #include "bench/shard.h"
 
 namespace cable::bench {
@@ -34,6 +35,7 @@ Loop::Loop(int index, int loops, RunShared& shared)
   const uint32_t key = rd() | 1;
   for (int i = 0; i < 4; ++i) mask_[i] = static_cast<uint8_t>(key >> (8 * i));
   const BenchOptions& o = *shared.options;
+  if (shared.script) script_ = std::make_unique<script::ScriptDriver>(*this, *shared.script);
   // Clients keep their global numbers when the run is sharded (shard.h).
   const int local_clients = ShardClients(o);
   for (int local = index; local < local_clients; local += loops) {
@@ -50,6 +52,7 @@ Loop::Loop(int index, int loops, RunShared& shared)
       c->PlanPresence(client >= o.clients - o.churn);
       presence_.Add(c.get());
     }
+    if (script_) script_->Add(c.get());
     connections_.push_back(std::move(c));
   }
   ready_list_.reserve(connections_.size());
@@ -86,6 +89,7 @@ void Loop::Shutdown() {
         echo_timer_.cancel();
         reconnector_.Stop();
         presence_.Stop();
+        if (script_) script_->Stop();
         boost::system::error_code ignored;
         poller_.cancel(ignored);
         for (auto& c : connections_) c->Abort();
@@ -266,6 +270,7 @@ void Loop::OnReady(Connection& c, int64_t now_ns) {
 }
 
 void Loop::OnEnded(Connection& c, std::string_view reason, bool was_handshaking) {
+  if (script_) return script_->OnEnded(c, reason, was_handshaking);
   if (Rejoin* r = c.rejoin(); r && r->phase != Rejoin::Phase::kPlanned) {
     if (was_handshaking) return reconnector_.OnFailed(c, reason);
     if (r->phase == Rejoin::Phase::kRecovering) reconnector_.OnLost(c);

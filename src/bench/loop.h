@@ -42,6 +42,10 @@
 namespace cable::bench {
 
 struct ScannedMessage;
+namespace script {
+class ScriptDriver;
+class ScriptShared;
+}  // namespace script
 
 // State shared by all loops and the main/publisher threads for one run.
 struct RunShared {
@@ -52,6 +56,8 @@ struct RunShared {
   std::unique_ptr<std::atomic<int64_t>[]> published;
   // Presence: every member's actions, written by its loop, read by all.
   std::unique_ptr<PresenceBoard> presence_board;
+  // `cable bench run`: every client walks a script instead (script/driver.h).
+  script::ScriptShared* script = nullptr;
 };
 
 class Loop {
@@ -99,6 +105,7 @@ class Loop {
   std::string& command_buffer() { return command_buffer_; }
   Reconnector& reconnector() { return reconnector_; }
   PresenceDriver& presence() { return presence_; }
+  script::ScriptDriver* script() { return script_.get(); }
   PresenceBoard* presence_board() const { return shared_.presence_board.get(); }
   // A delivery latency for the headline histogram (and the live interval).
   void RecordLatency(int64_t ns) {
@@ -167,6 +174,7 @@ class Loop {
   bool check_positions_ = false;
   Reconnector reconnector_;
   PresenceDriver presence_;
+  std::unique_ptr<script::ScriptDriver> script_;
 
   std::vector<std::unique_ptr<Connection>> connections_;
   std::vector<Connection*> ready_list_;  // in the order they became ready

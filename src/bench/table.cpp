@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "bench/report.h"
+#include "bench/script/report.h"
 #include "bench/threshold.h"
 
 namespace cable::bench {
@@ -164,10 +165,16 @@ std::string FormatTable(const Json& r) {
   std::string out;
   const Json& cfg = r["config"];
   std::string scenario = r["scenario"].get<std::string>();
-  out += fmt::format("cable bench {}  {}  {} clients, {} stream(s) ({}), {}", scenario,
-                     cfg["url"].get<std::string>(), cfg["clients"].get<int64_t>(),
-                     cfg["streams"].get<int64_t>(), cfg["stream_type"].get<std::string>(),
-                     cfg["subprotocol"].get<std::string>());
+  if (scenario == "script") {
+    out += fmt::format("cable bench run {}  {}  {} clients, {}",
+                       r["script"]["file"].get<std::string>(), cfg["url"].get<std::string>(),
+                       cfg["clients"].get<int64_t>(), cfg["subprotocol"].get<std::string>());
+  } else {
+    out += fmt::format("cable bench {}  {}  {} clients, {} stream(s) ({}), {}", scenario,
+                       cfg["url"].get<std::string>(), cfg["clients"].get<int64_t>(),
+                       cfg["streams"].get<int64_t>(), cfg["stream_type"].get<std::string>(),
+                       cfg["subprotocol"].get<std::string>());
+  }
   if (scenario == "broadcast") {
     out += fmt::format(", publish via {}, {} B payload", cfg["publish_via"].get<std::string>(),
                        cfg["payload_bytes"].get<int64_t>());
@@ -222,6 +229,7 @@ std::string FormatTable(const Json& r) {
       out += Row("sender ack (result)", r["ack_latency_us"]);
   }
 
+  out += script::FormatSteps(r);
   if (std::string lines = ReliabilityLines(r); !lines.empty()) out += "\n" + lines;
   if (std::string lines = PresenceLines(r); !lines.empty()) out += "\n" + lines;
 

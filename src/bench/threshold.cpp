@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "bench/run_record.h"
+#include "bench/script/report.h"
 #include "common/strings.h"
 #include "common/xml_escape.h"
 
@@ -96,6 +97,8 @@ std::string Join(const std::vector<std::string>& parts, size_t n) {
 // `connections`, a segment without its `_us` (`latency.p99`), and bare
 // names of the common figures (`missing`, `failed`, `p99`).
 std::string Resolve(const std::string& written) {
+  // Scripted runs: `steps.<name>.<figure>`; the name is the script's.
+  if (written.rfind("steps.", 0) == 0) return script::ResolveStepPath(written);
   if (Known(written) || InMap(written)) return written;
   std::vector<std::string> parts = Split(written);
   if (parts[0] == "connect") parts[0] = "connections";

@@ -18,6 +18,7 @@
 #include "bench/shard.h"
 #include "bench/threshold.h"
 #include "cli/bench_merge.h"
+#include "cli/bench_run_command.h"
 #include "cli/command.h"
 #include "cli/redis_flags.h"
 
@@ -113,6 +114,7 @@ void AddBenchCommand(CLI::App& root, Commands& commands) {
       "  cable bench --compare before.json after.json\n"
       "  cable bench --clients 30000 --streams 3 --shard 2/3 --start-at +30s -o shard-2.json\n"
       "  cable bench merge shard-1.json shard-2.json shard-3.json --report run.html\n"
+      "  cable bench run scenarios/bench/chat.yml --scale 10   # scripted scenario\n"
       "See docs/bench.md for the JSON schema and the method.");
 
   // Unchecked here: `cable bench ws://host/cable` names the URL in the
@@ -372,8 +374,11 @@ void AddBenchCommand(CLI::App& root, Commands& commands) {
   Runner merge = AddBenchMergeCommand(sub);
   const CLI::App* merge_app = sub->get_subcommand("merge");
 
-  commands[sub] = [c, stream_type, merge, merge_app] {
+  Runner run = AddBenchRunCommand(*sub);
+
+  commands[sub] = [c, stream_type, merge, merge_app, run] {
     if (merge_app->parsed()) return merge();
+    if (int code = run(); code >= 0) return code;
     if (!c->compare.empty()) return RunCompare(c->compare);
     auto& o = c->o;
     // Broadcast is what most runs measure, and what works against the

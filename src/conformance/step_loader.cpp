@@ -576,4 +576,8 @@ Steps ReadSteps(const YamlReader& reader, const YAML::Node& node, int depth) {
   return out;
 }
 
+Step ReadStep(const YamlReader& reader, const YAML::Node& item, int depth) {
+  return StepReader(reader, depth).Read(item);
+}
+
 }  // namespace cable::conformance

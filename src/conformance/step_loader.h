@@ -15,4 +15,8 @@ const std::vector<std::string_view>& StepKeywords();
 // Reads a sequence of steps; loops nest at most a few levels.
 Steps ReadSteps(const YamlReader& reader, const YAML::Node& node, int depth = 0);
 
+// Reads one `- keyword: arguments` item, for readers that build their own
+// step lists on this language (`cable bench run`).
+Step ReadStep(const YamlReader& reader, const YAML::Node& item, int depth = 0);
+
 }  // namespace cable::conformance

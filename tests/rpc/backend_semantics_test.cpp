@@ -213,6 +213,7 @@ TEST(DemoBackend, ChatRoom) {
   auto sub = rpc.Command(a);
   EXPECT_EQ(sub.status(), anycable::SUCCESS);
   EXPECT_THAT(List(sub.streams()), ElementsAre("chat/lobby"));
+  EXPECT_EQ(Map(sub.env().istate()).at("$w"), "chat/lobby");  // the room may whisper
   EXPECT_THAT(
       rpc.TakeBroadcasts(),
       ElementsAre(
