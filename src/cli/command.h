@@ -27,6 +27,9 @@ struct UsageError : std::runtime_error {
 };
 
 void AddVersionCommand(CLI::App& root, Commands& commands);
+// "cable <version> (commit …, build type, compiler, OpenSSL)": what `cable
+// version` and every command's --version print.
+std::string VersionLine();
 void AddTokenCommand(CLI::App& root, Commands& commands);
 void AddSignCommand(CLI::App& root, Commands& commands);
 void AddRpcCommand(CLI::App& root, Commands& commands);

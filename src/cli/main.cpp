@@ -63,6 +63,13 @@ int main(int argc, char** argv) {
   AddRpcCommand(root, commands);
   AddConformanceCommand(root, commands);
   AddVersionCommand(root, commands);
+  // `cable --version`, and `cable bench --version` etc. where users look first.
+  const std::string version = VersionLine();
+  root.set_version_flag("--version", version, "Print the version and exit");
+  for (CLI::App* sub : root.get_subcommands([](CLI::App*) { return true; })) {
+    if (sub->get_name() != "version")
+      sub->set_version_flag("--version", version, "Print the version and exit");
+  }
 
   std::vector<std::string> args = ExpandMultiCall(argc, argv);
   std::vector<const char*> cargs;
@@ -72,6 +79,9 @@ int main(int argc, char** argv) {
   try {
     root.parse(static_cast<int>(cargs.size()), cargs.data());
     for (const CLI::App* sub : root.get_subcommands()) chosen = sub;
+  } catch (const CLI::CallForVersion& e) {
+    std::cout << e.what() << "\n";
+    return kExitOk;
   } catch (const CLI::CallForHelp&) {
     std::cout << root.help();
     return kExitOk;

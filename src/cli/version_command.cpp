@@ -9,6 +9,11 @@
 
 namespace cable::cli {
 
+std::string VersionLine() {
+  return std::string("cable ") + build::kVersion + " (commit " + build::kGitSha + ", " +
+         build::kBuildType + ", " + build::kCompiler + ", " + OPENSSL_VERSION_TEXT + ")";
+}
+
 void AddVersionCommand(CLI::App& root, Commands& commands) {
   auto* sub = root.add_subcommand("version", "Print version and build information");
   auto json = std::make_shared<bool>(false);
@@ -19,9 +24,7 @@ void AddVersionCommand(CLI::App& root, Commands& commands) {
                 << "\",\"build_type\":\"" << build::kBuildType << "\",\"compiler\":\""
                 << build::kCompiler << "\",\"openssl\":\"" << OPENSSL_VERSION_TEXT << "\"}\n";
     } else {
-      std::cout << "cable " << build::kVersion << " (commit " << build::kGitSha << ", "
-                << build::kBuildType << ", " << build::kCompiler << ", " << OPENSSL_VERSION_TEXT
-                << ")\n";
+      std::cout << VersionLine() << "\n";
     }
     return kExitOk;
   };

@@ -114,6 +114,11 @@ Result<std::unique_ptr<Controller>> App::MakeController() {
   return std::unique_ptr<Controller>(std::move(rpc.value()));
 }
 
+struct App::Signals {
+  boost::asio::io_context ctx;
+  boost::asio::signal_set set{ctx, SIGINT, SIGTERM};
+};
+
 App::~App() {
   for (auto& b : broadcasters_) b->Stop();
   // A node that never started has nothing to shut down (and no worker
@@ -158,6 +163,7 @@ Status App::StartBroadcasting() {
 }
 
 Status App::Start() {
+  if (!signals_) signals_ = std::make_unique<Signals>();
   // Certificate problems stop the start before anything connects anywhere.
   std::shared_ptr<const tls::TlsContext> tls;
   if (!config_.ssl_cert.empty() || !config_.ssl_key.empty()) {
@@ -295,8 +301,9 @@ int App::RunUntilSignal() {
   // One signal set for the whole run, so that a second signal can never
   // fall between two of them: the first starts the graceful shutdown, the
   // second exits at once.
-  boost::asio::io_context signals_ctx;
-  boost::asio::signal_set signals(signals_ctx, SIGINT, SIGTERM);
+  if (!signals_) signals_ = std::make_unique<Signals>();
+  boost::asio::io_context& signals_ctx = signals_->ctx;
+  boost::asio::signal_set& signals = signals_->set;
   std::promise<void> first_signal;
   bool seen = false;
   std::function<void(const boost::system::error_code&, int)> on_signal =

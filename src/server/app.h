@@ -54,6 +54,10 @@ class App {
   std::shared_ptr<Listener> metrics_listener_;
   std::shared_ptr<Listener> api_listener_;
   std::unique_ptr<MemoryReclaimer> reclaimer_;
+  // SIGINT/SIGTERM, caught from the start of Start(): a signal that comes
+  // while the listeners open is queued for RunUntilSignal, not fatal.
+  struct Signals;
+  std::unique_ptr<Signals> signals_;
   std::string broadcast_key_;
   bool api_enabled_ = false;
   std::string api_key_;
