@@ -44,6 +44,7 @@ void Worker::Start() {
       std::make_unique<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(
           context_.get_executor());
   ArmTick();
+  poller_.Start();
   thread_ = std::thread([this] {
     thread_id_ = std::this_thread::get_id();
     context_.run();
@@ -119,7 +120,8 @@ void Worker::FlushDirty() {
 }
 
 void Worker::Register(const std::shared_ptr<Session>& session) {
-  sessions_.insert(session);
+  session->registry_slot_ = static_cast<uint32_t>(sessions_.size());
+  sessions_.push_back(session);
 }
 
 void Worker::Unregister(Session* session) {
@@ -130,9 +132,15 @@ void Worker::Unregister(Session* session) {
       dirty_[session->dirty_slot_] == session) {
     dirty_[session->dirty_slot_] = nullptr;
   }
-  // The shared_ptr in the set is found by its raw pointer.
-  std::shared_ptr<Session> key(std::shared_ptr<Session>{}, session);
-  sessions_.erase(key);
+  const uint32_t slot = session->registry_slot_;
+  if (slot >= sessions_.size() || sessions_[slot].get() != session) return;
+  if (retired_.empty()) boost::asio::post(context_, [this] { retired_.clear(); });
+  retired_.push_back(std::move(sessions_[slot]));
+  if (slot + 1 != sessions_.size()) {
+    sessions_[slot] = std::move(sessions_.back());
+    sessions_[slot]->registry_slot_ = slot;
+  }
+  sessions_.pop_back();
 }
 
 Worker::PingWheel& Worker::WheelFor(int interval_ms) {

@@ -22,6 +22,7 @@
 
 #include "server/hub/broadcast.h"
 #include "server/hub/hub_shard.h"
+#include "server/session_poller.h"
 
 namespace cable::server {
 
@@ -61,13 +62,14 @@ class Worker {
 
   // Worker-thread only.
   HubShard& hub() { return hub_; }
+  SessionPoller& poller() { return poller_; }
   // Shared scratch space for reads and gathered writes.
   char* scratch() { return scratch_.data(); }
   size_t scratch_size() const { return scratch_.size(); }
   void MarkDirty(Session* session);
   void Register(const std::shared_ptr<Session>& session);
   void Unregister(Session* session);
-  const std::unordered_set<std::shared_ptr<Session>>& sessions() const { return sessions_; }
+  const std::vector<std::shared_ptr<Session>>& sessions() const { return sessions_; }
 
   // Pings: `interval_ms` > 0 puts the session on the wheel for that interval
   // with a first ping after a random delay in [interval/2, 1.5*interval).
@@ -119,7 +121,14 @@ class Worker {
   std::vector<Session*> dirty_;  // sessions with queued output, flushed from dirty_head_
   size_t dirty_head_ = 0;
   bool flush_posted_ = false;
-  std::unordered_set<std::shared_ptr<Session>> sessions_;
+  // Unordered; each session knows its index (Session::registry_slot_), so
+  // removal is a swap with the last one: 16 bytes a session, where a hash
+  // set took 40.
+  std::vector<std::shared_ptr<Session>> sessions_;
+  // Sessions that ended during this turn of the loop, released after it: a
+  // batch of readiness events may still name one.
+  std::vector<std::shared_ptr<Session>> retired_;
+  SessionPoller poller_{context_};
 
   boost::asio::steady_timer tick_timer_{context_};
   std::map<int, PingWheel> wheels_;

@@ -439,7 +439,8 @@ TEST(FloodTest, MemoryTakenByAFloodOfConnectionsIsReturnedAfterItLeaves) {
   std::vector<RawConnection> flood;
   const size_t peak = flood_once(flood);
   const size_t added = peak > before ? peak - before : 0;
-  ASSERT_GT(added, 4u << 20) << "the flood should take memory: RSS " << before / 1024 << " -> "
+  // About 0.7 KB a connection (upgraded, unsubscribed) — 3.5 MB here.
+  ASSERT_GT(added, 2u << 20) << "the flood should take memory: RSS " << before / 1024 << " -> "
                              << peak / 1024 << " KiB";
   flood.clear();
 

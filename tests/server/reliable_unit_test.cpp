@@ -260,7 +260,7 @@ TEST(SessionSnapshotTest, RoundTripsInSubscriptionOrder) {
   s.cstate = {{"locale", "fr"}};
   s.disconnectable = true;
   s.subscriptions.push_back(
-      Subscription{"z-first", {"chat_1", "chat_2"}, {{"$w", "chat_1"}}, false});
+      Subscription{"z-first", {"chat_1", "chat_2"}, StateMap{{"$w", "chat_1"}}, false});
   s.subscriptions.push_back(Subscription{"a-second", {}, {}, false});
   auto json = EncodeSessionSnapshot(s);
   auto back = DecodeSessionSnapshot(json);
@@ -271,7 +271,7 @@ TEST(SessionSnapshotTest, RoundTripsInSubscriptionOrder) {
   ASSERT_EQ(back->subscriptions.size(), 2u);
   EXPECT_EQ(back->subscriptions[0].identifier, "z-first");
   EXPECT_EQ(back->subscriptions[0].streams, (std::vector<std::string>{"chat_1", "chat_2"}));
-  EXPECT_EQ(back->subscriptions[0].istate.at("$w"), "chat_1");
+  EXPECT_EQ(back->subscriptions[0].istate.get().at("$w"), "chat_1");
 }
 
 TEST(SessionSnapshotTest, ReadsAnycableGoCacheEntries) {
@@ -282,7 +282,7 @@ TEST(SessionSnapshotTest, ReadsAnycableGoCacheEntries) {
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->identifiers, R"({"uid":"1"})");
   ASSERT_EQ(r->subscriptions.size(), 1u);
-  EXPECT_EQ(r->subscriptions[0].istate.at("x"), "y");
+  EXPECT_EQ(r->subscriptions[0].istate.get().at("x"), "y");
   EXPECT_FALSE(r->disconnectable);
   // Go writes null for empty maps.
   EXPECT_TRUE(DecodeSessionSnapshot(R"({"ids":"","subs":null,"cstate":null,"istate":null})").ok());

@@ -62,8 +62,8 @@ std::optional<LocalSubscription> LocalChannels::Subscribe(const std::string& ide
         out.log = "signed streams need --streams_secret or --secret";
       } else if (verified(signed_name, streams_secret_, out)) {
         out.confirmed = true;
-        if (whisper_) out.istate["$w"] = out.stream;
-        if (presence_) out.istate["$p"] = out.stream;
+        out.whisper = whisper_;
+        out.presence = presence_;
       }
     } else if (auto name = param("stream_name")) {
       if (!public_streams_) {
@@ -73,8 +73,8 @@ std::optional<LocalSubscription> LocalChannels::Subscribe(const std::string& ide
       } else {
         out.confirmed = true;
         out.stream = *name;
-        out.istate["$w"] = out.stream;
-        out.istate["$p"] = out.stream;
+        out.whisper = true;
+        out.presence = true;
       }
     } else {
       out.log = "neither signed_stream_name nor stream_name given";

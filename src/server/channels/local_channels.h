@@ -15,8 +15,9 @@ namespace cable::server {
 struct LocalSubscription {
   bool confirmed = false;
   std::string stream;
-  StateMap istate;  // `$w` whisper stream, `$p` presence stream
-  std::string log;  // why a subscription was rejected
+  bool whisper = false;   // `$w`: clients may whisper on the stream
+  bool presence = false;  // `$p`: clients may join presence on the stream
+  std::string log;        // why a subscription was rejected
 };
 
 class LocalChannels {

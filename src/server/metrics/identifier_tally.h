@@ -4,6 +4,11 @@
 // anonymous sessions share the empty string, so they count once). Sessions
 // of every worker add and remove here, once per connection, never per
 // message, so one lock is cheap enough.
+//
+// The tally also interns the strings: a session keeps a pointer to the
+// tally's copy instead of its own, so a thousand tabs of one user hold
+// their identifiers once. A key stays put (node-based map) until the last
+// session carrying it has removed it.
 
 #include <cstdint>
 #include <mutex>
@@ -14,9 +19,12 @@ namespace cable::server {
 
 class IdentifierTally {
  public:
-  void Add(const std::string& identifiers) {
+  // Returns the interned copy, valid until the matching Remove.
+  const std::string& Add(std::string identifiers) {
     std::lock_guard lock(mu_);
-    ++sessions_[identifiers];
+    auto it = sessions_.try_emplace(std::move(identifiers), 0).first;
+    ++it->second;
+    return it->first;
   }
   void Remove(const std::string& identifiers) {
     std::lock_guard lock(mu_);

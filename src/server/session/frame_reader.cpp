@@ -16,8 +16,8 @@ void FrameReader::Feed(char* data, size_t len, size_t max_message_size, Events& 
   // Bytes kept from the previous read come first; the two are parsed from
   // one buffer, which the reader then owns for the duration of the call.
   std::string joined;
-  if (!partial_.empty()) {
-    joined.swap(partial_);
+  if (held_ && !held_->partial.empty()) {
+    joined.swap(held_->partial);
     joined.append(data, len);
     data = joined.data();
     len = joined.size();
@@ -35,7 +35,7 @@ void FrameReader::Feed(char* data, size_t len, size_t max_message_size, Events& 
     // Compared without adding: a length near 2^64 must not wrap around.
     if (status == ws::ParseStatus::kIncomplete || len - pos < header.header_len ||
         header.payload_len > len - pos - header.header_len) {
-      partial_.assign(data + pos, len - pos);
+      held().partial.assign(data + pos, len - pos);
       return;
     }
     char* payload = data + pos + header.header_len;
@@ -47,6 +47,7 @@ void FrameReader::Feed(char* data, size_t len, size_t max_message_size, Events& 
       return;
     }
   }
+  ReleaseIfEmpty();
 }
 
 bool FrameReader::HandleFrame(uint8_t opcode, bool fin, bool rsv1, std::string_view payload,
@@ -85,7 +86,7 @@ bool FrameReader::HandleFrame(uint8_t opcode, bool fin, bool rsv1, std::string_v
       if (!fin) {
         fragment_opcode_ = opcode;
         fragments_compressed_ = rsv1;
-        fragments_.assign(payload);
+        held().fragments.assign(payload);
         return true;
       }
       return Deliver(opcode, rsv1, payload, max_message_size, events);
@@ -94,14 +95,15 @@ bool FrameReader::HandleFrame(uint8_t opcode, bool fin, bool rsv1, std::string_v
         Fail(ws::kCloseProtocolError, "Unexpected continuation", events);
         return false;
       }
-      if (fragments_.size() + payload.size() > max_message_size) {
+      std::string& fragments = held().fragments;
+      if (fragments.size() + payload.size() > max_message_size) {
         Fail(ws::kCloseTooBig, "Message too big", events);
         return false;
       }
-      fragments_.append(payload);
+      fragments.append(payload);
       if (!fin) return true;
       std::string message;
-      message.swap(fragments_);
+      message.swap(fragments);
       const uint8_t first = std::exchange(fragment_opcode_, 0);
       return Deliver(first, fragments_compressed_, message, max_message_size, events);
     }
@@ -140,8 +142,7 @@ void FrameReader::Fail(uint16_t code, std::string_view reason, Events& events) {
 }
 
 void FrameReader::Clear() {
-  std::string().swap(partial_);
-  std::string().swap(fragments_);
+  held_.reset();
   fragment_opcode_ = 0;
 }
 

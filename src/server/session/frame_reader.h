@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -60,8 +61,18 @@ class FrameReader {
                Events& events);
   void Fail(uint16_t code, std::string_view reason, Events& events);
 
-  std::string partial_;    // bytes of an incomplete frame
-  std::string fragments_;  // a fragmented message being reassembled
+  // Allocated only while there is something to hold: most messages arrive
+  // whole in one read, so an idle session holds no buffer at all.
+  struct Held {
+    std::string partial;    // bytes of an incomplete frame
+    std::string fragments;  // a fragmented message being reassembled
+  };
+  Held& held() { return held_ ? *held_ : *(held_ = std::make_unique<Held>()); }
+  void ReleaseIfEmpty() {
+    if (held_ && held_->partial.empty() && held_->fragments.empty()) held_.reset();
+  }
+
+  std::unique_ptr<Held> held_;
   uint8_t fragment_opcode_ = 0;
   bool fragments_compressed_ = false;
   bool deflate_ = false;

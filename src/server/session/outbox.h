@@ -4,6 +4,7 @@
 // in order, possibly several per syscall.
 
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "server/session/frame_ref.h"
@@ -37,7 +38,7 @@ class Outbox {
     while (n > 0) {
       size_t left = frames_[head_].size() - head_offset_;
       if (n < left) {
-        head_offset_ += n;
+        head_offset_ += static_cast<uint32_t>(n);  // n < one frame's size
         return;
       }
       n -= left;
@@ -66,7 +67,7 @@ class Outbox {
     Clear();
     for (auto& f : kept) Push(std::move(f));
     if (!frames_.empty()) {
-      head_offset_ = offset;
+      head_offset_ = static_cast<uint32_t>(offset);
       pending_bytes_ -= offset;
     }
   }
@@ -90,9 +91,11 @@ class Outbox {
     }
   }
 
+  // 32-bit positions keep an idle session's outbox small; a queue is
+  // bounded far below 2^32 frames and a frame far below 4 GiB.
   std::vector<FrameRef> frames_;
-  size_t head_ = 0;
-  size_t head_offset_ = 0;
+  uint32_t head_ = 0;
+  uint32_t head_offset_ = 0;
   size_t pending_bytes_ = 0;
 };
 

@@ -1,6 +1,14 @@
 #include "server/session/session.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cassert>
+#include <cerrno>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "common/log.h"
@@ -24,24 +32,36 @@ Session::Session(Node& node, Worker& worker, boost::asio::ip::tcp::socket socket
                  tls::SslPtr ssl)
     : node_(node),
       worker_(worker),
-      socket_(std::move(socket)),
       ssl_(std::move(ssl)),
-      info_(std::move(info)) {
-  socket_.non_blocking(true);
+      basics_{std::move(info.sid), info.ping_interval_ms,
+              info.ping_precision, info.framing,
+              info.deflate,        info.subprotocol == protocol::kExtendedSubprotocol},
+      request_(std::make_unique<RequestDetails>(
+          RequestDetails{std::move(info.url), std::move(info.headers), std::move(info.token),
+                         std::move(info.restore_sid)})),
+      connection_slot_(std::move(info.connection_slot)) {
+  // From here on the worker's poller watches the socket, not the io_context.
   boost::system::error_code ec;
-  socket_.set_option(boost::asio::ip::tcp::no_delay(true), ec);
+  fd_ = socket.release(ec);
+  if (ec) fd_ = -1;
+  if (fd_ >= 0) {
+    int on = 1;
+    ::ioctl(fd_, FIONBIO, &on);  // OpenSSL reads and writes the descriptor itself
+    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+  }
   node_.metrics().clients_num.fetch_add(1, std::memory_order_relaxed);
 }
 
 Session::~Session() {
+  if (fd_ >= 0) ::close(fd_);
   node_.metrics().clients_num.fetch_sub(1, std::memory_order_relaxed);
-  if (authenticated_) node_.metrics().uniq_identifiers.Remove(identifiers_);
+  if (authenticated_) node_.metrics().uniq_identifiers.Remove(identifiers());
 }
 
 void Session::Start(std::string leftover, std::string handshake_response) {
   assert(worker_.InThread() && "a session is touched only on its worker");
-  worker_.Register(shared_from_this());
-  if (info_.deflate) reader_.EnableDeflate();
+  if (!Attach()) return;
+  if (basics_.deflate) reader_.EnableDeflate();
   Send(FrameRef::Make(std::move(handshake_response)));
   Authenticate();
   // Frames that arrive before the welcome are queued as commands and run
@@ -52,48 +72,59 @@ void Session::Start(std::string leftover, std::string handshake_response) {
   ArmRead();
 }
 
+bool Session::Attach() {
+  worker_.Register(shared_from_this());
+  if (fd_ < 0 || !worker_.poller().Add(fd_, this)) {
+    log::Warn("Cannot watch the socket of sid={}: {}", basics_.sid, std::strerror(errno));
+    Terminate();
+    return false;
+  }
+  return true;
+}
+
 // ---------------------------------------------------------------- identity
 
-RequestEnv Session::MakeEnv(const StateMap* istate) const {
+RequestEnv Session::MakeEnv() const {
   RequestEnv env;
-  env.url = info_.url;
-  env.headers = info_.headers;
-  env.cstate = cstate_;
-  if (istate) env.istate = *istate;
+  if (request_) {
+    env.url = request_->url;
+    env.headers = request_->headers;
+  }
+  env.cstate = cstate();
   return env;
 }
 
 void Session::Authenticate() {
-  if (restorable() && !info_.restore_sid.empty()) return TryRestore();
+  if (restorable() && !request_->restore_sid.empty()) return TryRestore();
   AuthenticateAfresh();
 }
 
 void Session::AuthenticateAfresh() {
-  IdentityResult identity = node_.identity().Identify(info_.sid, info_.token);
+  IdentityResult identity = node_.identity().Identify(basics_.sid, request_->token);
   switch (identity.kind) {
     case IdentityResult::kAccepted:
       // Identified by the server itself: no RPC Connect, so no Disconnect
       // callback is owed either (disconnect_mode auto).
-      Accept(std::move(identity.identifiers), {protocol::Welcome(info_.sid)});
+      Accept(std::move(identity.identifiers), {protocol::Welcome(basics_.sid)});
       return;
     case IdentityResult::kRejected:
       Inc(node_.metrics().failed_auths_total);
-      log::Debug("Connection rejected sid={}: {}", info_.sid, identity.log);
+      log::Debug("Connection rejected sid={}: {}", basics_.sid, identity.log);
       Disconnect(identity.reason, false, ws::kCloseNormal, kAuthFailed);
       return;
     case IdentityResult::kError:
-      log::Error("Authentication error sid={}: {}", info_.sid, identity.log);
+      log::Error("Authentication error sid={}: {}", basics_.sid, identity.log);
       Close(ws::kCloseInternalError, "Auth Error");
       return;
     case IdentityResult::kPassThrough:
       break;
   }
   ConnectRequest request;
-  request.env = MakeEnv(nullptr);
+  request.env = MakeEnv();
   request.cancel = cancel_flag();
   Inc(node_.metrics().connect_calls_total);
   auto self = shared_from_this();
-  node_.controller().Connect(info_.sid, std::move(request), [self](ConnectReply reply) {
+  node_.controller().Connect(basics_.sid, std::move(request), [self](ConnectReply reply) {
     self->PostBack(
         [self, reply = std::move(reply)]() mutable { self->OnConnectReply(std::move(reply)); });
   });
@@ -103,42 +134,46 @@ void Session::OnConnectReply(ConnectReply reply) {
   if (state_ != State::kConnecting) return;
   switch (reply.status) {
     case RpcStatus::kSuccess:
-      MergeState(cstate_, reply.cstate);
+      cstate_.Merge(reply.cstate);
       disconnect_interest_ = true;
       Accept(std::move(reply.identifiers), std::move(reply.transmissions));
       return;
     case RpcStatus::kFailure:
       Inc(node_.metrics().failed_auths_total);
       for (const auto& t : reply.transmissions) SendText(t);
-      log::Debug("Connection rejected sid={}", info_.sid);
+      log::Debug("Connection rejected sid={}", basics_.sid);
       Close(ws::kCloseNormal, kAuthFailed);
       return;
     default:
-      log::Error("Connect failed sid={}: {}", info_.sid, reply.error);
+      log::Error("Connect failed sid={}: {}", basics_.sid, reply.error);
       Close(ws::kCloseInternalError, "Auth Error");
       return;
   }
 }
 
 void Session::Accept(std::string identifiers, std::vector<std::string> transmissions) {
-  if (authenticated_) node_.metrics().uniq_identifiers.Remove(identifiers_);
-  identifiers_ = std::move(identifiers);
+  if (authenticated_) node_.metrics().uniq_identifiers.Remove(*identifiers_);
+  identifiers_ = &node_.metrics().uniq_identifiers.Add(std::move(identifiers));
   authenticated_ = true;
-  node_.metrics().uniq_identifiers.Add(identifiers_);
   state_ = State::kOpen;
   for (const auto& t : transmissions) SendText(t);
   // Pongs are part of the extended protocol only; plain Action Cable
   // clients never send them — but every WebSocket client answers native
   // pings, so with those on the timeout applies to all.
   // SSE clients never answer at all.
-  requires_pongs_ =
-      node_.config().pong_timeout_s > 0 && !IsSse(info_.framing) &&
-      (info_.subprotocol == protocol::kExtendedSubprotocol || node_.config().enable_native_pings);
+  requires_pongs_ = node_.config().pong_timeout_s > 0 && !IsSse(basics_.framing) &&
+                    (basics_.extended_protocol || node_.config().enable_native_pings);
   // Raw SSE carries no pings: nothing to schedule.
-  if (info_.framing != Framing::kSseFullRaw && info_.framing != Framing::kSseMessageRaw) {
-    worker_.SchedulePings(this, info_.ping_interval_ms);
+  if (basics_.framing != Framing::kSseFullRaw && basics_.framing != Framing::kSseMessageRaw) {
+    worker_.SchedulePings(this, basics_.ping_interval_ms);
   }
-  log::Debug("Connected sid={} identifiers={}", info_.sid, identifiers_);
+  log::Debug("Connected sid={} identifiers={}", basics_.sid, *identifiers_);
+  if (node_.config().norpc) {
+    request_.reset();  // no call will need the request
+  } else if (request_) {
+    request_->token = {};
+    request_->restore_sid = {};
+  }
   CommitSnapshot();
   ProcessNextCommand();
 }
@@ -156,7 +191,7 @@ void Session::Close(uint16_t code, std::string_view reason) {
   if (state_ == State::kClosing || state_ == State::kClosed) return;
   // An SSE response not yet answered ends as an HTTP error instead.
   if (output_held_) return RefuseSse(SseRefusalStatus(code, reason), reason);
-  Send(FrameRef::Make(EncodeEnd(info_.framing, code, reason)));
+  Send(FrameRef::Make(EncodeEnd(basics_.framing, code, reason)));
   state_ = State::kClosing;
   MarkDirty();
 }
@@ -175,9 +210,12 @@ void Session::Terminate() {
     tls::ShutdownQuietly(ssl_.get());
     ssl_.reset();  // before the descriptor, whose number will be reused
   }
-  boost::system::error_code ec;
-  socket_.shutdown(boost::asio::socket_base::shutdown_both, ec);
-  socket_.close(ec);
+  if (fd_ >= 0) {
+    worker_.poller().Remove(fd_);
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    fd_ = -1;
+  }
   outbox_.Clear();
   reader_.Clear();
 
@@ -186,10 +224,10 @@ void Session::Terminate() {
   FinishPresence();
   subscriptions_.Clear();
   if (suppressed_warnings_ > 0) {
-    log::Warn("Disconnected sid={}: {} more lines about its input were not logged", info_.sid,
+    log::Warn("Disconnected sid={}: {} more lines about its input were not logged", basics_.sid,
               suppressed_warnings_);
   }
-  log::Debug("Disconnected sid={}", info_.sid);
+  log::Debug("Disconnected sid={}", basics_.sid);
   worker_.Unregister(this);
 }
 
@@ -202,13 +240,13 @@ void Session::CallDisconnect() {
                     (mode == DisconnectMode::kAlways || disconnect_interest_);
   if (!call) return;
   DisconnectRequest request;
-  request.identifiers = identifiers_;
-  request.env = MakeEnv(nullptr);
+  request.identifiers = identifiers();
+  request.env = MakeEnv();
   for (const auto& sub : subscriptions_.list()) {
     request.subscriptions.push_back(sub.identifier);
-    request.env.istate[sub.identifier] = StateToJson(sub.istate);
+    request.env.istate[sub.identifier] = StateToJson(sub.State());
   }
-  node_.disconnector().Enqueue(info_.sid, std::move(request));
+  node_.disconnector().Enqueue(basics_.sid, std::move(request));
 }
 
 }  // namespace cable::server

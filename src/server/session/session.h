@@ -53,6 +53,7 @@
 #include "server/session/framing.h"
 #include "server/session/outbox.h"
 #include "server/session/subscriptions.h"
+#include "server/transport/connection_slot.h"
 #include "server/transport/tls.h"
 
 namespace cable::server {
@@ -73,7 +74,7 @@ struct SessionInfo {
   std::string restore_sid;  // the previous session's sid, to restore (spec §2.3)
   int ping_interval_ms = 3000;
   PingPrecision ping_precision = PingPrecision::kSeconds;
-  std::shared_ptr<void> connection_slot;  // frees a --max-conn slot when dropped
+  ConnectionSlot connection_slot;  // frees a --max-conn slot when dropped
   Framing framing = Framing::kWebSocket;
 };
 
@@ -99,11 +100,11 @@ class Session : public std::enable_shared_from_this<Session>, private FrameReade
   // with nothing else, as anycable-go does.
   void StartSse(SseStart start);
 
-  const std::string& sid() const { return info_.sid; }
-  const std::string& identifiers() const { return identifiers_; }
+  const std::string& sid() const { return basics_.sid; }
+  const std::string& identifiers() const { return identifiers_ ? *identifiers_ : kNone; }
   bool open() const { return state_ == State::kOpen; }
-  PingPrecision ping_precision() const { return info_.ping_precision; }
-  Framing framing() const { return info_.framing; }
+  PingPrecision ping_precision() const { return basics_.ping_precision; }
+  Framing framing() const { return basics_.framing; }
   // Kept by the broker for restore: the extended protocol with a broker
   // that keeps sessions.
   bool restorable() const;
@@ -120,6 +121,8 @@ class Session : public std::enable_shared_from_this<Session>, private FrameReade
 
   // Called by the worker: writes as much queued output as the socket takes.
   void Flush();
+  // Called by the worker's poller with epoll's event bits for the socket.
+  void OnEvents(uint32_t events);
   void OnWriteTimeout();
   void OnPongTimeout();
 
@@ -140,12 +143,35 @@ class Session : public std::enable_shared_from_this<Session>, private FrameReade
   std::chrono::steady_clock::time_point write_blocked_since() const { return write_blocked_since_; }
 
  private:
+  // What the session keeps of its SessionInfo for its whole life.
+  struct Basics {
+    std::string sid;
+    int ping_interval_ms = 3000;
+    PingPrecision ping_precision = PingPrecision::kSeconds;
+    Framing framing = Framing::kWebSocket;
+    bool deflate = false;
+    bool extended_protocol = false;  // actioncable-v1-ext-json
+  };
+  // What only the application's calls and authentication need (env url
+  // and headers, the token, the sid to restore). Dropped once authenticated
+  // when no call can follow (--norpc): an idle session then keeps none of
+  // its request.
+  struct RequestDetails {
+    std::string url;
+    HeaderList headers;
+    std::string token;
+    std::string restore_sid;
+  };
+
   // kClosing: a close frame is queued; nothing more is read or queued, and
   // the socket closes once the output is flushed.
   enum class State : uint8_t { kConnecting, kOpen, kClosing, kClosed };
 
   // session.cpp
-  RequestEnv MakeEnv(const StateMap* istate) const;
+  // Joins the worker and its poller; false (and terminated) if the kernel
+  // refuses to watch the socket.
+  bool Attach();
+  RequestEnv MakeEnv() const;
   // Raised when the session terminates, so RPC calls still waiting for a
   // concurrency slot are dropped (shares ownership with the session).
   CancelFlag cancel_flag() { return CancelFlag(shared_from_this(), &terminated_); }
@@ -231,12 +257,20 @@ class Session : public std::enable_shared_from_this<Session>, private FrameReade
 
   Node& node_;
   Worker& worker_;
-  boost::asio::ip::tcp::socket socket_;
+  int fd_ = -1;                 // registered with the worker's poller while open
+  uint32_t registry_slot_ = 0;  // index in the worker's list of sessions
   tls::SslPtr ssl_;
-  SessionInfo info_;
+  Basics basics_;
+  std::unique_ptr<RequestDetails> request_;
+  ConnectionSlot connection_slot_;
   State state_ = State::kConnecting;
+  // Waiting for the poller to report the socket ready for reading (or,
+  // with TLS, for what OpenSSL wants) / for writing.
   bool read_armed_ = false;
   bool write_armed_ = false;
+  // The socket may hold input not read yet: an edge came while reading was
+  // not armed, or the last read stopped before draining it.
+  bool read_ready_ = false;
   bool dirty_ = false;
   uint32_t dirty_slot_ = 0;  // position in the worker's dirty list while dirty_
   bool reading_paused_ = false;
@@ -258,14 +292,19 @@ class Session : public std::enable_shared_from_this<Session>, private FrameReade
   // Read by RPC controllers on their threads (see cancel_flag()).
   std::atomic<bool> terminated_{false};
 
-  std::string identifiers_;
-  StateMap cstate_;
+  // Interned by the node's identifier tally while authenticated.
+  const std::string* identifiers_ = nullptr;
+  static inline const std::string kNone;
+  // The connection state, allocated once the application sets some (most
+  // connections never have any).
+  LazyState cstate_;
+  const StateMap& cstate() const { return cstate_.get(); }
   Subscriptions subscriptions_;
 
   Outbox outbox_;
   FrameReader reader_;
   std::vector<protocol::ClientCommand> pending_;
-  size_t pending_head_ = 0;
+  uint32_t pending_head_ = 0;
 
   std::unique_ptr<SseStart> sse_start_;  // until the SSE response is answered
 

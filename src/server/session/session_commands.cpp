@@ -21,7 +21,7 @@ void Session::HandleMessage(std::string_view text) {
   if (!parsed.ok()) {
     if (parsed.error().IsIgnored()) return;
     Inc(node_.metrics().failed_client_msg_total);
-    WarnAboutClient("Ignored client message sid={}: {}", info_.sid, parsed.error().message);
+    WarnAboutClient("Ignored client message sid={}: {}", basics_.sid, parsed.error().message);
     return;
   }
   WorkerCounters::Add(worker_.counters().client_msg_total);
@@ -35,9 +35,10 @@ void Session::HandleMessage(std::string_view text) {
 void Session::ProcessNextCommand() {
   if (command_running_ || state_ != State::kOpen) return;
   if (pending_head_ == pending_.size()) {
-    pending_.clear();
+    // An idle session keeps no command buffer: most clients send a few
+    // commands after connecting and then only listen.
+    pending_ = {};
     pending_head_ = 0;
-    if (pending_.capacity() > 8) pending_.shrink_to_fit();
     if (reading_paused_) {
       reading_paused_ = false;
       ArmRead();
@@ -85,26 +86,27 @@ void Session::RunCommand(protocol::ClientCommand cmd) {
     case CommandType::kPresence:
       return QueryPresence(cmd);
     default:
-      WarnAboutClient("Unsupported command sid={} identifier={}", info_.sid, cmd.identifier);
+      WarnAboutClient("Unsupported command sid={} identifier={}", basics_.sid, cmd.identifier);
       return CommandDone();
   }
 }
 
 Subscriptions::HubLink Session::hub_link() {
-  return {this, worker_.hub(), node_, info_.framing};
+  return {this, worker_.hub(), node_, basics_.framing};
 }
 
 // The subscription a command names; a command for one the client does not
 // have is logged (rate-limited) and skipped.
 Subscription* Session::FindSubscribed(const protocol::ClientCommand& cmd) {
   Subscription* sub = subscriptions_.Find(cmd.identifier);
-  if (!sub) WarnAboutClient("Unknown subscription sid={} identifier={}", info_.sid, cmd.identifier);
+  if (!sub)
+    WarnAboutClient("Unknown subscription sid={} identifier={}", basics_.sid, cmd.identifier);
   return sub;
 }
 
 void Session::Subscribe(protocol::ClientCommand cmd) {
   if (subscriptions_.Find(cmd.identifier)) {
-    WarnAboutClient("Already subscribed sid={} identifier={}", info_.sid, cmd.identifier);
+    WarnAboutClient("Already subscribed sid={} identifier={}", basics_.sid, cmd.identifier);
     return CommandDone();
   }
   const int max = node_.config().max_subscriptions_per_connection;
@@ -112,7 +114,7 @@ void Session::Subscribe(protocol::ClientCommand cmd) {
     WarnAboutClient(
         "Subscription rejected sid={}: the connection already has {} "
         "(--max_subscriptions_per_connection)",
-        info_.sid, subscriptions_.size());
+        basics_.sid, subscriptions_.size());
     SendText(protocol::RejectSubscription(cmd.identifier));
     return CommandDone();
   }
@@ -131,8 +133,8 @@ void Session::Subscribe(protocol::ClientCommand cmd) {
   CommandRequest request;
   request.command = "subscribe";
   request.identifier = cmd.identifier;
-  request.connection_identifiers = identifiers_;
-  request.env = MakeEnv(nullptr);
+  request.connection_identifiers = identifiers();
+  request.env = MakeEnv();
   CallCommand(std::move(request), true, std::move(cmd.history), std::move(cmd.presence));
 }
 
@@ -148,20 +150,21 @@ void Session::Unsubscribe(protocol::ClientCommand cmd) {
   CommandRequest request;
   request.command = "unsubscribe";
   request.identifier = cmd.identifier;
-  request.connection_identifiers = identifiers_;
-  request.env = MakeEnv(&sub->istate);
+  request.connection_identifiers = identifiers();
+  request.env = MakeEnv();
+  request.env.istate = sub->State();
   request.cancel = cancel_flag();
   // Streams stop at once: the client considers itself unsubscribed now.
   subscriptions_.Remove(hub_link(), cmd.identifier);
   CommitSnapshot();
   auto self = shared_from_this();
-  node_.controller().Command(info_.sid, std::move(request), [self](CommandReply reply) {
+  node_.controller().Command(basics_.sid, std::move(request), [self](CommandReply reply) {
     self->PostBack([self, reply = std::move(reply)]() mutable {
       if (reply.status == RpcStatus::kError && self->state_ != State::kClosed) {
-        self->LogAboutClient(log::Level::kError, "Unsubscribe failed sid={}: {}", self->info_.sid,
+        self->LogAboutClient(log::Level::kError, "Unsubscribe failed sid={}: {}", self->basics_.sid,
                              reply.error);
       } else if (self->state_ == State::kOpen) {
-        MergeState(self->cstate_, reply.cstate);
+        self->cstate_.Merge(reply.cstate);
         for (const auto& t : reply.transmissions) self->SendText(t);
       }
       self->CommandDone();
@@ -175,9 +178,10 @@ void Session::Perform(protocol::ClientCommand cmd) {
   CommandRequest request;
   request.command = "message";
   request.identifier = cmd.identifier;
-  request.connection_identifiers = identifiers_;
+  request.connection_identifiers = identifiers();
   request.data = std::move(cmd.data);
-  request.env = MakeEnv(&sub->istate);
+  request.env = MakeEnv();
+  request.env.istate = sub->State();
   CallCommand(std::move(request), false);
 }
 
@@ -188,7 +192,7 @@ void Session::CallCommand(CommandRequest request, bool subscribing, std::string 
   request.cancel = cancel_flag();
   std::string identifier = request.identifier;
   node_.controller().Command(
-      info_.sid, std::move(request),
+      basics_.sid, std::move(request),
       [self, identifier = std::move(identifier), subscribing, history = std::move(history),
        presence = std::move(presence)](CommandReply reply) mutable {
         self->PostBack([self, identifier, subscribing, history = std::move(history),
@@ -207,11 +211,14 @@ Session::LocalAnswer Session::SubscribeLocally(const std::string& identifier) {
   auto local = node_.local_channels().Subscribe(identifier);
   if (!local) return LocalAnswer::kNotLocal;
   if (!local->confirmed) {
-    log::Debug("Subscription rejected sid={} identifier={}: {}", info_.sid, identifier, local->log);
+    log::Debug("Subscription rejected sid={} identifier={}: {}", basics_.sid, identifier,
+               local->log);
     SendText(protocol::RejectSubscription(identifier));
     return LocalAnswer::kRejected;
   }
-  auto& sub = subscriptions_.Add(identifier, std::move(local->istate), /*local=*/true);
+  auto& sub = subscriptions_.Add(identifier, {}, /*local=*/true);
+  sub.whisper_on_stream = local->whisper;
+  sub.presence_on_stream = local->presence;
   subscriptions_.AddStream(hub_link(), sub, local->stream);
   SendText(protocol::ConfirmSubscription(identifier));
   CommitSnapshot();
@@ -223,13 +230,13 @@ Session::LocalAnswer Session::SubscribeLocally(const std::string& identifier) {
 void Session::Whisper(const protocol::ClientCommand& cmd) {
   Subscription* sub = FindSubscribed(cmd);
   if (!sub) return;
-  auto it = sub->istate.find("$w");
-  if (it == sub->istate.end() || it->second.empty()) {
-    log::Debug("Whisper not allowed sid={} identifier={}", info_.sid, cmd.identifier);
+  const std::string* stream = sub->WhisperStream();
+  if (!stream) {
+    log::Debug("Whisper not allowed sid={} identifier={}", basics_.sid, cmd.identifier);
     return;
   }
   // Whispers are never stored and carry no position (spec §2.5).
-  auto whisper = MakeBroadcast(it->second, cmd.data, info_.sid);
+  auto whisper = MakeBroadcast(*stream, cmd.data, basics_.sid);
   whisper->transient = true;
   node_.Publish(std::move(whisper));
 }
@@ -238,7 +245,7 @@ void Session::Whisper(const protocol::ClientCommand& cmd) {
 bool Session::ApplyCommandReply(const std::string& identifier, CommandReply& reply,
                                 bool subscribing) {
   if (reply.status == RpcStatus::kError) {
-    LogAboutClient(log::Level::kError, "Command failed sid={} identifier={}: {}", info_.sid,
+    LogAboutClient(log::Level::kError, "Command failed sid={} identifier={}: {}", basics_.sid,
                    identifier, reply.error);
     return false;
   }
@@ -258,9 +265,9 @@ bool Session::ApplyCommandReply(const std::string& identifier, CommandReply& rep
       for (const auto& s : reply.stopped_streams) subscriptions_.RemoveStream(link, *sub, s);
     }
     for (const auto& s : reply.streams) subscriptions_.AddStream(link, *sub, s);
-    MergeState(sub->istate, reply.istate);
+    sub->istate.Merge(reply.istate);
   }
-  MergeState(cstate_, reply.cstate);
+  cstate_.Merge(reply.cstate);
   for (const auto& t : reply.transmissions) SendText(t);
   if (reply.disconnect) {
     // The application asked to drop the connection; its transmissions

@@ -1,3 +1,4 @@
+#include <sys/epoll.h>
 #include <sys/socket.h>
 
 #include <cassert>
@@ -23,30 +24,40 @@ constexpr size_t kMaxReadPerTurn = 256 * 1024;
 
 // ------------------------------------------------------------------ reading
 
+// Edge-triggered readiness (session_poller.h): an event says that input
+// arrived, not that some is waiting. So the session reads until the kernel
+// has nothing more, or remembers in read_ready_ that it stopped early.
 void Session::ArmRead() {
   if (read_armed_ || reading_paused_ || state_ == State::kClosed) return;
-  read_armed_ = true;
-  auto self = shared_from_this();
-  auto wait = boost::asio::socket_base::wait_read;
-  if (ssl_) {
-    // Bytes OpenSSL already holds would never make the socket readable.
-    if (tls::HasPending(ssl_.get())) {
-      PostBack([self] {
-        self->read_armed_ = false;
-        self->OnReadable();
-      });
-      return;
-    }
-    if (tls_read_wants_write_) wait = boost::asio::socket_base::wait_write;
+  // Bytes OpenSSL already holds would never make the socket readable.
+  if (read_ready_ || (ssl_ && tls::HasPending(ssl_.get()))) {
+    read_armed_ = true;
+    auto self = shared_from_this();
+    PostBack([self] {
+      if (!self->read_armed_) return;
+      self->read_armed_ = false;
+      self->OnReadable();
+    });
+    return;
   }
-  socket_.async_wait(wait, [self](const boost::system::error_code& ec) {
-    self->read_armed_ = false;
-    if (ec) {
-      if (ec != boost::asio::error::operation_aborted) self->Terminate();
-      return;
-    }
-    self->OnReadable();
-  });
+  read_armed_ = true;
+}
+
+void Session::OnEvents(uint32_t events) {
+  if (state_ == State::kClosed) return;
+  const bool in = (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0;
+  const bool out = (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) != 0;
+  if (in) read_ready_ = true;
+  // With TLS a write may wait for input (a renegotiation, a key update)
+  // and a read for output; plain sockets wait for what they do.
+  if (write_armed_ && (tls_write_wants_read_ ? in : out)) {
+    write_armed_ = false;
+    Flush();
+  }
+  if (read_armed_ && (tls_read_wants_write_ ? out : read_ready_)) {
+    read_armed_ = false;
+    OnReadable();
+  }
 }
 
 void Session::OnReadable() {
@@ -55,25 +66,31 @@ void Session::OnReadable() {
   while (total < kMaxReadPerTurn && state_ != State::kClosed) {
     char* buf = worker_.scratch();
     ssize_t n = ssl_ ? TlsRecv(buf, worker_.scratch_size())
-                     : ::recv(socket_.native_handle(), buf, worker_.scratch_size(), MSG_DONTWAIT);
+                     : ::recv(fd_, buf, worker_.scratch_size(), MSG_DONTWAIT);
     if (n > 0) {
       total += static_cast<size_t>(n);
       WorkerCounters::Add(worker_.counters().data_rcvd_total, static_cast<uint64_t>(n));
       // An SSE client has said all it will in its request; reading on only
       // notices when it goes away, and whatever it sends is dropped.
-      if (!IsSse(info_.framing)) {
+      if (!IsSse(basics_.framing)) {
         reader_.Feed(buf, static_cast<size_t>(n), node_.config().max_message_size, *this);
       }
       // A short recv() drained the socket. SSL_read returns one record at
       // a time, so TLS reads on until OpenSSL wants the socket again.
-      if (static_cast<size_t>(n) < worker_.scratch_size() && !ssl_) break;
+      if (static_cast<size_t>(n) < worker_.scratch_size() && !ssl_) {
+        read_ready_ = false;
+        break;
+      }
       continue;
     }
     if (n == 0) {  // peer closed the TCP connection
       Terminate();
       return;
     }
-    if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      read_ready_ = false;
+      break;
+    }
     if (errno == EINTR) continue;
     Terminate();
     return;
@@ -100,7 +117,7 @@ ssize_t Session::TlsRecv(char* buf, size_t size) {
     case tls::IoStatus::kFailed:
       break;
   }
-  log::Debug("TLS read failed sid={}: {}", info_.sid, tls::ErrorText());
+  log::Debug("TLS read failed sid={}: {}", basics_.sid, tls::ErrorText());
   return 0;
 }
 
@@ -125,7 +142,7 @@ ssize_t Session::TlsSend(const char* data, size_t len) {
     case tls::IoStatus::kFailed:
       break;
   }
-  log::Debug("TLS write failed sid={}: {}", info_.sid, tls::ErrorText());
+  log::Debug("TLS write failed sid={}: {}", basics_.sid, tls::ErrorText());
   errno = ECONNRESET;
   return -1;
 }
@@ -146,7 +163,7 @@ bool Session::OnBinary(size_t size) {
   // Action Cable JSON sessions carry text only; a binary message is
   // skipped (and counted) rather than ending the session.
   Inc(node_.metrics().failed_client_msg_total);
-  WarnAboutClient("Ignored binary message sid={} ({} bytes)", info_.sid, size);
+  WarnAboutClient("Ignored binary message sid={} ({} bytes)", basics_.sid, size);
   return reading();
 }
 
@@ -160,19 +177,19 @@ bool Session::OnPong() {
 }
 
 void Session::OnClose(uint16_t code) {
-  log::Debug("Client closed sid={} code={}", info_.sid, code);
+  log::Debug("Client closed sid={} code={}", basics_.sid, code);
   Close(ws::kCloseNormal, "");
 }
 
 void Session::OnProtocolError(uint16_t close_code, std::string_view reason) {
-  log::Debug("Protocol error sid={} code={} ({})", info_.sid, close_code, reason);
+  log::Debug("Protocol error sid={} code={} ({})", basics_.sid, close_code, reason);
   Close(close_code, reason);
 }
 
 // ------------------------------------------------------------------ writing
 
 void Session::SendText(const std::string& json) {
-  if (FrameRef frame = EncodeMessage(info_.framing, json)) Send(frame);
+  if (FrameRef frame = EncodeMessage(basics_.framing, json)) Send(frame);
 }
 
 void Session::Send(const FrameRef& frame) {
@@ -185,7 +202,7 @@ void Session::Send(const FrameRef& frame) {
   // the limit, so memory stays below limit + one shared frame).
   if (limit > 0 && outbox_.pending_bytes() >= limit) return QueueTooSlow();
   WorkerCounters::Add(worker_.counters().server_msg_total);
-  outbox_.Push(info_.deflate ? frame.Deflated() : frame);
+  outbox_.Push(basics_.deflate ? frame.Deflated() : frame);
   MarkDirty();
 }
 
@@ -194,17 +211,17 @@ void Session::Send(const FrameRef& frame) {
 // loop because we may be inside a hub iteration.
 void Session::QueueTooSlow() {
   Inc(node_.metrics().disconnected_slow_clients_total);
-  log::Warn("Slow client disconnected sid={} pending={}B", info_.sid, outbox_.pending_bytes());
+  log::Warn("Slow client disconnected sid={} pending={}B", basics_.sid, outbox_.pending_bytes());
   // An SSE response still held was never started: it becomes an error.
   if (output_held_) return RefuseSse(503, "too slow");
   // Bytes a blocked SSL_write has taken are started too.
   outbox_.DropUnstarted(ssl_ && write_armed_ ? tls::kMaxRecordPlaintext : 0);
   std::string msg;
   if (FrameRef notice =
-          EncodeMessage(info_.framing, protocol::Disconnect(protocol::reason::kTooSlow, true))) {
+          EncodeMessage(basics_.framing, protocol::Disconnect(protocol::reason::kTooSlow, true))) {
     msg = notice.bytes();
   }
-  msg += EncodeEnd(info_.framing, ws::kCloseNormal, "");
+  msg += EncodeEnd(basics_.framing, ws::kCloseNormal, "");
   outbox_.Push(FrameRef::Make(std::move(msg)));
   state_ = State::kClosing;
   MarkDirty();
@@ -249,8 +266,7 @@ void Session::Flush() {
         len += n;
       }
     }
-    ssize_t n = ssl_ ? TlsSend(data, len)
-                     : ::send(socket_.native_handle(), data, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+    ssize_t n = ssl_ ? TlsSend(data, len) : ::send(fd_, data, len, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (n > 0) {
       WorkerCounters::Add(worker_.counters().data_sent_total, static_cast<uint64_t>(n));
       outbox_.Consume(static_cast<size_t>(n));
@@ -270,39 +286,32 @@ void Session::Flush() {
   if (state_ == State::kClosing) Terminate();
 }
 
+// Armed only after a write met a full socket: the kernel then reports the
+// next freed space as an edge.
 void Session::ArmWrite() {
   if (write_armed_) return;
   write_armed_ = true;
   write_blocked_since_ = std::chrono::steady_clock::now();
   worker_.WriteBlocked(this);
-  auto self = shared_from_this();
-  socket_.async_wait(tls_write_wants_read_ ? boost::asio::socket_base::wait_read
-                                           : boost::asio::socket_base::wait_write,
-                     [self](const boost::system::error_code& ec) {
-                       self->write_armed_ = false;
-                       if (ec) {
-                         if (ec != boost::asio::error::operation_aborted) self->Terminate();
-                         return;
-                       }
-                       self->Flush();
-                     });
 }
 
 void Session::OnPongTimeout() {
-  log::Debug("No pong sid={}", info_.sid);
+  log::Debug("No pong sid={}", basics_.sid);
   Disconnect(protocol::reason::kNoPong, true, ws::kCloseNormal, "No Pong");
 }
 
 void Session::OnWriteTimeout() {
-  log::Warn("Write timeout sid={}", info_.sid);
+  log::Warn("Write timeout sid={}", basics_.sid);
   // A write that timed out also failed, so it counts in both, as anycable-go's do.
   Inc(node_.metrics().failed_server_msg_total);
   Inc(node_.metrics().timeout_server_msg_total);
   // Close with a reset: the kernel would otherwise keep the megabytes queued
   // for a client that does not read, trickling them out for minutes after
   // the session is gone. A flood of stalled readers must not pin that memory.
-  boost::system::error_code ec;
-  socket_.set_option(boost::asio::socket_base::linger(true, 0), ec);
+  if (fd_ >= 0) {
+    const linger reset{1, 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+  }
   Terminate();
 }
 

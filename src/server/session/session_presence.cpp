@@ -13,21 +13,14 @@
 
 namespace cable::server {
 
-namespace {
-const std::string* PresenceStreamOf(const Subscription& sub) {
-  auto it = sub.istate.find("$p");
-  return it == sub.istate.end() || it->second.empty() ? nullptr : &it->second;
-}
-}  // namespace
-
 // The subscription's presence stream when presence can be used on it; logs
 // why not otherwise (nothing is sent: anycable-go's rule).
 const std::string* Session::PresenceStream(const protocol::ClientCommand& cmd) {
   Subscription* sub = FindSubscribed(cmd);
   if (!sub) return nullptr;
-  const std::string* stream = PresenceStreamOf(*sub);
+  const std::string* stream = sub->PresenceStream();
   if (!stream) {
-    log::Debug("Presence not enabled sid={} identifier={}", info_.sid, cmd.identifier);
+    log::Debug("Presence not enabled sid={} identifier={}", basics_.sid, cmd.identifier);
   }
   return stream;
 }
@@ -36,7 +29,7 @@ Broker* Session::PresenceBroker() {
   Broker* broker = node_.broker();
   if (broker && broker->has_presence()) return broker;
   log::Debug("Presence ignored sid={}: the broker keeps no presence (--broker memory or redis)",
-             info_.sid);
+             basics_.sid);
   return nullptr;
 }
 
@@ -50,18 +43,18 @@ void Session::Join(const protocol::ClientCommand& cmd) {
   if (!broker) return CommandDone();
   auto member = protocol::ParsePresenceMember(cmd.presence);
   if (!member.ok()) {
-    WarnAboutClient("Join ignored sid={} identifier={}: {}", info_.sid, cmd.identifier,
+    WarnAboutClient("Join ignored sid={} identifier={}: {}", basics_.sid, cmd.identifier,
                     member.error().message);
     return CommandDone();
   }
   in_presence_ = true;
   auto self = shared_from_this();
-  broker->PresenceAdd(*stream, info_.sid, std::move(member.value()),
+  broker->PresenceAdd(*stream, basics_.sid, std::move(member.value()),
                       [self, stream = *stream](Result<std::optional<PresenceEvent>> joined) {
                         if (joined.ok() && *joined) self->node_.PublishPresence(stream, **joined);
                         self->PostBack([self, joined = std::move(joined)] {
                           if (!joined.ok()) {
-                            self->WarnAboutClient("Join failed sid={}: {}", self->info_.sid,
+                            self->WarnAboutClient("Join failed sid={}: {}", self->basics_.sid,
                                                   joined.error().message);
                           }
                           self->CommandDone();
@@ -75,11 +68,11 @@ void Session::Leave(const protocol::ClientCommand& cmd) {
   if (!broker) return CommandDone();
   auto self = shared_from_this();
   broker->PresenceRemove(
-      *stream, info_.sid, [self, stream = *stream](Result<std::optional<PresenceEvent>> left) {
+      *stream, basics_.sid, [self, stream = *stream](Result<std::optional<PresenceEvent>> left) {
         if (left.ok() && *left) self->node_.PublishPresence(stream, **left);
         self->PostBack([self, left = std::move(left)] {
           if (!left.ok()) {
-            log::Debug("Leave ignored sid={}: {}", self->info_.sid, left.error().message);
+            log::Debug("Leave ignored sid={}: {}", self->basics_.sid, left.error().message);
           }
           self->CommandDone();
         });
@@ -89,11 +82,11 @@ void Session::Leave(const protocol::ClientCommand& cmd) {
 // Unsubscribing leaves the subscription's presence stream (not a command
 // of its own: the caller goes on).
 void Session::LeaveOnUnsubscribe(const Subscription& sub) {
-  const std::string* stream = PresenceStreamOf(sub);
+  const std::string* stream = sub.PresenceStream();
   Broker* broker = node_.broker();
   if (!stream || !in_presence_ || !broker || !broker->has_presence()) return;
   Node& node = node_;
-  broker->PresenceRemove(*stream, info_.sid,
+  broker->PresenceRemove(*stream, basics_.sid,
                          [&node, stream = *stream](Result<std::optional<PresenceEvent>> left) {
                            if (left.ok() && *left) node.PublishPresence(stream, **left);
                          });
@@ -111,19 +104,19 @@ void Session::QueryPresence(const protocol::ClientCommand& cmd) {
   auto self = shared_from_this();
   broker->PresenceInfo(*stream, [self, identifier = cmd.identifier,
                                  with_records](Result<PresenceList> list) mutable {
-    self->PostBack(
-        [self, identifier = std::move(identifier), with_records, list = std::move(list)] {
-          if (self->state_ == State::kOpen) {
-            if (list.ok()) {
-              self->SendText(protocol::PresenceReply(
-                  identifier, protocol::PresenceInfoJson(list.value(), with_records)));
-            } else {
-              log::Debug("Presence query failed sid={}: {}", self->info_.sid, list.error().message);
-              self->SendText(protocol::PresenceErrorReply(identifier));
-            }
-          }
-          self->CommandDone();
-        });
+    self->PostBack([self, identifier = std::move(identifier), with_records,
+                    list = std::move(list)] {
+      if (self->state_ == State::kOpen) {
+        if (list.ok()) {
+          self->SendText(protocol::PresenceReply(
+              identifier, protocol::PresenceInfoJson(list.value(), with_records)));
+        } else {
+          log::Debug("Presence query failed sid={}: {}", self->basics_.sid, list.error().message);
+          self->SendText(protocol::PresenceErrorReply(identifier));
+        }
+      }
+      self->CommandDone();
+    });
   });
 }
 
@@ -137,8 +130,8 @@ void Session::QueuePresenceChange(const std::string& identifier, const PresenceC
   } else if (change.type == "join") {
     auto member = protocol::PresenceMemberFromRpc(change.id, change.info);
     if (!member.ok()) {
-      LogAboutClient(log::Level::kError, "RPC presence ignored sid={} identifier={}: {}", info_.sid,
-                     identifier, member.error().message);
+      LogAboutClient(log::Level::kError, "RPC presence ignored sid={} identifier={}: {}",
+                     basics_.sid, identifier, member.error().message);
       return;
     }
     cmd.type = protocol::CommandType::kJoin;
@@ -148,7 +141,7 @@ void Session::QueuePresenceChange(const std::string& identifier, const PresenceC
     cmd.presence += '}';
   } else {
     LogAboutClient(log::Level::kError, "RPC presence ignored sid={}: unknown type \"{}\"",
-                   info_.sid, change.type.substr(0, 32));
+                   basics_.sid, change.type.substr(0, 32));
     return;
   }
   QueueNext(std::move(cmd));
@@ -165,7 +158,7 @@ void Session::QueueJoinAfterSubscribe(const std::string& identifier, std::string
 
 void Session::FinishPresence() {
   if (!in_presence_) return;
-  if (Broker* broker = node_.broker()) broker->FinishPresence(info_.sid);
+  if (Broker* broker = node_.broker()) broker->FinishPresence(basics_.sid);
 }
 
 }  // namespace cable::server

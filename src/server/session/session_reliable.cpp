@@ -14,7 +14,7 @@
 namespace cable::server {
 
 bool Session::restorable() const {
-  return node_.sessions_cached() && info_.subprotocol == protocol::kExtendedSubprotocol;
+  return node_.sessions_cached() && basics_.extended_protocol;
 }
 
 // ------------------------------------------------------------------ history
@@ -25,7 +25,7 @@ void Session::History(const std::string& identifier, const std::string& request)
   Inc(node_.metrics().history_requests_total);
   Subscription* sub = subscriptions_.Find(identifier);
   if (!sub) {
-    WarnAboutClient("History for an unknown subscription sid={} identifier={}", info_.sid,
+    WarnAboutClient("History for an unknown subscription sid={} identifier={}", basics_.sid,
                     identifier);
     return CommandDone();
   }
@@ -33,7 +33,7 @@ void Session::History(const std::string& identifier, const std::string& request)
   if (!request.empty()) {
     auto result = protocol::ParseHistoryRequest(request);
     if (!result.ok()) {
-      WarnAboutClient("History rejected sid={} identifier={}: {}", info_.sid, identifier,
+      WarnAboutClient("History rejected sid={} identifier={}: {}", basics_.sid, identifier,
                       result.error().message);
       RejectHistory(identifier);
       return CommandDone();
@@ -44,12 +44,12 @@ void Session::History(const std::string& identifier, const std::string& request)
     // anycable-go's rule: no reply, a log line.
     LogAboutClient(log::Level::kError,
                    "History request without \"since\" or \"streams\" ignored sid={} identifier={}",
-                   info_.sid, identifier);
+                   basics_.sid, identifier);
     return CommandDone();
   }
   Broker* broker = node_.broker();
   if (!broker) {
-    log::Debug("History rejected sid={}: no broker is configured (--broker)", info_.sid);
+    log::Debug("History rejected sid={}: no broker is configured (--broker)", basics_.sid);
     RejectHistory(identifier);
     return CommandDone();
   }
@@ -80,15 +80,15 @@ void Session::RejectHistory(const std::string& identifier) {
 void Session::SendHistory(const std::string& identifier,
                           Result<std::vector<BroadcastPtr>>& messages) {
   if (!messages.ok()) {
-    log::Debug("History rejected sid={} identifier={}: {}", info_.sid, identifier,
+    log::Debug("History rejected sid={} identifier={}: {}", basics_.sid, identifier,
                messages.error().message);
     RejectHistory(identifier);
     return;
   }
   for (const BroadcastPtr& m : *messages) {
     // A message its sender asked not to get back stays that way.
-    if (!m->exclude_socket.empty() && m->exclude_socket == info_.sid) continue;
-    if (FrameRef frame = EncodeBroadcast(info_.framing, identifier, *m)) Send(frame);
+    if (!m->exclude_socket.empty() && m->exclude_socket == basics_.sid) continue;
+    if (FrameRef frame = EncodeBroadcast(basics_.framing, identifier, *m)) Send(frame);
   }
   SendText(protocol::ConfirmHistory(identifier));
   // Out now rather than behind every session the worker flushes in turn:
@@ -115,9 +115,9 @@ size_t StateBytes(const StateMap& state) {
 void Session::CommitSnapshot() {
   if (!restorable() || state_ != State::kOpen || snapshot_too_large_) return;
   // Counted before anything is encoded or copied.
-  size_t bytes = identifiers_.size() + StateBytes(cstate_);
+  size_t bytes = identifiers().size() + StateBytes(cstate());
   for (const auto& sub : subscriptions_.list()) {
-    bytes += 2 * sub.identifier.size() + StateBytes(sub.istate);
+    bytes += 2 * sub.identifier.size() + StateBytes(sub.State());
     for (const auto& stream : sub.streams) bytes += stream.size();
   }
   if (bytes > kMaxSnapshotBytes) {
@@ -125,21 +125,21 @@ void Session::CommitSnapshot() {
     // that one, and restored_ids tells the client which subscriptions.
     snapshot_too_large_ = true;
     WarnAboutClient("Session sid={} is no longer saved for restore: its state exceeds {} bytes",
-                    info_.sid, kMaxSnapshotBytes);
+                    basics_.sid, kMaxSnapshotBytes);
     return;
   }
   SessionSnapshot snapshot;
-  snapshot.identifiers = identifiers_;
-  snapshot.cstate = cstate_;
+  snapshot.identifiers = identifiers();
+  snapshot.cstate = cstate();
   snapshot.disconnectable = disconnect_interest_;
   snapshot.subscriptions = subscriptions_.list();
-  node_.broker()->SaveSession(info_.sid, EncodeSessionSnapshot(snapshot));
+  node_.broker()->SaveSession(basics_.sid, EncodeSessionSnapshot(snapshot));
 }
 
 // The snapshot outlives the session by sessions_ttl from now.
 void Session::FinishSnapshot() {
   if (!restorable() || !authenticated_) return;
-  node_.broker()->TouchSessions({info_.sid});
+  node_.broker()->TouchSessions({basics_.sid});
 }
 
 // ------------------------------------------------------------------ restore
@@ -147,17 +147,18 @@ void Session::FinishSnapshot() {
 void Session::TryRestore() {
   auto self = shared_from_this();
   node_.broker()->FetchSession(
-      info_.restore_sid, [self](Result<std::optional<std::string>> fetched) {
+      request_->restore_sid, [self](Result<std::optional<std::string>> fetched) {
         self->PostBack([self, fetched = std::move(fetched)]() mutable {
           if (self->state_ != State::kConnecting) return;
-          const std::string& from = self->info_.restore_sid;
+          const std::string from = self->request_->restore_sid;
           if (!fetched.ok()) {
-            log::Warn("Session restore unavailable sid={}: {}", self->info_.sid,
+            log::Warn("Session restore unavailable sid={}: {}", self->basics_.sid,
                       fetched.error().message);
           } else if (!fetched->has_value()) {
-            log::Debug("No session to restore sid={} from={}", self->info_.sid, from);
+            log::Debug("No session to restore sid={} from={}", self->basics_.sid, from);
           } else if (auto snapshot = DecodeSessionSnapshot(**fetched); !snapshot.ok()) {
-            log::Warn("Session not restored sid={}: {}", self->info_.sid, snapshot.error().message);
+            log::Warn("Session not restored sid={}: {}", self->basics_.sid,
+                      snapshot.error().message);
           } else {
             return self->Restore(std::move(snapshot.value()), from);
           }
@@ -169,7 +170,7 @@ void Session::TryRestore() {
 // No RPC Connect: identifiers, states, subscriptions and their streams come
 // back as they were (spec §2.3).
 void Session::Restore(SessionSnapshot snapshot, const std::string& from_sid) {
-  cstate_ = std::move(snapshot.cstate);
+  cstate_ = LazyState(std::move(snapshot.cstate));
   disconnect_interest_ = snapshot.disconnectable;
   const int max = node_.config().max_subscriptions_per_connection;
   std::vector<std::string> restored_ids;
@@ -179,14 +180,14 @@ void Session::Restore(SessionSnapshot snapshot, const std::string& from_sid) {
     // Channels the server answers itself are recognised again, so that an
     // unsubscribe makes no RPC call, as before the reconnect.
     const bool local = node_.local_channels().Subscribe(s.identifier).has_value();
-    auto& sub = subscriptions_.Add(s.identifier, std::move(s.istate), local);
+    auto& sub = subscriptions_.Add(s.identifier, s.istate.get(), local);
     for (const auto& stream : s.streams) subscriptions_.AddStream(hub_link(), sub, stream);
     restored_ids.push_back(sub.identifier);
   }
   Inc(node_.metrics().sessions_restored_total);
-  log::Debug("Session restored sid={} from={} subscriptions={}", info_.sid, from_sid,
+  log::Debug("Session restored sid={} from={} subscriptions={}", basics_.sid, from_sid,
              restored_ids.size());
-  Accept(std::move(snapshot.identifiers), {protocol::WelcomeRestored(info_.sid, restored_ids)});
+  Accept(std::move(snapshot.identifiers), {protocol::WelcomeRestored(basics_.sid, restored_ids)});
 }
 
 }  // namespace cable::server

@@ -36,7 +36,7 @@ std::string EncodeSessionSnapshot(const SessionSnapshot& snapshot) {
   json istate = json::object();
   for (const auto& sub : snapshot.subscriptions) {
     subs[sub.identifier] = sub.streams;
-    istate[sub.identifier] = StateObject(sub.istate);
+    istate[sub.identifier] = StateObject(sub.State());
   }
   json j = {{"ids", snapshot.identifiers},
             {"subs", std::move(subs)},
@@ -75,10 +75,11 @@ Result<SessionSnapshot> DecodeSessionSnapshot(std::string_view text) {
         }
       }
       if (istate) {
-        if (auto st = istate->find(identifier);
-            st != istate->end() && !ReadState(*st, sub.istate)) {
+        StateMap state;
+        if (auto st = istate->find(identifier); st != istate->end() && !ReadState(*st, state)) {
           return Invalid("snapshot \"istate\" must map strings to strings");
         }
+        sub.istate = LazyState(std::move(state));
       }
       out.subscriptions.push_back(std::move(sub));
     }

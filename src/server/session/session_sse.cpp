@@ -42,7 +42,7 @@ unsigned SseRefusalStatus(uint16_t close_code, std::string_view close_reason) {
 
 void Session::StartSse(SseStart start) {
   assert(worker_.InThread() && "a session is touched only on its worker");
-  worker_.Register(shared_from_this());
+  if (!Attach()) return;
   output_held_ = true;
   // Queued now, run once authenticated, in order; the originals stay to
   // check the outcome against.
@@ -56,7 +56,7 @@ void Session::FinishSseSetup() {
   if (state_ != State::kOpen) return;
   for (const auto& cmd : sse_start_->subscribes) {
     if (!subscriptions_.Find(cmd.identifier)) {
-      log::Debug("SSE subscription rejected sid={} identifier={}", info_.sid, cmd.identifier);
+      log::Debug("SSE subscription rejected sid={} identifier={}", basics_.sid, cmd.identifier);
       return RefuseSse(400, "subscription rejected");
     }
   }
@@ -65,7 +65,7 @@ void Session::FinishSseSetup() {
   output_held_ = false;
   counted_as_sse_ = true;
   node_.metrics().sse_clients_num.fetch_add(1, std::memory_order_relaxed);
-  log::Debug("SSE session established sid={}", info_.sid);
+  log::Debug("SSE session established sid={}", basics_.sid);
   MarkDirty();
 }
 

@@ -10,6 +10,7 @@
 
 #include "server/controller/controller.h"
 #include "server/session/framing.h"
+#include "server/session/lazy_state.h"
 
 namespace cable::server {
 
@@ -20,8 +21,22 @@ class Session;
 struct Subscription {
   std::string identifier;
   std::vector<std::string> streams;
-  StateMap istate;
+  LazyState istate;
   bool local = false;  // answered by the server itself (signed/public/Turbo streams)
+  // A local subscription may whisper (`$w`) and join presence (`$p`) on its
+  // one stream. Flags instead of two state entries: at ten thousand idle
+  // subscribers the map nodes would cost more than the whole session.
+  bool whisper_on_stream = false;
+  bool presence_on_stream = false;
+
+  // The streams `$w` and `$p` name, or nullptr.
+  const std::string* WhisperStream() const { return Named(whisper_on_stream, "$w"); }
+  const std::string* PresenceStream() const { return Named(presence_on_stream, "$p"); }
+  // The channel state as the application and snapshots see it, flags included.
+  StateMap State() const;
+
+ private:
+  const std::string* Named(bool on_stream, const char* key) const;
 };
 
 class Subscriptions {

@@ -40,7 +40,7 @@ constexpr std::string_view kHealthBody = "Ah, ha, ha, ha, stayin' alive, stayin'
 
 HttpConnection::HttpConnection(std::shared_ptr<Listener> listener, Worker& worker,
                                asio::ip::tcp::socket socket, tls::SslPtr ssl,
-                               std::shared_ptr<void> slot)
+                               ConnectionSlot slot)
     : listener_(std::move(listener)),
       worker_(worker),
       stream_(std::move(socket), std::move(ssl)),

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "server/transport/body_budget.h"
+#include "server/transport/connection_slot.h"
 #include "server/transport/socket_stream.h"
 
 namespace cable::server {
@@ -36,7 +37,7 @@ struct ClientCommand;
 class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
  public:
   HttpConnection(std::shared_ptr<Listener> listener, Worker& worker,
-                 boost::asio::ip::tcp::socket socket, tls::SslPtr ssl, std::shared_ptr<void> slot);
+                 boost::asio::ip::tcp::socket socket, tls::SslPtr ssl, ConnectionSlot slot);
   void Start();
 
  private:
@@ -80,7 +81,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   std::shared_ptr<Listener> listener_;
   Worker& worker_;
   SocketStream stream_;
-  std::shared_ptr<void> slot_;
+  ConnectionSlot slot_;
   boost::asio::steady_timer deadline_;
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;

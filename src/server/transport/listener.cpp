@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/asio/post.hpp>
 #include <cerrno>
+#include <utility>
 
 #include "common/log.h"
 #include "server/node.h"
@@ -138,13 +139,16 @@ void Listener::Serve(Worker& worker, tcp::socket socket) {
   asio::post(worker.context(), [conn] { conn->Start(); });
 }
 
-std::shared_ptr<void> Listener::AcquireSlot() {
+ConnectionSlot Listener::AcquireSlot() {
   const int now = connections_.fetch_add(1) + 1;
   int peak = peak_connections_.load(std::memory_order_relaxed);
   while (now > peak && !peak_connections_.compare_exchange_weak(peak, now)) {
   }
-  auto self = shared_from_this();
-  return std::shared_ptr<void>(nullptr, [self](void*) { self->ReleaseSlot(); });
+  return ConnectionSlot(shared_from_this());
+}
+
+void ConnectionSlot::Release() {
+  if (listener_) std::exchange(listener_, nullptr)->ReleaseSlot();
 }
 
 void Listener::ReleaseSlot() {

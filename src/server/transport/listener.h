@@ -20,6 +20,7 @@
 #include <string>
 
 #include "common/result.h"
+#include "server/transport/connection_slot.h"
 #include "server/transport/tls.h"
 
 namespace cable::server {
@@ -62,9 +63,9 @@ class Listener : public std::enable_shared_from_this<Listener> {
   // Connection accounting for --max-conn: while at the limit the listener
   // stops accepting (clients wait in the kernel backlog, as with Go's
   // limit listener).
-  // The returned token is held by the connection (and later its session);
+  // The returned slot is held by the connection (and later its session);
   // dropping it frees the slot.
-  std::shared_ptr<void> AcquireSlot();
+  ConnectionSlot AcquireSlot();
 
  private:
   void Accept();
@@ -73,6 +74,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   // Hands an accepted connection to an HttpConnection on `worker`.
   void Serve(Worker& worker, boost::asio::ip::tcp::socket socket);
   void ReleaseSlot();
+  friend class ConnectionSlot;
 
   Node& node_;
   Routes routes_;
