@@ -22,6 +22,7 @@
 
 #include "server/hub/broadcast.h"
 #include "server/hub/hub_shard.h"
+#include "server/hub/stream_watchers.h"
 
 namespace cable::server {
 
@@ -61,6 +62,8 @@ class Worker {
 
   // Worker-thread only.
   HubShard& hub() { return hub_; }
+  // Listeners that are not sessions (Durable Streams requests).
+  StreamWatchers& watchers() { return watchers_; }
   // Shared scratch space for reads and gathered writes.
   char* scratch() { return scratch_.data(); }
   size_t scratch_size() const { return scratch_.size(); }
@@ -115,6 +118,7 @@ class Worker {
   std::vector<BroadcastPtr> inbox_;
 
   HubShard hub_;
+  StreamWatchers watchers_;
   std::vector<char> scratch_;
   std::vector<Session*> dirty_;  // sessions with queued output, flushed from dirty_head_
   size_t dirty_head_ = 0;
