@@ -361,6 +361,22 @@ TEST(DsShutdown, WaitingLongPollsGet410) {
   EXPECT_TRUE(server.process().Wait(10s).has_value());
 }
 
+TEST(DsLongPoll, AClientThatLeavesIsForgottenAtOnce) {
+  ServeOptions options;
+  options.backend.clear();
+  options.args = {"--ds",     "--broker",           "memory", "--public", "--metrics_http",
+                  "/metrics", "--ds_poll_interval", "60"};
+  CableServer server(options);
+  for (int i = 0; i < 3; ++i) {
+    RawConnection c(server.port());
+    ASSERT_TRUE(c.Send(Request("/ds/leaving?live=long-poll&offset=now")));
+    ASSERT_TRUE(MetricBecomes(server.port(), "ds_poll_clients_num", 1));
+    c.Close();
+    // Well before the 60 s poll interval.
+    ASSERT_TRUE(MetricBecomes(server.port(), "ds_poll_clients_num", 0));
+  }
+}
+
 TEST(DsNoBroker, StartsWithAWarningAndAnswers500) {
   ServeOptions options;
   options.backend.clear();
