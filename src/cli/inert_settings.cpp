@@ -11,7 +11,6 @@ constexpr std::string_view kGoPool =
     "cable runs this work on its event-loop workers (--workers), not a goroutine pool";
 constexpr std::string_view kEnats =
     "cable has no embedded NATS; run nats-server and point --nats_servers at it";
-constexpr std::string_view kDs = "the Durable Streams read API is not implemented yet";
 constexpr std::string_view kPusher = "the Pusher protocol is not implemented yet";
 constexpr std::string_view kSentinel =
     "cable asks the sentinels of --redis_sentinels on every (re)connection and does not "
@@ -67,11 +66,6 @@ constexpr InertSetting kInert[] = {
     // Features still to come.
     {"", "", "ANYCABLE_MEMORY_METRICS", K::kBool, "false",
      "Go memory statistics do not exist in cable; it exports mem_sys_bytes"},
-    {"ds", "ds.enabled", "", K::kBool, "false", kDs},
-    {"ds_path", "ds.path", "", K::kString, "/ds", kDs},
-    {"ds_skip_auth", "ds.skip_auth", "", K::kBool, "false", kDs},
-    {"ds_poll_interval", "ds.poll_interval", "", K::kInt, "10", kDs},
-    {"ds_sse_ttl", "ds.sse_ttl", "", K::kInt, "60", kDs},
     {"pusher_app_id", "pusher.app_id", "", K::kString, "", kPusher},
     {"pusher_app_key", "pusher.app_key", "", K::kString, "", kPusher},
     {"pusher_secret", "pusher.secret", "", K::kString, "", kPusher},

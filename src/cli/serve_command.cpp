@@ -356,6 +356,30 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
           },
           "PATH");
 
+  const std::string kDs = "Durable Streams";
+  Switch(sub, "ds", c.ds,
+         "Serve Durable Streams reads (catch-up, long-poll, SSE) of broker history on the main "
+         "port; needs --broker",
+         kDs);
+  Flag(sub, "ds_path", c.ds_path, "Durable Streams path (streams are read at <path>/<stream>)", kDs)
+      ->check(
+          [](const std::string& v) {
+            return v.size() > 1 && v.front() == '/' && v.back() != '/'
+                       ? std::string()
+                       : std::string("must start with / and not end with it (e.g. /ds)");
+          },
+          "PATH");
+  Switch(sub, "ds_skip_auth", c.ds_skip_auth,
+         "Do not authenticate Durable Streams clients; streams are still authorized (signed or "
+         "public)",
+         kDs);
+  Flag(sub, "ds_poll_interval", c.ds_poll_interval_s,
+       "Seconds a Durable Streams long-poll waits for a message before 204", kDs)
+      ->check(CLI::Range(0, 3600));
+  Flag(sub, "ds_sse_ttl", c.ds_sse_ttl_s, "Seconds a Durable Streams SSE response lasts (0: 60)",
+       kDs)
+      ->check(CLI::Range(0, 86400));
+
   const std::string kProtocol = "Protocol";
   Flag(sub, "ping_interval", c.ping_interval_s, "Seconds between server pings", kProtocol)
       ->check(CLI::NonNegativeNumber);

@@ -184,6 +184,7 @@ Status App::Start() {
   Routes main_routes;
   main_routes.websocket = true;
   main_routes.sse = config_.sse;
+  main_routes.ds = config_.ds;
   main_routes.health = true;
   const bool http_broadcast = HasAdapter(config_, "http");
   const bool same_port = config_.http_broadcast_port == config_.port;
@@ -251,6 +252,16 @@ Status App::Start() {
   if (config_.sse) {
     log::Info("Server-Sent Events: {}{}:{}{}", tls ? "https://" : "http://", config_.host,
               main_listener_->port(), config_.sse_path);
+  }
+  if (config_.ds) {
+    log::Info("Handle Durable Streams requests at {}{}:{}{}/*", tls ? "https://" : "http://",
+              config_.host, main_listener_->port(), config_.ds_path);
+    // Reads come from the broker's history: without one every read fails.
+    if (node_->broker() == nullptr) {
+      log::Warn(
+          "Durable Streams need a broker (--broker memory, or --presets broker): without one "
+          "every read is answered 500");
+    }
   }
   if (http_broadcast) {
     log::Info("HTTP broadcasts: POST {}{}:{}{} ({})", tls ? "https://" : "", config_.host,

@@ -72,6 +72,12 @@ struct ServerConfig {
   // Server-Sent Events on the main port (spec §11.1).
   bool sse = false;
   std::string sse_path = "/events";
+  // Durable Streams read API on the main port (spec §11.3).
+  bool ds = false;
+  std::string ds_path = "/ds";
+  bool ds_skip_auth = false;  // authorize streams only
+  int ds_poll_interval_s = 10;
+  int ds_sse_ttl_s = 60;
 
   // Protocol
   int ping_interval_s = 3;

@@ -66,7 +66,7 @@ std::vector<MetricSample> Node::CollectMetrics() {
   }
   auto v = [](const auto& atomic) { return static_cast<double>(atomic.load()); };
   const Metrics& m = metrics_;
-  return {
+  std::vector<MetricSample> samples = {
       {"clients_num", false, "Connected and authenticated clients", v(m.clients_num)},
       {"clients_uniq_num", false,
        "The number of unique clients (with respect to connection identifiers)",
@@ -114,6 +114,23 @@ std::vector<MetricSample> Node::CollectMetrics() {
       {"broker_store_failed_total", true, "Broadcasts the broker could not store",
        v(m.broker_store_failed_total)},
   };
+  if (config_.ds) {
+    samples.insert(
+        samples.end(),
+        {
+            {"ds_requests_total", true, "The total number of durable streams HEAD/GET requests",
+             v(m.ds_requests_total)},
+            {"ds_poll_requests_total", true,
+             "The total number of durable streams long-poll requests", v(m.ds_poll_requests_total)},
+            {"ds_sse_requests_total", true, "The total number of durable streams SSE requests",
+             v(m.ds_sse_requests_total)},
+            {"ds_poll_clients_num", false, "The number of active durable streams long-poll clients",
+             v(m.ds_poll_clients_num)},
+            {"ds_sse_clients_num", false, "The number of active durable streams SSE clients",
+             v(m.ds_sse_clients_num)},
+        });
+  }
+  return samples;
 }
 
 Worker& Node::NextWorker() {
@@ -278,6 +295,9 @@ void Node::Shutdown() {
         s->Disconnect(protocol::reason::kServerRestart, true, ws::kCloseGoingAway,
                       "Server restart");
       }
+      // Durable Streams requests waiting for messages: 410 or the end of
+      // their event stream.
+      worker->watchers().ShutdownAll();
       promise->set_value();
     });
   }
@@ -294,8 +314,9 @@ void Node::Shutdown() {
       auto count = std::make_shared<std::promise<size_t>>();
       auto f = count->get_future();
       Worker* worker = w.get();
-      boost::asio::post(worker->context(),
-                        [worker, count] { count->set_value(worker->sessions().size()); });
+      boost::asio::post(worker->context(), [worker, count] {
+        count->set_value(worker->sessions().size() + worker->watchers().size());
+      });
       if (f.wait_until(deadline) != std::future_status::ready || f.get() == 0) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }

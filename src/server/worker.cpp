@@ -75,7 +75,10 @@ void Worker::DrainInbox() {
     std::lock_guard lock(inbox_mu_);
     batch.swap(inbox_);
   }
-  for (const auto& b : batch) deliveries_ += hub_.Deliver(*b);
+  for (const auto& b : batch) {
+    deliveries_ += hub_.Deliver(*b);
+    if (!watchers_.empty()) watchers_.Deliver(b);
+  }
 }
 
 void Worker::MarkDirty(Session* session) {

@@ -22,6 +22,7 @@
 
 #include "server/hub/broadcast.h"
 #include "server/hub/hub_shard.h"
+#include "server/hub/stream_watchers.h"
 #include "server/session_poller.h"
 
 namespace cable::server {
@@ -63,6 +64,8 @@ class Worker {
   // Worker-thread only.
   HubShard& hub() { return hub_; }
   SessionPoller& poller() { return poller_; }
+  // Listeners that are not sessions (Durable Streams requests).
+  StreamWatchers& watchers() { return watchers_; }
   // Shared scratch space for reads and gathered writes.
   char* scratch() { return scratch_.data(); }
   size_t scratch_size() const { return scratch_.size(); }
@@ -117,6 +120,7 @@ class Worker {
   std::vector<BroadcastPtr> inbox_;
 
   HubShard hub_;
+  StreamWatchers watchers_;
   std::vector<char> scratch_;
   std::vector<Session*> dirty_;  // sessions with queued output, flushed from dirty_head_
   size_t dirty_head_ = 0;

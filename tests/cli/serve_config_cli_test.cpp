@@ -201,6 +201,35 @@ TEST(ServeConfigFile, ServerSentEventsAreRealSettings) {
   EXPECT_THAT(bad.err, HasSubstr("must start with /"));
 }
 
+TEST(ServeConfigFile, DurableStreamsAreRealSettings) {
+  TempDir dir;
+  auto defaults = Serve({"--print-config", "--ignore-config-path"}, Options(dir));
+  ASSERT_EQ(defaults.exit_code, 0) << defaults.err;
+  EXPECT_THAT(defaults.out, HasSubstr("[ds]\nenabled = false  # --ds\npath = \"/ds\"  # --ds_path\n"
+                                      "skip_auth = false  # --ds_skip_auth\npoll_interval = 10  # "
+                                      "--ds_poll_interval\nsse_ttl = 60  # --ds_sse_ttl\n"));
+  dir.Write("anycable.toml", "[ds]\nenabled = true\npath = \"/streams\"\npoll_interval = 3\n");
+  auto file = Serve({"--print-config"}, Options(dir));
+  ASSERT_EQ(file.exit_code, 0) << file.err;
+  EXPECT_THAT(file.out, HasSubstr("enabled = true  # --ds\npath = \"/streams\"  # --ds_path"));
+  EXPECT_THAT(file.out, HasSubstr("poll_interval = 3  # --ds_poll_interval"));
+  EXPECT_THAT(file.err, Not(HasSubstr("has no effect")));
+  auto env = Serve({"--print-config"},
+                   Options(dir, {{"ANYCABLE_DS_SSE_TTL", "5"}, {"ANYCABLE_DS_SKIP_AUTH", "true"}}));
+  EXPECT_THAT(env.out, HasSubstr("skip_auth = true  # --ds_skip_auth"));
+  EXPECT_THAT(env.out, HasSubstr("sse_ttl = 5  # --ds_sse_ttl"));
+  EXPECT_THAT(env.err, Not(HasSubstr("has no effect")));
+  auto flag = Serve({"--print-config", "--ds", "--ds-path", "/flag-ds"}, Options(dir));
+  EXPECT_THAT(flag.out, HasSubstr("path = \"/flag-ds\"  # --ds_path"));
+  EXPECT_THAT(flag.err, Not(HasSubstr("has no effect")));
+  for (const char* bad : {"ds", "/ds/"}) {
+    auto r = Serve({"--print-config", "--ds_path", bad}, Options(dir));
+    EXPECT_EQ(r.exit_code, 2) << bad;
+    EXPECT_THAT(r.err, HasSubstr("must start with /")) << bad;
+  }
+  EXPECT_EQ(Serve({"--print-config", "--ds_poll_interval", "-1"}, Options(dir)).exit_code, 2);
+}
+
 TEST(ServeConfigFile, AMissingExplicitFileIsAUsageError) {
   TempDir dir;
   auto r = Serve({"--config-path", dir.path() + "/nope.toml"}, Options(dir));

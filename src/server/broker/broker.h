@@ -53,6 +53,7 @@ class Broker {
   using StoreDone = std::function<void(Result<BroadcastPtr>)>;
   using HistoryDone = std::function<void(Result<std::vector<BroadcastPtr>>)>;
   using SessionDone = std::function<void(Result<std::optional<std::string>>)>;
+  using TailDone = std::function<void(Result<std::optional<StreamPosition>>)>;
   using PresenceDone = std::function<void(Result<std::optional<PresenceEvent>>)>;
   using PresenceListDone = std::function<void(Result<PresenceList>)>;
   // Hears the leaves of members whose sessions disconnected presence_ttl
@@ -79,6 +80,12 @@ class Broker {
   // Every stream of the request in its order; fails as a whole when one
   // stream fails (broker_codes).
   virtual void History(std::vector<StreamHistoryQuery> query, HistoryDone done) = 0;
+  // The position of the newest message ever stored in `stream` (nullopt
+  // when there is none), for readers that start at the tail (Durable
+  // Streams `now`). The default takes the newest kept message; brokers
+  // that keep an offset counter answer from it, so a stream whose history
+  // expired still has its tail.
+  virtual void Tail(const std::string& stream, TailDone done);
 
   // Session snapshots, kept `sessions_ttl` after the last Save or Touch.
   virtual void SaveSession(const std::string& sid, std::string snapshot) = 0;

@@ -119,6 +119,18 @@ void MemoryBroker::History(std::vector<StreamHistoryQuery> query, HistoryDone do
   done(std::move(out));
 }
 
+void MemoryBroker::Tail(const std::string& stream, TailDone done) {
+  std::optional<StreamPosition> tail;
+  {
+    std::lock_guard lock(streams_mu_);
+    auto it = streams_.find(stream);
+    if (it != streams_.end() && it->second.offset > 0) {
+      tail = StreamPosition{it->second.offset, epoch_};
+    }
+  }
+  done(std::move(tail));
+}
+
 void MemoryBroker::SaveSession(const std::string& sid, std::string snapshot) {
   std::lock_guard lock(sessions_mu_);
   const int64_t expires_at = now_() + limits_.sessions_ttl_s;

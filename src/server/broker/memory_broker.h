@@ -53,6 +53,7 @@ class MemoryBroker : public Broker {
 
   void Store(BroadcastPtr broadcast, StoreDone done) override;
   void History(std::vector<StreamHistoryQuery> query, HistoryDone done) override;
+  void Tail(const std::string& stream, TailDone done) override;
   void SaveSession(const std::string& sid, std::string snapshot) override;
   void TouchSessions(std::vector<std::string> sids) override;
   void FetchSession(const std::string& sid, SessionDone done) override;

@@ -217,6 +217,27 @@ void RedisBroker::History(std::vector<StreamHistoryQuery> query, HistoryDone don
   Enqueue(std::move(job));
 }
 
+void RedisBroker::Tail(const std::string& stream, TailDone done) {
+  Job job;
+  job.commands.push_back({"GET", kEpochKey});
+  job.commands.push_back({"GET", kOffsetPrefix + stream});
+  job.done = [done = std::move(done)](Result<Replies> replies) {
+    if (!replies.ok()) return done(replies.error());
+    const redisReply* epoch = (*replies)[0].get();
+    const redisReply* counter = (*replies)[1].get();
+    if (epoch->type != REDIS_REPLY_STRING || counter->type != REDIS_REPLY_STRING) {
+      return done(std::optional<StreamPosition>());
+    }
+    uint64_t offset = 0;
+    if (!ParseUint(ReplyString(counter), &offset)) {
+      return done(BrokerUnavailable("an offset counter is not a number"));
+    }
+    if (offset == 0) return done(std::optional<StreamPosition>());
+    done(std::optional<StreamPosition>(StreamPosition{offset, std::string(ReplyString(epoch))}));
+  };
+  Enqueue(std::move(job));
+}
+
 void RedisBroker::SaveSession(const std::string& sid, std::string snapshot) {
   Job job;
   job.commands.push_back({"SET", kSessionPrefix + sid, std::move(snapshot), "EX",

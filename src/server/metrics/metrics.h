@@ -37,6 +37,12 @@ struct Metrics {
   std::atomic<uint64_t> history_rejected_total{0};
   std::atomic<uint64_t> broker_store_failed_total{0};
   std::atomic<int64_t> disconnect_queue_size{0};
+  // Durable Streams (exported with --ds only, as anycable-go registers them).
+  std::atomic<uint64_t> ds_requests_total{0};
+  std::atomic<uint64_t> ds_poll_requests_total{0};
+  std::atomic<uint64_t> ds_sse_requests_total{0};
+  std::atomic<int64_t> ds_poll_clients_num{0};
+  std::atomic<int64_t> ds_sse_clients_num{0};
 };
 
 inline void Inc(std::atomic<uint64_t>& c, uint64_t n = 1) {

@@ -100,6 +100,7 @@ void HttpConnection::OnHeader() {
     return AdmitBroadcast(req, routes.broadcast_key);
   }
   if (routes.sse && PathMatches(config.sse_path, target.path)) return RouteSse(req);
+  if (routes.ds && IsDsTarget(target.path)) return RouteDs(req);
   if (routes.api && target.path.size() > config.api_path.size() &&
       target.path.starts_with(config.api_path) && target.path[config.api_path.size()] == '/') {
     return RouteApi(req, target.path.substr(config.api_path.size()));

@@ -71,6 +71,9 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   void OnSseBody();
   void StartSse(Request& req, std::vector<protocol::ClientCommand> subscribes);
   std::string SseCorsHeaders(const Request& req) const;
+  // ds_route.cpp: Durable Streams reads under --ds_path.
+  bool IsDsTarget(std::string_view path) const;
+  void RouteDs(Request& req);
   void LingerAndClose();
   void Drain();
   void Respond(unsigned status, std::string body, bool keep_alive,

@@ -32,6 +32,7 @@ class Worker;
 struct Routes {
   bool websocket = false;
   bool sse = false;  // Server-Sent Events at config.sse_path
+  bool ds = false;   // Durable Streams reads under config.ds_path
   bool health = false;
   bool broadcast = false;
   std::string broadcast_key;                 // empty = no authentication
