@@ -12,7 +12,6 @@ constexpr std::string_view kGoPool =
 constexpr std::string_view kEnats =
     "cable has no embedded NATS; run nats-server and point --nats_servers at it";
 constexpr std::string_view kDs = "the Durable Streams read API is not implemented yet";
-constexpr std::string_view kPusher = "the Pusher protocol is not implemented yet";
 constexpr std::string_view kSentinel =
     "cable asks the sentinels of --redis_sentinels on every (re)connection and does not "
     "discover other sentinels";
@@ -72,10 +71,6 @@ constexpr InertSetting kInert[] = {
     {"ds_skip_auth", "ds.skip_auth", "", K::kBool, "false", kDs},
     {"ds_poll_interval", "ds.poll_interval", "", K::kInt, "10", kDs},
     {"ds_sse_ttl", "ds.sse_ttl", "", K::kInt, "60", kDs},
-    {"pusher_app_id", "pusher.app_id", "", K::kString, "", kPusher},
-    {"pusher_app_key", "pusher.app_key", "", K::kString, "", kPusher},
-    {"pusher_secret", "pusher.secret", "", K::kString, "", kPusher},
-    {"pusher_api_port", "pusher.api_port", "", K::kInt, "0", kPusher},
     {"redis_sentinel_discovery_interval", "redis.sentinel_discovery_interval", "", K::kInt, "30",
      kSentinel},
     {"redis_keepalive_interval", "redis.keepalive_ping_interval", "", K::kInt, "30",

@@ -7,6 +7,7 @@
 #include "common/ws/frame.h"
 #include "server/node.h"
 #include "server/protocol/messages.h"
+#include "server/pusher/pusher_settings.h"
 #include "server/session/session_internal.h"
 #include "server/worker.h"
 
@@ -69,6 +70,11 @@ void Session::Authenticate() {
 }
 
 void Session::AuthenticateAfresh() {
+  // Pusher clients are identified by their socket id alone (anycable-go's
+  // rule): their channels are authorized by signatures instead.
+  if (info_.framing == Framing::kPusher) {
+    return Accept(pusher::ConnectionIdentifiers(info_.sid), {protocol::Welcome(info_.sid)});
+  }
   IdentityResult identity = node_.identity().Identify(info_.sid, info_.token);
   switch (identity.kind) {
     case IdentityResult::kAccepted:
@@ -130,9 +136,9 @@ void Session::Accept(std::string identifiers, std::vector<std::string> transmiss
   // Pongs are part of the extended protocol only; plain Action Cable
   // clients never send them — but every WebSocket client answers native
   // pings, so with those on the timeout applies to all.
-  // SSE clients never answer at all.
+  // SSE clients never answer at all, and Pusher clients ping themselves.
   requires_pongs_ =
-      node_.config().pong_timeout_s > 0 && !IsSse(info_.framing) &&
+      node_.config().pong_timeout_s > 0 && info_.framing == Framing::kWebSocket &&
       (info_.subprotocol == protocol::kExtendedSubprotocol || node_.config().enable_native_pings);
   // Raw SSE carries no pings: nothing to schedule.
   if (info_.framing != Framing::kSseFullRaw && info_.framing != Framing::kSseMessageRaw) {

@@ -15,7 +15,9 @@
 //   history replay, snapshots kept by the broker, restore on reconnect;
 // - session_presence.cpp: presence — join, leave, the presence query;
 // - session_sse.cpp: the SSE response — held until the request's
-//   subscriptions are settled, then 200 or an HTTP error.
+//   subscriptions are settled, then 200 or an HTTP error;
+// - session_pusher.cpp: Pusher clients (spec §11.4) — their events turned
+//   into commands, their channels subscribed.
 // Framing lives in FrameReader and subscription bookkeeping in
 // Subscriptions, both pure enough to test without a socket.
 //
@@ -177,6 +179,7 @@ class Session : public std::enable_shared_from_this<Session>, private FrameReade
 
   // session_commands.cpp
   void HandleMessage(std::string_view text);
+  void QueueCommand(protocol::ClientCommand cmd);
   void ProcessNextCommand();
   void RunCommand(protocol::ClientCommand cmd);
   void Subscribe(protocol::ClientCommand cmd);
@@ -207,6 +210,11 @@ class Session : public std::enable_shared_from_this<Session>, private FrameReade
   // session_sse.cpp
   void FinishSseSetup();
   void RefuseSse(unsigned status, std::string_view why);
+
+  // session_pusher.cpp
+  void HandlePusherEvent(std::string_view text);
+  void SubscribePusher(protocol::ClientCommand cmd);
+  void ConfirmPusherPresence(const std::string& identifier, std::string presence);
 
   // session_presence.cpp
   const std::string* PresenceStream(const protocol::ClientCommand& cmd);
