@@ -11,7 +11,6 @@ constexpr std::string_view kGoPool =
     "cable runs this work on its event-loop workers (--workers), not a goroutine pool";
 constexpr std::string_view kEnats =
     "cable has no embedded NATS; run nats-server and point --nats_servers at it";
-constexpr std::string_view kPusher = "the Pusher protocol is not implemented yet";
 constexpr std::string_view kSentinel =
     "cable asks the sentinels of --redis_sentinels on every (re)connection and does not "
     "discover other sentinels";
@@ -66,10 +65,6 @@ constexpr InertSetting kInert[] = {
     // Features still to come.
     {"", "", "ANYCABLE_MEMORY_METRICS", K::kBool, "false",
      "Go memory statistics do not exist in cable; it exports mem_sys_bytes"},
-    {"pusher_app_id", "pusher.app_id", "", K::kString, "", kPusher},
-    {"pusher_app_key", "pusher.app_key", "", K::kString, "", kPusher},
-    {"pusher_secret", "pusher.secret", "", K::kString, "", kPusher},
-    {"pusher_api_port", "pusher.api_port", "", K::kInt, "0", kPusher},
     {"redis_sentinel_discovery_interval", "redis.sentinel_discovery_interval", "", K::kInt, "30",
      kSentinel},
     {"redis_keepalive_interval", "redis.keepalive_ping_interval", "", K::kInt, "30",

@@ -585,6 +585,18 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
          "--allowed_origins, else any)",
          kApi);
 
+  const std::string kPusher = "Pusher protocol (on with --pusher_app_id and --pusher_app_key)";
+  Flag(sub, "pusher_app_id", c.pusher.app_id,
+       "Pusher application id: the REST API answers under /apps/<id>/", kPusher);
+  Flag(sub, "pusher_app_key", c.pusher.app_key,
+       "Pusher application key: Pusher clients connect to /app/<key>", kPusher);
+  Flag(sub, "pusher_secret", c.pusher.secret,
+       "Pusher secret, signing private/presence channels and API requests (default: --secret)",
+       kPusher);
+  Flag(sub, "pusher_api_port", c.pusher_api_port, "Port of the Pusher REST API (0: the main port)",
+       kPusher)
+      ->check(CLI::Range(0, 65535));
+
   const std::string kOps = "Operations";
   Flag(sub, "shutdown_timeout", c.shutdown_timeout_s, "Seconds allowed for a graceful shutdown",
        kOps)

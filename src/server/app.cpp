@@ -62,6 +62,9 @@ Result<std::unique_ptr<App>> App::Create(ServerConfig config) {
                       !config.secret.empty();
   app->api_key_ = auth::ResolveApiKey(secrets);
   if (config.is_public && config.api_secret.empty()) app->api_key_.clear();
+  // Pusher signs with its own secret, else the common one ("none": empty).
+  if (config.pusher.secret.empty()) config.pusher.secret = config.secret;
+  if (config.pusher.secret == "none") config.pusher.secret.clear();
   app->config_ = std::move(config);
 
   // Counters first: the controller and the node both count into them.
@@ -201,6 +204,11 @@ Status App::Start() {
   const bool api_on_broadcast_port =
       api_apart && http_broadcast && !same_port && config_.api_port == config_.http_broadcast_port;
   if (api_enabled_ && !api_apart) AddApi(main_routes);
+  const bool pusher = config_.pusher.enabled();
+  const bool pusher_api_apart =
+      config_.pusher_api_port != 0 && config_.pusher_api_port != config_.port;
+  main_routes.pusher_ws = pusher;
+  main_routes.pusher_api = pusher && !pusher_api_apart;
   main_listener_ = std::make_shared<Listener>(*node_, main_routes, tls);
   if (auto s = main_listener_->Open(config_.host, config_.port); !s.ok()) return s;
   if (http_broadcast && !same_port) {
@@ -228,14 +236,23 @@ Status App::Start() {
     api_listener_ = std::make_shared<Listener>(*node_, a, tls);
     if (auto s = api_listener_->Open(config_.host, config_.api_port); !s.ok()) return s;
   }
+  if (pusher && pusher_api_apart) {
+    Routes p;
+    p.pusher_api = true;
+    p.health = true;
+    pusher_listener_ = std::make_shared<Listener>(*node_, p, tls);
+    if (auto s = pusher_listener_->Open(config_.host, config_.pusher_api_port); !s.ok()) return s;
+  }
   main_listener_->Start();
   if (broadcast_listener_) broadcast_listener_->Start();
+  if (pusher_listener_) pusher_listener_->Start();
   if (api_listener_) api_listener_->Start();
   if (metrics_listener_) metrics_listener_->Start();
   metrics_->Start(config_.metrics_rotate_interval_s);
   reclaimer_ = std::make_unique<MemoryReclaimer>([this] {
     MemoryReclaimer::Sample s;
-    for (auto* l : {&main_listener_, &broadcast_listener_, &metrics_listener_, &api_listener_}) {
+    for (auto* l : {&main_listener_, &broadcast_listener_, &metrics_listener_, &api_listener_,
+                    &pusher_listener_}) {
       if (!*l) continue;
       s.peak += static_cast<size_t>((*l)->TakePeakConnections());
       s.now += static_cast<size_t>((*l)->connections());
@@ -277,6 +294,19 @@ Status App::Start() {
               tls ? "https://" : "http://", config_.host, api_port, config_.api_path,
               config_.api_path, api_key_.empty() ? "no authentication" : "Bearer key");
   }
+  if (pusher) {
+    const char* scheme = tls ? "https://" : "http://";
+    log::Info("Pusher WebSocket: {}{}:{}/app/{}", tls ? "wss://" : "ws://", config_.host,
+              main_listener_->port(), config_.pusher.app_key);
+    log::Info("Pusher API: {}{}:{}/apps/{}/events, /apps/{}/channels/<channel>/users", scheme,
+              config_.host, pusher_listener_ ? pusher_listener_->port() : main_listener_->port(),
+              config_.pusher.app_id, config_.pusher.app_id);
+    if (config_.pusher.secret.empty()) {
+      log::Warn(
+          "Pusher secret is empty: anyone can sign private channels and API requests "
+          "(set --pusher_secret or --secret)");
+    }
+  }
   return Status::Ok();
 }
 
@@ -301,6 +331,7 @@ void App::Shutdown() {
   if (broadcast_listener_) broadcast_listener_->Stop();
   if (metrics_listener_) metrics_listener_->Stop();
   if (api_listener_) api_listener_->Stop();
+  if (pusher_listener_) pusher_listener_->Stop();
   if (metrics_) metrics_->Stop();
   node_->Shutdown();
   // After the sessions closed: their unsubscribes went out meanwhile.

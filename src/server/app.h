@@ -53,6 +53,7 @@ class App {
   std::unique_ptr<MetricsExporter> metrics_;
   std::shared_ptr<Listener> metrics_listener_;
   std::shared_ptr<Listener> api_listener_;
+  std::shared_ptr<Listener> pusher_listener_;  // --pusher_api_port
   std::unique_ptr<MemoryReclaimer> reclaimer_;
   // SIGINT/SIGTERM, caught from the start of Start(): a signal that comes
   // while the listeners open is queued for RunUntilSignal, not fatal.

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "server/pusher/pusher_settings.h"
+
 namespace cable::server {
 
 // Units of the `message` timestamp in pings (--ping_timestamp_precision s,
@@ -158,6 +160,11 @@ struct ServerConfig {
   bool api_cors_headers = false;
   bool http_broadcast_cors = false;  // CORS headers and preflight on the broadcast path  // CORS
                                      // headers and preflight on publish
+
+  // Pusher protocol (spec §11.4): on with an app id and an app key; the
+  // secret defaults to --secret.
+  pusher::Settings pusher;
+  int pusher_api_port = 0;  // 0 = the main port
 
   // Redis / NATS broadcast adapters and node-to-node pub/sub
   std::string redis_url = "redis://localhost:6379";

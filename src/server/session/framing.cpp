@@ -8,6 +8,7 @@
 #include "common/ws/frame.h"
 #include "server/protocol/messages.h"
 #include "server/protocol/sse_event.h"
+#include "server/pusher/encoder.h"
 
 namespace cable::server {
 
@@ -85,6 +86,10 @@ FrameRef EncodeMessage(Framing framing, std::string_view json) {
   if (framing == Framing::kWebSocket) {
     return FrameRef::Make(ws::EncodeFrame(ws::Opcode::kText, json));
   }
+  if (framing == Framing::kPusher) {
+    auto event = pusher::EncodeMessage(json);
+    return event ? FrameRef::Make(ws::EncodeFrame(ws::Opcode::kText, *event)) : FrameRef();
+  }
   return EncodeSseMessage(framing, json);
 }
 
@@ -94,6 +99,11 @@ FrameRef EncodeBroadcast(Framing framing, std::string_view identifier, const Bro
         ws::Opcode::kText,
         protocol::BroadcastMessage(identifier, broadcast.data, broadcast.data_is_json,
                                    PositionOf(broadcast), broadcast.type)));
+  }
+  if (framing == Framing::kPusher) {
+    // A Pusher subscription's stream is its channel.
+    auto event = pusher::EncodeBroadcast(broadcast.stream, broadcast);
+    return event ? FrameRef::Make(ws::EncodeFrame(ws::Opcode::kText, *event)) : FrameRef();
   }
   const bool typed = !broadcast.type.empty();
   if (typed && Raw(framing)) return {};
@@ -112,7 +122,7 @@ FrameRef EncodeBroadcast(Framing framing, std::string_view identifier, const Bro
 }
 
 std::string EncodeEnd(Framing framing, uint16_t code, std::string_view reason) {
-  if (framing == Framing::kWebSocket) return ws::EncodeClose(code, reason);
+  if (!IsSse(framing)) return ws::EncodeClose(code, reason);
   return "0\r\n\r\n";  // the last chunk: the response is complete
 }
 

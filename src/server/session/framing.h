@@ -1,5 +1,6 @@
 #pragma once
 // How a session's messages are put on its connection: WebSocket text frames,
+// Pusher events in WebSocket text frames (spec §11.4, pusher/encoder.h),
 // or Server-Sent Events in the body of a chunked HTTP response (spec §11.1).
 // A session is one or the other for its whole life; everything it sends —
 // broadcasts from the hub, pings, replies, the close — goes through these
@@ -29,11 +30,12 @@ enum class Framing : uint8_t {
   kSseMessage,
   kSseFullRaw,
   kSseMessageRaw,
+  kPusher,
 };
-inline constexpr size_t kFramingCount = 5;
+inline constexpr size_t kFramingCount = 6;
 
 constexpr bool IsSse(Framing f) {
-  return f != Framing::kWebSocket;
+  return f != Framing::kWebSocket && f != Framing::kPusher;
 }
 constexpr Framing SseFraming(bool message_only, bool raw) {
   if (message_only) return raw ? Framing::kSseMessageRaw : Framing::kSseMessage;

@@ -15,6 +15,7 @@
 #include "common/ws/frame.h"
 #include "server/node.h"
 #include "server/protocol/messages.h"
+#include "server/pusher/pusher_settings.h"
 #include "server/session/session_internal.h"
 #include "server/worker.h"
 
@@ -100,6 +101,11 @@ void Session::Authenticate() {
 }
 
 void Session::AuthenticateAfresh() {
+  // Pusher clients are identified by their socket id alone (anycable-go's
+  // rule): their channels are authorized by signatures instead.
+  if (basics_.framing == Framing::kPusher) {
+    return Accept(pusher::ConnectionIdentifiers(basics_.sid), {protocol::Welcome(basics_.sid)});
+  }
   IdentityResult identity = node_.identity().Identify(basics_.sid, request_->token);
   switch (identity.kind) {
     case IdentityResult::kAccepted:
@@ -160,9 +166,10 @@ void Session::Accept(std::string identifiers, std::vector<std::string> transmiss
   // Pongs are part of the extended protocol only; plain Action Cable
   // clients never send them — but every WebSocket client answers native
   // pings, so with those on the timeout applies to all.
-  // SSE clients never answer at all.
-  requires_pongs_ = node_.config().pong_timeout_s > 0 && !IsSse(basics_.framing) &&
-                    (basics_.extended_protocol || node_.config().enable_native_pings);
+  // SSE clients never answer at all, and Pusher clients ping themselves.
+  requires_pongs_ =
+      node_.config().pong_timeout_s > 0 && basics_.framing == Framing::kWebSocket &&
+      (basics_.extended_protocol || node_.config().enable_native_pings);
   // Raw SSE carries no pings: nothing to schedule.
   if (basics_.framing != Framing::kSseFullRaw && basics_.framing != Framing::kSseMessageRaw) {
     worker_.SchedulePings(this, basics_.ping_interval_ms);

@@ -15,7 +15,9 @@
 //   history replay, snapshots kept by the broker, restore on reconnect;
 // - session_presence.cpp: presence — join, leave, the presence query;
 // - session_sse.cpp: the SSE response — held until the request's
-//   subscriptions are settled, then 200 or an HTTP error.
+//   subscriptions are settled, then 200 or an HTTP error;
+// - session_pusher.cpp: Pusher clients (spec §11.4) — their events turned
+//   into commands, their channels subscribed.
 // Framing lives in FrameReader and subscription bookkeeping in
 // Subscriptions, both pure enough to test without a socket.
 //
@@ -62,6 +64,7 @@ class Broker;
 class Node;
 class Worker;
 struct SessionSnapshot;
+struct LocalSubscription;
 
 // What the transport learned from the upgrade (or SSE) request.
 struct SessionInfo {
@@ -203,6 +206,7 @@ class Session : public std::enable_shared_from_this<Session>, private FrameReade
 
   // session_commands.cpp
   void HandleMessage(std::string_view text);
+  void QueueCommand(protocol::ClientCommand cmd);
   void ProcessNextCommand();
   void RunCommand(protocol::ClientCommand cmd);
   void Subscribe(protocol::ClientCommand cmd);
@@ -211,6 +215,8 @@ class Session : public std::enable_shared_from_this<Session>, private FrameReade
   void Whisper(const protocol::ClientCommand& cmd);
   enum class LocalAnswer : uint8_t { kNotLocal, kRejected, kConfirmed };
   LocalAnswer SubscribeLocally(const std::string& identifier);
+  // A confirmed subscription the server answered itself, with its stream.
+  void AddLocalSubscription(const std::string& identifier, const LocalSubscription& local);
   // `history`: the subscribe command's history request, run once confirmed.
   // `presence`: the subscribe command's presence object, joined once confirmed.
   void CallCommand(CommandRequest request, bool subscribing, std::string history = {},
@@ -233,6 +239,11 @@ class Session : public std::enable_shared_from_this<Session>, private FrameReade
   // session_sse.cpp
   void FinishSseSetup();
   void RefuseSse(unsigned status, std::string_view why);
+
+  // session_pusher.cpp
+  void HandlePusherEvent(std::string_view text);
+  void SubscribePusher(protocol::ClientCommand cmd);
+  void ConfirmPusherPresence(const std::string& identifier, std::string presence);
 
   // session_presence.cpp
   const std::string* PresenceStream(const protocol::ClientCommand& cmd);

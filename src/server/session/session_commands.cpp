@@ -17,6 +17,7 @@ constexpr size_t kMaxPendingCommands = 64;
 }  // namespace
 
 void Session::HandleMessage(std::string_view text) {
+  if (basics_.framing == Framing::kPusher) return HandlePusherEvent(text);
   auto parsed = protocol::ParseClientCommand(text);
   if (!parsed.ok()) {
     if (parsed.error().IsIgnored()) return;
@@ -24,8 +25,12 @@ void Session::HandleMessage(std::string_view text) {
     WarnAboutClient("Ignored client message sid={}: {}", basics_.sid, parsed.error().message);
     return;
   }
+  QueueCommand(std::move(parsed.value()));
+}
+
+void Session::QueueCommand(protocol::ClientCommand cmd) {
   WorkerCounters::Add(worker_.counters().client_msg_total);
-  pending_.push_back(std::move(parsed.value()));
+  pending_.push_back(std::move(cmd));
   if (pending_.size() - pending_head_ > kMaxPendingCommands) reading_paused_ = true;
   if (!command_running_ && state_ == State::kOpen) ProcessNextCommand();
 }
@@ -118,6 +123,7 @@ void Session::Subscribe(protocol::ClientCommand cmd) {
     SendText(protocol::RejectSubscription(cmd.identifier));
     return CommandDone();
   }
+  if (basics_.framing == Framing::kPusher) return SubscribePusher(std::move(cmd));
   switch (SubscribeLocally(cmd.identifier)) {
     case LocalAnswer::kConfirmed:
       // History and presence along with subscribe run once confirmed
@@ -216,13 +222,17 @@ Session::LocalAnswer Session::SubscribeLocally(const std::string& identifier) {
     SendText(protocol::RejectSubscription(identifier));
     return LocalAnswer::kRejected;
   }
-  auto& sub = subscriptions_.Add(identifier, {}, /*local=*/true);
-  sub.whisper_on_stream = local->whisper;
-  sub.presence_on_stream = local->presence;
-  subscriptions_.AddStream(hub_link(), sub, local->stream);
+  AddLocalSubscription(identifier, *local);
   SendText(protocol::ConfirmSubscription(identifier));
   CommitSnapshot();
   return LocalAnswer::kConfirmed;
+}
+
+void Session::AddLocalSubscription(const std::string& identifier, const LocalSubscription& local) {
+  auto& sub = subscriptions_.Add(identifier, {}, /*local=*/true);
+  sub.whisper_on_stream = local.whisper;
+  sub.presence_on_stream = local.presence;
+  subscriptions_.AddStream(hub_link(), sub, local.stream);
 }
 
 // Whispers go to the other subscribers of the subscription's whisper stream

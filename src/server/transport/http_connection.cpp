@@ -14,6 +14,7 @@
 #include "server/metrics/exporter.h"
 #include "server/node.h"
 #include "server/protocol/messages.h"
+#include "server/pusher/pusher_settings.h"
 #include "server/session/session.h"
 #include "server/transport/http_text.h"
 #include "server/transport/listener.h"
@@ -101,6 +102,9 @@ void HttpConnection::OnHeader() {
   }
   if (routes.sse && PathMatches(config.sse_path, target.path)) return RouteSse(req);
   if (routes.ds && IsDsTarget(target.path)) return RouteDs(req);
+  if (routes.pusher_api && pusher::IsApiPath(target.path, config.pusher.app_id)) {
+    return RoutePusherApi(req, target.path);
+  }
   if (routes.api && target.path.size() > config.api_path.size() &&
       target.path.starts_with(config.api_path) && target.path[config.api_path.size()] == '/') {
     return RouteApi(req, target.path.substr(config.api_path.size()));
@@ -113,6 +117,10 @@ void HttpConnection::OnHeader() {
   }
   if (routes.metrics != nullptr && target.path == config.metrics_http) {
     return Respond(200, routes.metrics->Prometheus(), keep_alive);
+  }
+  if (routes.pusher_ws && pusher::IsWebSocketPath(target.path, config.pusher.app_key)) {
+    if (HasBody()) return Respond(400, "a WebSocket upgrade has no body\n", false);
+    return Upgrade(req, /*pusher=*/true);
   }
   if (routes.websocket) {
     for (const auto& p : config.paths) {
@@ -132,18 +140,22 @@ bool HttpConnection::HasBody() const {
 // Method, key, size and memory are checked from the headers; only then is
 // `100 Continue` sent (when asked for) and the body read.
 void HttpConnection::AdmitBroadcast(Request& req, const std::string& key) {
-  auto& node = listener_->node();
   // The body of a refused request is never read, so its connection closes.
   const bool keep_alive = req.keep_alive() && !HasBody();
   if (req.method() != http::verb::post) return Respond(422, "use POST\n", keep_alive);
   if (!Authorized(req, key)) return Respond(401, "unauthorized\n", keep_alive);
+  ReadAdmittedBody(req);
+}
+
+void HttpConnection::ReadAdmittedBody(Request& req) {
+  auto& node = listener_->node();
   if (HasBody()) {
     const size_t max_body = node.config().http_broadcast_max_body;
     const size_t announced = parser_->content_length().value_or(max_body);
     body_reservation_ = node.body_budget().TryReserve(announced);
     if (!body_reservation_) {
       Inc(node.metrics().failed_broadcast_msg_total);
-      log::Warn("Broadcast refused: {} bytes of bodies already in flight (limit {})",
+      log::Warn("Request refused: {} bytes of bodies already in flight (limit {})",
                 node.body_budget().used(), node.body_budget().limit());
       return Respond(503, "too many broadcast bodies in flight; retry later\n", false,
                      {{"Retry-After", "1"}});
@@ -170,6 +182,7 @@ void HttpConnection::SendContinue() {
 void HttpConnection::ReadBody() {
   auto done = [this] {
     if (body_use_ == BodyUse::kSse) return OnSseBody();
+    if (body_use_ == BodyUse::kPusherEvents) return HandlePusherEvents(parser_->get());
     HandleBroadcast(parser_->get());
   };
   if (parser_->is_done()) return done();
@@ -232,7 +245,7 @@ void HttpConnection::HandleBroadcast(Request& req) {
   }
 }
 
-void HttpConnection::Upgrade(Request& req) {
+void HttpConnection::Upgrade(Request& req, bool pusher) {
   auto& node = listener_->node();
   const auto& config = node.config();
   if (req.method() != http::verb::get || !beast::websocket::is_upgrade(req) ||
@@ -250,6 +263,14 @@ void HttpConnection::Upgrade(Request& req) {
 
   SessionInfo info;
   FillSessionInfo(req, /*websocket=*/true, info);
+  if (pusher) {
+    // Pusher speaks no subprotocol and pings from the client side.
+    info.subprotocol.clear();
+    info.restore_sid.clear();
+    info.sid = pusher::SocketId(SV(req["X-Request-ID"]));
+    info.ping_interval_ms = 0;
+    info.framing = Framing::kPusher;
+  }
   std::optional<std::string> extensions;
   if (config.enable_ws_compression) {
     // The offers may be spread over several header fields.

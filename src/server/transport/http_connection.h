@@ -54,15 +54,22 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   // http_api.cpp
   void RouteApi(Request& req, std::string_view path);
   void AnswerPresence(std::string stream, bool keep_alive);
+  // pusher_api.cpp
+  void RoutePusherApi(Request& req, std::string_view path);
+  void HandlePusherEvents(Request& req);
+  void AnswerPusherUsers(std::string channel, bool keep_alive);
   std::string CorsOrigin(const Request& req) const;
   // Marks the response to this request as carrying CORS headers; answers an
   // OPTIONS preflight at once (true), else the caller goes on (false).
   bool ApplyCors(const Request& req, bool keep_alive);
+  // Reserves the announced body within the node's budget, then reads it.
+  void ReadAdmittedBody(Request& req);
   void SendContinue();
   void ReadBody();
   void RefuseLargeBody();
   void HandleBroadcast(Request& req);
-  void Upgrade(Request& req);
+  // `pusher`: a Pusher client at /app/<key> (no subprotocol, no server pings).
+  void Upgrade(Request& req, bool pusher = false);
   // What a session takes from its request (WebSocket upgrade or SSE).
   void FillSessionInfo(const Request& req, bool websocket, SessionInfo& info);
   // sse_request.cpp
@@ -90,7 +97,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   BodyBudget::Reservation body_reservation_;  // while a broadcast or SSE body is read
   // What the body being read is for.
-  enum class BodyUse : uint8_t { kBroadcast, kSse };
+  enum class BodyUse : uint8_t { kBroadcast, kSse, kPusherEvents };
   BodyUse body_use_ = BodyUse::kBroadcast;
   std::unique_ptr<char[]> linger_buffer_;  // only while lingering
   size_t lingered_ = 0;

@@ -39,6 +39,8 @@ struct Routes {
   bool api = false;                          // the REST API under config.api_path
   std::string api_key;                       // empty = no authentication
   bool api_cors = false;                     // CORS headers and preflight on /publish
+  bool pusher_ws = false;                    // Pusher WebSocket at /app/<app key>
+  bool pusher_api = false;                   // Pusher REST API under /apps/<app id>/
   const MetricsExporter* metrics = nullptr;  // serves config.metrics_http when set
 };
 
