@@ -83,8 +83,6 @@ constexpr InertSetting kInert[] = {
     {"", "redis.max_reconnect_attempts", "", K::kInt, "5", "not configurable yet in cable"},
     {"", "redis.internal_channel", "", K::kString, "__anycable_internal__",
      "not configurable yet: cable uses __anycable_internal__"},
-    {"nats_dont_randomize_servers", "nats.dont_randomize_servers", "", K::kBool, "false",
-     "not implemented yet"},
     {"", "nats.max_reconnect_attempts", "", K::kInt, "5", "not configurable yet in cable"},
     {"", "redis_stream_broadcast.group", "", K::kString, "bx",
      "not configurable yet: cable's redisx adapter reads as group bx"},

@@ -515,6 +515,9 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
   Flag(sub, "nats_servers", c.nats_servers,
        "NATS server URLs, comma-separated, for the `nats` adapter and pub/sub", kBroadcast);
   Flag(sub, "nats_channel", c.nats_channel, "NATS subject of the `nats` adapter", kBroadcast);
+  Switch(sub, "nats_dont_randomize_servers", c.nats_dont_randomize_servers,
+         "Try --nats_servers in the order listed (default: shuffled, spreading nodes over them)",
+         kBroadcast);
   Flag(sub, "pubsub", c.pubsub_adapter,
        "Node-to-node pub/sub: redis, nats or none (default: none, or redis when a non-default "
        "Redis URL or the redisx adapter is configured)",

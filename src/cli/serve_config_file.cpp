@@ -101,6 +101,7 @@ constexpr Setting kSettings[] = {
     {"redis_pubsub_broadcast", "channel", "redis_channel", Kind::kString},
     {"redis_stream_broadcast", "stream", "redisx_stream", Kind::kString},
     {"nats", "servers", "nats_servers", Kind::kList},
+    {"nats", "dont_randomize_servers", "nats_dont_randomize_servers", Kind::kBool},
     {"nats_broadcast", "channel", "nats_channel", Kind::kString},
     {"jwt", "secret", "jwt_secret", Kind::kString},
     {"jwt", "param", "jwt_param", Kind::kString},

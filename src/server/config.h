@@ -168,6 +168,7 @@ struct ServerConfig {
   std::string redis_tls_client_key_path;
   std::string nats_servers = "nats://127.0.0.1:4222";
   std::string nats_channel = "__anycable__";  // `nats` adapter
+  bool nats_dont_randomize_servers = false;   // connect in the order listed
   std::string pubsub_adapter;                 // redis | nats | none; empty = auto (spec §8.3)
 
   // Broker: reliable streams and session restore

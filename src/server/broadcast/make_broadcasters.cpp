@@ -5,6 +5,7 @@
 #include "server/broadcast/redis_broadcaster.h"
 #include "server/broadcast/redisx_broadcaster.h"
 #include "server/nats/nats_connection.h"
+#include "server/nats/nats_settings.h"
 #include "server/node.h"
 #include "server/redis/redis_settings.h"
 #include "server/transport/request_info.h"
@@ -44,7 +45,7 @@ Result<std::vector<std::unique_ptr<Broadcaster>>> MakeBroadcasters(Node& node) {
     } else if (name == "nats") {
       if (Status s = ValidateNatsServers(config.nats_servers); !s) return s.error();
       out.push_back(
-          std::make_unique<NatsBroadcaster>(config.nats_servers, config.nats_channel, local));
+          std::make_unique<NatsBroadcaster>(NatsSettingsOf(config), config.nats_channel, local));
     } else {
       return Error{"bad_config",
                    "unknown broadcast adapter \"" + name + "\" (known: http, redis, redisx, nats)"};

@@ -4,6 +4,7 @@
 
 #include "common/broadcast/redis_url.h"
 #include "server/nats/nats_connection.h"
+#include "server/nats/nats_settings.h"
 #include "server/pubsub/nats_pubsub.h"
 #include "server/pubsub/redis_pubsub.h"
 #include "server/redis/redis_settings.h"
@@ -31,7 +32,7 @@ Result<std::unique_ptr<PubSub>> MakePubSub(const ServerConfig& config) {
   }
   if (adapter == "nats") {
     if (Status s = ValidateNatsServers(config.nats_servers); !s) return s.error();
-    return std::unique_ptr<PubSub>(std::make_unique<NatsPubSub>(config.nats_servers));
+    return std::unique_ptr<PubSub>(std::make_unique<NatsPubSub>(NatsSettingsOf(config)));
   }
   return Error{"bad_config",
                "unknown pub/sub adapter \"" + adapter + "\" (known: redis, nats, none)"};

@@ -7,8 +7,8 @@
 
 namespace cable::server {
 
-NatsPubSub::NatsPubSub(std::string servers)
-    : servers_(std::move(servers)),
+NatsPubSub::NatsPubSub(NatsSettings settings)
+    : settings_(std::move(settings)),
       conn_("NATS pub/sub", [this](std::string_view subject, std::string_view payload) {
         IngressSink sink{handlers_.broadcast, handlers_.command, nullptr, {}};
         DeliverPublication(payload, sink,
@@ -21,7 +21,7 @@ NatsPubSub::~NatsPubSub() {
 
 Status NatsPubSub::Start(Handlers handlers) {
   handlers_ = std::move(handlers);
-  if (Status s = conn_.Connect(servers_); !s) return s;
+  if (Status s = conn_.Connect(settings_); !s) return s;
   return conn_.Subscribe(kInternalChannel);
 }
 

@@ -22,7 +22,7 @@ namespace cable::server {
 
 class NatsPubSub : public PubSub {
  public:
-  explicit NatsPubSub(std::string servers);
+  explicit NatsPubSub(NatsSettings settings);
   ~NatsPubSub() override;
 
   Status Start(Handlers handlers) override;
@@ -36,7 +36,7 @@ class NatsPubSub : public PubSub {
  private:
   void Send(const std::string& subject, const std::string& payload);
 
-  std::string servers_;
+  NatsSettings settings_;
   Handlers handlers_;
   NatsConnection conn_;
 };
