@@ -78,8 +78,6 @@ constexpr InertSetting kInert[] = {
     {"pusher_api_port", "pusher.api_port", "", K::kInt, "0", kPusher},
     {"redis_sentinel_discovery_interval", "redis.sentinel_discovery_interval", "", K::kInt, "30",
      kSentinel},
-    {"redis_keepalive_interval", "redis.keepalive_ping_interval", "", K::kInt, "30",
-     "not implemented yet: cable does not ping idle Redis connections"},
     {"", "redis.max_reconnect_attempts", "", K::kInt, "5", "not configurable yet in cable"},
     {"", "redis.internal_channel", "", K::kString, "__anycable_internal__",
      "not configurable yet: cable uses __anycable_internal__"},

@@ -501,6 +501,10 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
        "Redis Sentinel addresses, comma-separated ([user:password@]host:port); --redis_url's host "
        "is then the master's name",
        kBroadcast);
+  Flag(sub, "redis_keepalive_interval", c.redis_keepalive_interval_s,
+       "Seconds an idle Redis connection waits before it sends PING; no reply within that time "
+       "(at most 10 s) means a reconnect",
+       kBroadcast);
   Flag(sub, "redis_tls_verify", c.redis_tls_verify,
        "Check the certificate of Redis at rediss:// URLs (false: encrypted but unauthenticated; "
        "anycable-go defaults to false)",

@@ -160,6 +160,8 @@ struct ServerConfig {
   // Sentinel addresses ("host:port,..."); with them, redis_url's host names
   // the master. See broadcast::AddRedisSentinels.
   std::string redis_sentinels;
+  // Seconds an idle Redis connection waits before it is checked with PING.
+  int redis_keepalive_interval_s = 30;
   // rediss://: the server's certificate is checked (against the CA file, or
   // the system's CAs) unless verify is off; client certificate for mutual TLS.
   bool redis_tls_verify = true;

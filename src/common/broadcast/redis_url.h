@@ -5,6 +5,7 @@
 // rediss:// and the Sentinel addresses (--redis_sentinels), with which the
 // URL's host is the name of the monitored master, as in anycable-go.
 
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,6 +40,10 @@ struct RedisUrl {
   RedisTls tls_settings;
   // Non-empty: ask these for the address of the master named `host`.
   std::vector<RedisSentinel> sentinels;
+  // A long-lived connection silent this long is checked with PING
+  // (--redis_keepalive_interval), so that a dead server or a NAT that
+  // dropped the connection is noticed without traffic.
+  std::chrono::seconds keepalive{30};
 
   // "host:port" for messages (never includes the password); with Sentinel,
   // "master <name>".

@@ -23,8 +23,6 @@ constexpr size_t kSubscribeBatch = 256;
 // publications are dropped (and logged) rather than queued.
 constexpr size_t kMaxQueued = 10000;
 constexpr size_t kMaxQueuedBytes = 64 << 20;
-// A silent publisher connection is checked with PING this often.
-constexpr auto kPublisherIdleCheck = std::chrono::milliseconds(10000);
 
 void SendInBatches(RedisConnection& conn, const char* command,
                    const std::vector<std::string>& channels) {
@@ -149,21 +147,25 @@ void RedisPubSub::RunPublisher() {
       backoff.Reset();
     }
     // Idle: wait for work, noticing at once when Redis closes the socket.
-    auto idle = conn.Read(publisher_waker_, kPublisherIdleCheck);
+    // A silent connection is checked with PING every keepalive interval.
+    auto idle = conn.Read(publisher_waker_, conn.keepalive());
     bool alive = true;
+    std::string why = "connection to Redis at " + conn.Authority() + " lost";
     if (!idle.ok() && idle.error().IsWoken()) {
       publisher_waker_.Drain();
       if (stopping_) break;
       alive = SendQueued(conn);
     } else if (!idle.ok() && idle.error().IsTimeout()) {
-      alive = conn.Command({"PING"}, uninterrupted_).ok();
+      conn.Append({"PING"});
+      alive = conn.Flush().ok() && conn.Read(uninterrupted_, conn.pong_timeout()).ok();
+      if (!alive) why = "Redis at " + conn.Authority() + " stopped answering PING (keepalive)";
     } else if (!idle.ok()) {
       alive = false;  // closed by Redis, or a failed read
     }
     if (!alive) {
       conn.Close();
       SetPublisherUp(false);
-      outage.Down("connection to Redis at " + conn.Authority() + " lost");
+      outage.Down(why);
     }
   }
 }

@@ -8,6 +8,10 @@ Result<broadcast::RedisUrl> RedisUrlOf(const ServerConfig& config) {
   if (Status s = broadcast::AddRedisSentinels(*url, config.redis_sentinels); !s) {
     return Error{"bad_config", "--redis_sentinels: " + s.error().message};
   }
+  // As Go's dialer takes a zero keep-alive: its default, 15 s. A dead peer
+  // must be noticed, so a negative value (off in Go) is taken the same way.
+  url->keepalive = std::chrono::seconds(
+      config.redis_keepalive_interval_s > 0 ? config.redis_keepalive_interval_s : 15);
   url->tls_settings.verify = config.redis_tls_verify;
   url->tls_settings.ca_file = config.redis_tls_ca_cert_path;
   url->tls_settings.cert_file = config.redis_tls_client_cert_path;
