@@ -13,9 +13,6 @@ constexpr std::string_view kEnats =
     "cable has no embedded NATS; run nats-server and point --nats_servers at it";
 constexpr std::string_view kDs = "the Durable Streams read API is not implemented yet";
 constexpr std::string_view kPusher = "the Pusher protocol is not implemented yet";
-constexpr std::string_view kSentinel =
-    "cable asks the sentinels of --redis_sentinels on every (re)connection and does not "
-    "discover other sentinels";
 constexpr std::string_view kWsBuffers =
     "cable's WebSocket buffers grow as a message needs; there is no fixed buffer to size";
 constexpr std::string_view kTelemetry = "cable sends no usage telemetry";
@@ -76,8 +73,6 @@ constexpr InertSetting kInert[] = {
     {"pusher_app_key", "pusher.app_key", "", K::kString, "", kPusher},
     {"pusher_secret", "pusher.secret", "", K::kString, "", kPusher},
     {"pusher_api_port", "pusher.api_port", "", K::kInt, "0", kPusher},
-    {"redis_sentinel_discovery_interval", "redis.sentinel_discovery_interval", "", K::kInt, "30",
-     kSentinel},
     {"", "redis.max_reconnect_attempts", "", K::kInt, "5", "not configurable yet in cable"},
     {"", "redis.internal_channel", "", K::kString, "__anycable_internal__",
      "not configurable yet: cable uses __anycable_internal__"},

@@ -501,6 +501,10 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
        "Redis Sentinel addresses, comma-separated ([user:password@]host:port); --redis_url's host "
        "is then the master's name",
        kBroadcast);
+  Flag(sub, "redis_sentinel_discovery_interval", c.redis_sentinel_discovery_interval_s,
+       "Seconds between asking the sentinels for the other sentinels of the master, which are "
+       "then asked too when the master changes (0: never)",
+       kBroadcast);
   Flag(sub, "redis_keepalive_interval", c.redis_keepalive_interval_s,
        "Seconds an idle Redis connection waits before it sends PING; no reply within that time "
        "(at most 10 s) means a reconnect",

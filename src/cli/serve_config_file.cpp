@@ -94,6 +94,7 @@ constexpr Setting kSettings[] = {
     {"http_broadcast", "secret", "http_broadcast_secret", Kind::kString, true},
     {"redis", "url", "redis_url", Kind::kString},
     {"redis", "sentinels", "redis_sentinels", Kind::kString},
+    {"redis", "sentinel_discovery_interval", "redis_sentinel_discovery_interval", Kind::kInt},
     {"redis", "keepalive_ping_interval", "redis_keepalive_interval", Kind::kInt},
     {"redis", "tls_verify", "redis_tls_verify", Kind::kBool},
     {"redis", "tls_ca_cert_path", "redis_tls_ca_cert_path", Kind::kString},

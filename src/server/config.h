@@ -160,6 +160,8 @@ struct ServerConfig {
   // Sentinel addresses ("host:port,..."); with them, redis_url's host names
   // the master. See broadcast::AddRedisSentinels.
   std::string redis_sentinels;
+  // Seconds between asking the sentinels for the other sentinels; 0 = never.
+  int redis_sentinel_discovery_interval_s = 30;
   // Seconds an idle Redis connection waits before it is checked with PING.
   int redis_keepalive_interval_s = 30;
   // rediss://: the server's certificate is checked (against the CA file, or

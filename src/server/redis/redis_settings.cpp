@@ -1,5 +1,7 @@
 #include "server/redis/redis_settings.h"
 
+#include "common/broadcast/redis_sentinel_roster.h"
+
 namespace cable::server {
 
 Result<broadcast::RedisUrl> RedisUrlOf(const ServerConfig& config) {
@@ -12,6 +14,11 @@ Result<broadcast::RedisUrl> RedisUrlOf(const ServerConfig& config) {
   // must be noticed, so a negative value (off in Go) is taken the same way.
   url->keepalive = std::chrono::seconds(
       config.redis_keepalive_interval_s > 0 ? config.redis_keepalive_interval_s : 15);
+  if (url->UsesSentinel()) {
+    url->roster = broadcast::SentinelRoster::Shared(
+        url->host, url->sentinels,
+        std::chrono::seconds(config.redis_sentinel_discovery_interval_s));
+  }
   url->tls_settings.verify = config.redis_tls_verify;
   url->tls_settings.ca_file = config.redis_tls_ca_cert_path;
   url->tls_settings.cert_file = config.redis_tls_client_cert_path;
