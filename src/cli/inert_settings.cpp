@@ -73,20 +73,15 @@ constexpr InertSetting kInert[] = {
     {"pusher_app_key", "pusher.app_key", "", K::kString, "", kPusher},
     {"pusher_secret", "pusher.secret", "", K::kString, "", kPusher},
     {"pusher_api_port", "pusher.api_port", "", K::kInt, "0", kPusher},
-    {"", "redis.max_reconnect_attempts", "", K::kInt, "5", "not configurable yet in cable"},
+    {"", "redis.max_reconnect_attempts", "", K::kInt, "5",
+     "cable reconnects to Redis without limit (backoff from 0.1 s doubling to 5 s) and serves "
+     "its own clients meanwhile; anycable-go exits once this many attempts in a row fail"},
     {"", "redis.internal_channel", "", K::kString, "__anycable_internal__",
-     "not configurable yet: cable uses __anycable_internal__"},
-    {"", "nats.max_reconnect_attempts", "", K::kInt, "5", "not configurable yet in cable"},
-    {"", "redis_stream_broadcast.group", "", K::kString, "bx",
-     "not configurable yet: cable's redisx adapter reads as group bx"},
-    {"", "redis_stream_broadcast.stream_read_block_milliseconds", "", K::kInt, "2000",
-     "not configurable yet: cable's redisx adapter blocks 2000 ms per read"},
-    {"", "redis_pubsub.channel", "", K::kString, "__anycable_internal__",
-     "not configurable yet: cable's pub/sub uses __anycable_internal__"},
-    {"", "nats_pubsub.channel", "", K::kString, "__anycable_internal__",
-     "not configurable yet: cable's pub/sub uses __anycable_internal__"},
-    {"", "streams.pubsub_channel", "", K::kString, "$pubsub",
-     "not configurable yet: cable serves $pubsub"},
+     "removed from anycable-go, where it had no effect either; the pub/sub's channel is "
+     "redis_pubsub.channel"},
+    {"", "nats.max_reconnect_attempts", "", K::kInt, "5",
+     "cable reconnects to NATS without limit (backoff from 0.1 s doubling to 5 s); "
+     "anycable-go's client gives the connection up after this many attempts"},
 
     // AnyCable Pro: accepted so a Pro configuration starts, and said so.
     {"rpc_concurrency_initial", "", "", K::kInt, "", kPro},

@@ -621,6 +621,27 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
       ->check(IntegerCheck("metrics_log_interval"));
   Switch(sub, "disable_disconnect", o->disable_disconnect,
          "Deprecated: use --disconnect_mode never", kHidden);
+  // Hidden in anycable-go too; the channels exist there only in the file,
+  // the flags here are what the file's keys land in.
+  const CLI::Validator kNonEmpty(
+      [](const std::string& v) { return v.empty() ? std::string("must not be empty") : ""; },
+      "NAME");
+  Flag(sub, "redisx_group", c.redisx_group, "Consumer group of the `redisx` adapter", kHidden)
+      ->check(kNonEmpty);
+  Flag(sub, "redisx_read_block_milliseconds", c.redisx_read_block_ms,
+       "How long one read of the `redisx` adapter blocks; entries pending that long are "
+       "reclaimed from a consumer that is gone",
+       kHidden)
+      ->check(CLI::Range(1, 600000));
+  Flag(sub, "redis_pubsub_channel", c.redis_pubsub_channel,
+       "Redis channel of remote commands between nodes", kHidden)
+      ->check(kNonEmpty);
+  Flag(sub, "nats_pubsub_channel", c.nats_pubsub_channel,
+       "NATS subject of remote commands between nodes", kHidden)
+      ->check(kNonEmpty);
+  Flag(sub, "streams_pubsub_channel", c.pubsub_channel,
+       "Channel name of signed and public streams ($pubsub)", kHidden)
+      ->check(kNonEmpty);
   AddInertOptions(sub, *o);
 
   const std::string kConfig = "Configuration file";

@@ -157,6 +157,11 @@ struct ServerConfig {
   std::string redis_url = "redis://localhost:6379";
   std::string redis_channel = "__anycable__";  // `redis` adapter
   std::string redisx_stream = "__anycable__";  // `redisx` adapter
+  std::string redisx_group = "bx";             // its consumer group
+  int redisx_read_block_ms = 2000;             // how long one read blocks
+  // Channel (subject) of remote commands between nodes.
+  std::string redis_pubsub_channel = "__anycable_internal__";
+  std::string nats_pubsub_channel = "__anycable_internal__";
   // Sentinel addresses ("host:port,..."); with them, redis_url's host names
   // the master. See broadcast::AddRedisSentinels.
   std::string redis_sentinels;

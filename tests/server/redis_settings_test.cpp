@@ -1,11 +1,15 @@
-// The redis.* settings of `cable serve` against a real redis-server:
-// --redis_keepalive_interval makes a Redis that stops answering (SIGSTOP:
-// the connection stays open, nothing replies) noticed and reconnected.
+// The redis.* and pub/sub channel settings of `cable serve` against real
+// redis-server and nats-server processes: --redis_keepalive_interval makes
+// a Redis that stops answering (SIGSTOP: the connection stays open, nothing
+// replies) noticed and reconnected; the channel of remote commands, the
+// redisx consumer group and block time, and the $pubsub channel name are
+// taken from anycable-go's TOML keys.
 
 #include <gtest/gtest.h>
 #include <signal.h>
 
 #include "server/cluster_helpers.h"
+#include "support/nats_server.h"
 #include "support/redis_server.h"
 #include "support/temp_dir.h"
 
@@ -83,6 +87,100 @@ TEST_F(RedisSettingsTest, KeepaliveFollowsTheConfiguredIntervalFromTheFile) {
   ASSERT_TRUE(RedisPublisherReady(*node));
   Frozen frozen(redis);
   EXPECT_FALSE(node->process().WaitForOutput("stopped answering PING", std::chrono::seconds(3)));
+}
+
+constexpr const char* kDisconnectFar =
+    R"({"command":"disconnect","payload":{"identifier":"{\"uid\":\"far\"}","reconnect":true}})";
+
+// Nodes that share redis_pubsub.channel exchange remote commands on it; a
+// node on the default channel does not hear them.
+TEST_F(RedisSettingsTest, RemoteCommandsTravelOnTheConfiguredPubSubChannel) {
+  RedisServer redis;
+  TempDir dir;
+  const std::string path = dir.Write("anycable.toml", "[redis_pubsub]\nchannel = \"cmds\"\n");
+  const std::vector<std::string> args = {
+      "--pubsub", "redis", "--redis_url", redis.url(), "--broadcast_adapter", "http"};
+  auto with_file = args;
+  with_file.insert(with_file.end(), {"--config-path", path});
+  auto entry = StartRedisNode(with_file);
+  auto peer = StartRedisNode(with_file);
+  auto stranger = StartRedisNode(args);
+  ASSERT_TRUE(HasSubscribers(redis, "cmds", 2));
+  ASSERT_TRUE(HasSubscribers(redis, "__anycable_internal__", 1));
+  ASSERT_TRUE(RedisPublisherReady(*entry));
+  ASSERT_CONNECTED(target, ConnectWelcomed(*peer, "/cable?test=uid&uid=far"));
+  ASSERT_CONNECTED(namesake, ConnectWelcomed(*stranger, "/cable?test=uid&uid=far"));
+
+  ASSERT_EQ(entry->Broadcast(kDisconnectFar), 201);
+  EXPECT_TRUE(
+      ReceivesMessage(target, {{"type", "disconnect"}, {"reason", "remote"}, {"reconnect", true}}));
+  EXPECT_TRUE(ReceivesClose(target, 1000));
+  EXPECT_TRUE(Pongs(namesake));
+  EXPECT_TRUE(ReceivesNothing(namesake));
+}
+
+// The same for NATS (nats_pubsub.channel): the command is published on the
+// configured subject.
+TEST_F(RedisSettingsTest, NatsRemoteCommandsUseTheConfiguredSubject) {
+  if (!NatsServer::Available()) GTEST_SKIP() << "nats-server not installed";
+  NatsServer nats;
+  TempDir dir;
+  const std::string path = dir.Write("anycable.toml", "[nats_pubsub]\nchannel = \"cmds\"\n");
+  NatsSubscriber commands(nats.url(), "cmds");
+  auto entry = StartRedisNode({"--pubsub", "nats", "--nats_servers", nats.url(),
+                               "--broadcast_adapter", "http", "--config-path", path});
+  ASSERT_TRUE(entry->process().WaitForOutput("NATS pub/sub: connected to"));
+  ASSERT_EQ(entry->Broadcast(kDisconnectFar), 201);
+  auto got = commands.Next();
+  ASSERT_TRUE(got.has_value());
+  EXPECT_NE(got->find("\"disconnect\""), std::string::npos) << *got;
+}
+
+// The `redis` adapter's channel may not double as the commands channel:
+// anycable-go renames the latter, and so does cable.
+TEST_F(RedisSettingsTest, APubSubChannelEqualToTheRedisAdapterChannelIsRenamed) {
+  RedisServer redis;
+  TempDir dir;
+  const std::string path =
+      dir.Write("anycable.toml", "[redis_pubsub]\nchannel = \"__anycable__\"\n");
+  auto node = StartRedisNode({"--pubsub", "redis", "--redis_url", redis.url(),
+                              "--broadcast_adapter", "http,redis", "--config-path", path});
+  ASSERT_TRUE(HasSubscribers(redis, "__anycable__-int", 1)) << node->process().Stderr();
+  EXPECT_TRUE(node->process().WaitForOutput("the pub/sub uses __anycable__-int instead"));
+}
+
+// redis_stream_broadcast.group and .stream_read_block_milliseconds: the
+// group created in Redis is the configured one, and entries are read.
+TEST_F(RedisSettingsTest, RedisxReadsAsTheConfiguredGroup) {
+  RedisServer redis;
+  TempDir dir;
+  const std::string path = dir.Write("anycable.toml",
+                                     "[redis_stream_broadcast]\ngroup = \"grp\"\n"
+                                     "stream_read_block_milliseconds = 300\n");
+  auto node = StartRedisNode({"--redis_url", redis.url(), "--broadcast_adapter", "http,redisx",
+                              "--pubsub", "none", "--config-path", path});
+  ASSERT_TRUE(PollUntil([&] { return HasGroup(redis, "__anycable__", "grp"); }))
+      << node->process().Stderr();
+  EXPECT_FALSE(HasGroup(redis, "__anycable__", "bx"));
+  EXPECT_TRUE(node->process().WaitForOutput("as grp/"));
+  ASSERT_CONNECTED(client, ConnectWelcomed(*node));
+  const auto id = StreamIdentifier("sx");
+  ASSERT_TRUE(Subscribes(client, id));
+  redis.Command({"XADD", "__anycable__", "*", "payload", Publication("sx", {{"n", 1}}).dump()});
+  EXPECT_TRUE(ReceivesMessage(client, Received(id, {{"n", 1}})));
+}
+
+// streams.pubsub_channel renames the channel of signed and public streams.
+TEST_F(RedisSettingsTest, PubSubStreamsAnswerToTheConfiguredChannelName) {
+  TempDir dir;
+  const std::string path = dir.Write("anycable.toml", "[streams]\npubsub_channel = \"$mine\"\n");
+  auto node =
+      StartRedisNode({"--public_streams", "--broadcast_adapter", "http", "--config-path", path});
+  ASSERT_CONNECTED(client, ConnectWelcomed(*node));
+  const auto mine = Identifier("$mine", {{"stream_name", "ps"}});
+  ASSERT_TRUE(Subscribes(client, mine));
+  ASSERT_EQ(node->Broadcast(Publication("ps", {{"n", 1}}).dump()), 201);
+  EXPECT_TRUE(ReceivesMessage(client, Received(mine, {{"n", 1}})));
 }
 
 }  // namespace

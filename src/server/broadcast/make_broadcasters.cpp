@@ -39,8 +39,10 @@ Result<std::vector<std::unique_ptr<Broadcaster>>> MakeBroadcasters(Node& node) {
         out.push_back(std::make_unique<RedisBroadcaster>(*url, config.redis_channel, local));
       } else {
         const std::string consumer = config.node_id.empty() ? RandomSid() : config.node_id;
+        RedisxSettings settings{config.redisx_stream, config.redisx_group,
+                                std::chrono::milliseconds(config.redisx_read_block_ms)};
         out.push_back(
-            std::make_unique<RedisxBroadcaster>(*url, config.redisx_stream, consumer, everywhere));
+            std::make_unique<RedisxBroadcaster>(*url, std::move(settings), consumer, everywhere));
       }
     } else if (name == "nats") {
       if (Status s = ValidateNatsServers(config.nats_servers); !s) return s.error();

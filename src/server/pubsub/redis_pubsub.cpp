@@ -37,7 +37,8 @@ void SendInBatches(RedisConnection& conn, const char* command,
 
 }  // namespace
 
-RedisPubSub::RedisPubSub(broadcast::RedisUrl url) : url_(std::move(url)) {}
+RedisPubSub::RedisPubSub(broadcast::RedisUrl url, std::string channel)
+    : url_(std::move(url)), channel_(std::move(channel)) {}
 
 RedisPubSub::~RedisPubSub() {
   Stop();
@@ -70,7 +71,7 @@ void RedisPubSub::Publish(const Broadcast& broadcast) {
 }
 
 void RedisPubSub::PublishCommand(const RemoteCommand& command) {
-  Outgoing item{kInternalChannel, EncodeCommand(command)};
+  Outgoing item{channel_, EncodeCommand(command)};
   std::lock_guard lock(mu_);
   EnqueueLocked(std::move(item));
 }
@@ -268,7 +269,7 @@ void RedisPubSub::RunSubscriber() {
   PushHandlers pushes;
   pushes.message = [&](std::string_view channel, std::string_view payload) {
     DeliverPublication(payload, sink,
-                       channel == kInternalChannel ? "Redis pub/sub commands" : "Redis pub/sub");
+                       channel == channel_ ? "Redis pub/sub commands" : "Redis pub/sub");
   };
   pushes.pong = [&](std::string_view payload) {
     constexpr std::string_view kPrefix = "barrier:";
@@ -291,7 +292,7 @@ void RedisPubSub::RunSubscriber() {
         std::lock_guard lock(streams_mu_);
         dirty_ = wanted_;
       }
-      conn.Append({"SUBSCRIBE", kInternalChannel});
+      conn.Append({"SUBSCRIBE", channel_});
       SyncSubscriptions(conn, subscribed);
       ready = conn.Flush();
     }

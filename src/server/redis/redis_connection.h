@@ -52,6 +52,9 @@ class RedisConnection {
   // Append + Flush + Read; a reply of type error becomes Error "redis_error".
   // Any other Error (including "woken") closes the connection.
   Result<RedisReply> Command(const std::vector<std::string_view>& args, const Waker& waker);
+  // The same, waiting up to `reply_timeout` for the reply (a blocking read).
+  Result<RedisReply> Command(const std::vector<std::string_view>& args, const Waker& waker,
+                             std::chrono::milliseconds reply_timeout);
   // How long the owner lets the connection idle before it sends a PING,
   // and how long it then waits for the reply (capped: a live server
   // answers PING at once).
