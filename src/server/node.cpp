@@ -113,6 +113,8 @@ std::vector<MetricSample> Node::CollectMetrics() {
        v(m.history_rejected_total)},
       {"broker_store_failed_total", true, "Broadcasts the broker could not store",
        v(m.broker_store_failed_total)},
+      {"disconnect_dropped_total", true, "Disconnect calls dropped because too many were waiting",
+       v(m.disconnect_dropped_total)},
   };
 }
 

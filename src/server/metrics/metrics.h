@@ -37,6 +37,8 @@ struct Metrics {
   std::atomic<uint64_t> history_rejected_total{0};
   std::atomic<uint64_t> broker_store_failed_total{0};
   std::atomic<int64_t> disconnect_queue_size{0};
+  // Disconnect calls dropped beyond the queue's hard bound (cable's own).
+  std::atomic<uint64_t> disconnect_dropped_total{0};
 };
 
 inline void Inc(std::atomic<uint64_t>& c, uint64_t n = 1) {
