@@ -66,7 +66,7 @@ std::vector<MetricSample> Node::CollectMetrics() {
   }
   auto v = [](const auto& atomic) { return static_cast<double>(atomic.load()); };
   const Metrics& m = metrics_;
-  return {
+  std::vector<MetricSample> samples = {
       {"clients_num", false, "Connected and authenticated clients", v(m.clients_num)},
       {"clients_uniq_num", false,
        "The number of unique clients (with respect to connection identifiers)",
@@ -116,6 +116,13 @@ std::vector<MetricSample> Node::CollectMetrics() {
       {"disconnect_dropped_total", true, "Disconnect calls dropped because too many were waiting",
        v(m.disconnect_dropped_total)},
   };
+  // Counted when exported, as the other gauges; only a gRPC client has it.
+  if (const int conns = controller_->ActiveConnections(); conns >= 0) {
+    samples.push_back({"grpc_active_conn_num", false,
+                       "The number of active HTTP connections used by gRPC",
+                       static_cast<double>(conns)});
+  }
+  return samples;
 }
 
 Worker& Node::NextWorker() {
