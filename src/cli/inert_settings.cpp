@@ -11,9 +11,6 @@ constexpr std::string_view kGoPool =
     "cable runs this work on its event-loop workers (--workers), not a goroutine pool";
 constexpr std::string_view kEnats =
     "cable has no embedded NATS; run nats-server and point --nats_servers at it";
-constexpr std::string_view kSentinel =
-    "cable asks the sentinels of --redis_sentinels on every (re)connection and does not "
-    "discover other sentinels";
 constexpr std::string_view kWsBuffers =
     "cable's WebSocket buffers grow as a message needs; there is no fixed buffer to size";
 constexpr std::string_view kTelemetry = "cable sends no usage telemetry";
@@ -62,29 +59,18 @@ constexpr InertSetting kInert[] = {
     {"", "embedded_nats.jetstream", "", K::kBool, "false", kEnats},
     {"", "embedded_nats.jetstream_ready_timeout", "", K::kInt, "0", kEnats},
 
-    // Features still to come.
+    // Done differently in cable, on purpose.
     {"", "", "ANYCABLE_MEMORY_METRICS", K::kBool, "false",
      "Go memory statistics do not exist in cable; it exports mem_sys_bytes"},
-    {"redis_sentinel_discovery_interval", "redis.sentinel_discovery_interval", "", K::kInt, "30",
-     kSentinel},
-    {"redis_keepalive_interval", "redis.keepalive_ping_interval", "", K::kInt, "30",
-     "not implemented yet: cable does not ping idle Redis connections"},
-    {"", "redis.max_reconnect_attempts", "", K::kInt, "5", "not configurable yet in cable"},
+    {"", "redis.max_reconnect_attempts", "", K::kInt, "5",
+     "cable reconnects to Redis without limit (backoff from 0.1 s doubling to 5 s) and serves "
+     "its own clients meanwhile; anycable-go exits once this many attempts in a row fail"},
     {"", "redis.internal_channel", "", K::kString, "__anycable_internal__",
-     "not configurable yet: cable uses __anycable_internal__"},
-    {"nats_dont_randomize_servers", "nats.dont_randomize_servers", "", K::kBool, "false",
-     "not implemented yet"},
-    {"", "nats.max_reconnect_attempts", "", K::kInt, "5", "not configurable yet in cable"},
-    {"", "redis_stream_broadcast.group", "", K::kString, "bx",
-     "not configurable yet: cable's redisx adapter reads as group bx"},
-    {"", "redis_stream_broadcast.stream_read_block_milliseconds", "", K::kInt, "2000",
-     "not configurable yet: cable's redisx adapter blocks 2000 ms per read"},
-    {"", "redis_pubsub.channel", "", K::kString, "__anycable_internal__",
-     "not configurable yet: cable's pub/sub uses __anycable_internal__"},
-    {"", "nats_pubsub.channel", "", K::kString, "__anycable_internal__",
-     "not configurable yet: cable's pub/sub uses __anycable_internal__"},
-    {"", "streams.pubsub_channel", "", K::kString, "$pubsub",
-     "not configurable yet: cable serves $pubsub"},
+     "removed from anycable-go, where it had no effect either; the pub/sub's channel is "
+     "redis_pubsub.channel"},
+    {"", "nats.max_reconnect_attempts", "", K::kInt, "5",
+     "cable reconnects to NATS without limit (backoff from 0.1 s doubling to 5 s); "
+     "anycable-go's client gives the connection up after this many attempts"},
 
     // AnyCable Pro: accepted so a Pro configuration starts, and said so.
     {"rpc_concurrency_initial", "", "", K::kInt, "", kPro},

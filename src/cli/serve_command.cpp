@@ -525,6 +525,14 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
        "Redis Sentinel addresses, comma-separated ([user:password@]host:port); --redis_url's host "
        "is then the master's name",
        kBroadcast);
+  Flag(sub, "redis_sentinel_discovery_interval", c.redis_sentinel_discovery_interval_s,
+       "Seconds between asking the sentinels for the other sentinels of the master, which are "
+       "then asked too when the master changes (0: never)",
+       kBroadcast);
+  Flag(sub, "redis_keepalive_interval", c.redis_keepalive_interval_s,
+       "Seconds an idle Redis connection waits before it sends PING; no reply within that time "
+       "(at most 10 s) means a reconnect",
+       kBroadcast);
   Flag(sub, "redis_tls_verify", c.redis_tls_verify,
        "Check the certificate of Redis at rediss:// URLs (false: encrypted but unauthenticated; "
        "anycable-go defaults to false)",
@@ -539,6 +547,9 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
   Flag(sub, "nats_servers", c.nats_servers,
        "NATS server URLs, comma-separated, for the `nats` adapter and pub/sub", kBroadcast);
   Flag(sub, "nats_channel", c.nats_channel, "NATS subject of the `nats` adapter", kBroadcast);
+  Switch(sub, "nats_dont_randomize_servers", c.nats_dont_randomize_servers,
+         "Try --nats_servers in the order listed (default: shuffled, spreading nodes over them)",
+         kBroadcast);
   Flag(sub, "pubsub", c.pubsub_adapter,
        "Node-to-node pub/sub: redis, nats or none (default: none, or redis when a non-default "
        "Redis URL or the redisx adapter is configured)",
@@ -646,6 +657,27 @@ void AddServeCommand(CLI::App& root, Commands& commands) {
       ->check(IntegerCheck("metrics_log_interval"));
   Switch(sub, "disable_disconnect", o->disable_disconnect,
          "Deprecated: use --disconnect_mode never", kHidden);
+  // Hidden in anycable-go too; the channels exist there only in the file,
+  // the flags here are what the file's keys land in.
+  const CLI::Validator kNonEmpty(
+      [](const std::string& v) { return v.empty() ? std::string("must not be empty") : ""; },
+      "NAME");
+  Flag(sub, "redisx_group", c.redisx_group, "Consumer group of the `redisx` adapter", kHidden)
+      ->check(kNonEmpty);
+  Flag(sub, "redisx_read_block_milliseconds", c.redisx_read_block_ms,
+       "How long one read of the `redisx` adapter blocks; entries pending that long are "
+       "reclaimed from a consumer that is gone",
+       kHidden)
+      ->check(CLI::Range(1, 600000));
+  Flag(sub, "redis_pubsub_channel", c.redis_pubsub_channel,
+       "Redis channel of remote commands between nodes", kHidden)
+      ->check(kNonEmpty);
+  Flag(sub, "nats_pubsub_channel", c.nats_pubsub_channel,
+       "NATS subject of remote commands between nodes", kHidden)
+      ->check(kNonEmpty);
+  Flag(sub, "streams_pubsub_channel", c.pubsub_channel,
+       "Channel name of signed and public streams ($pubsub)", kHidden)
+      ->check(kNonEmpty);
   AddInertOptions(sub, *o);
 
   const std::string kConfig = "Configuration file";

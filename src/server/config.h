@@ -170,9 +170,18 @@ struct ServerConfig {
   std::string redis_url = "redis://localhost:6379";
   std::string redis_channel = "__anycable__";  // `redis` adapter
   std::string redisx_stream = "__anycable__";  // `redisx` adapter
+  std::string redisx_group = "bx";             // its consumer group
+  int redisx_read_block_ms = 2000;             // how long one read blocks
+  // Channel (subject) of remote commands between nodes.
+  std::string redis_pubsub_channel = "__anycable_internal__";
+  std::string nats_pubsub_channel = "__anycable_internal__";
   // Sentinel addresses ("host:port,..."); with them, redis_url's host names
   // the master. See broadcast::AddRedisSentinels.
   std::string redis_sentinels;
+  // Seconds between asking the sentinels for the other sentinels; 0 = never.
+  int redis_sentinel_discovery_interval_s = 30;
+  // Seconds an idle Redis connection waits before it is checked with PING.
+  int redis_keepalive_interval_s = 30;
   // rediss://: the server's certificate is checked (against the CA file, or
   // the system's CAs) unless verify is off; client certificate for mutual TLS.
   bool redis_tls_verify = true;
@@ -181,6 +190,7 @@ struct ServerConfig {
   std::string redis_tls_client_key_path;
   std::string nats_servers = "nats://127.0.0.1:4222";
   std::string nats_channel = "__anycable__";  // `nats` adapter
+  bool nats_dont_randomize_servers = false;   // connect in the order listed
   std::string pubsub_adapter;                 // redis | nats | none; empty = auto (spec §8.3)
 
   // Broker: reliable streams and session restore

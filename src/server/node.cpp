@@ -113,6 +113,8 @@ std::vector<MetricSample> Node::CollectMetrics() {
        v(m.history_rejected_total)},
       {"broker_store_failed_total", true, "Broadcasts the broker could not store",
        v(m.broker_store_failed_total)},
+      {"disconnect_dropped_total", true, "Disconnect calls dropped because too many were waiting",
+       v(m.disconnect_dropped_total)},
   };
   if (config_.ds) {
     samples.insert(
@@ -129,6 +131,12 @@ std::vector<MetricSample> Node::CollectMetrics() {
             {"ds_sse_clients_num", false, "The number of active durable streams SSE clients",
              v(m.ds_sse_clients_num)},
         });
+  }
+  // Counted when exported, as the other gauges; only a gRPC client has it.
+  if (const int conns = controller_->ActiveConnections(); conns >= 0) {
+    samples.push_back({"grpc_active_conn_num", false,
+                       "The number of active HTTP connections used by gRPC",
+                       static_cast<double>(conns)});
   }
   return samples;
 }

@@ -160,30 +160,51 @@ TEST(DisconnectQueueTest, DrainIssuesTheBacklogInOrderWithoutThrottling) {
   EXPECT_EQ(metrics.disconnect_queue_size.load(), 0);
 }
 
-TEST(DisconnectQueueTest, AFullBacklogCallsAtOnceOnTheCallersThread) {
+TEST(DisconnectQueueTest, BeyondTheBacklogCallsWaitInTheOverflowAndBeyondTheLimitAreDropped) {
   FakeController controller;
-  controller.HoldInCall("a");  // parks the queue's thread: nothing leaves the backlog
+  controller.HoldInCall("a");  // parks the queue's thread: nothing leaves the queue
   Metrics metrics;
-  DisconnectQueue queue(controller, metrics, /*rate=*/1000, /*backlog=*/2);
+  DisconnectQueue queue(controller, metrics, /*rate=*/1000, /*backlog=*/2, /*limit=*/4);
   Unpark unpark{controller};
   queue.Enqueue("a", Request("a"));
   ASSERT_TRUE(controller.WaitForCalls(1));
 
-  queue.Enqueue("b", Request("b"));
-  queue.Enqueue("c", Request("c"));
-  EXPECT_EQ(metrics.disconnect_queue_size.load(), 2);
-  EXPECT_EQ(controller.sids(), (Sids{"a"})) << "b and c wait in the backlog";
-
-  queue.Enqueue("d", Request("d"));  // the backlog is full
-  const auto calls = controller.calls();
-  ASSERT_EQ(controller.sids(), (Sids{"a", "d"})) << "d is called before Enqueue returns";
-  EXPECT_EQ(calls[1].thread, std::this_thread::get_id());
-  EXPECT_EQ(metrics.disconnect_queue_size.load(), 2) << "d never entered the backlog";
+  for (const char* sid : {"b", "c"}) queue.Enqueue(sid, Request(sid));  // the backlog
+  for (const char* sid : {"d", "e"}) queue.Enqueue(sid, Request(sid));  // the overflow
+  queue.Enqueue("f", Request("f"));                                     // beyond the limit
+  queue.Enqueue("g", Request("g"));
+  EXPECT_EQ(controller.sids(), (Sids{"a"})) << "nothing is called on the caller's thread";
+  EXPECT_EQ(metrics.disconnect_queue_size.load(), 4);
+  EXPECT_EQ(metrics.disconnect_dropped_total.load(), 2u);
 
   controller.Release();
+  ASSERT_TRUE(controller.WaitForCalls(5));
   queue.Drain(10000);
-  EXPECT_EQ(controller.sids(), (Sids{"a", "d", "b", "c"}));
+  const auto calls = controller.calls();
+  EXPECT_EQ(controller.sids(), (Sids{"a", "b", "c", "d", "e"}));
+  for (const auto& call : calls) EXPECT_NE(call.thread, std::this_thread::get_id()) << call.sid;
   EXPECT_EQ(metrics.disconnect_queue_size.load(), 0);
+}
+
+// A burst far beyond the backlog still leaves at the rate, none lost.
+TEST(DisconnectQueueTest, TheOverflowLeavesAtTheRate) {
+  FakeController controller;
+  Metrics metrics;
+  DisconnectQueue queue(controller, metrics, /*rate=*/50, /*backlog=*/1);  // one per 20 ms
+  Unpark unpark{controller};
+  Sids sent;
+  for (int i = 0; i < 8; ++i) {  // the default limit: 8 x the backlog
+    sent.push_back("s" + std::to_string(i));
+    queue.Enqueue(sent.back(), Request(sent.back()));
+  }
+  ASSERT_TRUE(controller.WaitForCalls(sent.size()));
+  const auto calls = controller.calls();
+  EXPECT_EQ(controller.sids(), sent);
+  for (size_t i = 1; i < calls.size(); ++i) {
+    EXPECT_GE(calls[i].at - calls[i - 1].at, milliseconds(18))
+        << calls[i - 1].sid << " -> " << calls[i].sid;
+  }
+  EXPECT_EQ(metrics.disconnect_dropped_total.load(), 0u);
 }
 
 TEST(DisconnectQueueTest, ARateOfZeroCallsEveryDisconnectAtOnce) {

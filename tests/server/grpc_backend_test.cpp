@@ -9,6 +9,7 @@
 #include <chrono>
 #include <fstream>
 #include <iterator>
+#include <thread>
 
 #include "server/server_test_helpers.h"
 #include "support/tls_certs.h"
@@ -28,8 +29,12 @@ class GrpcBackendTest : public ::testing::Test {
   void SetUp() override {
     ServeOptions options;
     options.backend = "";
-    options.args = {"--rpc_host", "127.0.0.1:" + std::to_string(rpc_port_), "--rpc_command_timeout",
-                    std::to_string(kCommandTimeoutMs)};
+    options.args = {"--rpc_host",
+                    "127.0.0.1:" + std::to_string(rpc_port_),
+                    "--rpc_command_timeout",
+                    std::to_string(kCommandTimeoutMs),
+                    "--metrics_http",
+                    "/metrics"};
     server_ = std::make_unique<CableServer>(options);
     StartRpc();
   }
@@ -114,6 +119,33 @@ TEST_F(GrpcBackendTest, ChannelStateRoundTripsAndReachesDisconnect) {
   // The backend's unsubscribe callback reads the state from the Disconnect
   // call and broadcasts back to this server over HTTP.
   EXPECT_TRUE(ReceivesMessage(client1, DataMessage(id1, {{"data", "user left: chipollone"}})));
+}
+
+// grpc_active_conn_num: the gRPC client's connections to the backend in
+// state READY; one while the backend is up, none once it is gone.
+TEST_F(GrpcBackendTest, ActiveConnectionsAreExported) {
+  ASSERT_CONNECTED(client, ConnectWelcomed(*server_));
+  EXPECT_EQ(MetricValue(ScrapeMetrics(server_->port()), "grpc_active_conn_num"), 1);
+  KillRpc();
+  // The channel notices the closed connection by itself; nothing to await.
+  double conns = -2;
+  const auto deadline = Clock::now() + 10s;
+  while (Clock::now() < deadline &&
+         (conns = MetricValue(ScrapeMetrics(server_->port()), "grpc_active_conn_num")) != 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(conns, 0);
+}
+
+// Only a gRPC client has connections to count: with another backend the
+// gauge is not exported, as in anycable-go.
+TEST(GrpcActiveConnsTest, NotExportedWithoutAGrpcClient) {
+  ServeOptions options;
+  options.args = {"--metrics_http", "/metrics"};
+  CableServer server(options);
+  const std::string text = ScrapeMetrics(server.port());
+  ASSERT_NE(MetricValue(text, "clients_num"), -1) << text;
+  EXPECT_EQ(MetricValue(text, "grpc_active_conn_num"), -1);
 }
 
 TEST_F(GrpcBackendTest, BackendOutageFailsFastAndServiceResumesWhenItReturns) {

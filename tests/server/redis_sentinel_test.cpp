@@ -66,6 +66,68 @@ TEST_F(RedisSentinelTest, ServeFollowsAFailoverWithoutARestart) {
   EXPECT_TRUE(server.process().running());
 }
 
+// Only the first sentinel is listed; the second one, which it knows, is
+// discovered (SENTINEL SENTINELS) and remembered. With the listed sentinel
+// gone, the failover the second one performs is still followed.
+TEST_F(RedisSentinelTest, ServeFollowsAFailoverThroughADiscoveredSentinel) {
+  RedisSentinel second(kMaster, master_->port());
+  const std::string discovered = "Redis Sentinel: discovered " + second.address();
+  ServeOptions options;
+  options.backend = AnytWithTestChannels();
+  options.args = {"--broadcast_adapter",
+                  "http,redis",
+                  "--redis_url",
+                  std::string("redis://") + kMaster,
+                  "--redis_sentinels",
+                  sentinel_->address(),
+                  "--redis_sentinel_discovery_interval",
+                  "1",
+                  "--pubsub",
+                  "none"};
+  CableServer server(options);
+  ASSERT_TRUE(HasSubscribers(*master_, kChannel, 1)) << server.process().Stderr();
+  ASSERT_CONNECTED(client, ConnectWelcomed(server));
+  const auto id = StreamIdentifier("news");
+  ASSERT_TRUE(Subscribes(client, id));
+  // Sentinels learn of each other through the master's hello channel
+  // (every 2 s); the roster learns of the second one after that.
+  ASSERT_TRUE(server.process().WaitForOutput(discovered, std::chrono::seconds(20)))
+      << server.process().Stderr();
+
+  sentinel_.reset();
+  ASSERT_EQ(second.Failover(), replica_->port());
+  ASSERT_TRUE(HasSubscribers(*replica_, kChannel, 1)) << server.process().Stderr();
+  replica_->Command({"PUBLISH", kChannel, Publication("news", {{"text", "after"}}).dump()});
+  EXPECT_TRUE(ReceivesMessage(client, Received(id, {{"text", "after"}})));
+}
+
+// Discovery only runs with an interval: with 0 the second sentinel is
+// never asked about.
+TEST_F(RedisSentinelTest, NoDiscoveryWithAZeroInterval) {
+  RedisSentinel second(kMaster, master_->port());
+  ServeOptions options;
+  options.backend = AnytWithTestChannels();
+  options.args = {"--broadcast_adapter",
+                  "http,redis",
+                  "--redis_url",
+                  std::string("redis://") + kMaster,
+                  "--redis_sentinels",
+                  sentinel_->address(),
+                  "--redis_sentinel_discovery_interval",
+                  "0",
+                  "--pubsub",
+                  "none"};
+  CableServer server(options);
+  ASSERT_TRUE(HasSubscribers(*master_, kChannel, 1)) << server.process().Stderr();
+  // The first sentinel knows the second one once this holds.
+  ASSERT_TRUE(PollUntil([&] {
+    auto r = sentinel_->Command({"SENTINEL", "SENTINELS", kMaster});
+    return r.is_array() && r.size() == 1;
+  }));
+  EXPECT_FALSE(server.process().WaitForOutput("Redis Sentinel: discovered",
+                                              std::chrono::milliseconds(1500)));
+}
+
 TEST_F(RedisSentinelTest, AnUnknownMasterNameIsReported) {
   auto r = CableBroadcast({"--adapter", "redis", "--redis-url", "redis://nosuchmaster",
                            "--redis-sentinels", sentinel_->address(), "--stream", "news", "--data",

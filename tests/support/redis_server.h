@@ -44,6 +44,8 @@ class RedisServer {
   RedisServer& operator=(const RedisServer&) = delete;
 
   int port() const { return port_; }
+  // The redis-server process, e.g. to stop it with SIGSTOP.
+  ChildProcess& process() { return process_; }
   // "redis://127.0.0.1:<port>".
   std::string url() const;
   // With options.tls: the TLS port and "rediss://127.0.0.1:<tls_port>".

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "common/broadcast/redis_sentinel_roster.h"
 #include "common/broadcast/redis_wire.h"
 #include "common/net/host_port.h"
 
@@ -42,7 +43,7 @@ Result<RedisAddress> AskOne(const RedisSentinel& sentinel, const std::string& ma
 
 Result<RedisAddress> AskSentinels(const RedisUrl& url, std::chrono::milliseconds timeout) {
   std::string failures;
-  for (const auto& sentinel : url.sentinels) {
+  for (const auto& sentinel : url.roster ? url.roster->Known() : url.sentinels) {
     auto address = AskOne(sentinel, url.host, timeout);
     if (address.ok()) return address;
     failures +=

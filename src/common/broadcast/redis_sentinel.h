@@ -2,7 +2,8 @@
 // Finding the current master through Redis Sentinel: the sentinels are asked
 // in turn (SENTINEL get-master-addr-by-name <name>) until one knows the
 // address. Asked on every (re)connection, so that after a failover the next
-// connection goes to the promoted replica.
+// connection goes to the promoted replica. With a roster (see
+// SentinelRoster), the sentinels discovered since are asked too.
 
 #include <chrono>
 #include <string>

@@ -5,6 +5,8 @@
 // rediss:// and the Sentinel addresses (--redis_sentinels), with which the
 // URL's host is the name of the monitored master, as in anycable-go.
 
+#include <chrono>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +31,8 @@ struct RedisSentinel {
   int port = 26379;
 };
 
+class SentinelRoster;
+
 struct RedisUrl {
   std::string host = "localhost";
   int port = 6379;
@@ -39,6 +43,13 @@ struct RedisUrl {
   RedisTls tls_settings;
   // Non-empty: ask these for the address of the master named `host`.
   std::vector<RedisSentinel> sentinels;
+  // When set, the sentinels to ask are the roster's (the listed ones and
+  // those discovered since) rather than `sentinels`.
+  std::shared_ptr<SentinelRoster> roster;
+  // A long-lived connection silent this long is checked with PING
+  // (--redis_keepalive_interval), so that a dead server or a NAT that
+  // dropped the connection is noticed without traffic.
+  std::chrono::seconds keepalive{30};
 
   // "host:port" for messages (never includes the password); with Sentinel,
   // "master <name>".

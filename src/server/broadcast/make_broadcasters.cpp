@@ -5,6 +5,7 @@
 #include "server/broadcast/redis_broadcaster.h"
 #include "server/broadcast/redisx_broadcaster.h"
 #include "server/nats/nats_connection.h"
+#include "server/nats/nats_settings.h"
 #include "server/node.h"
 #include "server/redis/redis_settings.h"
 #include "server/transport/request_info.h"
@@ -38,13 +39,15 @@ Result<std::vector<std::unique_ptr<Broadcaster>>> MakeBroadcasters(Node& node) {
         out.push_back(std::make_unique<RedisBroadcaster>(*url, config.redis_channel, local));
       } else {
         const std::string consumer = config.node_id.empty() ? RandomSid() : config.node_id;
+        RedisxSettings settings{config.redisx_stream, config.redisx_group,
+                                std::chrono::milliseconds(config.redisx_read_block_ms)};
         out.push_back(
-            std::make_unique<RedisxBroadcaster>(*url, config.redisx_stream, consumer, everywhere));
+            std::make_unique<RedisxBroadcaster>(*url, std::move(settings), consumer, everywhere));
       }
     } else if (name == "nats") {
       if (Status s = ValidateNatsServers(config.nats_servers); !s) return s.error();
       out.push_back(
-          std::make_unique<NatsBroadcaster>(config.nats_servers, config.nats_channel, local));
+          std::make_unique<NatsBroadcaster>(NatsSettingsOf(config), config.nats_channel, local));
     } else {
       return Error{"bad_config",
                    "unknown broadcast adapter \"" + name + "\" (known: http, redis, redisx, nats)"};

@@ -2,8 +2,8 @@
 
 namespace cable::server {
 
-NatsBroadcaster::NatsBroadcaster(std::string servers, std::string subject, IngressSink sink)
-    : servers_(std::move(servers)),
+NatsBroadcaster::NatsBroadcaster(NatsSettings settings, std::string subject, IngressSink sink)
+    : settings_(std::move(settings)),
       subject_(std::move(subject)),
       sink_(std::move(sink)),
       source_("NATS subject " + subject_),
@@ -16,7 +16,7 @@ NatsBroadcaster::~NatsBroadcaster() {
 }
 
 Status NatsBroadcaster::Start() {
-  if (Status s = conn_.Connect(servers_); !s) return s;
+  if (Status s = conn_.Connect(settings_); !s) return s;
   return conn_.Subscribe(subject_);
 }
 

@@ -15,14 +15,14 @@ namespace cable::server {
 
 class NatsBroadcaster : public Broadcaster {
  public:
-  NatsBroadcaster(std::string servers, std::string subject, IngressSink sink);
+  NatsBroadcaster(NatsSettings settings, std::string subject, IngressSink sink);
   ~NatsBroadcaster() override;
 
   Status Start() override;
   void Stop() override;
 
  private:
-  std::string servers_;
+  NatsSettings settings_;
   std::string subject_;
   IngressSink sink_;
   std::string source_;

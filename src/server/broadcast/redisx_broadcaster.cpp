@@ -13,14 +13,9 @@
 namespace cable::server {
 namespace {
 
-constexpr const char* kGroup = "bx";
 constexpr const char* kBatch = "100";
-constexpr const char* kBlockMs = "2000";
-// Entries pending this long belong to a consumer that is gone (a live one
-// acknowledges within one read cycle); the same value as the block time,
-// as in anycable-go.
-constexpr auto kClaimIdle = std::chrono::milliseconds(2000);
-constexpr const char* kClaimIdleMs = "2000";
+// Beyond the block time, how long a blocked read may wait for its reply.
+constexpr auto kReplyMargin = std::chrono::seconds(5);
 // Bounds one reclaim pass so that reading new entries is never starved.
 constexpr int kMaxClaimPages = 10;
 constexpr auto kSpreadCheck = std::chrono::milliseconds(50);
@@ -30,10 +25,13 @@ constexpr auto kPauseWarnAfter = std::chrono::seconds(5);
 
 }  // namespace
 
-RedisxBroadcaster::RedisxBroadcaster(broadcast::RedisUrl url, std::string stream,
+RedisxBroadcaster::RedisxBroadcaster(broadcast::RedisUrl url, RedisxSettings settings,
                                      std::string consumer, IngressSink sink)
     : url_(std::move(url)),
-      stream_(std::move(stream)),
+      stream_(std::move(settings.stream)),
+      group_(std::move(settings.group)),
+      block_(settings.block),
+      block_ms_text_(std::to_string(settings.block.count())),
       consumer_(std::move(consumer)),
       source_("Redis stream " + stream_),
       sink_(std::move(sink)) {}
@@ -60,7 +58,7 @@ void RedisxBroadcaster::Run() {
   while (!stopping_) {
     Status ready = conn.Connect();
     if (ready.ok()) {
-      auto created = conn.Command({"XGROUP", "CREATE", stream_, kGroup, "$", "MKSTREAM"}, waker_);
+      auto created = conn.Command({"XGROUP", "CREATE", stream_, group_, "$", "MKSTREAM"}, waker_);
       if (!created.ok() && created.error().message.find("BUSYGROUP") == std::string::npos) {
         ready = created.error();
       }
@@ -71,7 +69,7 @@ void RedisxBroadcaster::Run() {
       waker_.WaitFor(backoff.Next());
       continue;
     }
-    outage.Up(fmt::format("consuming stream {} as {}/{} at {}", stream_, kGroup, consumer_,
+    outage.Up(fmt::format("consuming stream {} as {}/{} at {}", stream_, group_, consumer_,
                           conn.Authority()));
     backoff.Reset();
     Error why = Consume(conn);
@@ -86,26 +84,26 @@ void RedisxBroadcaster::LeaveGroup() {
   RedisConnection conn(url_, std::chrono::milliseconds(1000));
   if (!conn.Connect().ok()) return;
   auto pending =
-      conn.Command({"XPENDING", stream_, kGroup, "-", "+", "1", consumer_}, uninterrupted_);
+      conn.Command({"XPENDING", stream_, group_, "-", "+", "1", consumer_}, uninterrupted_);
   if (!pending.ok() || (*pending)->type != REDIS_REPLY_ARRAY || (*pending)->elements != 0) return;
   // Best effort on the way out: a consumer left behind is claimed by the
   // group's other members after their idle timeout anyway.
-  conn.Command({"XGROUP", "DELCONSUMER", stream_, kGroup, consumer_}, uninterrupted_).IgnoreError();
+  conn.Command({"XGROUP", "DELCONSUMER", stream_, group_, consumer_}, uninterrupted_).IgnoreError();
 }
 
 Error RedisxBroadcaster::Consume(RedisConnection& conn) {
   // Claim at once: entries left by a consumer that died before this node
   // started are the ones most overdue.
-  auto last_claim = std::chrono::steady_clock::now() - kClaimIdle;
+  auto last_claim = std::chrono::steady_clock::now() - block_;
   while (!stopping_) {
     if (!WaitUntilSpreadable()) continue;
-    if (claim_supported_ && std::chrono::steady_clock::now() - last_claim >= kClaimIdle) {
+    if (claim_supported_ && std::chrono::steady_clock::now() - last_claim >= block_) {
       if (Status s = ClaimIdle(conn); !s) return s.error();
       last_claim = std::chrono::steady_clock::now();
     }
-    auto read = conn.Command({"XREADGROUP", "GROUP", kGroup, consumer_, "COUNT", kBatch, "BLOCK",
-                              kBlockMs, "STREAMS", stream_, ">"},
-                             waker_);
+    auto read = conn.Command({"XREADGROUP", "GROUP", group_, consumer_, "COUNT", kBatch, "BLOCK",
+                              block_ms_text_, "STREAMS", stream_, ">"},
+                             waker_, block_ + kReplyMargin);
     if (!read.ok()) return read.error();
     const redisReply* r = read->get();
     if (r->type != REDIS_REPLY_ARRAY) continue;  // nil: nothing within the block time
@@ -141,7 +139,8 @@ Status RedisxBroadcaster::ClaimIdle(RedisConnection& conn) {
   std::string cursor = "0-0";
   for (int page = 0; page < kMaxClaimPages && !stopping_; ++page) {
     auto claimed = conn.Command(
-        {"XAUTOCLAIM", stream_, kGroup, consumer_, kClaimIdleMs, cursor, "COUNT", kBatch}, waker_);
+        {"XAUTOCLAIM", stream_, group_, consumer_, block_ms_text_, cursor, "COUNT", kBatch},
+        waker_);
     if (!claimed.ok()) {
       if (claimed.error().IsRedisError() &&
           claimed.error().message.find("unknown command") != std::string::npos) {
@@ -172,7 +171,7 @@ Status RedisxBroadcaster::Process(RedisConnection& conn, const redisReply* entri
   if (entries == nullptr || entries->type != REDIS_REPLY_ARRAY || entries->elements == 0) {
     return Status::Ok();
   }
-  std::vector<std::string_view> ack{"XACK", stream_, kGroup};
+  std::vector<std::string_view> ack{"XACK", stream_, group_};
   std::vector<std::string_view> del{"XDEL", stream_};
   for (size_t i = 0; i < entries->elements; ++i) {
     const redisReply* entry = entries->element[i];

@@ -32,10 +32,20 @@ namespace cable::server {
 
 class RedisConnection;
 
+// The stream, the consumer group every node reads it as, and how long one
+// XREADGROUP blocks; entries pending that long belong to a consumer that is
+// gone (a live one acknowledges within one read) and are reclaimed, as in
+// anycable-go.
+struct RedisxSettings {
+  std::string stream = "__anycable__";
+  std::string group = "bx";
+  std::chrono::milliseconds block{2000};
+};
+
 class RedisxBroadcaster : public Broadcaster {
  public:
   // `consumer` names this node in the group; it must differ between nodes.
-  RedisxBroadcaster(broadcast::RedisUrl url, std::string stream, std::string consumer,
+  RedisxBroadcaster(broadcast::RedisUrl url, RedisxSettings settings, std::string consumer,
                     IngressSink sink);
   ~RedisxBroadcaster() override;
 
@@ -60,6 +70,9 @@ class RedisxBroadcaster : public Broadcaster {
 
   broadcast::RedisUrl url_;
   std::string stream_;
+  std::string group_;
+  std::chrono::milliseconds block_;
+  std::string block_ms_text_;
   std::string consumer_;
   std::string source_;  // for log lines
   IngressSink sink_;

@@ -5,6 +5,7 @@
 #include "server/broker/nats_broker.h"
 #include "server/broker/redis_broker.h"
 #include "server/nats/nats_connection.h"
+#include "server/nats/nats_settings.h"
 #include "server/pubsub/make_pubsub.h"
 #include "server/redis/redis_settings.h"
 
@@ -39,7 +40,7 @@ Result<std::unique_ptr<Broker>> MakeBroker(const ServerConfig& config) {
     case BrokerAdapter::kNats:
       if (Status s = ValidateNatsServers(config.nats_servers); !s.ok()) return s.error();
       return std::unique_ptr<Broker>(
-          std::make_unique<NatsBroker>(config.nats_servers, LimitsOf(config)));
+          std::make_unique<NatsBroker>(NatsSettingsOf(config), LimitsOf(config)));
     case BrokerAdapter::kNone:
       break;
   }

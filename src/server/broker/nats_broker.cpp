@@ -49,8 +49,8 @@ std::string Why(natsStatus s, jsErrCode code = static_cast<jsErrCode>(0)) {
 
 }  // namespace
 
-NatsBroker::NatsBroker(std::string servers, BrokerLimits limits)
-    : servers_(std::move(servers)),
+NatsBroker::NatsBroker(NatsSettings settings, BrokerLimits limits)
+    : settings_(std::move(settings)),
       limits_(limits),
       conn_("NATS broker", nullptr),
       queue_("NATS broker", kMaxBrokerQueue) {}
@@ -60,7 +60,7 @@ NatsBroker::~NatsBroker() {
 }
 
 Status NatsBroker::Start() {
-  if (Status s = conn_.Connect(servers_); !s.ok()) return s;
+  if (Status s = conn_.Connect(settings_); !s.ok()) return s;
   thread_ = std::thread([this] { Run(); });
   queue_.WaitAttempted(kBrokerFirstAttempt);
   return Status::Ok();
@@ -75,7 +75,7 @@ void NatsBroker::Stop() {
 
 std::string NatsBroker::Describe() const {
   return fmt::format("nats JetStream at {} (history {} messages for {} s, sessions kept {} s)",
-                     servers_, limits_.history_limit, limits_.history_ttl_s,
+                     settings_.servers, limits_.history_limit, limits_.history_ttl_s,
                      limits_.sessions_ttl_s);
 }
 
@@ -84,7 +84,7 @@ void NatsBroker::Enqueue(Job job) {
     case JobQueue<Job>::Refusal::kNone:
       return;
     case JobQueue<Job>::Refusal::kClosed: {
-      Error e = BrokerUnavailable("NATS JetStream at " + servers_ + " is unreachable");
+      Error e = BrokerUnavailable("NATS JetStream at " + settings_.servers + " is unreachable");
       return job(&e);
     }
     case JobQueue<Job>::Refusal::kFull: {

@@ -34,7 +34,7 @@ namespace cable::server {
 
 class NatsBroker : public Broker {
  public:
-  NatsBroker(std::string servers, BrokerLimits limits);
+  NatsBroker(NatsSettings settings, BrokerLimits limits);
   ~NatsBroker() override;
 
   Status Start() override;
@@ -63,7 +63,7 @@ class NatsBroker : public Broker {
   Status CollectStream(const StreamHistoryQuery& q, std::vector<BroadcastPtr>& out);
   Status RefreshEpoch();
 
-  const std::string servers_;
+  const NatsSettings settings_;
   const BrokerLimits limits_;
   NatsConnection conn_;
   JobQueue<Job> queue_;

@@ -101,6 +101,9 @@ class Controller {
                           std::function<void(DisconnectReply)> done) = 0;
   // Stops accepting calls and waits up to `timeout_ms` for calls in flight.
   virtual void Shutdown(int timeout_ms) {}
+  // Connections open to the application (grpc_active_conn_num), or -1 when
+  // the controller has no such count (anycable-go exports it for gRPC only).
+  virtual int ActiveConnections() { return -1; }
 };
 
 // Applies anycable's state merge rule: an empty value deletes the key.

@@ -1,13 +1,19 @@
 #include "server/controller/disconnect_queue.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "common/log.h"
 
 namespace cable::server {
 
-DisconnectQueue::DisconnectQueue(Controller& controller, Metrics& metrics, int rate, size_t backlog)
-    : controller_(controller), metrics_(metrics), rate_(rate > 0 ? rate : 0), backlog_(backlog) {
+DisconnectQueue::DisconnectQueue(Controller& controller, Metrics& metrics, int rate, size_t backlog,
+                                 size_t limit)
+    : controller_(controller),
+      metrics_(metrics),
+      rate_(rate > 0 ? rate : 0),
+      backlog_(std::max<size_t>(backlog, 1)),
+      limit_(std::max(limit != 0 ? limit : backlog_ * kOverflowFactor, backlog_)) {
   thread_ = std::thread([this] { Loop(); });
 }
 
@@ -22,14 +28,45 @@ DisconnectQueue::~DisconnectQueue() {
 
 void DisconnectQueue::Enqueue(std::string sid, DisconnectRequest request) {
   std::unique_lock lock(mu_);
-  if (queue_.size() >= backlog_ || rate_ == 0) {
+  if (rate_ == 0) {
     lock.unlock();
     Call(Item{std::move(sid), std::move(request)});
     return;
   }
+  if (queue_.size() >= limit_) {
+    ++dropped_;
+    Inc(metrics_.disconnect_dropped_total);
+    ReportLocked();
+    return;
+  }
+  if (queue_.size() >= backlog_) {
+    ++overflowed_;
+    ReportLocked();
+  }
   queue_.push_back(Item{std::move(sid), std::move(request)});
   metrics_.disconnect_queue_size.store(static_cast<int64_t>(queue_.size()));
   cv_.notify_one();
+}
+
+void DisconnectQueue::ReportLocked() {
+  const auto now = std::chrono::steady_clock::now();
+  if (last_report_ != std::chrono::steady_clock::time_point{} &&
+      now - last_report_ < kReportInterval) {
+    return;
+  }
+  last_report_ = now;
+  if (dropped_ > 0) {
+    log::Warn(
+        "Disconnect queue: {} calls dropped (more than {} waiting); the application will not "
+        "hear of those sessions closing",
+        dropped_, limit_);
+  } else {
+    log::Warn(
+        "Disconnect queue: the backlog ({}) is full; {} calls wait beyond it and leave at {} per "
+        "second",
+        backlog_, overflowed_, rate_);
+  }
+  dropped_ = overflowed_ = 0;
 }
 
 void DisconnectQueue::Call(Item item) {

@@ -18,6 +18,7 @@
 #include "common/read_file.h"
 #include "common/strings.h"
 #include "server/controller/concurrency_limiter.h"
+#include "server/controller/grpc_active_conns.h"
 #include "server/controller/proto_convert.h"
 #include "server/controller/rpc_error.h"
 
@@ -143,6 +144,7 @@ struct GrpcController::Impl {
   const ServerConfig& config;
   Metrics& metrics;
   std::shared_ptr<grpc::Channel> channel;
+  std::string target;  // as given to gRPC, which channelz reports
   std::unique_ptr<anycable::RPC::Stub> stub;
   ConcurrencyLimiter limiter;
   asio::io_context timers{1};
@@ -279,8 +281,13 @@ Result<std::unique_ptr<GrpcController>> GrpcController::Create(const ServerConfi
   }
   if (config.rpc_max_call_send_size > 0) args.SetMaxSendMessageSize(config.rpc_max_call_send_size);
   auto channel = grpc::CreateCustomChannel(*target, *credentials, args);
-  return std::unique_ptr<GrpcController>(
-      new GrpcController(std::make_unique<Impl>(config, metrics, std::move(channel))));
+  auto impl = std::make_unique<Impl>(config, metrics, std::move(channel));
+  impl->target = *target;
+  return std::unique_ptr<GrpcController>(new GrpcController(std::move(impl)));
+}
+
+int GrpcController::ActiveConnections() {
+  return CountReadyGrpcConnections(impl_->target);
 }
 
 GrpcController::GrpcController(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -33,6 +33,7 @@ class GrpcController : public Controller {
   void Disconnect(const std::string& sid, DisconnectRequest request,
                   std::function<void(DisconnectReply)> done) override;
   void Shutdown(int timeout_ms) override;
+  int ActiveConnections() override;
 
   struct Impl;
 

@@ -43,6 +43,8 @@ struct Metrics {
   std::atomic<uint64_t> ds_sse_requests_total{0};
   std::atomic<int64_t> ds_poll_clients_num{0};
   std::atomic<int64_t> ds_sse_clients_num{0};
+  // Disconnect calls dropped beyond the queue's hard bound (cable's own).
+  std::atomic<uint64_t> disconnect_dropped_total{0};
 };
 
 inline void Inc(std::atomic<uint64_t>& c, uint64_t n = 1) {

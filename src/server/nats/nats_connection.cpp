@@ -77,7 +77,8 @@ NatsConnection::~NatsConnection() {
   Close();
 }
 
-Status NatsConnection::Connect(const std::string& servers) {
+Status NatsConnection::Connect(const NatsSettings& settings) {
+  const std::string& servers = settings.servers;
   if (Status s = ValidateNatsServers(servers); !s) return s;
   const auto urls = SplitList(servers);
   std::vector<const char*> c_urls;
@@ -88,6 +89,7 @@ Status NatsConnection::Connect(const std::string& servers) {
   natsStatus s = natsOptions_Create(&opts);
   if (s == NATS_OK)
     s = natsOptions_SetServers(opts, c_urls.data(), static_cast<int>(c_urls.size()));
+  if (s == NATS_OK) s = natsOptions_SetNoRandomize(opts, settings.dont_randomize);
   if (s == NATS_OK) s = natsOptions_SetName(opts, "cable");
   if (s == NATS_OK) s = natsOptions_SetMaxReconnect(opts, -1);
   if (s == NATS_OK) s = natsOptions_SetCustomReconnectDelay(opts, ReconnectDelay, nullptr);

@@ -20,6 +20,16 @@
 
 namespace cable::server {
 
+// Where and how the server's NATS connections connect (--nats_servers and
+// the settings next to it).
+struct NatsSettings {
+  std::string servers;  // comma-separated URLs
+  // Try the servers in the order listed, on the first connection and on
+  // every reconnect; by default libnats shuffles them so that the nodes of
+  // a cluster spread over the NATS servers.
+  bool dont_randomize = false;
+};
+
 class NatsConnection {
  public:
   using Handler = std::function<void(std::string_view subject, std::string_view payload)>;
@@ -31,9 +41,9 @@ class NatsConnection {
   NatsConnection(const NatsConnection&) = delete;
   NatsConnection& operator=(const NatsConnection&) = delete;
 
-  // Starts connecting to `servers` (comma-separated URLs). An unreachable
-  // server is retried in the background; an Error means a bad URL list.
-  Status Connect(const std::string& servers);
+  // Starts connecting to `settings.servers`. An unreachable server is
+  // retried in the background; an Error means a bad URL list.
+  Status Connect(const NatsSettings& settings);
   bool connected();
 
   // Thread-safe and non-blocking: the SUB/UNSUB go out with the next flush

@@ -3,7 +3,9 @@
 #include <algorithm>
 
 #include "common/broadcast/redis_url.h"
+#include "common/log.h"
 #include "server/nats/nats_connection.h"
+#include "server/nats/nats_settings.h"
 #include "server/pubsub/nats_pubsub.h"
 #include "server/pubsub/redis_pubsub.h"
 #include "server/redis/redis_settings.h"
@@ -27,11 +29,24 @@ Result<std::unique_ptr<PubSub>> MakePubSub(const ServerConfig& config) {
   if (adapter == "redis") {
     auto url = RedisUrlOf(config);
     if (!url.ok()) return url.error();
-    return std::unique_ptr<PubSub>(std::make_unique<RedisPubSub>(*url));
+    std::string channel = config.redis_pubsub_channel;
+    const auto& adapters = config.broadcast_adapters;
+    if (channel == config.redis_channel &&
+        std::find(adapters.begin(), adapters.end(), "redis") != adapters.end()) {
+      // As anycable-go: the `redis` adapter would take remote commands for
+      // publications (and the other way round).
+      channel += "-int";
+      log::Warn(
+          "redis_pubsub.channel is the `redis` broadcast adapter's channel ({}); the pub/sub "
+          "uses {} instead",
+          config.redis_channel, channel);
+    }
+    return std::unique_ptr<PubSub>(std::make_unique<RedisPubSub>(*url, channel));
   }
   if (adapter == "nats") {
     if (Status s = ValidateNatsServers(config.nats_servers); !s) return s.error();
-    return std::unique_ptr<PubSub>(std::make_unique<NatsPubSub>(config.nats_servers));
+    return std::unique_ptr<PubSub>(
+        std::make_unique<NatsPubSub>(NatsSettingsOf(config), config.nats_pubsub_channel));
   }
   return Error{"bad_config",
                "unknown pub/sub adapter \"" + adapter + "\" (known: redis, nats, none)"};

@@ -7,12 +7,13 @@
 
 namespace cable::server {
 
-NatsPubSub::NatsPubSub(std::string servers)
-    : servers_(std::move(servers)),
+NatsPubSub::NatsPubSub(NatsSettings settings, std::string channel)
+    : settings_(std::move(settings)),
+      channel_(std::move(channel)),
       conn_("NATS pub/sub", [this](std::string_view subject, std::string_view payload) {
         IngressSink sink{handlers_.broadcast, handlers_.command, nullptr, {}};
         DeliverPublication(payload, sink,
-                           subject == kInternalChannel ? "NATS pub/sub commands" : "NATS pub/sub");
+                           subject == channel_ ? "NATS pub/sub commands" : "NATS pub/sub");
       }) {}
 
 NatsPubSub::~NatsPubSub() {
@@ -21,8 +22,8 @@ NatsPubSub::~NatsPubSub() {
 
 Status NatsPubSub::Start(Handlers handlers) {
   handlers_ = std::move(handlers);
-  if (Status s = conn_.Connect(servers_); !s) return s;
-  return conn_.Subscribe(kInternalChannel);
+  if (Status s = conn_.Connect(settings_); !s) return s;
+  return conn_.Subscribe(channel_);
 }
 
 void NatsPubSub::Stop() {
@@ -44,7 +45,7 @@ void NatsPubSub::Publish(const Broadcast& broadcast) {
 }
 
 void NatsPubSub::PublishCommand(const RemoteCommand& command) {
-  Send(kInternalChannel, EncodeCommand(command));
+  Send(channel_, EncodeCommand(command));
 }
 
 void NatsPubSub::Send(const std::string& subject, const std::string& payload) {

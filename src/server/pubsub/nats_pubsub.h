@@ -17,12 +17,14 @@
 
 #include "server/nats/nats_connection.h"
 #include "server/pubsub/pubsub.h"
+#include "server/pubsub/pubsub_message.h"
 
 namespace cable::server {
 
 class NatsPubSub : public PubSub {
  public:
-  explicit NatsPubSub(std::string servers);
+  // `channel` carries remote commands (nats_pubsub.channel).
+  explicit NatsPubSub(NatsSettings settings, std::string channel = kInternalChannel);
   ~NatsPubSub() override;
 
   Status Start(Handlers handlers) override;
@@ -36,7 +38,8 @@ class NatsPubSub : public PubSub {
  private:
   void Send(const std::string& subject, const std::string& payload);
 
-  std::string servers_;
+  NatsSettings settings_;
+  const std::string channel_;
   Handlers handlers_;
   NatsConnection conn_;
 };

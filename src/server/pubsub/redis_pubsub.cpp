@@ -23,8 +23,6 @@ constexpr size_t kSubscribeBatch = 256;
 // publications are dropped (and logged) rather than queued.
 constexpr size_t kMaxQueued = 10000;
 constexpr size_t kMaxQueuedBytes = 64 << 20;
-// A silent publisher connection is checked with PING this often.
-constexpr auto kPublisherIdleCheck = std::chrono::milliseconds(10000);
 
 void SendInBatches(RedisConnection& conn, const char* command,
                    const std::vector<std::string>& channels) {
@@ -39,7 +37,8 @@ void SendInBatches(RedisConnection& conn, const char* command,
 
 }  // namespace
 
-RedisPubSub::RedisPubSub(broadcast::RedisUrl url) : url_(std::move(url)) {}
+RedisPubSub::RedisPubSub(broadcast::RedisUrl url, std::string channel)
+    : url_(std::move(url)), channel_(std::move(channel)) {}
 
 RedisPubSub::~RedisPubSub() {
   Stop();
@@ -72,7 +71,7 @@ void RedisPubSub::Publish(const Broadcast& broadcast) {
 }
 
 void RedisPubSub::PublishCommand(const RemoteCommand& command) {
-  Outgoing item{kInternalChannel, EncodeCommand(command)};
+  Outgoing item{channel_, EncodeCommand(command)};
   std::lock_guard lock(mu_);
   EnqueueLocked(std::move(item));
 }
@@ -149,21 +148,25 @@ void RedisPubSub::RunPublisher() {
       backoff.Reset();
     }
     // Idle: wait for work, noticing at once when Redis closes the socket.
-    auto idle = conn.Read(publisher_waker_, kPublisherIdleCheck);
+    // A silent connection is checked with PING every keepalive interval.
+    auto idle = conn.Read(publisher_waker_, conn.keepalive());
     bool alive = true;
+    std::string why = "connection to Redis at " + conn.Authority() + " lost";
     if (!idle.ok() && idle.error().IsWoken()) {
       publisher_waker_.Drain();
       if (stopping_) break;
       alive = SendQueued(conn);
     } else if (!idle.ok() && idle.error().IsTimeout()) {
-      alive = conn.Command({"PING"}, uninterrupted_).ok();
+      conn.Append({"PING"});
+      alive = conn.Flush().ok() && conn.Read(uninterrupted_, conn.pong_timeout()).ok();
+      if (!alive) why = "Redis at " + conn.Authority() + " stopped answering PING (keepalive)";
     } else if (!idle.ok()) {
       alive = false;  // closed by Redis, or a failed read
     }
     if (!alive) {
       conn.Close();
       SetPublisherUp(false);
-      outage.Down("connection to Redis at " + conn.Authority() + " lost");
+      outage.Down(why);
     }
   }
 }
@@ -266,7 +269,7 @@ void RedisPubSub::RunSubscriber() {
   PushHandlers pushes;
   pushes.message = [&](std::string_view channel, std::string_view payload) {
     DeliverPublication(payload, sink,
-                       channel == kInternalChannel ? "Redis pub/sub commands" : "Redis pub/sub");
+                       channel == channel_ ? "Redis pub/sub commands" : "Redis pub/sub");
   };
   pushes.pong = [&](std::string_view payload) {
     constexpr std::string_view kPrefix = "barrier:";
@@ -289,7 +292,7 @@ void RedisPubSub::RunSubscriber() {
         std::lock_guard lock(streams_mu_);
         dirty_ = wanted_;
       }
-      conn.Append({"SUBSCRIBE", kInternalChannel});
+      conn.Append({"SUBSCRIBE", channel_});
       SyncSubscriptions(conn, subscribed);
       ready = conn.Flush();
     }

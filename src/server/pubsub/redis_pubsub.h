@@ -1,6 +1,7 @@
 #pragma once
 // Node-to-node pub/sub over Redis (spec §8.3). The channel of a stream is
-// its name; remote commands use `__anycable_internal__`. Only streams with
+// its name; remote commands use their own channel (`__anycable_internal__`
+// unless redis_pubsub.channel says otherwise). Only streams with
 // local subscribers are subscribed.
 //
 // Two connections, each on its own thread: a subscriber (SUBSCRIBE and
@@ -27,6 +28,7 @@
 
 #include "common/broadcast/redis_url.h"
 #include "server/pubsub/pubsub.h"
+#include "server/pubsub/pubsub_message.h"
 #include "server/redis/waker.h"
 
 namespace cable::server {
@@ -35,7 +37,8 @@ class RedisConnection;
 
 class RedisPubSub : public PubSub {
  public:
-  explicit RedisPubSub(broadcast::RedisUrl url);
+  // `channel` carries remote commands (redis_pubsub.channel).
+  RedisPubSub(broadcast::RedisUrl url, std::string channel = kInternalChannel);
   ~RedisPubSub() override;
 
   Status Start(Handlers handlers) override;
@@ -70,6 +73,7 @@ class RedisPubSub : public PubSub {
   void ReleaseWaiters(uint64_t barrier);
 
   broadcast::RedisUrl url_;
+  const std::string channel_;
   Handlers handlers_;
   std::atomic<bool> stopping_{false};
 

@@ -4,11 +4,10 @@
 
 namespace cable::server {
 
-Error ReadPushes(RedisConnection& conn, const Waker& waker, const PushHandlers& handlers,
-                 std::chrono::milliseconds quiet) {
+Error ReadPushes(RedisConnection& conn, const Waker& waker, const PushHandlers& handlers) {
   bool awaiting_pong = false;
   for (;;) {
-    auto reply = conn.Read(waker, quiet);
+    auto reply = conn.Read(waker, awaiting_pong ? conn.pong_timeout() : conn.keepalive());
     if (!reply.ok()) {
       if (reply.error().IsWoken()) {
         if (!handlers.wake()) return Error{"stopped", "stopped"};
@@ -17,7 +16,8 @@ Error ReadPushes(RedisConnection& conn, const Waker& waker, const PushHandlers& 
       if (reply.error().IsTimeout()) {
         if (awaiting_pong) {
           conn.Close();
-          return Error{"timeout", "Redis at " + conn.Authority() + " stopped answering PING"};
+          return Error{"timeout",
+                       "Redis at " + conn.Authority() + " stopped answering PING (keepalive)"};
         }
         conn.Append({"PING"});
         if (Status s = conn.Flush(); !s) return s.error();

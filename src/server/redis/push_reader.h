@@ -1,8 +1,9 @@
 #pragma once
 // The receive loop of a connection in Redis Pub/Sub mode (SUBSCRIBE sent):
 // hands every `message` push to a callback and notices a dead server even
-// when no traffic flows, by sending PING after a quiet period and giving up
-// when a second quiet period passes without any reply.
+// when no traffic flows, by sending PING after the connection's keepalive
+// interval of silence and giving up when its pong timeout passes without
+// any reply.
 
 #include <chrono>
 #include <functional>
@@ -23,11 +24,8 @@ struct PushHandlers {
   std::function<bool()> wake;
 };
 
-inline constexpr std::chrono::milliseconds kPushQuietPeriod{10000};
-
 // Returns why reading ended: "stopped", or the connection's failure (the
 // connection is then closed).
-Error ReadPushes(RedisConnection& conn, const Waker& waker, const PushHandlers& handlers,
-                 std::chrono::milliseconds quiet = kPushQuietPeriod);
+Error ReadPushes(RedisConnection& conn, const Waker& waker, const PushHandlers& handlers);
 
 }  // namespace cable::server

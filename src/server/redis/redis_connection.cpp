@@ -86,9 +86,15 @@ Result<RedisReply> RedisConnection::Read(const Waker& waker, std::chrono::millis
 
 Result<RedisReply> RedisConnection::Command(const std::vector<std::string_view>& args,
                                             const Waker& waker) {
+  return Command(args, waker, timeout_);
+}
+
+Result<RedisReply> RedisConnection::Command(const std::vector<std::string_view>& args,
+                                            const Waker& waker,
+                                            std::chrono::milliseconds reply_timeout) {
   Append(args);
   if (Status s = Flush(); !s) return s.error();
-  auto reply = Read(waker, timeout_);
+  auto reply = Read(waker, reply_timeout);
   if (!reply.ok()) {
     // A command whose reply is still to come leaves the connection out of
     // step (woken, timed out); start over on a fresh one.

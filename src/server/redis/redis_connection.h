@@ -8,6 +8,7 @@
 // After any Error other than "woken" or "timeout" the connection is closed
 // and the owner reconnects (with backoff) by calling Connect() again.
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -51,6 +52,16 @@ class RedisConnection {
   // Append + Flush + Read; a reply of type error becomes Error "redis_error".
   // Any other Error (including "woken") closes the connection.
   Result<RedisReply> Command(const std::vector<std::string_view>& args, const Waker& waker);
+  // The same, waiting up to `reply_timeout` for the reply (a blocking read).
+  Result<RedisReply> Command(const std::vector<std::string_view>& args, const Waker& waker,
+                             std::chrono::milliseconds reply_timeout);
+  // How long the owner lets the connection idle before it sends a PING,
+  // and how long it then waits for the reply (capped: a live server
+  // answers PING at once).
+  std::chrono::milliseconds keepalive() const { return url_.keepalive; }
+  std::chrono::milliseconds pong_timeout() const {
+    return std::min<std::chrono::milliseconds>(url_.keepalive, std::chrono::seconds(10));
+  }
   // The socket's fd (for polling while idle), or -1.
   int fd() const { return wire_ ? wire_->fd() : -1; }
 
