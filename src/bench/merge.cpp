@@ -340,13 +340,30 @@ void MergeGenerators(const std::vector<Shard>& shards, Json& out) {
       unique > 0 ? Round3(Num(g, "message_cpu_s") / static_cast<double>(unique) * 1e6) : 0;
   out["config"]["threads"] = Int(g, "threads");
 
-  // One server under test: the first shard that sampled it speaks for it.
+  // One server under test, sampled by every shard that was given its pid:
+  // the shard that saw it with the most memory (the last to finish
+  // connecting) speaks for it, and what a shard divided by its own clients
+  // and messages is divided again by the whole run's.
   for (const auto& s : shards) {
     const Json& srv = s.input->report["server"];
-    if (srv.contains("pid") && !srv["pid"].is_null()) {
+    if (!srv.contains("pid") || srv["pid"].is_null()) continue;
+    if (!out.contains("server") ||
+        Int(srv["connected"], "rss_kb") > Int(out["server"]["connected"], "rss_kb")) {
       out["server"] = srv;
-      break;
     }
+  }
+  if (out.contains("server")) {
+    Json& srv = out["server"];
+    const int64_t conns = Int(out["connections"], "ready") - Int(out["connections"], "dropped");
+    for (const char* kind : {"rss", "pss"}) {
+      const std::string key = std::string(kind) + "_kb";
+      srv[std::string(kind) + "_per_connection_bytes"] =
+          conns > 0 ? (Int(srv["connected"], key.c_str()) - Int(srv["before"], key.c_str())) *
+                          1024 / conns
+                    : 0;
+    }
+    srv["cpu_us_per_message"] =
+        unique > 0 ? Round3(Num(srv, "message_cpu_s") / static_cast<double>(unique) * 1e6) : 0;
   }
   std::set<std::string> hosts;
   std::string host_list;

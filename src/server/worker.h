@@ -1,7 +1,8 @@
 #pragma once
 // One event-loop thread. Every session lives on exactly one worker for its
 // whole life and its state is touched only there, so the hot path takes no
-// locks. The worker owns what its sessions share: a scratch buffer for reads
+// locks. The worker owns what its sessions share: an epoll instance that
+// watches their sockets (session_poller.h), a scratch buffer for reads
 // and gathered writes, its shard of the hub, the list of sessions with
 // queued output, and a coarse timer wheel for pings and write timeouts
 // (one timer per worker instead of one per session keeps sessions small).

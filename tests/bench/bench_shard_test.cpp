@@ -33,7 +33,7 @@ RunResult Merge(std::vector<std::string> args) {
 }
 
 // The same broadcast load, run whole or as shards.
-std::vector<std::string> Load(const CableServer& server) {
+std::vector<std::string> Load(CableServer& server) {
   return {"broadcast",       WsUrl(server.port()),
           "--clients",       "450",
           "--streams",       "3",
@@ -42,6 +42,7 @@ std::vector<std::string> Load(const CableServer& server) {
           "--broadcast-url", BroadcastUrl(server.broadcast_port()),
           "--settle",        "0.2",
           "--threads",       "1",
+          "--server-pid",    std::to_string(server.process().pid()),
           "--quiet"};
 }
 
@@ -158,6 +159,15 @@ TEST_F(BenchShard, MergedShardsCountWhatOneRunCounts) {
     total += ReadJson(ShardPath(i))["histograms_exact"]["latency"]["count"].get<int64_t>();
   }
   EXPECT_EQ(merged["histograms_exact"]["latency"]["count"], total);
+  // The server's figures per client and per message are the whole run's,
+  // not those of the one shard whose sample speaks for the server.
+  const json& srv = merged["server"];
+  ASSERT_TRUE(srv.is_object()) << merged.dump();
+  EXPECT_EQ(srv["rss_per_connection_bytes"].get<int64_t>(),
+            (srv["connected"]["rss_kb"].get<int64_t>() - srv["before"]["rss_kb"].get<int64_t>()) *
+                1024 / 450);
+  EXPECT_NEAR(srv["cpu_us_per_message"].get<double>(),
+              srv["message_cpu_s"].get<double>() / 4500 * 1e6, 0.01);
   std::ifstream page(html);
   std::stringstream ss;
   ss << page.rdbuf();

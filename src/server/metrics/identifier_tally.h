@@ -21,6 +21,7 @@ class IdentifierTally {
  public:
   // Returns the interned copy, valid until the matching Remove.
   const std::string& Add(std::string identifiers) {
+    identifiers.shrink_to_fit();  // kept for the session's life: no spare capacity
     std::lock_guard lock(mu_);
     auto it = sessions_.try_emplace(std::move(identifiers), 0).first;
     ++it->second;

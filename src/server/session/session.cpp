@@ -167,9 +167,8 @@ void Session::Accept(std::string identifiers, std::vector<std::string> transmiss
   // clients never send them — but every WebSocket client answers native
   // pings, so with those on the timeout applies to all.
   // SSE clients never answer at all, and Pusher clients ping themselves.
-  requires_pongs_ =
-      node_.config().pong_timeout_s > 0 && basics_.framing == Framing::kWebSocket &&
-      (basics_.extended_protocol || node_.config().enable_native_pings);
+  requires_pongs_ = node_.config().pong_timeout_s > 0 && basics_.framing == Framing::kWebSocket &&
+                    (basics_.extended_protocol || node_.config().enable_native_pings);
   // Raw SSE carries no pings: nothing to schedule.
   if (basics_.framing != Framing::kSseFullRaw && basics_.framing != Framing::kSseMessageRaw) {
     worker_.SchedulePings(this, basics_.ping_interval_ms);

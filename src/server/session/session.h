@@ -21,11 +21,14 @@
 // Framing lives in FrameReader and subscription bookkeeping in
 // Subscriptions, both pure enough to test without a socket.
 //
-// Reading is readiness-based: the session waits until the socket is readable
-// and then reads into the worker's shared scratch buffer, keeping bytes of
-// its own only for a partial frame. An idle session therefore holds no read
-// buffer at all. Output is queued (shared frames) and flushed by the worker
-// once per event-loop pass, several frames per syscall.
+// Reading is readiness-based: the worker's poller reports when input has
+// arrived (edge-triggered) and the session reads into the worker's shared
+// scratch buffer, keeping bytes of its own only for a partial frame. An
+// idle session therefore holds no read buffer at all — nor, beyond its
+// own object, much else: every field that most clients never use (states,
+// frame buffers, the request once no call needs it) is a pointer until it
+// is. docs/benchmarks.md has the bytes per client and where they go. Output is queued (shared
+// frames) and flushed by the worker once per event-loop pass, several frames per syscall.
 //
 // With TLS the session holds the connection's SSL and calls SSL_read and
 // SSL_write where a plain session calls recv and send; nothing else differs.

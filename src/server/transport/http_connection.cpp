@@ -40,8 +40,7 @@ constexpr std::string_view kHealthBody = "Ah, ha, ha, ha, stayin' alive, stayin'
 }  // namespace
 
 HttpConnection::HttpConnection(std::shared_ptr<Listener> listener, Worker& worker,
-                               asio::ip::tcp::socket socket, tls::SslPtr ssl,
-                               ConnectionSlot slot)
+                               asio::ip::tcp::socket socket, tls::SslPtr ssl, ConnectionSlot slot)
     : listener_(std::move(listener)),
       worker_(worker),
       stream_(std::move(socket), std::move(ssl)),
