@@ -66,12 +66,10 @@ TEST_F(RedisSentinelTest, ServeFollowsAFailoverWithoutARestart) {
   EXPECT_TRUE(server.process().running());
 }
 
-// Only the first sentinel is listed; the second one, which it knows, is
-// discovered (SENTINEL SENTINELS) and remembered. With the listed sentinel
-// gone, the failover the second one performs is still followed.
-TEST_F(RedisSentinelTest, ServeFollowsAFailoverThroughADiscoveredSentinel) {
-  RedisSentinel second(kMaster, master_->port());
-  const std::string discovered = "Redis Sentinel: discovered " + second.address();
+// `cable serve` broadcasting through Redis found via the fixture's one
+// listed sentinel, discovering others every `discovery_interval` seconds.
+ServeOptions ThroughListedSentinel(const RedisSentinel& listed,
+                                   const std::string& discovery_interval) {
   ServeOptions options;
   options.backend = AnytWithTestChannels();
   options.args = {"--broadcast_adapter",
@@ -79,12 +77,21 @@ TEST_F(RedisSentinelTest, ServeFollowsAFailoverThroughADiscoveredSentinel) {
                   "--redis_url",
                   std::string("redis://") + kMaster,
                   "--redis_sentinels",
-                  sentinel_->address(),
+                  listed.address(),
                   "--redis_sentinel_discovery_interval",
-                  "1",
+                  discovery_interval,
                   "--pubsub",
                   "none"};
-  CableServer server(options);
+  return options;
+}
+
+// Only the first sentinel is listed; the second one, which it knows, is
+// discovered (SENTINEL SENTINELS) and remembered. With the listed sentinel
+// gone, the failover the second one performs is still followed.
+TEST_F(RedisSentinelTest, ServeFollowsAFailoverThroughADiscoveredSentinel) {
+  RedisSentinel second(kMaster, master_->port());
+  const std::string discovered = "Redis Sentinel: discovered " + second.address();
+  CableServer server(ThroughListedSentinel(*sentinel_, "1"));
   ASSERT_TRUE(HasSubscribers(*master_, kChannel, 1)) << server.process().Stderr();
   ASSERT_CONNECTED(client, ConnectWelcomed(server));
   const auto id = StreamIdentifier("news");
@@ -105,19 +112,7 @@ TEST_F(RedisSentinelTest, ServeFollowsAFailoverThroughADiscoveredSentinel) {
 // never asked about.
 TEST_F(RedisSentinelTest, NoDiscoveryWithAZeroInterval) {
   RedisSentinel second(kMaster, master_->port());
-  ServeOptions options;
-  options.backend = AnytWithTestChannels();
-  options.args = {"--broadcast_adapter",
-                  "http,redis",
-                  "--redis_url",
-                  std::string("redis://") + kMaster,
-                  "--redis_sentinels",
-                  sentinel_->address(),
-                  "--redis_sentinel_discovery_interval",
-                  "0",
-                  "--pubsub",
-                  "none"};
-  CableServer server(options);
+  CableServer server(ThroughListedSentinel(*sentinel_, "0"));
   ASSERT_TRUE(HasSubscribers(*master_, kChannel, 1)) << server.process().Stderr();
   // The first sentinel knows the second one once this holds.
   ASSERT_TRUE(PollUntil([&] {

@@ -7,17 +7,24 @@
 #include "common/net/host_port.h"
 
 namespace cable::broadcast {
+
+Result<RedisReply> AskSentinel(const RedisSentinel& sentinel,
+                               const std::vector<std::string_view>& args,
+                               std::chrono::milliseconds timeout) {
+  auto socket = RedisSocket::Connect(sentinel.host, sentinel.port, nullptr,
+                                     RedisSocket::Clock::now() + timeout);
+  if (!socket.ok()) return socket.error();
+  RedisWire wire(std::move(*socket), net::JoinHostPort(sentinel.host, sentinel.port));
+  std::vector<std::string_view> command{"SENTINEL"};
+  command.insert(command.end(), args.begin(), args.end());
+  return wire.Command(command, timeout);
+}
+
 namespace {
 
 Result<RedisAddress> AskOne(const RedisSentinel& sentinel, const std::string& master,
                             std::chrono::milliseconds timeout) {
-  const std::string where = net::JoinHostPort(sentinel.host, sentinel.port);
-  // As in anycable-go, sentinels are reached over plain TCP without AUTH.
-  auto socket = RedisSocket::Connect(sentinel.host, sentinel.port, nullptr,
-                                     RedisSocket::Clock::now() + timeout);
-  if (!socket.ok()) return socket.error();
-  RedisWire wire(std::move(*socket), where);
-  auto reply = wire.Command({"SENTINEL", "get-master-addr-by-name", master}, timeout);
+  auto reply = AskSentinel(sentinel, {"get-master-addr-by-name", master}, timeout);
   if (!reply.ok()) return reply.error();
   const redisReply* r = reply->get();
   if (r->type == REDIS_REPLY_ERROR) {

@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "common/broadcast/redis_sentinel.h"
 #include "common/broadcast/redis_wire.h"
 #include "common/log.h"
 #include "common/net/host_port.h"
@@ -19,12 +20,7 @@ bool Same(const RedisSentinel& a, const RedisSentinel& b) {
 Result<std::vector<RedisSentinel>> AskForOthers(const RedisSentinel& sentinel,
                                                 const std::string& master,
                                                 std::chrono::milliseconds timeout) {
-  const std::string where = net::JoinHostPort(sentinel.host, sentinel.port);
-  auto socket = RedisSocket::Connect(sentinel.host, sentinel.port, nullptr,
-                                     RedisSocket::Clock::now() + timeout);
-  if (!socket.ok()) return socket.error();
-  RedisWire wire(std::move(*socket), where);
-  auto reply = wire.Command({"SENTINEL", "SENTINELS", master}, timeout);
+  auto reply = AskSentinel(sentinel, {"SENTINELS", master}, timeout);
   if (!reply.ok()) return reply.error();
   const redisReply* r = reply->get();
   if (r->type != REDIS_REPLY_ARRAY) {

@@ -74,21 +74,27 @@ void HttpConnection::RouteApi(Request& req, std::string_view path) {
 }
 
 void HttpConnection::AnswerPresence(std::string stream, bool keep_alive) {
+  AnswerPresenceAs(std::move(stream), keep_alive, "Presence API",
+                   [](const PresenceList& list) { return protocol::PresenceInfoJson(list); });
+}
+
+void HttpConnection::AnswerPresenceAs(std::string stream, bool keep_alive, const char* api,
+                                      std::string (*encode)(const PresenceList&)) {
   Broker* broker = listener_->node().broker();
   if (!broker || !broker->has_presence()) {
     return Respond(501, "presence needs a broker that keeps it (--broker memory or redis)\n",
                    keep_alive);
   }
   auto self = shared_from_this();
-  broker->PresenceInfo(stream, [self, keep_alive](Result<PresenceList> list) {
-    boost::asio::post(self->worker_.context(), [self, keep_alive, list = std::move(list)] {
+  broker->PresenceInfo(stream, [self, keep_alive, api, encode](Result<PresenceList> list) {
+    boost::asio::post(self->worker_.context(), [self, keep_alive, api, encode,
+                                                list = std::move(list)] {
       if (!list.ok()) {
-        log::Warn("Presence API: {}", list.error().message);
+        log::Warn("{}: {}", api, list.error().message);
         return self->Respond(400, "presence could not be read: " + list.error().message + "\n",
                              keep_alive);
       }
-      self->Respond(200, protocol::PresenceInfoJson(list.value()), keep_alive,
-                    {{"Content-Type", "application/json"}});
+      self->Respond(200, encode(list.value()), keep_alive, {{"Content-Type", "application/json"}});
     });
   });
 }

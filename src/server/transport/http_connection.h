@@ -30,6 +30,7 @@ namespace cable::server {
 class Listener;
 class Worker;
 struct SessionInfo;
+struct PresenceList;
 namespace protocol {
 struct ClientCommand;
 }
@@ -58,6 +59,10 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   void RoutePusherApi(Request& req, std::string_view path);
   void HandlePusherEvents(Request& req);
   void AnswerPusherUsers(std::string channel, bool keep_alive);
+  // The presence of `stream` as `encode` writes it (`api` names the caller
+  // in the log when the broker cannot read it).
+  void AnswerPresenceAs(std::string stream, bool keep_alive, const char* api,
+                        std::string (*encode)(const PresenceList&));
   std::string CorsOrigin(const Request& req) const;
   // Marks the response to this request as carrying CORS headers; answers an
   // OPTIONS preflight at once (true), else the caller goes on (false).

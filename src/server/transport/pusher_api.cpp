@@ -109,23 +109,7 @@ void HttpConnection::HandlePusherEvents(Request& req) {
 }
 
 void HttpConnection::AnswerPusherUsers(std::string channel, bool keep_alive) {
-  Broker* broker = listener_->node().broker();
-  if (!broker || !broker->has_presence()) {
-    return Respond(501, "presence needs a broker that keeps it (--broker memory or redis)\n",
-                   keep_alive);
-  }
-  auto self = shared_from_this();
-  broker->PresenceInfo(channel, [self, keep_alive](Result<PresenceList> list) {
-    boost::asio::post(self->worker_.context(), [self, keep_alive, list = std::move(list)] {
-      if (!list.ok()) {
-        log::Warn("Pusher API: {}", list.error().message);
-        return self->Respond(400, "presence could not be read: " + list.error().message + "\n",
-                             keep_alive);
-      }
-      self->Respond(200, pusher::UsersJson(list.value()), keep_alive,
-                    {{"Content-Type", "application/json"}});
-    });
-  });
+  AnswerPresenceAs(std::move(channel), keep_alive, "Pusher API", pusher::UsersJson);
 }
 
 }  // namespace cable::server
