@@ -16,20 +16,6 @@ void LeaveStream(const Subscriptions::HubLink& link, const std::string& stream,
 }
 }  // namespace
 
-const std::string* Subscription::Named(bool on_stream, const char* key) const {
-  if (on_stream && !streams.empty()) return &streams.front();
-  auto it = istate.get().find(key);
-  return it == istate.get().end() || it->second.empty() ? nullptr : &it->second;
-}
-
-StateMap Subscription::State() const {
-  StateMap state = istate.get();
-  if (streams.empty()) return state;
-  if (whisper_on_stream) state["$w"] = streams.front();
-  if (presence_on_stream) state["$p"] = streams.front();
-  return state;
-}
-
 Subscription* Subscriptions::Find(const std::string& identifier) {
   for (auto& s : list_) {
     if (s.identifier == identifier) return &s;
