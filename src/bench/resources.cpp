@@ -1,14 +1,19 @@
 #include "bench/resources.h"
 
+#include <fmt/chrono.h>
+#include <fmt/format.h>
 #include <sched.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <sstream>
 
@@ -134,6 +139,24 @@ double LoadAverage1() {
   double load[1] = {0};
   if (getloadavg(load, 1) != 1) return -1;
   return load[0];
+}
+
+double ProcessCpuSeconds(double* user, double* sys) {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  double u = static_cast<double>(ru.ru_utime.tv_sec) + ru.ru_utime.tv_usec / 1e6;
+  double s = static_cast<double>(ru.ru_stime.tv_sec) + ru.ru_stime.tv_usec / 1e6;
+  if (user) *user = u;
+  if (sys) *sys = s;
+  return u + s;
+}
+
+std::string UtcNow() {
+  auto now = std::chrono::system_clock::now();
+  auto t = std::chrono::system_clock::to_time_t(now);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", tm);
 }
 
 }  // namespace cable::bench

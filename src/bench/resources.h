@@ -32,6 +32,13 @@ struct ProcessSample {
 // /proc/<pid>/{stat,status,smaps_rollup}; ok=false when the process is gone.
 ProcessSample SampleProcess(pid_t pid);
 
+// CPU seconds this process has used so far (user + system; each part too
+// when asked).
+double ProcessCpuSeconds(double* user = nullptr, double* sys = nullptr);
+
+// The current UTC time as RFC 3339 (seconds), for reports.
+std::string UtcNow();
+
 // CPU seconds a (live) thread has used so far.
 double ThreadCpuSeconds(pthread_t thread);
 

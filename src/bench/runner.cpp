@@ -14,6 +14,7 @@
 
 #include "bench/broadcaster.h"
 #include "bench/clock.h"
+#include "bench/interval_sampler.h"
 #include "bench/loop.h"
 #include "bench/plan.h"
 #include "bench/presence_check.h"
@@ -26,24 +27,6 @@
 namespace cable::bench {
 
 namespace {
-
-double ProcessCpuSeconds(double* user = nullptr, double* sys = nullptr) {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  double u = static_cast<double>(ru.ru_utime.tv_sec) + ru.ru_utime.tv_usec / 1e6;
-  double s = static_cast<double>(ru.ru_stime.tv_sec) + ru.ru_stime.tv_usec / 1e6;
-  if (user) *user = u;
-  if (sys) *sys = s;
-  return u + s;
-}
-
-std::string UtcNow() {
-  auto now = std::chrono::system_clock::now();
-  auto t = std::chrono::system_clock::to_time_t(now);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", tm);
-}
 
 double Seconds(int64_t ns) {
   return static_cast<double>(ns) / 1e9;
@@ -223,11 +206,7 @@ class Run {
 
   // Timeline state
   std::vector<TimelinePoint> timeline_;
-  Peaks peaks_;
-  int64_t last_tick_ = 0;
-  int64_t last_ready_ = 0, last_sent_ = 0, last_unique_ = 0;
-  double last_proc_cpu_ = 0, last_server_cpu_ = 0;
-  std::vector<double> last_thread_cpu_;
+  IntervalSampler sampler_;
 };
 
 double Run::ThreadCpu(size_t i) {
@@ -237,9 +216,8 @@ double Run::ThreadCpu(size_t i) {
 void Run::Tick(const char* phase, bool force) {
   int64_t now = NowNs();
   auto interval = static_cast<int64_t>(o_.interval_s * 1e9);
-  if (!force && now - last_tick_ < interval) return;
-  double dt = Seconds(now - last_tick_);
-  if (dt <= 0) return;
+  if (!force && now - sampler_.last_tick() < interval) return;
+  if (sampler_.SinceLast(now) <= 0) return;
   TimelinePoint p;
   p.t_s = Seconds(now - t_start_);
   p.phase = phase;
@@ -251,37 +229,11 @@ void Run::Tick(const char* phase, bool force) {
                 Sum(&LoopCounters::presence_rejoin_failed);
   int64_t sent = Sent();
   int64_t unique = Sum(&LoopCounters::unique);
-  p.connects_per_s = static_cast<double>(ready - last_ready_) / dt;
-  p.sent_per_s = static_cast<double>(sent - last_sent_) / dt;
-  p.received_per_s = static_cast<double>(unique - last_unique_) / dt;
   Histogram connect, message;
   for (auto& l : loops_) l->TakeIntervals(&connect, &message);
   p.connect = Summarize(connect);
   p.message = Summarize(message);
-  double proc = ProcessCpuSeconds();
-  p.gen_cpu_pct = (proc - last_proc_cpu_) / dt * 100;
-  for (size_t i = 0; i < loops_.size(); ++i) {
-    double c = ThreadCpu(i);
-    p.gen_max_thread_pct = std::max(p.gen_max_thread_pct, (c - last_thread_cpu_[i]) / dt * 100);
-    last_thread_cpu_[i] = c;
-  }
-  if (o_.server_pid > 0) {
-    ProcessSample s = SampleProcess(o_.server_pid);
-    if (s.ok) {
-      p.server_cpu_pct = (s.cpu_s() - last_server_cpu_) / dt * 100;
-      p.server_rss_kb = s.rss_kb;
-      last_server_cpu_ = s.cpu_s();
-      peaks_.max_server_pct = std::max(peaks_.max_server_pct, p.server_cpu_pct);
-      peaks_.max_server_rss_kb = std::max(peaks_.max_server_rss_kb, s.rss_kb);
-    }
-  }
-  if (p.gen_max_thread_pct > kSaturatedPct) ++peaks_.saturated_intervals;
-  peaks_.max_thread_pct = std::max(peaks_.max_thread_pct, p.gen_max_thread_pct);
-  last_tick_ = now;
-  last_ready_ = ready;
-  last_sent_ = sent;
-  last_unique_ = unique;
-  last_proc_cpu_ = proc;
+  sampler_.Fill(p, now, ready, sent, unique, [this](size_t i) { return ThreadCpu(i); });
   progress_.Update(p);
   timeline_.push_back(std::move(p));
 }
@@ -353,18 +305,13 @@ StartSample Run::Start(int64_t fd_limit) {
   s.load_avg_1m = LoadAverage1();
   t_start_ = s.t_ns = NowNs();
   deadline_ = t_start_ + Nanos(o_.max_time_s);
-  last_tick_ = t_start_;
-  last_proc_cpu_ = ProcessCpuSeconds();
-  if (o_.server_pid > 0) {
-    s.server = SampleProcess(o_.server_pid);
-    last_server_cpu_ = s.server.cpu_s();
-  }
+  if (o_.server_pid > 0) s.server = SampleProcess(o_.server_pid);
+  sampler_.Start(t_start_, o_.server_pid, s.server.cpu_s(), static_cast<size_t>(o_.threads));
   s.kernel = SampleKernelTcp();
 
   for (int t = 0; t < o_.threads; ++t)
     loops_.push_back(std::make_unique<Loop>(t, o_.threads, shared_));
   for (auto& l : loops_) l->Start();
-  last_thread_cpu_.assign(loops_.size(), 0);
   return s;
 }
 
@@ -688,7 +635,7 @@ RunOutcome Run::Execute() {
   Tick(o_.scenario == Scenario::kConnect ? "hold" : "drain", true);
   run.end = Stop();
   run.totals = Aggregate();
-  run.peaks = peaks_;
+  run.peaks = sampler_.peaks();
   run.timeline = std::move(timeline_);
   run.start_lag_ns = start_lag_ns_;
   run.diagnosis = Diagnose(o_, run, hit_max_time_);

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "bench/clock.h"
+#include "bench/interval_sampler.h"
 #include "bench/loop.h"
 #include "bench/plan.h"
 #include "bench/progress.h"
@@ -22,23 +23,6 @@
 namespace cable::bench::script {
 
 namespace {
-
-double ProcessCpuSeconds(double* user = nullptr, double* sys = nullptr) {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  double u = static_cast<double>(ru.ru_utime.tv_sec) + ru.ru_utime.tv_usec / 1e6;
-  double s = static_cast<double>(ru.ru_stime.tv_sec) + ru.ru_stime.tv_usec / 1e6;
-  if (user) *user = u;
-  if (sys) *sys = s;
-  return u + s;
-}
-
-std::string UtcNow() {
-  auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", tm);
-}
 
 double Seconds(int64_t ns) {
   return static_cast<double>(ns) / 1e9;
@@ -94,10 +78,7 @@ class ScriptRun {
 
   int64_t t_start_ = 0;
   std::vector<TimelinePoint> timeline_;
-  Peaks peaks_;
-  int64_t last_tick_ = 0, last_ready_ = 0, last_sent_ = 0, last_unique_ = 0;
-  double last_proc_cpu_ = 0, last_server_cpu_ = 0;
-  std::vector<double> last_thread_cpu_;
+  IntervalSampler sampler_;
 };
 
 CpuMark ScriptRun::MarkCpu() {
@@ -112,9 +93,8 @@ CpuMark ScriptRun::MarkCpu() {
 
 void ScriptRun::Tick(bool force) {
   const int64_t now = NowNs();
-  if (!force && now - last_tick_ < static_cast<int64_t>(o_.interval_s * 1e9)) return;
-  const double dt = Seconds(now - last_tick_);
-  if (dt <= 0) return;
+  if (!force && now - sampler_.last_tick() < static_cast<int64_t>(o_.interval_s * 1e9)) return;
+  if (sampler_.SinceLast(now) <= 0) return;
   TimelinePoint p;
   p.t_s = Seconds(now - t_start_);
   p.phase = "run";
@@ -124,37 +104,12 @@ void ScriptRun::Tick(bool force) {
   p.connected = ready - p.dropped;
   const int64_t sent = Sum(&LoopCounters::sent);
   const int64_t unique = Sum(&LoopCounters::unique);
-  p.connects_per_s = static_cast<double>(ready - last_ready_) / dt;
-  p.sent_per_s = static_cast<double>(sent - last_sent_) / dt;
-  p.received_per_s = static_cast<double>(unique - last_unique_) / dt;
   Histogram connect, message;
   for (auto& l : loops_) l->TakeIntervals(&connect, &message);
   p.connect = Summarize(connect);
   p.message = Summarize(message);
-  const double proc = ProcessCpuSeconds();
-  p.gen_cpu_pct = (proc - last_proc_cpu_) / dt * 100;
-  for (size_t i = 0; i < loops_.size(); ++i) {
-    const double c = ThreadCpuSeconds(loops_[i]->native_thread());
-    p.gen_max_thread_pct = std::max(p.gen_max_thread_pct, (c - last_thread_cpu_[i]) / dt * 100);
-    last_thread_cpu_[i] = c;
-  }
-  if (o_.server_pid > 0) {
-    ProcessSample s = SampleProcess(o_.server_pid);
-    if (s.ok) {
-      p.server_cpu_pct = (s.cpu_s() - last_server_cpu_) / dt * 100;
-      p.server_rss_kb = s.rss_kb;
-      last_server_cpu_ = s.cpu_s();
-      peaks_.max_server_pct = std::max(peaks_.max_server_pct, p.server_cpu_pct);
-      peaks_.max_server_rss_kb = std::max(peaks_.max_server_rss_kb, s.rss_kb);
-    }
-  }
-  if (p.gen_max_thread_pct > kSaturatedPct) ++peaks_.saturated_intervals;
-  peaks_.max_thread_pct = std::max(peaks_.max_thread_pct, p.gen_max_thread_pct);
-  last_tick_ = now;
-  last_ready_ = ready;
-  last_sent_ = sent;
-  last_unique_ = unique;
-  last_proc_cpu_ = proc;
+  sampler_.Fill(p, now, ready, sent, unique,
+                [this](size_t i) { return ThreadCpuSeconds(loops_[i]->native_thread()); });
   progress_.Update(p);
   timeline_.push_back(std::move(p));
 }
@@ -274,12 +229,9 @@ RunOutcome ScriptRun::Execute() {
   run.start.started_at = UtcNow();
   run.start.load_avg_1m = LoadAverage1();
   t_start_ = run.start.t_ns = NowNs();
-  last_tick_ = t_start_;
-  last_proc_cpu_ = ProcessCpuSeconds();
-  if (o_.server_pid > 0) {
-    run.start.server = SampleProcess(o_.server_pid);
-    last_server_cpu_ = run.start.server.cpu_s();
-  }
+  if (o_.server_pid > 0) run.start.server = SampleProcess(o_.server_pid);
+  sampler_.Start(t_start_, o_.server_pid, run.start.server.cpu_s(),
+                 static_cast<size_t>(o_.threads));
   run.start.kernel = SampleKernelTcp();
 
   shared_.plan = &plan_;
@@ -290,7 +242,6 @@ RunOutcome ScriptRun::Execute() {
   for (int t = 0; t < o_.threads; ++t)
     loops_.push_back(std::make_unique<Loop>(t, o_.threads, shared_));
   for (auto& l : loops_) l->Start();
-  last_thread_cpu_.assign(loops_.size(), 0);
 
   run.connect.before = run.message.before = MarkCpu();
   const int64_t t0 = NowNs() + 5'000'000;
@@ -328,7 +279,7 @@ RunOutcome ScriptRun::Execute() {
   run.totals = Aggregate(steps);
   for (const auto& s : steps) run.message.expected += s.expected;
   run.message.drained = !hit_max_time;
-  run.peaks = peaks_;
+  run.peaks = sampler_.peaks();
   run.timeline = std::move(timeline_);
 
   Diagnosis& d = run.diagnosis;
