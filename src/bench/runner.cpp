@@ -17,6 +17,7 @@
 #include "bench/interval_sampler.h"
 #include "bench/loop.h"
 #include "bench/plan.h"
+#include "bench/preflight.h"
 #include "bench/presence_check.h"
 #include "bench/progress.h"
 #include "bench/reliability.h"
@@ -35,13 +36,6 @@ double Seconds(int64_t ns) {
 int64_t Nanos(double seconds) {
   return static_cast<int64_t>(seconds * 1e9);
 }
-
-// The checks before any socket opens. `fatal` set: the run cannot start.
-struct Preflight {
-  int64_t fd_limit = 0;
-  int exit_code = 0;
-  std::string fatal;
-};
 
 // Problems and warnings from what the run measured; they decide the exit code.
 Diagnosis Diagnose(const BenchOptions& o, const RunRecord& run, bool hit_max_time) {
@@ -119,7 +113,6 @@ class Run {
   RunOutcome Execute();
 
  private:
-  Preflight Check();
   StartSample Start(int64_t fd_limit);
   ConnectPhase Connect();
   MessagePhase Messages();
@@ -260,33 +253,6 @@ CpuMark Run::MarkCpu() {
   m.server_s = s.cpu_s();
   m.server_sys_s = s.cpu_sys_s;
   return m;
-}
-
-Preflight Run::Check() {
-  Preflight p;
-  auto plan = MakePlan(o_);
-  if (!plan.ok()) {
-    p.exit_code = plan.error().IsUsage() ? 2 : 1;
-    p.fatal = plan.error().message;
-    return p;
-  }
-  plan_ = std::move(*plan);
-  // Clients, plus a few descriptors per loop (epoll, eventfd, timerfd) and
-  // headroom for the publisher connection, /proc reads and stdio.
-  int64_t needed = ShardClients(o_) + 8LL * o_.threads + 64;
-  auto limit = RaiseFileLimit(needed);
-  if (!limit.ok()) {
-    p.exit_code = 2;
-    p.fatal = limit.error().message;
-    return p;
-  }
-  p.fd_limit = *limit;
-  if (o_.server_pid > 0 && !SampleProcess(o_.server_pid).ok) {
-    p.exit_code = 2;
-    p.fatal =
-        fmt::format("--server-pid {}: no such process (or /proc is not readable)", o_.server_pid);
-  }
-  return p;
 }
 
 StartSample Run::Start(int64_t fd_limit) {
@@ -619,12 +585,13 @@ Totals Run::Aggregate() {
 
 RunOutcome Run::Execute() {
   RunOutcome out;
-  Preflight pre = Check();
+  Preflight pre = CheckBeforeRun(o_, ShardClients(o_));
   if (!pre.fatal.empty()) {
     out.exit_code = pre.exit_code;
     out.fatal = std::move(pre.fatal);
     return out;
   }
+  plan_ = std::move(pre.plan);
   RunRecord run;
   // The connect scenario measures the connects themselves: they begin at
   // --start-at. The others connect first and start their messages then.

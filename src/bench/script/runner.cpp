@@ -13,6 +13,7 @@
 #include "bench/interval_sampler.h"
 #include "bench/loop.h"
 #include "bench/plan.h"
+#include "bench/preflight.h"
 #include "bench/progress.h"
 #include "bench/resources.h"
 #include "bench/run_record.h"
@@ -191,25 +192,13 @@ Totals ScriptRun::Aggregate(const std::vector<StepTotals>& steps) {
 
 RunOutcome ScriptRun::Execute() {
   RunOutcome out;
-  auto plan = MakePlan(o_);
-  if (!plan.ok()) {
-    out.exit_code = plan.error().IsUsage() ? 2 : 1;
-    out.fatal = plan.error().message;
+  Preflight pre = CheckBeforeRun(o_, o_.clients);
+  if (!pre.fatal.empty()) {
+    out.exit_code = pre.exit_code;
+    out.fatal = std::move(pre.fatal);
     return out;
   }
-  plan_ = std::move(*plan);
-  auto limit = RaiseFileLimit(o_.clients + 8LL * o_.threads + 64);
-  if (!limit.ok()) {
-    out.exit_code = 2;
-    out.fatal = limit.error().message;
-    return out;
-  }
-  if (o_.server_pid > 0 && !SampleProcess(o_.server_pid).ok) {
-    out.exit_code = 2;
-    out.fatal =
-        fmt::format("--server-pid {}: no such process (or /proc is not readable)", o_.server_pid);
-    return out;
-  }
+  plan_ = std::move(pre.plan);
   script_shared_ = std::make_unique<ScriptShared>(script_, so_);
   bool uses_broadcast = false;
   for (const auto& g : script_.groups) uses_broadcast = uses_broadcast || UsesBroadcast(g.steps);
@@ -225,7 +214,7 @@ RunOutcome ScriptRun::Execute() {
   }
 
   RunRecord run;
-  run.start.fd_limit = *limit;
+  run.start.fd_limit = pre.fd_limit;
   run.start.started_at = UtcNow();
   run.start.load_avg_1m = LoadAverage1();
   t_start_ = run.start.t_ns = NowNs();
