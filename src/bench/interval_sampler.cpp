@@ -6,6 +6,16 @@
 
 namespace cable::bench {
 
+CpuMark MarkCpu(pid_t server_pid) {
+  CpuMark m;
+  m.generator_s = ProcessCpuSeconds();
+  if (server_pid <= 0) return m;
+  const ProcessSample s = SampleProcess(server_pid);
+  m.server_s = s.cpu_s();
+  m.server_sys_s = s.cpu_sys_s;
+  return m;
+}
+
 void IntervalSampler::Start(int64_t now_ns, pid_t server_pid, double server_cpu_s, size_t threads) {
   server_pid_ = server_pid;
   last_tick_ = now_ns;

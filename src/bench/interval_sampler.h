@@ -15,6 +15,9 @@
 
 namespace cable::bench {
 
+// This process's CPU and the server's (pid 0: none) now, to subtract.
+CpuMark MarkCpu(pid_t server_pid);
+
 class IntervalSampler {
  public:
   // The baselines of the first interval: the run starts at `now_ns`, the

@@ -181,7 +181,6 @@ class Run {
   bool WaitUntil(const std::function<bool()>& done, int64_t deadline_ns, const char* phase);
   void Tick(const char* phase, bool force = false);
   double ThreadCpu(size_t i);
-  CpuMark MarkCpu();
 
   const BenchOptions& o_;
   Progress progress_;
@@ -245,16 +244,6 @@ bool Run::WaitUntil(const std::function<bool()>& done, int64_t deadline_ns, cons
   return true;
 }
 
-CpuMark Run::MarkCpu() {
-  CpuMark m;
-  m.generator_s = ProcessCpuSeconds();
-  if (o_.server_pid <= 0) return m;
-  ProcessSample s = SampleProcess(o_.server_pid);
-  m.server_s = s.cpu_s();
-  m.server_sys_s = s.cpu_sys_s;
-  return m;
-}
-
 StartSample Run::Start(int64_t fd_limit) {
   shared_.plan = &plan_;
   shared_.options = &o_;
@@ -283,7 +272,7 @@ StartSample Run::Start(int64_t fd_limit) {
 
 ConnectPhase Run::Connect() {
   ConnectPhase c;
-  c.before = MarkCpu();
+  c.before = MarkCpu(o_.server_pid);
   int64_t t0 = NowNs();
   for (auto& l : loops_) l->BeginConnect(t0);
   WaitUntil([&] { return AllLoops(&LoopCounters::connect_done); }, INT64_MAX, "connect");
@@ -291,7 +280,7 @@ ConnectPhase Run::Connect() {
   for (auto& l : loops_) last_ready_ns = std::max(last_ready_ns, l->counters.last_ready_ns.load());
   int64_t end = NowNs();
   c.span_s = Sum(&LoopCounters::ready) > 0 ? Seconds(last_ready_ns - t0) : Seconds(end - t0);
-  c.after = MarkCpu();
+  c.after = MarkCpu(o_.server_pid);
   Tick("connect", true);
 
   // Settle, then measure memory of the connected state.
@@ -341,7 +330,7 @@ MessagePhase Run::Publish() {
     return m;
   }
   m.t0_ns = PhaseStart(true);
-  m.before = MarkCpu();
+  m.before = MarkCpu(o_.server_pid);
   int64_t end = o_.duration_s > 0 ? m.t0_ns + Nanos(o_.duration_s) : INT64_MAX;
   broadcaster_->Start(m.t0_ns, end);
   if (o_.reconnect > 0) BeginReconnects(m.t0_ns);
@@ -386,7 +375,7 @@ MessagePhase Run::Echo() {
   MessagePhase m;
   const int64_t t0 = PhaseStart(true);
   FreezeMeasured();
-  m.before = MarkCpu();
+  m.before = MarkCpu(o_.server_pid);
   m.t0_ns = t0;
   int64_t end = o_.duration_s > 0 ? m.t0_ns + Nanos(o_.duration_s) : INT64_MAX;
   for (auto& l : loops_) l->BeginEcho(m.t0_ns, end, o_.count);
@@ -404,12 +393,12 @@ void Run::Drain(MessagePhase* m) {
   m->drained = WaitUntil([&] { return Sum(&LoopCounters::unique) >= expected; },
                          NowNs() + Nanos(o_.wait_s), "drain");
   m->end_ns = NowNs();
-  m->after = MarkCpu();
+  m->after = MarkCpu(o_.server_pid);
 }
 
 MessagePhase Run::Presence() {
   MessagePhase m;
-  m.before = MarkCpu();
+  m.before = MarkCpu(o_.server_pid);
   m.t0_ns = NowNs() + 1'000'000;
   for (auto& l : loops_) l->presence().BeginJoins(m.t0_ns);
   // The last client is due at clients/rate; its subscription may then take
@@ -451,7 +440,7 @@ MessagePhase Run::Presence() {
   const int64_t expected = m.expected;
   m.drained = WaitUntil([&] { return Sum(&LoopCounters::unique) >= expected; }, deadline, "drain");
   m.end_ns = NowNs();
-  m.after = MarkCpu();
+  m.after = MarkCpu(o_.server_pid);
   QueryPresence();
   return m;
 }
@@ -505,11 +494,11 @@ int64_t Run::PhaseStart(bool loops_running) {
 
 MessagePhase Run::Hold() {
   MessagePhase m;
-  m.before = MarkCpu();
+  m.before = MarkCpu(o_.server_pid);
   m.t0_ns = NowNs();
   WaitUntil([] { return false; }, m.t0_ns + Nanos(o_.hold_s), "hold");
   m.send_end_ns = m.end_ns = NowNs();
-  m.after = MarkCpu();
+  m.after = MarkCpu(o_.server_pid);
   return m;
 }
 

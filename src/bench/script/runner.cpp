@@ -62,7 +62,6 @@ class ScriptRun {
     for (auto& l : loops_) total += (l->counters.*field).Get();
     return total;
   }
-  CpuMark MarkCpu();
   void Tick(bool force = false);
   std::vector<StepTotals> Steps();
   Totals Aggregate(const std::vector<StepTotals>& steps);
@@ -81,16 +80,6 @@ class ScriptRun {
   std::vector<TimelinePoint> timeline_;
   IntervalSampler sampler_;
 };
-
-CpuMark ScriptRun::MarkCpu() {
-  CpuMark m;
-  m.generator_s = ProcessCpuSeconds();
-  if (o_.server_pid <= 0) return m;
-  ProcessSample s = SampleProcess(o_.server_pid);
-  m.server_s = s.cpu_s();
-  m.server_sys_s = s.cpu_sys_s;
-  return m;
-}
 
 void ScriptRun::Tick(bool force) {
   const int64_t now = NowNs();
@@ -232,7 +221,7 @@ RunOutcome ScriptRun::Execute() {
     loops_.push_back(std::make_unique<Loop>(t, o_.threads, shared_));
   for (auto& l : loops_) l->Start();
 
-  run.connect.before = run.message.before = MarkCpu();
+  run.connect.before = run.message.before = MarkCpu(o_.server_pid);
   const int64_t t0 = NowNs() + 5'000'000;
   run.message.t0_ns = t0;
   for (auto& l : loops_) l->script()->Begin(t0);
@@ -248,7 +237,7 @@ RunOutcome ScriptRun::Execute() {
     Tick();
   }
   run.message.send_end_ns = run.message.end_ns = NowNs();
-  run.connect.after = run.message.after = MarkCpu();
+  run.connect.after = run.message.after = MarkCpu(o_.server_pid);
   if (publisher_) {
     publisher_->Stop();
     run.message.publisher_cpu_s = publisher_->cpu_s();
