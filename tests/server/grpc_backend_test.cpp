@@ -72,19 +72,8 @@ class GrpcBackendTest : public ::testing::Test {
 };
 
 TEST_F(GrpcBackendTest, ConnectSubscribeAndPerformGoThroughRpc) {
-  auto client = server_->Connect("/cable", {{"X-Request-ID", "grpc-sid-1"}});
-  ASSERT_TRUE(client.ok()) << client.error().message;
-  EXPECT_TRUE(ReceivesMessage(*client, {{"type", "welcome"}, {"sid", "grpc-sid-1"}}))
-      << "the backend sees the sid in the call metadata";
-  const auto id = AnytIdentifier("SubscriptionPerformMethodsChannel");
-  ASSERT_TRUE(Subscribes(*client, id));
-  ASSERT_TRUE(
-      client->SendText(PerformCommand(id, {{"action", "echo"}, {"text", "over grpc"}})).ok());
-  EXPECT_TRUE(ReceivesMessage(*client, DataMessage(id, {{"response", "over grpc"}})));
-  const auto rejected = AnytIdentifier("SubscriptionAknowledgementRejectorChannel");
-  ASSERT_TRUE(client->SendText(SubscribeCommand(rejected)).ok());
-  EXPECT_TRUE(
-      ReceivesMessage(*client, {{"type", "reject_subscription"}, {"identifier", rejected}}));
+  ASSERT_NO_FATAL_FAILURE(
+      ExpectSubscribePerformAndReject(*server_, "grpc-sid-1", "over grpc", "in the call metadata"));
 }
 
 TEST_F(GrpcBackendTest, RequestDataAndRejectionGoThroughRpc) {

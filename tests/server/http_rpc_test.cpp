@@ -133,18 +133,8 @@ class HttpRpcBackendTest : public ::testing::Test {
 };
 
 TEST_F(HttpRpcBackendTest, ConnectSubscribeAndPerformGoThroughHttpRpc) {
-  auto client = server_->Connect("/cable", {{"X-Request-ID", "http-sid-1"}});
-  ASSERT_TRUE(client.ok()) << client.error().message;
-  EXPECT_TRUE(ReceivesMessage(*client, {{"type", "welcome"}, {"sid", "http-sid-1"}}))
-      << "the backend reads the sid from X-Anycable-Meta-Sid";
-  const auto id = AnytIdentifier("SubscriptionPerformMethodsChannel");
-  ASSERT_TRUE(Subscribes(*client, id));
-  ASSERT_TRUE(
-      client->SendText(PerformCommand(id, {{"action", "echo"}, {"text", "over http"}})).ok());
-  EXPECT_TRUE(ReceivesMessage(*client, DataMessage(id, {{"response", "over http"}})));
-  const auto rejected = AnytIdentifier("SubscriptionAknowledgementRejectorChannel");
-  ASSERT_TRUE(client->SendText(SubscribeCommand(rejected)).ok());
-  EXPECT_TRUE(ReceivesMessage(*client, RejectMessage(rejected)));
+  ASSERT_NO_FATAL_FAILURE(ExpectSubscribePerformAndReject(*server_, "http-sid-1", "over http",
+                                                          "in X-Anycable-Meta-Sid"));
 
   auto refused = server_->Connect("/cable?test=reasons&reason=unauthorized");
   ASSERT_TRUE(refused.ok());

@@ -57,6 +57,26 @@ inline ChildProcess SpawnCableRpc(int port, const std::string& channels,
   return ChildProcess(argv, spawn);
 }
 
+// The round trip every backend must carry (`cable rpc`'s AnyT channels):
+// a client connects with X-Request-ID `sid` and is welcomed with it (the
+// backend learns the sid as `how_sid_travels` says), subscribes, performs
+// an echo of `text` and gets it back, and a rejecting channel rejects.
+inline void ExpectSubscribePerformAndReject(CableServer& server, const std::string& sid,
+                                            const std::string& text,
+                                            const std::string& how_sid_travels) {
+  auto client = server.Connect("/cable", {{"X-Request-ID", sid}});
+  ASSERT_TRUE(client.ok()) << client.error().message;
+  EXPECT_TRUE(ReceivesMessage(*client, {{"type", "welcome"}, {"sid", sid}}))
+      << "the backend sees the sid " << how_sid_travels;
+  const auto id = AnytIdentifier("SubscriptionPerformMethodsChannel");
+  ASSERT_TRUE(Subscribes(*client, id));
+  ASSERT_TRUE(client->SendText(PerformCommand(id, {{"action", "echo"}, {"text", text}})).ok());
+  EXPECT_TRUE(ReceivesMessage(*client, DataMessage(id, {{"response", text}})));
+  const auto rejected = AnytIdentifier("SubscriptionAknowledgementRejectorChannel");
+  ASSERT_TRUE(client->SendText(SubscribeCommand(rejected)).ok());
+  EXPECT_TRUE(ReceivesMessage(*client, RejectMessage(rejected)));
+}
+
 // A suite whose tests share one `cable serve`, started before the first
 // test and stopped after the last. `Derived::Options()` says how it runs
 // (default: the AnyT channels plus the test channels, in-process).
