@@ -36,6 +36,10 @@ inline std::vector<std::string> SplitList(std::string_view s, char sep = ',') {
   return out;
 }
 
+// At most `max_bytes` of `s`, cut before a UTF-8 sequence rather than
+// through it, so a quoted prefix of valid text stays valid text.
+std::string_view Utf8Prefix(std::string_view s, size_t max_bytes);
+
 // Levenshtein distance, for "did you mean" hints; inputs are short.
 size_t EditDistance(std::string_view a, std::string_view b);
 

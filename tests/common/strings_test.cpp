@@ -27,6 +27,17 @@ TEST(Strings, SplitListTrimsAndDropsEmptyItems) {
   EXPECT_EQ(SplitList("x y|z", '|'), (std::vector<std::string>{"x y", "z"}));
 }
 
+TEST(Strings, Utf8PrefixNeverCutsThroughASequence) {
+  EXPECT_EQ(Utf8Prefix("abc", 10), "abc");
+  EXPECT_EQ(Utf8Prefix("abcdef", 3), "abc");
+  // "é" is C3 A9: a cut after C3 steps back before it.
+  EXPECT_EQ(Utf8Prefix("ab\xC3\xA9", 3), "ab");
+  EXPECT_EQ(Utf8Prefix("ab\xC3\xA9", 4), "ab\xC3\xA9");
+  // "😀" is F0 9F 98 80: every cut inside it keeps only what precedes it.
+  for (size_t cut = 1; cut < 4; ++cut) EXPECT_EQ(Utf8Prefix("\xF0\x9F\x98\x80x", cut), "");
+  EXPECT_EQ(Utf8Prefix("\xF0\x9F\x98\x80x", 4), "\xF0\x9F\x98\x80");
+}
+
 TEST(Strings, EditDistanceCountsSingleCharacterEdits) {
   EXPECT_EQ(EditDistance("", ""), 0u);
   EXPECT_EQ(EditDistance("receive", "recieve"), 2u);

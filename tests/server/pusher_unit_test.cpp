@@ -142,6 +142,15 @@ TEST(PusherClientEventTest, BadInputIsAnsweredWithGenericErrors) {
   }
 }
 
+TEST(PusherClientEventTest, AQuotedEventNameStaysValidUtf8) {
+  // The error quotes 64 bytes of the name; byte 64 falls inside an "é".
+  const std::string name = std::string(63, 'x') + "\xC3\xA9" + std::string(100, 'y');
+  auto ev = TranslateClientEvent(R"({"event":")" + name + R"("})", kSettings, "1.2");
+  ASSERT_FALSE(ev.command);
+  Json reply = Json::parse(ev.reply);  // throws on invalid UTF-8
+  EXPECT_EQ(reply["data"]["message"], "unsupported event: " + std::string(63, 'x'));
+}
+
 TEST(PusherEncoderTest, MessagesInAnycableGoShapes) {
   EXPECT_EQ(
       *EncodeMessage(R"({"type":"welcome","sid":"1.2"})"),

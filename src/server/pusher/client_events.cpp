@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/json_depth.h"
+#include "common/strings.h"
 #include "server/protocol/json_writer.h"
 #include "server/pusher/encoder.h"
 #include "server/pusher/signatures.h"
@@ -125,7 +126,7 @@ ClientEvent TranslateClientEvent(std::string_view frame, const Settings& setting
   if (event.starts_with("client-")) return Whisper(event, doc);
   // Quote at most a few dozen bytes of what the client sent.
   constexpr size_t kQuoted = 64;
-  return Problem("unsupported event: " + event.substr(0, kQuoted));
+  return Problem("unsupported event: " + std::string(Utf8Prefix(event, kQuoted)));
 }
 
 }  // namespace cable::server::pusher
