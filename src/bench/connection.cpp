@@ -88,19 +88,46 @@ void Connection::Start(int64_t now_ns) {
     return OnConnected();
   }
   if (errno != EINPROGRESS) return End(ErrnoReason(errno));
+  if (!plan.tls && SendUpgradeAtOnce()) return;
   // Writable means the handshake finished (or failed: SO_ERROR says which).
   loop_.Watch(fd_, this, EPOLLOUT);
+}
+
+// On loopback, and wherever the TCP handshake is quick, the connection is
+// established by the time connect() returns. Then the upgrade request goes
+// out at once and the socket is registered once, for input: no wait for
+// writability, no SO_ERROR and no re-registration. A connection still
+// being established refuses the send with EAGAIN and is waited for.
+bool Connection::SendUpgradeAtOnce() {
+  const std::string request = UpgradeRequest();
+  const ssize_t n = ::send(fd_, request.data(), request.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return false;
+  if (n < 0) {
+    End(ErrnoReason(errno));
+    return true;
+  }
+  loop_.Watch(fd_, this, EPOLLIN);
+  loop_.OnTcpConnected(*this, NowNs());
+  state_ = State::kUpgrading;
+  if (static_cast<size_t>(n) < request.size()) {
+    out_.assign(request, static_cast<size_t>(n));
+    want_write_ = true;
+    loop_.Modify(fd_, this, EPOLLIN | EPOLLOUT);
+  }
+  return true;
 }
 
 void Connection::OnEvent(uint32_t events) {
   if (state_ == State::kClosed || state_ == State::kIdle) return;
   if (state_ == State::kTlsHandshake) return ContinueTlsHandshake();
   if (state_ == State::kConnecting) {
-    int err = 0;
-    socklen_t len = sizeof err;
-    getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len);
-    if (err != 0) return End(ErrnoReason(err));
-    if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return;
+    if (events & (EPOLLERR | EPOLLHUP)) {
+      int err = 0;
+      socklen_t len = sizeof err;
+      getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len);
+      return End(ErrnoReason(err != 0 ? err : ECONNRESET));
+    }
+    if (!(events & EPOLLOUT)) return;
     loop_.Modify(fd_, this, EPOLLIN);
     return OnConnected();
   }
@@ -146,11 +173,15 @@ void Connection::ContinueTlsHandshake() {
   }
 }
 
+std::string Connection::UpgradeRequest() const {
+  return script_ ? script_->UpgradeRequest()
+                 : loop_.plan().UpgradeRequest(client_,
+                                               reconnecting() ? rejoin_->sid : std::string_view());
+}
+
 void Connection::SendUpgrade() {
   state_ = State::kUpgrading;
-  std::string request = script_ ? script_->UpgradeRequest()
-                                : loop_.plan().UpgradeRequest(
-                                      client_, reconnecting() ? rejoin_->sid : std::string_view());
+  const std::string request = UpgradeRequest();
   SendRaw(request.data(), request.size());
 }
 

@@ -129,6 +129,8 @@ class Connection {
 
  private:
   void OnConnected();
+  std::string UpgradeRequest() const;
+  bool SendUpgradeAtOnce();
   void SendUpgrade();
   void ContinueTlsHandshake();
   void OnReadable();

@@ -8,6 +8,7 @@
 #include <system_error>
 
 #include "server/session/session.h"
+#include "server/transport/http_connection.h"
 
 namespace cable::server {
 
@@ -16,6 +17,13 @@ constexpr int kBatch = 256;
 // Events handled per wake-up before other work of the loop (timers,
 // broadcasts, flushes) gets a turn.
 constexpr int kMaxBatchesPerTurn = 8;
+// The event's data word is the target's address; both kinds are at least
+// 8-byte aligned, so the low bit tells an HTTP connection from a session.
+constexpr uint64_t kHttpTag = 1;
+
+uint64_t Word(const void* target) {
+  return reinterpret_cast<uintptr_t>(target);
+}
 }  // namespace
 
 SessionPoller::SessionPoller(boost::asio::io_context& context)
@@ -35,11 +43,26 @@ void SessionPoller::Start() {
   Wait();
 }
 
-bool SessionPoller::Add(int fd, Session* session) {
+bool SessionPoller::Control(int op, int fd, uint64_t target) {
   epoll_event ev{};
   ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
-  ev.data.ptr = session;
-  return ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) == 0;
+  ev.data.u64 = target;
+  return ::epoll_ctl(epoll_fd_, op, fd, &ev) == 0;
+}
+
+bool SessionPoller::Add(int fd, Session* session) {
+  return Control(EPOLL_CTL_ADD, fd, Word(session));
+}
+
+bool SessionPoller::Add(int fd, HttpConnection* connection) {
+  static_assert(alignof(HttpConnection) > 1 && alignof(Session) > 1);
+  return Control(EPOLL_CTL_ADD, fd, Word(connection) | kHttpTag);
+}
+
+// The kernel re-checks readiness on a modification, so what arrived
+// while the request was being handled is reported to the session.
+bool SessionPoller::Retarget(int fd, Session* session) {
+  return Control(EPOLL_CTL_MOD, fd, Word(session));
 }
 
 void SessionPoller::Remove(int fd) {
@@ -65,7 +88,12 @@ void SessionPoller::Drain() {
     const int n = ::epoll_wait(epoll_fd_, events.data(), kBatch, 0);
     if (n < 0 && errno == EINTR) continue;
     for (int i = 0; i < n; ++i) {
-      static_cast<Session*>(events[i].data.ptr)->OnEvents(events[i].events);
+      const uint64_t word = events[i].data.u64;
+      if (word & kHttpTag) {
+        reinterpret_cast<HttpConnection*>(word & ~kHttpTag)->OnEvents(events[i].events);
+      } else {
+        reinterpret_cast<Session*>(word)->OnEvents(events[i].events);
+      }
     }
     if (n < kBatch) return Wait();
   }

@@ -11,7 +11,10 @@
 //
 // Sockets are registered once, edge-triggered for input and output (the
 // kernel reports new data and freed send space; the session remembers what
-// it has not consumed yet). Worker-thread only.
+// it has not consumed yet). A connection still reading its HTTP request is
+// watched the same way; when the request is an upgrade its registration is
+// handed to the session (one EPOLL_CTL_MOD) rather than removed and added
+// again. Worker-thread only.
 
 #include <sys/epoll.h>
 
@@ -22,6 +25,7 @@
 namespace cable::server {
 
 class Session;
+class HttpConnection;
 
 class SessionPoller {
  public:
@@ -34,12 +38,17 @@ class SessionPoller {
   void Start();
   // False (errno set) when the kernel refuses the registration.
   bool Add(int fd, Session* session);
-  // Before the descriptor is closed: no event for it is reported after.
+  bool Add(int fd, HttpConnection* connection);
+  // A descriptor added for its HTTP connection now reports to its session.
+  bool Retarget(int fd, Session* session);
+  // No event for the descriptor is reported after this. Closing the
+  // descriptor does the same without a call.
   void Remove(int fd);
 
  private:
   void Wait();
   void Drain();
+  bool Control(int op, int fd, uint64_t target);
 
   int epoll_fd_;
   boost::asio::posix::stream_descriptor watch_;

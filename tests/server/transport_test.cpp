@@ -3,11 +3,15 @@
 // unknown paths, Origin checks, several WebSocket paths, --max-conn.
 
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <future>
 #include <regex>
 
+#include "common/ws/frame.h"
+#include "server/raw_http.h"
 #include "server/server_test_helpers.h"
 
 namespace cable::testing {
@@ -128,6 +132,99 @@ TEST_F(TransportTest, ServerKeepsServingAfterHttpRequests) {
   for (int i = 0; i < 5; ++i) ASSERT_EQ(HttpGet(server().port(), "/health"), 200);
   ASSERT_CONNECTED(client, ConnectWelcomed(server()));
   EXPECT_TRUE(Pongs(client));
+}
+
+// ------------------------------------------- the request, read raw
+// Most upgrades are read without Asio (the worker's poller watches the
+// socket until the session takes it over); a connection that first makes
+// another request is handed to Asio and upgraded from there. Both must
+// serve the session the same way.
+
+std::string SubscribeFrame(const std::string& identifier) {
+  static constexpr uint8_t kMask[4] = {1, 2, 3, 4};
+  std::string frame;
+  const Json command = {{"command", "subscribe"}, {"identifier", identifier}};
+  ws::AppendMaskedFrame(frame, 0x1, command.dump(), kMask);
+  return frame;
+}
+
+// Reads server frames off `conn` (after its 101) until one's text holds
+// `needle`; `pending` carries bytes between calls.
+bool ReceivesFrameWith(RawConnection& conn, std::string& pending, const std::string& needle) {
+  const auto deadline = std::chrono::steady_clock::now() + kReceiveTimeout;
+  for (;;) {
+    ws::FrameHeader h;
+    uint16_t error = 0;
+    while (ws::ParseHeader(pending, UINT64_MAX, ws::Sender::kServer, &h, &error) ==
+               ws::ParseStatus::kOk &&
+           pending.size() >= h.header_len + h.payload_len) {
+      const std::string text = pending.substr(h.header_len, h.payload_len);
+      pending.erase(0, h.header_len + h.payload_len);
+      if (text.find(needle) != std::string::npos) return true;
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    pollfd p{conn.fd(), POLLIN, 0};
+    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) != 1) return false;
+    char buf[4096];
+    const ssize_t n = ::recv(conn.fd(), buf, sizeof buf, 0);
+    if (n <= 0) return false;
+    pending.append(buf, static_cast<size_t>(n));
+  }
+}
+
+// Nothing arrives from the server within `quiet`.
+bool StaysSilent(const RawConnection& conn, std::chrono::milliseconds quiet) {
+  pollfd p{conn.fd(), POLLIN, 0};
+  return ::poll(&p, 1, static_cast<int>(quiet.count())) == 0;
+}
+
+TEST_F(TransportTest, UpgradeRequestArrivingInPiecesIsServed) {
+  RawConnection conn(server().port());
+  ASSERT_TRUE(conn.ok());
+  const std::string request = UpgradeRequest("/cable");
+  const size_t cut = request.size() / 3;
+  ASSERT_TRUE(conn.Send(request.substr(0, cut)));
+  EXPECT_TRUE(StaysSilent(conn, 100ms)) << "answered before the request head was complete";
+  ASSERT_TRUE(conn.Send(request.substr(cut, cut)));
+  EXPECT_TRUE(StaysSilent(conn, 100ms)) << "answered before the request head was complete";
+  // The last piece carries a frame right behind the head.
+  const std::string first = StreamIdentifier("pieces-1");
+  ASSERT_TRUE(conn.Send(request.substr(2 * cut) + SubscribeFrame(first)));
+  const RawResponse response = conn.ReadResponse();
+  ASSERT_EQ(response.status, 101) << response.error;
+  std::string pending = conn.buffered();
+  EXPECT_TRUE(ReceivesFrameWith(conn, pending, R"("type":"welcome")"));
+  EXPECT_TRUE(ReceivesFrameWith(conn, pending, "confirm_subscription"));
+  // A frame sent later reaches the session through its own registration.
+  const std::string second = StreamIdentifier("pieces-2");
+  ASSERT_TRUE(conn.Send(SubscribeFrame(second)));
+  EXPECT_TRUE(ReceivesFrameWith(conn, pending, "pieces-2"));
+}
+
+TEST_F(TransportTest, UpgradeAfterAnotherRequestOnTheSameConnectionIsServed) {
+  RawConnection conn(server().port());
+  ASSERT_TRUE(conn.ok());
+  ASSERT_TRUE(conn.Send("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+  const RawResponse health = conn.ReadResponse();
+  ASSERT_EQ(health.status, 200) << health.error;
+  ASSERT_TRUE(conn.Send(UpgradeRequest("/cable")));
+  const RawResponse upgrade = conn.ReadResponse();
+  ASSERT_EQ(upgrade.status, 101) << upgrade.error;
+  std::string pending = conn.buffered();
+  EXPECT_TRUE(ReceivesFrameWith(conn, pending, R"("type":"welcome")"));
+  ASSERT_TRUE(conn.Send(SubscribeFrame(StreamIdentifier("after-health"))));
+  EXPECT_TRUE(ReceivesFrameWith(conn, pending, "confirm_subscription"));
+}
+
+TEST_F(TransportTest, RequestHeadLargerThanOneReadIsUpgraded) {
+  // 12 KB of headers: several reads, within the 16 KB limit.
+  std::string request = UpgradeRequest("/cable");
+  request.insert(request.size() - 2, "X-Padding: " + std::string(12000, 'p') + "\r\n");
+  RawConnection conn(server().port());
+  ASSERT_TRUE(conn.Send(request));
+  const RawResponse response = conn.ReadResponse();
+  EXPECT_EQ(response.status, 101) << response.error;
 }
 
 // ------------------------------------------------------------ origins

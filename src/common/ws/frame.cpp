@@ -208,8 +208,13 @@ std::string AcceptKey(std::string_view client_key) {
   static constexpr std::string_view kGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
   std::string input(client_key);
   input.append(kGuid);
+  // SHA1() looks the algorithm up by name on every call (a lock and
+  // string compares in OpenSSL 3); once per process is enough.
+  static EVP_MD* const sha1 = EVP_MD_fetch(nullptr, "SHA1", nullptr);
   unsigned char digest[SHA_DIGEST_LENGTH];
-  SHA1(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest);
+  if (!sha1 || EVP_Digest(input.data(), input.size(), digest, nullptr, sha1, nullptr) != 1) {
+    SHA1(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest);
+  }
   unsigned char out[4 * ((SHA_DIGEST_LENGTH + 2) / 3) + 1];
   int n = EVP_EncodeBlock(out, digest, SHA_DIGEST_LENGTH);
   return std::string(reinterpret_cast<char*>(out), static_cast<size_t>(n));

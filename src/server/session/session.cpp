@@ -1,8 +1,5 @@
 #include "server/session/session.h"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -29,10 +26,10 @@ std::string StateToJson(const StateMap& state) {
 }
 }  // namespace
 
-Session::Session(Node& node, Worker& worker, boost::asio::ip::tcp::socket socket, SessionInfo info,
-                 tls::SslPtr ssl)
+Session::Session(Node& node, Worker& worker, SessionInfo info, tls::SslPtr ssl)
     : node_(node),
       worker_(worker),
+      fd_(info.fd),
       ssl_(std::move(ssl)),
       basics_{std::move(info.sid), info.ping_interval_ms,
               info.ping_precision, info.framing,
@@ -41,15 +38,7 @@ Session::Session(Node& node, Worker& worker, boost::asio::ip::tcp::socket socket
           RequestDetails{std::move(info.url), std::move(info.headers), std::move(info.token),
                          std::move(info.restore_sid)})),
       connection_slot_(std::move(info.connection_slot)) {
-  // From here on the worker's poller watches the socket, not the io_context.
-  boost::system::error_code ec;
-  fd_ = socket.release(ec);
-  if (ec) fd_ = -1;
-  if (fd_ >= 0) {
-    int on = 1;
-    ::ioctl(fd_, FIONBIO, &on);  // OpenSSL reads and writes the descriptor itself
-    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
-  }
+  // Accepted non-blocking, with TCP_NODELAY inherited from the listener.
   node_.metrics().clients_num.fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -59,9 +48,9 @@ Session::~Session() {
   if (authenticated_) node_.metrics().uniq_identifiers.Remove(identifiers());
 }
 
-void Session::Start(std::string leftover, std::string handshake_response) {
+void Session::Start(std::string leftover, std::string handshake_response, bool watched) {
   assert(worker_.InThread() && "a session is touched only on its worker");
-  if (!Attach()) return;
+  if (!Attach(watched)) return;
   if (basics_.deflate) reader_.EnableDeflate();
   Send(FrameRef::Make(std::move(handshake_response)));
   Authenticate();
@@ -73,9 +62,10 @@ void Session::Start(std::string leftover, std::string handshake_response) {
   ArmRead();
 }
 
-bool Session::Attach() {
+bool Session::Attach(bool watched) {
   worker_.Register(shared_from_this());
-  if (fd_ < 0 || !worker_.poller().Add(fd_, this)) {
+  auto& poller = worker_.poller();
+  if (fd_ < 0 || !(watched ? poller.Retarget(fd_, this) : poller.Add(fd_, this))) {
     log::Warn("Cannot watch the socket of sid={}: {}", basics_.sid, std::strerror(errno));
     Terminate();
     return false;
@@ -217,9 +207,7 @@ void Session::Terminate() {
     ssl_.reset();  // before the descriptor, whose number will be reused
   }
   if (fd_ >= 0) {
-    worker_.poller().Remove(fd_);
-    ::shutdown(fd_, SHUT_RDWR);
-    ::close(fd_);
+    ::close(fd_);  // also leaves the poller: no event for it is reported after
     fd_ = -1;
   }
   outbox_.Clear();

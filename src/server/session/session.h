@@ -42,7 +42,6 @@
 #include <sys/types.h>
 
 #include <atomic>
-#include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -81,6 +80,7 @@ struct SessionInfo {
   int ping_interval_ms = 3000;
   PingPrecision ping_precision = PingPrecision::kSeconds;
   ConnectionSlot connection_slot;  // frees a --max-conn slot when dropped
+  int fd = -1;                     // the socket, non-blocking; the session owns it
   Framing framing = Framing::kWebSocket;
 };
 
@@ -94,17 +94,18 @@ struct SseStart {
 class Session : public std::enable_shared_from_this<Session>, private FrameReader::Events {
  public:
   // `ssl` empty: plain TCP.
-  Session(Node& node, Worker& worker, boost::asio::ip::tcp::socket socket, SessionInfo info,
-          tls::SslPtr ssl = nullptr);
+  Session(Node& node, Worker& worker, SessionInfo info, tls::SslPtr ssl = nullptr);
   ~Session();
 
   // Queues the upgrade response, then begins authentication and reading.
   // `leftover` holds bytes that arrived right behind the upgrade request.
-  void Start(std::string leftover, std::string handshake_response);
+  // `watched`: the worker's poller already watches the socket (for the
+  // HTTP connection), and the session takes that registration over.
+  void Start(std::string leftover, std::string handshake_response, bool watched);
   // An SSE session (session_sse.cpp): authenticates, runs the subscribes,
   // and only then answers 200 with what was queued meanwhile — or 401/400
   // with nothing else, as anycable-go does.
-  void StartSse(SseStart start);
+  void StartSse(SseStart start, bool watched);
 
   const std::string& sid() const { return basics_.sid; }
   const std::string& identifiers() const { return identifiers_ ? *identifiers_ : kNone; }
@@ -176,7 +177,7 @@ class Session : public std::enable_shared_from_this<Session>, private FrameReade
   // session.cpp
   // Joins the worker and its poller; false (and terminated) if the kernel
   // refuses to watch the socket.
-  bool Attach();
+  bool Attach(bool watched);
   RequestEnv MakeEnv() const;
   // Raised when the session terminates, so RPC calls still waiting for a
   // concurrency slot are dropped (shares ownership with the session).

@@ -40,9 +40,9 @@ unsigned SseRefusalStatus(uint16_t close_code, std::string_view close_reason) {
   return 400;
 }
 
-void Session::StartSse(SseStart start) {
+void Session::StartSse(SseStart start, bool watched) {
   assert(worker_.InThread() && "a session is touched only on its worker");
-  if (!Attach()) return;
+  if (!Attach(watched)) return;
   output_held_ = true;
   // Queued now, run once authenticated, in order; the originals stay to
   // check the outcome against.

@@ -70,7 +70,7 @@ void HttpConnection::RouteDs(Request& req) {
   ds::DsConnection conn;
   conn.write = [self](std::string bytes, std::function<void(bool)> done) {
     auto data = std::make_shared<std::string>(std::move(bytes));
-    asio::async_write(self->stream_, asio::buffer(*data),
+    asio::async_write(self->Stream(), asio::buffer(*data),
                       [self, data, done = std::move(done)](const boost::system::error_code& ec,
                                                            size_t) { done(!ec); });
   };
@@ -82,13 +82,13 @@ void HttpConnection::RouteDs(Request& req) {
   // an error, seen by peeking without taking anything) or it sent more,
   // which stays for the next request.
   conn.watch_close = [self](std::function<void()> gone) {
-    self->stream_.socket().async_wait(
+    self->Stream().socket().async_wait(
         asio::socket_base::wait_read,
         [self, gone = std::move(gone)](const boost::system::error_code& ec) {
           if (ec) return;
           char byte;
           const ssize_t n =
-              ::recv(self->stream_.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+              ::recv(self->Stream().socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
           if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
             gone();
           }

@@ -1,5 +1,9 @@
 #include "server/transport/http_connection.h"
 
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
@@ -39,22 +43,102 @@ constexpr std::string_view kHealthBody = "Ah, ha, ha, ha, stayin' alive, stayin'
 // Beast 1.74 hands out boost::string_view.
 }  // namespace
 
-HttpConnection::HttpConnection(std::shared_ptr<Listener> listener, Worker& worker,
-                               asio::ip::tcp::socket socket, tls::SslPtr ssl, ConnectionSlot slot)
+namespace {
+// A TLS connection is Asio's from the start: OpenSSL drives the handshake.
+asio::ip::tcp::socket AdoptIf(bool adopt, asio::io_context& context, int fd,
+                              const asio::ip::tcp::endpoint& peer) {
+  asio::ip::tcp::socket socket(context);
+  if (!adopt) return socket;
+  boost::system::error_code ec;
+  socket.assign(peer.protocol(), fd, ec);
+  if (ec) ::close(fd);
+  return socket;
+}
+}  // namespace
+
+HttpConnection::HttpConnection(std::shared_ptr<Listener> listener, Worker& worker, int fd,
+                               const asio::ip::tcp::endpoint& peer, tls::SslPtr ssl,
+                               ConnectionSlot slot)
     : listener_(std::move(listener)),
       worker_(worker),
-      stream_(std::move(socket), std::move(ssl)),
+      fd_(ssl ? -1 : fd),
+      peer_(peer),
+      stream_(AdoptIf(fd_ < 0, worker.context(), fd, peer), std::move(ssl)),
       slot_(std::move(slot)),
       deadline_(stream_.get_executor()) {}
 
+HttpConnection::~HttpConnection() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
 void HttpConnection::Start() {
-  ReadHeader();
+  if (fd_ < 0) return ReadHeader();
+  PrepareParser();
+  // The request has usually arrived by the time the connection is
+  // accepted: then it is handled now and the socket is registered once,
+  // by its session.
+  if (ReadWithoutAsio()) return;
+  ArmDeadline(std::chrono::milliseconds(listener_->node().config().read_header_timeout_ms));
+  if (!worker_.poller().Add(fd_, this)) return Close();
+  watched_ = true;
+}
+
+void HttpConnection::OnEvents(uint32_t events) {
+  if (fd_ < 0 || !(events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))) return;
+  auto self = shared_from_this();  // the deadline's reference may be dropped inside
+  ReadWithoutAsio();
+}
+
+bool HttpConnection::ReadWithoutAsio() {
+  constexpr size_t kChunk = 4096;
+  for (;;) {
+    auto space = buffer_.prepare(kChunk);
+    const ssize_t n = ::recv(fd_, space.data(), space.size(), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return false;
+    if (n <= 0) {
+      Close();
+      return true;
+    }
+    buffer_.commit(static_cast<size_t>(n));
+    boost::system::error_code ec;
+    buffer_.consume(parser_->put(buffer_.data(), ec));
+    if (ec == http::error::need_more) {
+      // Edge-triggered: a short read drained the socket, and what arrives
+      // later is reported anew.
+      if (static_cast<size_t>(n) < kChunk) return false;
+      continue;
+    }
+    OnHeaderRead(ec);
+    return true;
+  }
+}
+
+SocketStream& HttpConnection::Stream() {
+  if (fd_ >= 0) {
+    if (watched_) worker_.poller().Remove(fd_);
+    watched_ = false;
+    boost::system::error_code ec;
+    stream_.socket().assign(peer_.protocol(), std::exchange(fd_, -1), ec);
+  }
+  return stream_;
+}
+
+int HttpConnection::TakeDescriptor(bool* watched) {
+  *watched = std::exchange(watched_, false);
+  if (fd_ >= 0) return std::exchange(fd_, -1);
+  boost::system::error_code ec;
+  const int fd = stream_.socket().release(ec);
+  return ec ? -1 : fd;
 }
 
 void HttpConnection::ArmDeadline(std::chrono::milliseconds timeout) {
   deadline_.expires_after(timeout);
   std::weak_ptr<HttpConnection> weak = shared_from_this();
-  deadline_.async_wait([weak](const boost::system::error_code& ec) {
+  // Read without Asio, no pending operation holds the connection: the
+  // deadline does, until it fires or is cancelled.
+  std::shared_ptr<HttpConnection> hold = fd_ >= 0 ? shared_from_this() : nullptr;
+  deadline_.async_wait([weak, hold](const boost::system::error_code& ec) {
     if (ec) return;
     if (auto self = weak.lock()) {
       if (!self->upgraded_) self->Close();
@@ -62,27 +146,32 @@ void HttpConnection::ArmDeadline(std::chrono::milliseconds timeout) {
   });
 }
 
-void HttpConnection::ReadHeader() {
+void HttpConnection::PrepareParser() {
   body_use_ = BodyUse::kBroadcast;
   parser_.emplace();
   parser_->header_limit(kMaxHeaderBytes);
   parser_->body_limit(listener_->node().config().http_broadcast_max_body);
+}
+
+void HttpConnection::ReadHeader() {
+  PrepareParser();
   ArmDeadline(std::chrono::milliseconds(listener_->node().config().read_header_timeout_ms));
   auto self = shared_from_this();
-  http::async_read_header(stream_, buffer_, *parser_,
-                          [self](const boost::system::error_code& ec, size_t) {
-                            if (ec == http::error::header_limit) {
-                              return self->Respond(431, "request headers too large\n", false);
-                            }
-                            if (ec == http::error::body_limit) {
-                              if (self->IsSseTarget(self->parser_->get())) {
-                                self->body_use_ = BodyUse::kSse;
-                              }
-                              return self->RefuseLargeBody();
-                            }
-                            if (ec) return self->Close();
-                            self->OnHeader();
-                          });
+  http::async_read_header(
+      Stream(), buffer_, *parser_,
+      [self](const boost::system::error_code& ec, size_t) { self->OnHeaderRead(ec); });
+}
+
+void HttpConnection::OnHeaderRead(const boost::system::error_code& ec) {
+  if (ec == http::error::header_limit) {
+    return Respond(431, "request headers too large\n", false);
+  }
+  if (ec == http::error::body_limit) {
+    if (IsSseTarget(parser_->get())) body_use_ = BodyUse::kSse;
+    return RefuseLargeBody();
+  }
+  if (ec) return Close();
+  OnHeader();
 }
 
 // Everything that can be decided from the request line and headers is
@@ -171,7 +260,7 @@ void HttpConnection::ReadAdmittedBody(Request& req) {
 void HttpConnection::SendContinue() {
   static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
   auto self = shared_from_this();
-  asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
+  asio::async_write(Stream(), asio::buffer(kContinue.data(), kContinue.size()),
                     [self](const boost::system::error_code& ec, size_t) {
                       if (ec) return self->Close();
                       self->ReadBody();
@@ -187,7 +276,7 @@ void HttpConnection::ReadBody() {
   if (parser_->is_done()) return done();
   ArmDeadline(kBodyTimeout);
   auto self = shared_from_this();
-  http::async_read(stream_, buffer_, *parser_,
+  http::async_read(Stream(), buffer_, *parser_,
                    [self, done](const boost::system::error_code& ec, size_t) {
                      self->deadline_.cancel();
                      if (ec == http::error::body_limit) return self->RefuseLargeBody();
@@ -299,9 +388,10 @@ void HttpConnection::Upgrade(Request& req, bool pusher) {
 
   upgraded_ = true;
   deadline_.cancel();
-  auto session = std::make_shared<Session>(node, worker_, std::move(stream_.socket()),
-                                           std::move(info), stream_.ReleaseSsl());
-  session->Start(std::move(leftover), std::move(response));
+  bool watched = false;
+  info.fd = TakeDescriptor(&watched);
+  auto session = std::make_shared<Session>(node, worker_, std::move(info), stream_.ReleaseSsl());
+  session->Start(std::move(leftover), std::move(response), watched);
 }
 
 // SSE sessions have no subprotocol, so no restore and no token in one.
@@ -339,9 +429,7 @@ void HttpConnection::FillSessionInfo(const Request& req, bool websocket, Session
       info.headers.emplace_back(name, std::string(value));
     }
   }
-  boost::system::error_code ec;
-  auto remote = stream_.socket().remote_endpoint(ec);
-  if (!ec) info.headers.emplace_back("REMOTE_ADDR", remote.address().to_string());
+  info.headers.emplace_back("REMOTE_ADDR", peer_.address().to_string());
   if (node.identity().jwt_enabled()) {
     // Token sources in anycable-go's order: X-<param> header, then the
     // `anycable-token.<jwt>` subprotocol, then the query parameter.
@@ -387,7 +475,7 @@ void HttpConnection::Respond(unsigned status, std::string body, bool keep_alive,
   // too large): what the client is still sending must not be left unread.
   const bool unread = parser_ && !parser_->is_done();
   auto self = shared_from_this();
-  http::async_write(stream_, *res,
+  http::async_write(Stream(), *res,
                     [self, res, keep_alive, unread](const boost::system::error_code& ec, size_t) {
                       if (ec) return self->Close();
                       if (unread) return self->LingerAndClose();
@@ -404,7 +492,7 @@ void HttpConnection::Respond(unsigned status, std::string body, bool keep_alive,
 void HttpConnection::LingerAndClose() {
   if (stream_.secure()) return Close();  // TLS closes with close_notify instead
   boost::system::error_code ec;
-  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  Stream().socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
   if (ec) return Close();
   ArmDeadline(kLingerTimeout);
   linger_buffer_ = std::make_unique<char[]>(kLingerChunk);
@@ -424,6 +512,8 @@ void HttpConnection::Drain() {
 
 void HttpConnection::Close() {
   deadline_.cancel();
+  if (fd_ >= 0) ::close(std::exchange(fd_, -1));  // leaves the poller too
+  watched_ = false;
   stream_.Close();
 }
 

@@ -1,8 +1,12 @@
 #include "server/transport/listener.h"
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <boost/asio/post.hpp>
 #include <cerrno>
+#include <cstring>
 #include <utility>
 
 #include "common/log.h"
@@ -16,6 +20,9 @@ using tcp = asio::ip::tcp;
 
 namespace {
 constexpr std::chrono::seconds kEpisodeLogInterval{10};
+// Connections taken from the backlog per turn of the acceptor's loop, so
+// that a connect storm does not hold up the sessions served there.
+constexpr int kAcceptBatch = 64;
 }  // namespace
 
 Listener::Listener(Node& node, Routes routes, std::shared_ptr<const tls::TlsContext> tls)
@@ -33,6 +40,9 @@ Status Listener::Open(const std::string& host, int port) {
   acceptor_ = std::make_unique<tcp::acceptor>(ctx);
   acceptor_->open(endpoint.protocol(), ec);
   if (!ec) acceptor_->set_option(tcp::acceptor::reuse_address(true), ec);
+  // Accepted sockets inherit it: one setsockopt() per server, not per client.
+  if (!ec) acceptor_->set_option(tcp::no_delay(true), ec);
+  if (!ec) acceptor_->non_blocking(true, ec);
   if (!ec) acceptor_->bind(endpoint, ec);
   if (!ec) acceptor_->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
@@ -58,25 +68,47 @@ void Listener::Stop() {
   });
 }
 
+// Waits for the backlog to hold a connection. Asio re-arms the listening
+// socket for the wait, so connections already waiting are reported too.
 void Listener::Accept() {
   if (stopped_) return;
-  const int max = node_.config().max_conn;
-  if (max > 0 && connections_.load() >= max) {
-    accept_paused_ = true;
-    return;
-  }
-  Worker& worker = node_.NextWorker();
   auto self = shared_from_this();
-  acceptor_->async_accept(worker.context(),
-                          [self, &worker](const boost::system::error_code& ec, tcp::socket socket) {
-                            if (ec) {
-                              if (ec == asio::error::operation_aborted || self->stopped_) return;
-                              return self->OnAcceptError(ec);
-                            }
-                            self->OnAccepted();
-                            self->Serve(worker, std::move(socket));
-                            self->Accept();
-                          });
+  acceptor_->async_wait(tcp::acceptor::wait_read, [self](const boost::system::error_code& ec) {
+    if (ec) {
+      if (ec == asio::error::operation_aborted || self->stopped_) return;
+      return self->OnAcceptError(ec);
+    }
+    self->AcceptWaiting();
+  });
+}
+
+// accept4() rather than Asio's accept: the socket comes non-blocking, with
+// its peer's address, and stays out of Asio's reactor (the worker's poller
+// watches it while the request is read).
+void Listener::AcceptWaiting() {
+  const int max = node_.config().max_conn;
+  for (int i = 0; i < kAcceptBatch; ++i) {
+    if (stopped_) return;
+    if (max > 0 && connections_.load() >= max) {
+      accept_paused_ = true;
+      return;
+    }
+    sockaddr_storage addr{};
+    socklen_t len = sizeof addr;
+    const int fd = ::accept4(acceptor_->native_handle(), reinterpret_cast<sockaddr*>(&addr), &len,
+                             SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return Accept();
+      return OnAcceptError(boost::system::error_code(errno, boost::system::system_category()));
+    }
+    OnAccepted();
+    tcp::endpoint peer;
+    std::memcpy(peer.data(), &addr, std::min<size_t>(len, peer.capacity()));
+    Serve(node_.NextWorker(), fd, peer);
+  }
+  auto self = shared_from_this();
+  asio::post(acceptor_->get_executor(), [self] { self->AcceptWaiting(); });
 }
 
 void Listener::OnAcceptError(const boost::system::error_code& ec) {
@@ -125,17 +157,19 @@ void Listener::OnAccepted() {
   retry_delay_ = std::chrono::milliseconds(0);
 }
 
-void Listener::Serve(Worker& worker, tcp::socket socket) {
+void Listener::Serve(Worker& worker, int fd, const tcp::endpoint& peer) {
   tls::SslPtr ssl;
   if (tls_) {
-    ssl = tls_->Accept(socket.native_handle());
+    ssl = tls_->Accept(fd);
     if (!ssl) {
       log::Warn("TLS setup failed: {}", tls::ErrorText("out of memory"));
+      ::close(fd);
       return;
     }
   }
-  auto conn = std::make_shared<HttpConnection>(shared_from_this(), worker, std::move(socket),
-                                               std::move(ssl), AcquireSlot());
+  auto conn = std::make_shared<HttpConnection>(shared_from_this(), worker, fd, peer, std::move(ssl),
+                                               AcquireSlot());
+  if (worker.InThread()) return conn->Start();
   asio::post(worker.context(), [conn] { conn->Start(); });
 }
 

@@ -72,10 +72,11 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
  private:
   void Accept();
+  void AcceptWaiting();
   void OnAcceptError(const boost::system::error_code& ec);
   void OnAccepted();
-  // Hands an accepted connection to an HttpConnection on `worker`.
-  void Serve(Worker& worker, boost::asio::ip::tcp::socket socket);
+  // Hands an accepted socket to an HttpConnection on `worker`.
+  void Serve(Worker& worker, int fd, const boost::asio::ip::tcp::endpoint& peer);
   void ReleaseSlot();
   friend class ConnectionSlot;
 

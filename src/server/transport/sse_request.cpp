@@ -132,9 +132,10 @@ void HttpConnection::StartSse(Request& req, std::vector<protocol::ClientCommand>
   upgraded_ = true;
   deadline_.cancel();
   parser_.reset();  // the request (and a POST body) is not needed any more
-  auto session = std::make_shared<Session>(node, worker_, std::move(stream_.socket()),
-                                           std::move(info), stream_.ReleaseSsl());
-  session->StartSse(std::move(start));
+  bool watched = false;
+  info.fd = TakeDescriptor(&watched);
+  auto session = std::make_shared<Session>(node, worker_, std::move(info), stream_.ReleaseSsl());
+  session->StartSse(std::move(start), watched);
 }
 
 }  // namespace cable::server
