@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <thread>
 
 #include "common/auth/base64.h"
 #include "common/auth/constant_time.h"
@@ -86,6 +87,29 @@ TEST(Hmac, Rfc4231Vectors) {
   EXPECT_EQ(HexEncode(Hmac(HashAlgorithm::kSha512, key, data)),
             "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea250554"
             "9758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737");
+}
+
+TEST(Hmac, KeysTakenInTurnsKeepTheirOwnMacs) {
+  // More keys than each thread keeps keyed contexts for, alternated, on
+  // two threads: every MAC must still be its key's (RFC 4231 case 2 and
+  // the empty key's, from openssl dgst).
+  const auto check = [] {
+    for (int round = 0; round < 3; ++round) {
+      for (int i = 0; i < 6; ++i) {
+        EXPECT_EQ(HexEncode(Hmac(HashAlgorithm::kSha256, "other-" + std::to_string(i), "x")).size(),
+                  64u);
+        EXPECT_EQ(HexEncode(Hmac(HashAlgorithm::kSha256, "Jefe", "what do ya want for nothing?")),
+                  "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+        EXPECT_EQ(HexEncode(Hmac(HashAlgorithm::kSha256, "", "")),
+                  "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+      }
+    }
+  };
+  std::thread other(check);
+  check();
+  other.join();
+  EXPECT_NE(Hmac(HashAlgorithm::kSha256, "a", "m"), Hmac(HashAlgorithm::kSha256, "b", "m"));
+  EXPECT_NE(Hmac(HashAlgorithm::kSha256, "a", "m"), Hmac(HashAlgorithm::kSha384, "a", "m"));
 }
 
 TEST(Hmac, DigestSizes) {
