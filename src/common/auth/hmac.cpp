@@ -11,28 +11,23 @@
 namespace cable::auth {
 namespace {
 
-const EVP_MD* Md(HashAlgorithm algorithm) {
-  switch (algorithm) {
-    case HashAlgorithm::kSha256:
-      return EVP_sha256();
-    case HashAlgorithm::kSha384:
-      return EVP_sha384();
-    case HashAlgorithm::kSha512:
-      return EVP_sha512();
-  }
-  return EVP_sha256();
-}
+// The digest under each algorithm: its name for EVP_MAC, its legacy handle
+// for HMAC() and sizes.
+struct Digest {
+  const char* name;
+  const EVP_MD* (*md)();
+};
 
-const char* DigestName(HashAlgorithm algorithm) {
+Digest DigestOf(HashAlgorithm algorithm) {
   switch (algorithm) {
     case HashAlgorithm::kSha256:
-      return "SHA256";
+      return {"SHA256", EVP_sha256};
     case HashAlgorithm::kSha384:
-      return "SHA384";
+      return {"SHA384", EVP_sha384};
     case HashAlgorithm::kSha512:
-      return "SHA512";
+      return {"SHA512", EVP_sha512};
   }
-  return "SHA256";
+  return {"SHA256", EVP_sha256};
 }
 
 // OpenSSL 3's one-shot HMAC() looks the MAC and the digest up by name and
@@ -54,9 +49,10 @@ class KeyedContexts {
     static EVP_MAC* const hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
     if (!hmac) return nullptr;
     EVP_MAC_CTX* ctx = EVP_MAC_CTX_new(hmac);
-    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(
-                               OSSL_MAC_PARAM_DIGEST, const_cast<char*>(DigestName(algorithm)), 0),
-                           OSSL_PARAM_construct_end()};
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+                                         const_cast<char*>(DigestOf(algorithm).name), 0),
+        OSSL_PARAM_construct_end()};
     static const unsigned char kEmpty = 0;  // see Hmac(): never a null key
     const auto* key_data =
         key.empty() ? &kEmpty : reinterpret_cast<const unsigned char*>(key.data());
@@ -97,7 +93,7 @@ bool HmacFromKeyedContext(HashAlgorithm algorithm, std::string_view key, std::st
 }  // namespace
 
 size_t DigestSize(HashAlgorithm algorithm) {
-  return static_cast<size_t>(EVP_MD_get_size(Md(algorithm)));
+  return static_cast<size_t>(EVP_MD_get_size(DigestOf(algorithm).md()));
 }
 
 std::string Hmac(HashAlgorithm algorithm, std::string_view key, std::string_view message) {
@@ -113,7 +109,7 @@ std::string Hmac(HashAlgorithm algorithm, std::string_view key, std::string_view
   // a null key as "keep the previous key", so never hand it one.
   static const unsigned char kEmpty = 0;
   const void* key_data = key.empty() ? &kEmpty : static_cast<const void*>(key.data());
-  if (HMAC(Md(algorithm), key_data, static_cast<int>(key.size()),
+  if (HMAC(DigestOf(algorithm).md(), key_data, static_cast<int>(key.size()),
            reinterpret_cast<const unsigned char*>(message.data()), message.size(), out,
            &one_shot_len) == nullptr) {
     throw std::runtime_error("OpenSSL HMAC failed");
