@@ -7,10 +7,7 @@
 
 #include <fmt/format.h>
 
-#include <cmath>
-#include <fstream>
 #include <iostream>
-#include <optional>
 
 #include "bench/options.h"
 #include "bench/report.h"
@@ -18,6 +15,7 @@
 #include "bench/shard.h"
 #include "bench/threshold.h"
 #include "cli/bench_merge.h"
+#include "cli/bench_report_flags.h"
 #include "cli/bench_run_command.h"
 #include "cli/command.h"
 #include "cli/redis_flags.h"
@@ -25,24 +23,6 @@
 namespace cable::cli {
 
 namespace {
-
-// "10", "10s", "1.5s", "500ms", "2m" -> seconds.
-std::optional<double> ParseDuration(const std::string& text) {
-  if (text.empty()) return std::nullopt;
-  size_t used = 0;
-  double v;
-  try {
-    v = std::stod(text, &used);
-  } catch (...) {
-    return std::nullopt;
-  }
-  std::string unit = text.substr(used);
-  if (unit.empty() || unit == "s") return v;
-  if (unit == "ms") return v / 1000;
-  if (unit == "m") return v * 60;
-  if (unit == "us") return v / 1e6;
-  return std::nullopt;
-}
 
 struct CliOptions {
   bench::BenchOptions o;
@@ -52,26 +32,15 @@ struct CliOptions {
   std::string publish = "http";
   std::string server_type = "actioncable";
   std::string connect_timeout = "10s", duration, burst_interval = "1s", settle = "1s", wait = "5s",
-              hold = "0", interval = "1s", max_time = "15m", reconnect_at, reconnect_pause = "1s",
-              reconnect_spread = "0", churn_mode = "leave", churn_pause = "1s",
-              presence_ttl = "15s";
+              hold = "0", reconnect_at, reconnect_pause = "1s", reconnect_spread = "0",
+              churn_mode = "leave", churn_pause = "1s", presence_ttl = "15s";
   bool no_subscribe = false;
   std::vector<std::string> compare;
   RedisFlags redis;
   std::vector<std::string> thresholds;
-  std::string format = "text";
-  std::string junit_file;
+  ReportFlags report;
   std::string shard, start_at;
 };
-
-void Duration(const std::string& flag, const std::string& text, double* out) {
-  if (text.empty()) return;
-  auto v = ParseDuration(text);
-  if (!v || *v < 0) {
-    throw UsageError(flag + ": '" + text + "' is not a duration (e.g. 10, 10s, 500ms, 2m)");
-  }
-  *out = *v;
-}
 
 int RunCompare(const std::vector<std::string>& files) {
   auto a = bench::LoadReport(files[0]);
@@ -323,34 +292,10 @@ void AddBenchCommand(CLI::App& root, Commands& commands) {
       ->capture_default_str()
       ->group(kPub);
 
-  const std::string kOut = "Output";
-  sub->add_option("--server-pid", o.server_pid,
-                  "Server process to sample (CPU, RSS, PSS from /proc)")
-      ->group(kOut);
-  sub->add_flag("--json", o.json, "Print the JSON report on stdout instead of the table")
-      ->group(kOut);
-  sub->add_option("-o,--json-file", o.json_file, "Also write the JSON report to this file")
-      ->group(kOut);
-  sub->add_option("--report", o.report_html, "Write a self-contained HTML report")->group(kOut);
-  sub->add_option("--label", o.label, "Free text stored in the reports")->group(kOut);
-  sub->add_flag("-q,--quiet", o.quiet, "No progress line")->group(kOut);
-  sub->add_option("--interval", c->interval, "Progress and timeline interval")
-      ->capture_default_str()
-      ->group(kOut);
-  sub->add_option("--max-time", c->max_time, "Hard bound on the whole run")
-      ->capture_default_str()
-      ->group(kOut);
+  AddReportFlags(sub, o, c->report);
   sub->add_option("--compare", c->compare, "Compare two JSON (or HTML) reports and exit")
       ->expected(2)
-      ->group(kOut);
-  sub->add_option("--format", c->format,
-                  "Report on stdout: text (the table), json (same as --json) or junit (one "
-                  "testcase per --threshold)")
-      ->check(CLI::IsMember({"text", "json", "junit"}))
-      ->capture_default_str()
-      ->group(kOut);
-  sub->add_option("--junit", c->junit_file, "Also write the thresholds as JUnit XML to this file")
-      ->group(kOut);
+      ->group("Output");
 
   const std::string kThr = "Thresholds";
   sub->add_option("--threshold", c->thresholds,
@@ -400,7 +345,6 @@ void AddBenchCommand(CLI::App& root, Commands& commands) {
       if (!t.ok()) throw UsageError(t.error().message);
       thresholds.push_back(*t);
     }
-    if (c->format == "json") o.json = true;
     o.scenario = c->scenario == "echo"       ? bench::Scenario::kEcho
                  : c->scenario == "connect"  ? bench::Scenario::kConnect
                  : c->scenario == "presence" ? bench::Scenario::kPresence
@@ -430,8 +374,7 @@ void AddBenchCommand(CLI::App& root, Commands& commands) {
     Duration("--settle", c->settle, &o.settle_s);
     Duration("--wait", c->wait, &o.wait_s);
     Duration("--hold", c->hold, &o.hold_s);
-    Duration("--interval", c->interval, &o.interval_s);
-    Duration("--max-time", c->max_time, &o.max_time_s);
+    ApplyReportFlags(c->report, o);
     Duration("--reconnect-at", c->reconnect_at, &o.reconnect_at_s);
     Duration("--reconnect-pause", c->reconnect_pause, &o.reconnect_pause_s);
     Duration("--reconnect-spread", c->reconnect_spread, &o.reconnect_spread_s);
@@ -447,40 +390,7 @@ void AddBenchCommand(CLI::App& root, Commands& commands) {
       std::cerr << "cable bench: error: " << outcome.fatal << "\n";
       return outcome.exit_code;
     }
-    auto& report = outcome.report;
-    bench::RecordThresholds(bench::EvaluateThresholds(thresholds, report), report);
-    if (report["exit_code"] != 0 && outcome.exit_code == 0) outcome.exit_code = kExitFailure;
-    if (o.json) {
-      std::cout << report.dump(2) << "\n";
-    } else if (c->format == "junit") {
-      std::cout << bench::ThresholdsJunit(report);
-    } else {
-      std::cout << bench::FormatTable(report);
-    }
-    std::cout.flush();
-    if (!o.json_file.empty()) {
-      std::ofstream f(o.json_file);
-      f << report.dump(2) << "\n";
-      if (!f) {
-        std::cerr << "cable bench: error: cannot write " << o.json_file << "\n";
-        return kExitFailure;
-      }
-    }
-    if (!c->junit_file.empty()) {
-      std::ofstream f(c->junit_file);
-      f << bench::ThresholdsJunit(report);
-      if (!f) {
-        std::cerr << "cable bench: error: cannot write " << c->junit_file << "\n";
-        return kExitFailure;
-      }
-    }
-    if (!o.report_html.empty()) {
-      if (auto s = bench::WriteHtmlReport(report, o.report_html); !s.ok()) {
-        std::cerr << "cable bench: error: " << s.error().message << "\n";
-        return kExitFailure;
-      }
-    }
-    return outcome.exit_code;
+    return DeliverReport(outcome, thresholds, o, c->report, "cable bench");
   };
 }
 

@@ -1,7 +1,6 @@
 // `cable bench merge a.json b.json ...`: the shards of one run (--shard I/N)
 // as one report, with thresholds judged on the whole.
 
-#include <fstream>
 #include <iostream>
 
 #include "bench/merge.h"
@@ -9,6 +8,7 @@
 #include "bench/shard.h"
 #include "bench/threshold.h"
 #include "cli/bench_merge.h"
+#include "cli/bench_report_flags.h"
 
 namespace cable::cli {
 
@@ -22,14 +22,6 @@ struct MergeOptions {
   std::string junit_file;
   std::vector<std::string> thresholds;
 };
-
-bool WriteText(const std::string& path, const std::string& text) {
-  std::ofstream f(path, std::ios::binary);
-  f << text;
-  if (f) return true;
-  std::cerr << "cable bench merge: error: cannot write " << path << "\n";
-  return false;
-}
 
 int RunMerge(const MergeOptions& m) {
   if (m.files.size() > static_cast<size_t>(bench::kMaxShards)) {
@@ -54,23 +46,9 @@ int RunMerge(const MergeOptions& m) {
   bench::Json& report = merged->report;
   bench::RecordThresholds(bench::EvaluateThresholds(thresholds, report), report);
   try {
-    if (m.format == "json") {
-      std::cout << report.dump(2) << "\n";
-    } else if (m.format == "junit") {
-      std::cout << bench::ThresholdsJunit(report);
-    } else {
-      std::cout << bench::FormatTable(report);
-    }
-    std::cout.flush();
-    if (!m.json_file.empty() && !WriteText(m.json_file, report.dump(2) + "\n")) return kExitFailure;
-    if (!m.junit_file.empty() && !WriteText(m.junit_file, bench::ThresholdsJunit(report))) {
+    if (!EmitReport(report, {m.format, m.json_file, m.junit_file, m.html_file},
+                    "cable bench merge")) {
       return kExitFailure;
-    }
-    if (!m.html_file.empty()) {
-      if (auto s = bench::WriteHtmlReport(report, m.html_file); !s.ok()) {
-        std::cerr << "cable bench merge: error: " << s.error().message << "\n";
-        return kExitFailure;
-      }
     }
   } catch (const nlohmann::json::exception& e) {
     // The inputs passed the merge's checks, but a field the report pages

@@ -6,51 +6,26 @@
 
 #include <fmt/format.h>
 
-#include <fstream>
 #include <iostream>
-#include <optional>
 
 #include "bench/options.h"
-#include "bench/report.h"
 #include "bench/script/loader.h"
 #include "bench/script/runner.h"
 #include "bench/threshold.h"
+#include "cli/bench_report_flags.h"
 #include "common/yaml/reader.h"
 
 namespace cable::cli {
 
 namespace {
 
-std::optional<double> ParseSeconds(const std::string& text) {
-  if (text.empty()) return std::nullopt;
-  size_t used = 0;
-  double v;
-  try {
-    v = std::stod(text, &used);
-  } catch (...) {
-    return std::nullopt;
-  }
-  const std::string unit = text.substr(used);
-  if (unit.empty() || unit == "s") return v;
-  if (unit == "ms") return v / 1000;
-  if (unit == "m") return v * 60;
-  return std::nullopt;
-}
-
-void Duration(const std::string& flag, const std::string& text, double* out) {
-  auto v = ParseSeconds(text);
-  if (!v || *v <= 0) throw UsageError(flag + ": '" + text + "' is not a duration (e.g. 10s, 2m)");
-  *out = *v;
-}
-
 struct RunFlags {
   bench::script::ScriptOptions s;
   std::string file;
   int scale = 1;
-  std::string connect_timeout = "10s", interval = "1s", max_time = "15m";
+  std::string connect_timeout = "10s";
   std::vector<std::string> thresholds;
-  std::string format = "text";
-  std::string junit_file;
+  ReportFlags report;
 };
 
 // Threshold paths into `steps` must name a step of this script.
@@ -67,16 +42,6 @@ void CheckStepNames(const bench::script::Script& script, const bench::Threshold&
   throw UsageError("--threshold '" + t.expression + "': " + script.file + " has no step named '" +
                    name + "'" + yaml::DidYouMean(name, names) +
                    (known.empty() ? " (it names no steps)" : " (named steps: " + known + ")"));
-}
-
-int Write(const std::string& path, const std::string& text) {
-  std::ofstream f(path);
-  f << text;
-  if (!f) {
-    std::cerr << "cable bench run: error: cannot write " << path << "\n";
-    return kExitFailure;
-  }
-  return kExitOk;
 }
 
 }  // namespace
@@ -162,29 +127,7 @@ Runner AddBenchRunCommand(CLI::App& bench) {
       ->capture_default_str()
       ->group(kPub);
 
-  const std::string kOut = "Output";
-  sub->add_option("--server-pid", o.server_pid,
-                  "Server process to sample (CPU, RSS, PSS from /proc)")
-      ->group(kOut);
-  sub->add_flag("--json", o.json, "Print the JSON report on stdout instead of the table")
-      ->group(kOut);
-  sub->add_option("-o,--json-file", o.json_file, "Also write the JSON report to this file")
-      ->group(kOut);
-  sub->add_option("--report", o.report_html, "Write a self-contained HTML report")->group(kOut);
-  sub->add_option("--label", o.label, "Free text stored in the reports")->group(kOut);
-  sub->add_flag("-q,--quiet", o.quiet, "No progress line")->group(kOut);
-  sub->add_option("--interval", c->interval, "Progress and timeline interval")
-      ->capture_default_str()
-      ->group(kOut);
-  sub->add_option("--max-time", c->max_time, "Hard bound on the whole run")
-      ->capture_default_str()
-      ->group(kOut);
-  sub->add_option("--format", c->format, "Report on stdout: text, json or junit (thresholds)")
-      ->check(CLI::IsMember({"text", "json", "junit"}))
-      ->capture_default_str()
-      ->group(kOut);
-  sub->add_option("--junit", c->junit_file, "Also write the thresholds as JUnit XML to this file")
-      ->group(kOut);
+  AddReportFlags(sub, c->s.bench, c->report);
   sub->add_option("--threshold", c->thresholds,
                   "Pass/fail criterion METRIC OP VALUE (repeatable), e.g. "
                   "'steps.speak.latency.p99<50ms', steps.speak.missing==0, missing==0")
@@ -203,13 +146,11 @@ Runner AddBenchRunCommand(CLI::App& bench) {
       CheckStepNames(*script, *t);
       thresholds.push_back(*t);
     }
-    if (c->format == "json") o.json = true;
     o.scenario = bench::Scenario::kConnect;
     o.subscribe = false;
     o.clients = static_cast<int>(script->total_clients());
-    Duration("--connect-timeout", c->connect_timeout, &o.connect_timeout_s);
-    Duration("--interval", c->interval, &o.interval_s);
-    Duration("--max-time", c->max_time, &o.max_time_s);
+    Duration("--connect-timeout", c->connect_timeout, &o.connect_timeout_s, /*zero_ok=*/false);
+    ApplyReportFlags(c->report, o);
     if (auto s = bench::Validate(o); !s.ok()) throw UsageError(s.error().message);
 
     bench::RunOutcome outcome = bench::script::RunScript(*script, c->s);
@@ -217,28 +158,7 @@ Runner AddBenchRunCommand(CLI::App& bench) {
       std::cerr << "cable bench run: error: " << outcome.fatal << "\n";
       return outcome.exit_code;
     }
-    auto& report = outcome.report;
-    bench::RecordThresholds(bench::EvaluateThresholds(thresholds, report), report);
-    if (report["exit_code"] != 0 && outcome.exit_code == 0) outcome.exit_code = kExitFailure;
-    if (o.json) {
-      std::cout << report.dump(2) << "\n";
-    } else if (c->format == "junit") {
-      std::cout << bench::ThresholdsJunit(report);
-    } else {
-      std::cout << bench::FormatTable(report);
-    }
-    std::cout.flush();
-    if (!o.json_file.empty() && Write(o.json_file, report.dump(2) + "\n") != kExitOk)
-      return kExitFailure;
-    if (!c->junit_file.empty() && Write(c->junit_file, bench::ThresholdsJunit(report)) != kExitOk)
-      return kExitFailure;
-    if (!o.report_html.empty()) {
-      if (auto s = bench::WriteHtmlReport(report, o.report_html); !s.ok()) {
-        std::cerr << "cable bench run: error: " << s.error().message << "\n";
-        return kExitFailure;
-      }
-    }
-    return outcome.exit_code;
+    return DeliverReport(outcome, thresholds, c->s.bench, c->report, "cable bench run");
   };
 }
 

@@ -19,6 +19,8 @@ using namespace std::chrono_literals;
 class BadInputTest : public SharedServerTest<BadInputTest> {
  protected:
   void SetUp() override {
+    SharedServerTest::SetUp();
+    if (HasFatalFailure()) return;
     auto bystander = ConnectWelcomed(server());
     ASSERT_TRUE(bystander.ok()) << bystander.error().message;
     bystander_ = std::move(bystander.value());

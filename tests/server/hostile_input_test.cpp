@@ -55,6 +55,8 @@ class DeepJsonTest : public SharedServerTest<DeepJsonTest> {
 
  protected:
   void SetUp() override {
+    SharedServerTest::SetUp();
+    if (HasFatalFailure()) return;
     auto bystander = ConnectWelcomed(server());
     ASSERT_TRUE(bystander.ok()) << bystander.error().message;
     bystander_ = std::move(bystander.value());
