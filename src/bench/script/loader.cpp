@@ -7,6 +7,7 @@
 
 #include "common/read_file.h"
 #include "conformance/step_loader.h"
+#include "conformance/step_values.h"
 #include "conformance/yaml_reader.h"
 
 namespace cable::bench::script {
@@ -98,46 +99,10 @@ struct Uses {
   }
   void P(const Pattern& p) { p.CollectVariables(&used, &captured); }
 
-  void Step(const conformance::ConnectStep& s) {
-    if (s.path) T(*s.path);
-    for (const auto& [k, v] : s.query) V(v);
-    if (s.raw_query) T(*s.raw_query);
-    for (const auto& [k, v] : s.headers) T(v);
-    for (const auto& [k, v] : s.cookies) T(v);
-    if (s.token) {
-      if (s.token->identifiers) V(*s.token->identifiers);
-      if (s.token->raw) T(*s.token->raw);
-      if (s.token->secret) T(*s.token->secret);
-    }
-  }
-  void Step(const conformance::SubscribeStep& s) {
-    V(s.id.value);
-    if (s.history) V(*s.history);
-  }
-  void Step(const conformance::UnsubscribeStep& s) { V(s.id.value); }
-  void Step(const conformance::PerformStep& s) {
-    V(s.id.value);
-    if (s.action) T(*s.action);
-    for (const auto& [k, v] : s.data) V(v);
-    if (s.raw_data) V(*s.raw_data);
-  }
-  void Step(const conformance::WhisperStep& s) {
-    V(s.id.value);
-    V(s.data);
-  }
-  void Step(const conformance::JoinStep& s) {
-    V(s.id.value);
-    if (s.presence_id) V(*s.presence_id);
-    if (s.info) V(*s.info);
-    if (s.presence) V(*s.presence);
-  }
-  void Step(const conformance::LeaveStep& s) { V(s.id.value); }
-  void Step(const conformance::BroadcastStep& s) {
-    for (const auto& p : s.publications) {
-      V(p.stream);
-      V(p.data);
-      if (p.exclude_socket) V(*p.exclude_socket);
-    }
+  // The steps conformance scenarios share (conformance/step_values.h).
+  template <typename S>
+  void Step(const S& s) {
+    conformance::VisitStepValues(*this, s);
   }
   void Step(const HistoryStep& s) {
     V(s.id.value);
