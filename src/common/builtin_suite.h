@@ -19,7 +19,7 @@ struct File {
   std::string_view text;
 };
 
-// Generated at build time (cmake/EmbedScenarios.cmake), sorted by path.
+// Generated at build time (cmake/EmbedYaml.cmake), sorted by path.
 const std::vector<File>& Files();
 
 // Whether `name` is "builtin:" followed by a path (or nothing).

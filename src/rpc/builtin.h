@@ -16,7 +16,7 @@ struct BuiltinDefinition {
   std::string_view text;
 };
 
-// Generated at build time (cmake/EmbedBackends.cmake).
+// Generated at build time (cmake/EmbedYaml.cmake).
 const std::vector<BuiltinDefinition>& BuiltinDefinitions();
 
 // An existing file wins; otherwise a built-in name, or a file of the
