@@ -109,11 +109,9 @@ bool Connection::SendUpgradeAtOnce() {
   loop_.Watch(fd_, this, EPOLLIN);
   loop_.OnTcpConnected(*this, NowNs());
   state_ = State::kUpgrading;
-  if (static_cast<size_t>(n) < request.size()) {
-    out_.assign(request, static_cast<size_t>(n));
-    want_write_ = true;
-    loop_.Modify(fd_, this, EPOLLIN | EPOLLOUT);
-  }
+  // The rest of a partial send waits for writability like any other.
+  const size_t sent = static_cast<size_t>(n);
+  if (sent < request.size()) SendRaw(request.data() + sent, request.size() - sent);
   return true;
 }
 

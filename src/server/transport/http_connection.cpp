@@ -44,14 +44,19 @@ constexpr std::string_view kHealthBody = "Ah, ha, ha, ha, stayin' alive, stayin'
 }  // namespace
 
 namespace {
+// Hands `fd` to Asio. When Asio cannot take it, the descriptor is closed
+// and the socket stays closed: its operations fail and the connection ends.
+void Adopt(asio::ip::tcp::socket& socket, int fd, const asio::ip::tcp::endpoint& peer) {
+  boost::system::error_code ec;
+  socket.assign(peer.protocol(), fd, ec);
+  if (ec) ::close(fd);
+}
+
 // A TLS connection is Asio's from the start: OpenSSL drives the handshake.
 asio::ip::tcp::socket AdoptIf(bool adopt, asio::io_context& context, int fd,
                               const asio::ip::tcp::endpoint& peer) {
   asio::ip::tcp::socket socket(context);
-  if (!adopt) return socket;
-  boost::system::error_code ec;
-  socket.assign(peer.protocol(), fd, ec);
-  if (ec) ::close(fd);
+  if (adopt) Adopt(socket, fd, peer);
   return socket;
 }
 }  // namespace
@@ -118,8 +123,7 @@ SocketStream& HttpConnection::Stream() {
   if (fd_ >= 0) {
     if (watched_) worker_.poller().Remove(fd_);
     watched_ = false;
-    boost::system::error_code ec;
-    stream_.socket().assign(peer_.protocol(), std::exchange(fd_, -1), ec);
+    Adopt(stream_.socket(), std::exchange(fd_, -1), peer_);
   }
   return stream_;
 }
